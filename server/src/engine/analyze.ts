@@ -1,0 +1,145 @@
+/**
+ * The engine's entry point: text → statements → facts → rules → findings. Pure: no editor, no
+ * file system, no process; the LSP server and the CLI are adapters over `analyze`.
+ */
+import { migrationContext } from './context';
+import { deriveFacts, FileFacts } from './facts';
+import { parseFile, Token } from './parse';
+import { LineMap, Range } from './positions';
+import { FixSafety, Report } from './rule';
+import { RULES } from './rules';
+import { DEFAULT_SETTINGS, Settings, Severity } from './settings';
+
+export { loadParser } from './parse';
+
+/** Findings that are not rules: they have ids too, so they can be configured and ignored alike. */
+export const SYNTAX_ERROR = 'syntax-error';
+export const UNREADABLE_FILE = 'unreadable-file';
+export const INTERNAL_ERROR = 'internal-error';
+
+export interface FindingFix {
+  title: string;
+  safety: FixSafety;
+  edits: { range: Range; newText: string }[];
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+  fixes: FindingFix[];
+  /** Index of the statement the finding is on, when it is on one. */
+  statement?: number;
+}
+
+export interface Analysis {
+  findings: Finding[];
+  facts: FileFacts;
+  lines: LineMap;
+}
+
+export interface AnalyzeOptions {
+  settings?: Settings;
+  /** The file's path, for framework detection. */
+  path?: string;
+}
+
+/** Why a text cannot be analysed (binary, too large), or undefined when it can. */
+export function unreadableReason(text: string, settings: Settings): string | undefined {
+  const limit = settings.maxFileSizeKB * 1024;
+  if (text.length > limit) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    return `File is ${mb(text.length)}, above the ${mb(limit)} limit (setting maxFileSizeKB): not analysed. Split the migration, or raise the limit.`;
+  }
+  const sample = text.slice(0, 65536);
+  if (sample.includes('\u0000')) return 'Binary file (it contains NUL bytes): not SQL text, not analysed.';
+  const controls = sample.match(/[\u0001-\u0008\u000e-\u001f\ufffd]/g)?.length ?? 0;
+  if (controls > 8 && controls > sample.length / 100) {
+    return 'Binary file (control characters or invalid UTF-8): not SQL text, not analysed.';
+  }
+  return undefined;
+}
+
+const IGNORE = /migration-guard-ignore(-file)?\b([^\n]*)/g;
+
+/** Rule ids named by ignore comments; an empty list means every rule. */
+function ignoredBy(comments: Token[], fileWide: boolean): string[][] {
+  const out: string[][] = [];
+  for (const c of comments) {
+    for (const m of c.text.matchAll(IGNORE)) {
+      if (Boolean(m[1]) !== fileWide) continue;
+      // `-- migration-guard-ignore rule-a, rule-b -- reason`
+      const ids = m[2].split('--')[0].match(/[a-z][a-z0-9-]*/g) ?? [];
+      out.push(ids);
+    }
+  }
+  return out;
+}
+
+function suppressed(rule: string, lists: string[][]): boolean {
+  return lists.some((ids) => ids.length === 0 || ids.includes(rule));
+}
+
+export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  const lines = new LineMap(text);
+  const context = migrationContext(options.path, text, settings);
+  const severityOf = (rule: string, fallback: Severity) => settings.rules[rule] ?? fallback;
+
+  const reason = unreadableReason(text, settings);
+  if (reason) {
+    const facts = deriveFacts({ text, statements: [], trailingComments: [] }, settings, context);
+    const level = severityOf(UNREADABLE_FILE, 'error');
+    const findings: Finding[] =
+      level === 'off' ? [] : [{ rule: UNREADABLE_FILE, severity: level, message: reason, range: lines.range(0, 0), fixes: [] }];
+    return { findings, facts, lines };
+  }
+
+  const parsed = parseFile(text);
+  const facts = deriveFacts(parsed, settings, context);
+  const findings: Finding[] = [];
+  const statements = parsed.statements;
+
+  const statementAt = (offset: number) =>
+    statements.findIndex((s) => s.start <= offset && offset <= (s.terminatorEnd ?? s.end));
+  const allComments = [...statements.flatMap((s) => s.leadingComments), ...parsed.trailingComments];
+  const fileIgnores = ignoredBy(allComments, true);
+  const add = (rule: string, severity: Severity, report: Report) => {
+    const index = statementAt(report.start);
+    if (suppressed(rule, fileIgnores)) return;
+    if (index >= 0 && suppressed(rule, ignoredBy(statements[index].leadingComments, false))) return;
+    findings.push({
+      rule,
+      severity,
+      message: report.message,
+      range: lines.range(report.start, report.end),
+      fixes: (report.fixes ?? []).map((f) => ({
+        title: f.title,
+        safety: f.safety,
+        edits: f.edits.map((e) => ({ range: lines.range(e.start, e.end), newText: e.newText })),
+      })),
+      statement: index >= 0 ? index : undefined,
+    });
+  };
+
+  const syntaxLevel = severityOf(SYNTAX_ERROR, 'error');
+  if (syntaxLevel !== 'off') {
+    for (const s of statements) if (s.error) add(SYNTAX_ERROR, syntaxLevel, { start: s.error.start, end: s.error.end, message: s.error.message });
+  }
+  for (const rule of RULES) {
+    const configured = settings.rules[rule.id];
+    if (configured === 'off') continue;
+    let reports: Report[];
+    try {
+      reports = rule.check(facts);
+    } catch (e) {
+      // A rule bug must not take the file's other findings (or the server) down with it.
+      add(INTERNAL_ERROR, 'warning', { start: 0, end: 0, message: `Rule ${rule.id} failed: ${(e as Error).message}. Please report this.` });
+      continue;
+    }
+    for (const r of reports) add(rule.id, configured ?? r.severity ?? rule.severity, r);
+  }
+  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return { findings, facts, lines };
+}

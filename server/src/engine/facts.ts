@@ -1,0 +1,590 @@
+/**
+ * Stage 2: statements → facts. Per statement: what it is, which locks it takes on which
+ * relation, whether it rewrites or scans a table, the transaction it runs in and the locks that
+ * transaction already holds, the timeouts in force, and which relations the migration created
+ * before it. Rules and hovers read these facts; neither re-derives them (STYLE.md, data flow).
+ *
+ * Lock modes come from PostgreSQL's documentation: "Explicit Locking"
+ * (https://www.postgresql.org/docs/current/explicit-locking.html), and the per-command pages
+ * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
+ * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
+ */
+import { LockMode, LOCK_MODES, strength } from './locks';
+import { Node, ParsedFile, Statement, Token } from './parse';
+import { Settings } from './settings';
+
+/** How the migration tool runs the file. Framework detection fills this in; plain files run as `psql -f` does. */
+export interface MigrationContext {
+  /** 'plain' when no migration tool was detected. */
+  framework: string;
+  /** The tool wraps the whole file in one transaction. */
+  wrapsInTransaction: boolean;
+}
+
+export interface LockFact {
+  /** As the SQL writes it, schema-qualified where the SQL qualifies it. */
+  relation: string;
+  mode: LockMode;
+  /** What the relation is to this statement: 'table', 'index', 'referenced table', 'partition', ... */
+  role: string;
+  /** False when the migration created the relation earlier (nobody else can be using it yet). */
+  existing: boolean;
+}
+
+export interface AlterCommand {
+  /** `AT_AddColumn`, `AT_AddConstraint`, ... */
+  subtype: string;
+  node: Node;
+  /** UTF-16 offsets of the subcommand's own text, from its first token to the last before `,`. */
+  start: number;
+  end: number;
+  tokens: Token[];
+}
+
+export interface StatementFacts {
+  statement: Statement;
+  kind: string;
+  locks: LockFact[];
+  /** Relations whose every row is rewritten into new storage (under the lock above). */
+  rewrites: string[];
+  /** Relations read in full while the lock is held (validation, index build, NOT NULL check, unbatched UPDATE). */
+  scans: string[];
+  /** Runs inside a transaction block (explicit BEGIN, or the migration tool's). */
+  inTransaction: boolean;
+  /** Locks the transaction holds before this statement runs. */
+  heldBefore: LockFact[];
+  /** Values in force before the statement; undefined when never set or set to 0 (no limit). */
+  lockTimeout?: string;
+  statementTimeout?: string;
+  /** Keys (see relationKey) of relations created earlier in this migration. */
+  createdBefore: ReadonlySet<string>;
+  /** For ALTER TABLE: the subcommands with their text spans. */
+  commands: AlterCommand[];
+  /** CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH ... CONCURRENTLY, REFRESH ... CONCURRENTLY. */
+  concurrently: boolean;
+}
+
+export interface FileFacts {
+  parsed: ParsedFile;
+  statements: StatementFacts[];
+  context: MigrationContext;
+  settings: Settings;
+}
+
+/** `schema.name`, or `name` when unqualified or in `public`: how created and altered relations are matched. */
+export function relationKey(rangeVar: Node | undefined): string {
+  if (!rangeVar) return '';
+  const schema = rangeVar.schemaname as string | undefined;
+  const name = rangeVar.relname as string;
+  return schema && schema !== 'public' ? `${schema}.${name}` : name;
+}
+
+/** The relation's name as the SQL writes it. */
+export function relationName(rangeVar: Node | undefined): string {
+  if (!rangeVar) return '';
+  return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : (rangeVar.relname as string);
+}
+
+function namesToRelation(items: Node[]): { key: string; name: string } {
+  const parts = items.map((i) => i.String?.sval as string);
+  const name = parts.join('.');
+  const key = parts.length > 1 && parts[0] === 'public' ? parts.slice(1).join('.') : name;
+  return { key, name };
+}
+
+export function hasDefElem(params: Node[] | undefined, name: string): boolean {
+  return (params ?? []).some((p) => p.DefElem?.defname === name);
+}
+
+/** A constant written in SQL, as text ('5s', '5000', '0'). */
+export function constantText(node: Node | undefined): string | undefined {
+  const c = node?.A_Const;
+  if (!c) return undefined;
+  if (c.sval) return c.sval.sval ?? '';
+  if (c.ival) return String(c.ival.ival ?? 0);
+  if (c.fval) return c.fval.fval;
+  if (c.boolval) return String(c.boolval.boolval ?? false);
+  return undefined;
+}
+
+const LOCK_STMT_MODES: LockMode[] = [...LOCK_MODES];
+
+interface Effect {
+  locks: Omit<LockFact, 'existing'>[];
+  keys: Map<string, string>;
+  rewrites: string[];
+  scans: string[];
+  concurrently: boolean;
+}
+
+function newEffect(): Effect {
+  return { locks: [], keys: new Map(), rewrites: [], scans: [], concurrently: false };
+}
+
+function lock(effect: Effect, name: string, key: string, mode: LockMode, role: string): void {
+  const found = effect.locks.find((l) => l.relation === name);
+  if (found) {
+    if (strength(mode) > strength(found.mode)) found.mode = mode;
+    return;
+  }
+  effect.locks.push({ relation: name, mode, role });
+  effect.keys.set(name, key);
+}
+
+function rel(effect: Effect, rangeVar: Node | undefined, mode: LockMode, role: string): string {
+  const name = relationName(rangeVar);
+  if (name) lock(effect, name, relationKey(rangeVar), mode, role);
+  return name;
+}
+
+// Built-in functions known to be volatile (pg_proc.provolatile = 'v') that migrations use as
+// column defaults. A volatile default makes ADD COLUMN rewrite the table even on 11+.
+export const VOLATILE_FUNCTIONS = new Set([
+  'gen_random_uuid',
+  'uuid_generate_v1',
+  'uuid_generate_v1mc',
+  'uuid_generate_v4',
+  'uuidv4',
+  'uuidv7',
+  'random',
+  'random_normal',
+  'clock_timestamp',
+  'timeofday',
+  'nextval',
+  'gen_random_bytes',
+  'txid_current',
+  'setseed',
+]);
+
+// Built-in functions that are stable or immutable: evaluated once for ADD COLUMN on 11+, so the
+// default is stored in the catalog and no row is rewritten.
+export const NON_VOLATILE_FUNCTIONS = new Set([
+  'now',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'current_timestamp',
+  'current_date',
+  'localtimestamp',
+  'lower',
+  'upper',
+  'coalesce',
+  'jsonb_build_object',
+  'json_build_object',
+  'jsonb_build_array',
+  'array',
+  'to_jsonb',
+  'make_interval',
+  'current_setting',
+  'timezone',
+]);
+
+const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+
+export type DefaultVolatility = 'none' | 'constant' | 'stable' | 'volatile' | 'unknown';
+
+/** Walks an expression and reports the function calls in it. */
+function functionCalls(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) {
+    for (const n of node) functionCalls(n, out);
+  } else if (node && typeof node === 'object') {
+    const fc = (node as Node).FuncCall;
+    if (fc) out.push((fc.funcname as Node[]).map((n) => n.String?.sval).pop() as string);
+    for (const v of Object.values(node as Node)) functionCalls(v, out);
+  }
+  return out;
+}
+
+/** How volatile a column's default is: what decides whether ADD COLUMN rewrites the table. */
+export function defaultVolatility(column: Node): { volatility: DefaultVolatility; functions: string[] } {
+  const typeName = (column.typeName?.names as Node[] | undefined)?.map((n) => n.String?.sval).pop();
+  if (typeName && SERIAL_TYPES.has(typeName)) return { volatility: 'volatile', functions: [`nextval (${typeName})`] };
+  const constraints = (column.constraints ?? []) as Node[];
+  const identity = constraints.find((c) => c.Constraint?.contype === 'CONSTR_IDENTITY');
+  if (identity) return { volatility: 'volatile', functions: ['nextval (identity)'] };
+  const def = constraints.find((c) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint;
+  if (!def) return { volatility: 'none', functions: [] };
+  const expr = def.raw_expr;
+  if (expr?.A_Const?.isnull) return { volatility: 'none', functions: [] };
+  const calls = functionCalls(expr);
+  const volatile = calls.filter((f) => VOLATILE_FUNCTIONS.has(f));
+  if (volatile.length) return { volatility: 'volatile', functions: volatile };
+  const unknown = calls.filter((f) => !NON_VOLATILE_FUNCTIONS.has(f));
+  if (unknown.length) return { volatility: 'unknown', functions: unknown };
+  // CURRENT_TIMESTAMP and friends parse as SQLValueFunction: stable.
+  return { volatility: calls.length || JSON.stringify(expr).includes('SQLValueFunction') ? 'stable' : 'constant', functions: calls };
+}
+
+function constraintsOf(column: Node): Node[] {
+  return ((column.constraints ?? []) as Node[]).map((c) => c.Constraint).filter(Boolean);
+}
+
+/** The lock, rewrite and scan of one ALTER TABLE subcommand (ALTER TABLE page, "Notes" and each form). */
+function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings): LockMode {
+  const name = relationName(table);
+  const subtype = cmd.subtype as string;
+  const def = cmd.def as Node | undefined;
+  switch (subtype) {
+    case 'AT_AddColumn': {
+      const column = def?.ColumnDef ?? {};
+      const { volatility } = defaultVolatility(column);
+      const constraints = constraintsOf(column);
+      // Since PostgreSQL 11 a non-volatile default is stored in the catalog ("fast default");
+      // before 11 any non-null default rewrote the table.
+      const rewrites =
+        volatility === 'volatile' ||
+        (volatility !== 'none' && settings.pgVersion < 11) ||
+        constraints.some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_when === 'a' && !c.generated_kind?.includes('VIRTUAL'));
+      if (rewrites) effect.rewrites.push(name);
+      for (const c of constraints) {
+        if (c.contype === 'CONSTR_FOREIGN') {
+          rel(effect, c.pktable, 'ShareRowExclusiveLock', 'referenced table');
+          if (!rewrites) effect.scans.push(name);
+        }
+        if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') effect.scans.push(name);
+      }
+      return 'AccessExclusiveLock';
+    }
+    case 'AT_AlterColumnType':
+      effect.rewrites.push(name);
+      return 'AccessExclusiveLock';
+    case 'AT_SetNotNull':
+      effect.scans.push(name);
+      return 'AccessExclusiveLock';
+    case 'AT_SetStatistics':
+    case 'AT_SetOptions':
+    case 'AT_ResetOptions':
+    case 'AT_SetRelOptions':
+    case 'AT_ResetRelOptions':
+    case 'AT_ClusterOn':
+    case 'AT_DropCluster':
+      return 'ShareUpdateExclusiveLock';
+    case 'AT_EnableTrig':
+    case 'AT_EnableAlwaysTrig':
+    case 'AT_EnableReplicaTrig':
+    case 'AT_DisableTrig':
+    case 'AT_EnableTrigAll':
+    case 'AT_DisableTrigAll':
+    case 'AT_EnableTrigUser':
+    case 'AT_DisableTrigUser':
+      return 'ShareRowExclusiveLock';
+    case 'AT_AddConstraint': {
+      const c = def?.Constraint ?? {};
+      switch (c.contype) {
+        case 'CONSTR_FOREIGN':
+          // Both the table and the referenced table: SHARE ROW EXCLUSIVE.
+          rel(effect, c.pktable, 'ShareRowExclusiveLock', 'referenced table');
+          if (!c.skip_validation) effect.scans.push(name);
+          return 'ShareRowExclusiveLock';
+        case 'CONSTR_CHECK':
+          if (!c.skip_validation) effect.scans.push(name);
+          return 'AccessExclusiveLock';
+        case 'CONSTR_PRIMARY':
+        case 'CONSTR_UNIQUE':
+          if (!c.indexname) effect.scans.push(name);
+          return 'AccessExclusiveLock';
+        case 'CONSTR_EXCLUSION':
+        case 'CONSTR_NOTNULL':
+          effect.scans.push(name);
+          return 'AccessExclusiveLock';
+        default:
+          return 'AccessExclusiveLock';
+      }
+    }
+    case 'AT_ValidateConstraint':
+      // Validation scans under SHARE UPDATE EXCLUSIVE: reads and writes go on (9.4+).
+      effect.scans.push(name);
+      return 'ShareUpdateExclusiveLock';
+    case 'AT_SetLogged':
+    case 'AT_SetUnLogged':
+    case 'AT_SetTableSpace':
+    case 'AT_SetAccessMethod':
+      effect.rewrites.push(name);
+      return 'AccessExclusiveLock';
+    case 'AT_SetExpression':
+      effect.rewrites.push(name);
+      return 'AccessExclusiveLock';
+    case 'AT_AttachPartition': {
+      // 12+: SHARE UPDATE EXCLUSIVE on the parent; the partition itself is scanned under ACCESS
+      // EXCLUSIVE unless a CHECK constraint proves the bound.
+      const partition = def?.PartitionCmd?.name;
+      const partitionName = rel(effect, partition, 'AccessExclusiveLock', 'partition');
+      effect.scans.push(partitionName);
+      return settings.pgVersion >= 12 ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
+    }
+    case 'AT_DetachPartition': {
+      // DETACH ... CONCURRENTLY (14+): SHARE UPDATE EXCLUSIVE on the parent.
+      const concurrent = def?.PartitionCmd?.concurrent === true;
+      if (concurrent) effect.concurrently = true;
+      rel(effect, def?.PartitionCmd?.name, concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', 'partition');
+      return concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
+    }
+    default:
+      // Every other form (DROP COLUMN, SET/DROP DEFAULT, DROP NOT NULL, SET STORAGE, DROP
+      // CONSTRAINT, ROW LEVEL SECURITY, OWNER TO, identity, ...) takes ACCESS EXCLUSIVE:
+      // "An ACCESS EXCLUSIVE lock is acquired unless explicitly noted."
+      return 'AccessExclusiveLock';
+  }
+}
+
+/** Locks, rewrites and scans of one statement, before the migration's history is applied. */
+function statementEffect(statement: Statement, settings: Settings): Effect {
+  const effect = newEffect();
+  const n = statement.node ?? {};
+  switch (statement.kind) {
+    case 'AlterTableStmt': {
+      const modes = ((n.cmds ?? []) as Node[]).map((c) => alterCommand(effect, n.relation, c.AlterTableCmd ?? {}, settings));
+      const role = n.objtype === 'OBJECT_INDEX' ? 'index' : n.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
+      const mode = modes.reduce<LockMode>((a, b) => (strength(b) > strength(a) ? b : a), modes[0] ?? 'AccessExclusiveLock');
+      // The table's own entry first, as pg_locks lists the relation being altered.
+      const others = effect.locks.splice(0);
+      rel(effect, n.relation, mode, role);
+      for (const o of others) lock(effect, o.relation, effect.keys.get(o.relation) ?? o.relation, o.mode, o.role);
+      break;
+    }
+    case 'IndexStmt':
+      // CREATE INDEX: SHARE (blocks writes); CONCURRENTLY: SHARE UPDATE EXCLUSIVE.
+      effect.concurrently = n.concurrent === true;
+      rel(effect, n.relation, n.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock', 'table');
+      effect.scans.push(relationName(n.relation));
+      break;
+    case 'DropStmt': {
+      const objects = (n.objects ?? []) as Node[];
+      const type = n.removeType as string;
+      if (type === 'OBJECT_INDEX') {
+        // DROP INDEX: ACCESS EXCLUSIVE on the index and its table; CONCURRENTLY: SHARE UPDATE EXCLUSIVE.
+        effect.concurrently = n.concurrent === true;
+        for (const o of objects) {
+          const r = namesToRelation(o.List?.items ?? []);
+          lock(effect, r.name, r.key, n.concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', 'index (and its table)');
+        }
+      } else if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'].includes(type)) {
+        const role = type.replace('OBJECT_', '').replace('MATVIEW', 'materialized view').replace('_', ' ').toLowerCase();
+        for (const o of objects) {
+          const r = namesToRelation(o.List?.items ?? []);
+          lock(effect, r.name, r.key, 'AccessExclusiveLock', role);
+        }
+      } else if (type === 'OBJECT_TRIGGER' || type === 'OBJECT_POLICY' || type === 'OBJECT_RULE') {
+        // DROP TRIGGER / POLICY / RULE name ON table: the last item is the object, the rest the table.
+        for (const o of objects) {
+          const items = (o.List?.items ?? []) as Node[];
+          const r = namesToRelation(items.slice(0, -1));
+          lock(effect, r.name, r.key, 'AccessExclusiveLock', 'table');
+        }
+      }
+      break;
+    }
+    case 'ReindexStmt': {
+      // REINDEX: SHARE on the table, ACCESS EXCLUSIVE on each index rebuilt; CONCURRENTLY (12+):
+      // SHARE UPDATE EXCLUSIVE.
+      const concurrent = hasDefElem(n.params, 'concurrently');
+      effect.concurrently = concurrent;
+      if (n.kind === 'REINDEX_OBJECT_INDEX') rel(effect, n.relation, concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', 'index');
+      else if (n.kind === 'REINDEX_OBJECT_TABLE') rel(effect, n.relation, concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock', 'table');
+      break;
+    }
+    case 'CreateStmt': {
+      // A new table; its foreign keys take SHARE ROW EXCLUSIVE on each referenced table, and
+      // PARTITION OF takes ACCESS EXCLUSIVE on the parent.
+      for (const elt of (n.tableElts ?? []) as Node[]) {
+        const cs = elt.ColumnDef ? constraintsOf(elt.ColumnDef) : elt.Constraint ? [elt.Constraint] : [];
+        for (const c of cs) if (c.contype === 'CONSTR_FOREIGN') rel(effect, c.pktable, 'ShareRowExclusiveLock', 'referenced table');
+      }
+      if (n.partbound) for (const parent of (n.inhRelations ?? []) as Node[]) rel(effect, parent.RangeVar, 'AccessExclusiveLock', 'partitioned table');
+      break;
+    }
+    case 'TruncateStmt':
+      for (const r of (n.relations ?? []) as Node[]) rel(effect, r.RangeVar, 'AccessExclusiveLock', 'table');
+      break;
+    case 'VacuumStmt': {
+      const full = hasDefElem(n.options, 'full');
+      for (const r of (n.rels ?? []) as Node[]) {
+        const name = rel(effect, r.VacuumRelation?.relation, full ? 'AccessExclusiveLock' : 'ShareUpdateExclusiveLock', 'table');
+        if (full) effect.rewrites.push(name);
+        else effect.scans.push(name);
+      }
+      break;
+    }
+    case 'ClusterStmt':
+      if (n.relation) effect.rewrites.push(rel(effect, n.relation, 'AccessExclusiveLock', 'table'));
+      break;
+    case 'LockStmt':
+      for (const r of (n.relations ?? []) as Node[]) rel(effect, r.RangeVar, LOCK_STMT_MODES[(n.mode ?? 8) - 1] ?? 'AccessExclusiveLock', 'table');
+      break;
+    case 'RefreshMatViewStmt':
+      // REFRESH: ACCESS EXCLUSIVE and new storage; CONCURRENTLY: EXCLUSIVE (reads go on).
+      effect.concurrently = n.concurrent === true;
+      if (n.concurrent) effect.scans.push(rel(effect, n.relation, 'ExclusiveLock', 'materialized view'));
+      else effect.rewrites.push(rel(effect, n.relation, 'AccessExclusiveLock', 'materialized view'));
+      break;
+    case 'CreateTrigStmt':
+      rel(effect, n.relation, 'ShareRowExclusiveLock', 'table');
+      break;
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt':
+      rel(effect, n.table, 'AccessExclusiveLock', 'table');
+      break;
+    case 'RenameStmt':
+      if (n.relation) {
+        // ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE since 12; other renames ACCESS EXCLUSIVE.
+        const indexRename = n.renameType === 'OBJECT_INDEX' && settings.pgVersion >= 12;
+        rel(effect, n.relation, indexRename ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', n.renameType === 'OBJECT_INDEX' ? 'index' : 'table');
+      }
+      break;
+    case 'AlterObjectSchemaStmt':
+      if (n.relation) rel(effect, n.relation, 'AccessExclusiveLock', 'table');
+      break;
+    case 'ViewStmt':
+      if (n.replace) rel(effect, n.view, 'AccessExclusiveLock', 'view');
+      break;
+    case 'CommentStmt':
+      // COMMENT ON TABLE / COLUMN: SHARE UPDATE EXCLUSIVE on the table.
+      if (n.objtype === 'OBJECT_TABLE' || n.objtype === 'OBJECT_COLUMN') {
+        const items = (n.object?.List?.items ?? []) as Node[];
+        const r = namesToRelation(n.objtype === 'OBJECT_COLUMN' ? items.slice(0, -1) : items);
+        lock(effect, r.name, r.key, 'ShareUpdateExclusiveLock', 'table');
+      }
+      break;
+    case 'UpdateStmt':
+    case 'DeleteStmt': {
+      const name = rel(effect, n.relation, 'RowExclusiveLock', 'table');
+      // Without WHERE every row is touched in one transaction.
+      if (!n.whereClause) effect.scans.push(name);
+      break;
+    }
+    case 'InsertStmt':
+    case 'MergeStmt':
+      rel(effect, n.relation, 'RowExclusiveLock', 'table');
+      break;
+  }
+  return effect;
+}
+
+/** Splits an ALTER TABLE's tokens into its subcommands, at commas outside parentheses. */
+function alterCommands(statement: Statement): AlterCommand[] {
+  const n = statement.node ?? {};
+  const cmds = ((n.cmds ?? []) as Node[]).map((c) => c.AlterTableCmd ?? {});
+  const relStart = statement.at(n.relation?.location ?? 0);
+  let i = statement.tokens.findIndex((t) => t.start === relStart);
+  const spans: Token[][] = [];
+  if (i >= 0) {
+    while (statement.tokens[i + 1]?.text === '.') i += 2;
+    let depth = 0;
+    let current: Token[] = [];
+    for (const t of statement.tokens.slice(i + 1)) {
+      if (t.text === '(') depth++;
+      if (t.text === ')') depth--;
+      if (t.text === ',' && depth === 0) {
+        spans.push(current);
+        current = [];
+      } else current.push(t);
+    }
+    spans.push(current);
+  }
+  const aligned = spans.length === cmds.length && spans.every((s) => s.length > 0);
+  return cmds.map((node, k) => {
+    const tokens = aligned ? spans[k] : statement.tokens;
+    return { subtype: node.subtype as string, node, tokens, start: tokens[0].start, end: tokens[tokens.length - 1].end };
+  });
+}
+
+/** Relations a statement creates (tables, views, indexes), by key. */
+function createdBy(statement: Statement): string[] {
+  const n = statement.node ?? {};
+  switch (statement.kind) {
+    case 'CreateStmt':
+      return [relationKey(n.relation)];
+    case 'CreateTableAsStmt':
+      return [relationKey(n.into?.rel)];
+    case 'ViewStmt':
+      return n.replace ? [] : [relationKey(n.view)];
+    case 'IndexStmt':
+      if (!n.idxname) return [];
+      return [n.relation?.schemaname && n.relation.schemaname !== 'public' ? `${n.relation.schemaname}.${n.idxname}` : n.idxname];
+    default:
+      return [];
+  }
+}
+
+interface TimeoutState {
+  session?: string;
+  local?: string;
+}
+
+function setTimeout(state: TimeoutState, value: string | undefined, local: boolean, inTransaction: boolean): void {
+  // 0 disables the timeout; SET LOCAL outside a transaction block has no effect.
+  const normalized = value === undefined || /^0+\s*(ms|s|min|h|d)?$/i.test(value.trim()) ? undefined : value;
+  if (local) {
+    if (inTransaction) state.local = normalized ?? '';
+  } else {
+    state.session = normalized;
+    if (inTransaction) state.local = undefined;
+  }
+}
+
+function effective(state: TimeoutState): string | undefined {
+  if (state.local !== undefined) return state.local === '' ? undefined : state.local;
+  return state.session;
+}
+
+/** Derives the facts of every statement of a file, in order. */
+export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext): FileFacts {
+  const created = new Set<string>();
+  let inTransaction = context.wrapsInTransaction;
+  let held: LockFact[] = [];
+  const timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState> = { lock_timeout: {}, statement_timeout: {} };
+  const out: StatementFacts[] = [];
+
+  for (const statement of parsed.statements) {
+    const effect = statementEffect(statement, settings);
+    const locks: LockFact[] = effect.locks.map((l) => ({ ...l, existing: !created.has(effect.keys.get(l.relation) ?? l.relation) }));
+    const facts: StatementFacts = {
+      statement,
+      kind: statement.kind,
+      locks,
+      rewrites: [...new Set(effect.rewrites)],
+      scans: [...new Set(effect.scans)].filter((s) => !effect.rewrites.includes(s)),
+      inTransaction,
+      heldBefore: held.map((l) => ({ ...l })),
+      lockTimeout: effective(timeouts.lock_timeout),
+      statementTimeout: effective(timeouts.statement_timeout),
+      createdBefore: new Set(created),
+      commands: statement.kind === 'AlterTableStmt' ? alterCommands(statement) : [],
+      concurrently: effect.concurrently,
+    };
+    out.push(facts);
+
+    // The state after the statement.
+    const n = statement.node ?? {};
+    if (inTransaction) {
+      for (const l of locks) {
+        const h = held.find((x) => x.relation === l.relation);
+        if (!h) held.push({ ...l });
+        else if (strength(l.mode) > strength(h.mode)) h.mode = l.mode;
+      }
+    }
+    if (statement.kind === 'TransactionStmt') {
+      const kind = n.kind as string;
+      if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') inTransaction = true;
+      if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
+        inTransaction = false;
+        held = [];
+        for (const t of Object.values(timeouts)) t.local = undefined;
+      }
+    } else if (statement.kind === 'VariableSetStmt' && (n.name === 'lock_timeout' || n.name === 'statement_timeout')) {
+      const state = timeouts[n.name as 'lock_timeout' | 'statement_timeout'];
+      const value = n.kind === 'VAR_SET_VALUE' ? constantText(n.args?.[0]) : undefined;
+      setTimeout(state, value, n.is_local === true, inTransaction);
+    } else if (statement.kind === 'SelectStmt') {
+      // SELECT set_config('lock_timeout', '5s', is_local)
+      for (const target of (n.targetList ?? []) as Node[]) {
+        const fc = target.ResTarget?.val?.FuncCall;
+        if (fc?.funcname?.map((x: Node) => x.String?.sval).pop() !== 'set_config') continue;
+        const [name, value, local] = ((fc.args ?? []) as Node[]).map(constantText);
+        if (name === 'lock_timeout' || name === 'statement_timeout') setTimeout(timeouts[name], value, local === 'true', inTransaction);
+      }
+    }
+    if (!inTransaction) held = [];
+    for (const key of createdBy(statement)) if (key) created.add(key);
+  }
+  return { parsed, statements: out, context, settings };
+}

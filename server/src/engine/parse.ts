@@ -1,0 +1,238 @@
+/**
+ * Stage 1: text → statements, with PostgreSQL's own scanner and parser (libpg-query, WASM).
+ *
+ * libpg-query rejects a whole input at its first syntax error, so the file is split into
+ * statements with the real scanner (`scanSync`: dollar quotes, nested comments, E'' strings and
+ * `;` inside literals are all handled by PostgreSQL's lexer), and each statement is parsed
+ * alone: one syntax error is one diagnostic on its own statement.
+ */
+import * as pg from 'libpg-query';
+import { OffsetMap } from './positions';
+
+/** A parse-tree node as libpg-query returns it: `{ IndexStmt: { ... } }` and so on. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Node = Record<string, any>;
+
+export interface Token {
+  /** UTF-16 offsets into the document. */
+  start: number;
+  end: number;
+  text: string;
+  /** libpg-query's token name: IDENT, SCONST, SQL_COMMENT, C_COMMENT, ASCII_59 (;), ... */
+  name: string;
+  /** Upper-cased text when the token is a keyword, '' otherwise. */
+  keyword: string;
+}
+
+export interface SyntaxProblem {
+  message: string;
+  start: number;
+  end: number;
+}
+
+export interface Statement {
+  index: number;
+  /** UTF-16 offsets of the statement's first and last token (the `;` is not included). */
+  start: number;
+  end: number;
+  /** End of the terminating `;`, when there is one. */
+  terminatorEnd?: number;
+  text: string;
+  /** Non-comment tokens of the statement. */
+  tokens: Token[];
+  /** Comments between the previous statement and this one (ignore comments, framework markers). */
+  leadingComments: Token[];
+  /** Node type: 'IndexStmt', 'AlterTableStmt', ... or 'SyntaxError'. */
+  kind: string;
+  /** The node's fields (`ast[kind]` of libpg-query's `{ [kind]: fields }`). */
+  node?: Node;
+  error?: SyntaxProblem;
+  /** Document UTF-16 offset of a node `location` (a UTF-8 byte offset into `text`). */
+  at(location: number): number;
+}
+
+export interface ParsedFile {
+  text: string;
+  statements: Statement[];
+  /** Comments after the last statement. */
+  trailingComments: Token[];
+}
+
+let loaded = false;
+
+/** Loads the WebAssembly parser once; every function below is synchronous after it. */
+export async function loadParser(): Promise<void> {
+  if (!loaded) {
+    await pg.loadModule();
+    loaded = true;
+  }
+}
+
+const COMMENT = new Set(['SQL_COMMENT', 'C_COMMENT']);
+
+interface ScanOutcome {
+  tokens: Token[];
+  /** Set when the text ends inside a literal or comment (half-typed SQL). */
+  unterminated: boolean;
+}
+
+function toTokens(text: string, raw: pg.ScanToken[], map: OffsetMap): Token[] {
+  const tokens: Token[] = [];
+  for (const t of raw) {
+    const start = map.fromUtf8(t.start);
+    const end = Math.min(map.fromUtf8(t.end), text.length);
+    if (start >= text.length) break;
+    tokens.push({
+      start,
+      end,
+      text: text.slice(start, end),
+      name: t.tokenName,
+      keyword: t.keywordKind !== 0 ? t.text.toUpperCase() : '',
+    });
+  }
+  return tokens;
+}
+
+/**
+ * Scans the whole text. PostgreSQL's lexer fails on a literal or comment left open at the end
+ * of the input (the usual state of a file being typed); the construct then runs to the end of
+ * the text, so it is closed with each possible closer until one scans, and the closer is cut
+ * off again.
+ */
+function scan(text: string): ScanOutcome | undefined {
+  const map = new OffsetMap(text);
+  try {
+    return { tokens: toTokens(text, pg.scanSync(text).tokens, map), unterminated: false };
+  } catch {
+    const closers = ["'", '"', '*/', '*/*/', '*/*/*/'];
+    const tags = text.match(/\$(?:[A-Za-z_\u0080-\uffff][A-Za-z_0-9\u0080-\uffff]*)?\$/g) ?? [];
+    closers.push(...[...new Set(tags.reverse())]);
+    for (const closer of closers) {
+      try {
+        const raw = pg.scanSync(text + closer).tokens;
+        return { tokens: toTokens(text, raw, map), unterminated: true };
+      } catch {
+        // not this closer
+      }
+    }
+    return undefined;
+  }
+}
+
+interface Span {
+  tokens: Token[];
+  leadingComments: Token[];
+  terminatorEnd?: number;
+}
+
+/**
+ * Groups tokens into statements at top-level `;`. A `;` inside a SQL-standard function body
+ * (`BEGIN ATOMIC ... END`) does not end the statement; CASE ... END nests inside such bodies,
+ * as psql counts them.
+ */
+function split(tokens: Token[]): { spans: Span[]; trailing: Token[] } {
+  const spans: Span[] = [];
+  let current: Token[] = [];
+  let comments: Token[] = [];
+  let atomicDepth = 0;
+  for (const token of tokens) {
+    if (COMMENT.has(token.name)) {
+      if (current.length === 0) comments.push(token);
+      continue;
+    }
+    if (token.text === ';' && atomicDepth === 0) {
+      if (current.length > 0) {
+        spans.push({ tokens: current, leadingComments: comments, terminatorEnd: token.end });
+      }
+      current = [];
+      comments = [];
+      continue;
+    }
+    const previous = current[current.length - 1];
+    if (token.keyword === 'ATOMIC' && previous?.keyword === 'BEGIN' && current[0]?.keyword === 'CREATE') {
+      atomicDepth = 1;
+    } else if (atomicDepth > 0 && token.keyword === 'CASE') {
+      atomicDepth++;
+    } else if (atomicDepth > 0 && token.keyword === 'END') {
+      atomicDepth--;
+    }
+    current.push(token);
+  }
+  if (current.length > 0) spans.push({ tokens: current, leadingComments: comments });
+  return { spans, trailing: current.length > 0 ? [] : comments };
+}
+
+function templateHint(text: string): string {
+  return /\{\{.*?\}\}/s.test(text)
+    ? ' (this looks like a template placeholder such as {{ .Schema }}: the statement is analysed only once the template is rendered)'
+    : '';
+}
+
+function makeStatement(text: string, index: number, span: Span): Statement {
+  const first = span.tokens[0];
+  const last = span.tokens[span.tokens.length - 1];
+  const stmtText = text.slice(first.start, last.end);
+  let map: OffsetMap | undefined;
+  const localMap = () => (map ??= new OffsetMap(stmtText));
+  const statement: Statement = {
+    index,
+    start: first.start,
+    end: last.end,
+    terminatorEnd: span.terminatorEnd,
+    text: stmtText,
+    tokens: span.tokens,
+    leadingComments: span.leadingComments,
+    kind: 'SyntaxError',
+    at: (location: number) => first.start + localMap().fromUtf8(Math.max(0, location)),
+  };
+  try {
+    const result = pg.parseSync(stmtText);
+    const raw = result.stmts?.[0]?.stmt as Node | undefined;
+    if (raw) {
+      const kind = Object.keys(raw)[0];
+      statement.kind = kind;
+      statement.node = raw[kind] ?? {};
+    } else {
+      statement.kind = 'Empty';
+    }
+  } catch (e) {
+    const details = (e as pg.SqlError).sqlDetails;
+    const message = (details?.message ?? (e as Error).message ?? 'syntax error') + templateHint(stmtText);
+    let start = statement.end;
+    let end = statement.end;
+    if (details && typeof details.cursorPosition === 'number') {
+      const offset = first.start + localMap().fromCodePoint(details.cursorPosition);
+      const token = span.tokens.find((t) => t.start <= offset && offset < t.end);
+      if (token) {
+        start = token.start;
+        end = token.end;
+      } else if (offset >= statement.end) {
+        start = last.start;
+        end = last.end;
+      } else {
+        start = offset;
+        end = Math.min(offset + 1, statement.end);
+      }
+    } else {
+      start = statement.start;
+    }
+    statement.error = { message, start, end };
+  }
+  return statement;
+}
+
+/** Splits and parses a document. Never throws: problems become statements of kind 'SyntaxError'. */
+export function parseFile(text: string): ParsedFile {
+  const scanned = scan(text);
+  if (!scanned) {
+    // Not even PostgreSQL's lexer can read it: one statement covering the text, with the
+    // parser's own message.
+    const trimmedStart = text.search(/\S/);
+    if (trimmedStart < 0) return { text, statements: [], trailingComments: [] };
+    const whole: Token = { start: trimmedStart, end: text.trimEnd().length, text: text.trim(), name: 'UNKNOWN', keyword: '' };
+    return { text, statements: [makeStatement(text, 0, { tokens: [whole], leadingComments: [] })], trailingComments: [] };
+  }
+  const { spans, trailing } = split(scanned.tokens);
+  const statements = spans.map((span, index) => makeStatement(text, index, span));
+  return { text, statements, trailingComments: trailing };
+}

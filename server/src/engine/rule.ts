@@ -1,0 +1,112 @@
+/**
+ * What a rule is (STYLE.md §2-5): one file exports one `Rule`, holding its id, its docs, its
+ * check, its fixes and its test table. The registry in rules/index.ts lists them; docs pages,
+ * the test runner and the adapters all read the same objects.
+ */
+import { FileFacts, StatementFacts } from './facts';
+import { Token } from './parse';
+import { Settings, Severity } from './settings';
+
+export interface RuleDocs {
+  /** One line: what the rule reports. */
+  summary: string;
+  /** Why it is unsafe: the lock, what it blocks, for how long. */
+  why: string;
+  /** SQL that the rule reports. Every statement example here is a test (STYLE.md §12). */
+  unsafe: string;
+  /** The safe alternative. Must stay quiet. */
+  safe: string;
+  /** Version notes, edge cases. */
+  notes?: string;
+}
+
+/** ruff's applicability: `safe` fixes keep semantics and run under fix-all; `unsafe` ones change transaction needs or behaviour. */
+export type FixSafety = 'safe' | 'unsafe' | 'display';
+
+/** An edit over UTF-16 offsets of the document. */
+export interface OffsetEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  safety: FixSafety;
+  edits: OffsetEdit[];
+}
+
+export interface Report {
+  start: number;
+  end: number;
+  message: string;
+  fixes?: Fix[];
+  /** A softer severity for a report the rule is unsure of; a configured severity wins. */
+  severity?: Severity;
+}
+
+export interface ValidCase {
+  sql: string;
+  settings?: Partial<Settings>;
+}
+
+export interface InvalidCase {
+  sql: string;
+  settings?: Partial<Settings>;
+  /** Expected reports, in order: 0-based [startLine, startCharacter, endLine, endCharacter], and a part of the message. */
+  reports: { range: [number, number, number, number]; message?: string }[];
+  /** The document after applying the first fix of every report, or null when no fix is offered. */
+  output: string | null;
+}
+
+export interface Rule {
+  id: string;
+  severity: Severity;
+  docs: RuleDocs;
+  check(file: FileFacts): Report[];
+  tests: { valid: (string | ValidCase)[]; invalid: InvalidCase[] };
+}
+
+/** Statements of the file that parsed, with their facts. */
+export function parsedStatements(file: FileFacts): StatementFacts[] {
+  return file.statements.filter((s) => s.kind !== 'SyntaxError');
+}
+
+/** The first token with this keyword, from `from` on. */
+export function keywordToken(tokens: Token[], keyword: string, from = 0): Token | undefined {
+  for (let i = from; i < tokens.length; i++) if (tokens[i].keyword === keyword) return tokens[i];
+  return undefined;
+}
+
+/** From the statement's start through the first token with this keyword: `CREATE UNIQUE INDEX`. */
+export function headThrough(s: StatementFacts, keyword: string): { start: number; end: number } {
+  const token = keywordToken(s.statement.tokens, keyword);
+  return { start: s.statement.start, end: token ? token.end : s.statement.end };
+}
+
+/** The statement's first line: where a statement-wide finding is shown. */
+export function firstLine(s: StatementFacts): { start: number; end: number } {
+  const text = s.statement.text;
+  const newline = text.search(/[\r\n]/);
+  return { start: s.statement.start, end: s.statement.start + (newline < 0 ? text.length : newline) };
+}
+
+/** The document text of the tokens naming the statement's relation (keeps quoting and schema). */
+export function relationText(s: StatementFacts, location: number | undefined): string | undefined {
+  if (location === undefined) return undefined;
+  const start = s.statement.at(location);
+  const tokens = s.statement.tokens;
+  let i = tokens.findIndex((t) => t.start === start);
+  if (i < 0) return undefined;
+  let end = tokens[i].end;
+  while (tokens[i + 1]?.text === '.' && tokens[i + 2]) {
+    end = tokens[i + 2].end;
+    i += 2;
+  }
+  return s.statement.text.slice(start - s.statement.start, end - s.statement.start);
+}
+
+/** Quotes an identifier when PostgreSQL would need it. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,103 @@
+import { defaultVolatility } from '../facts';
+import { parsedStatements, Report, Rule } from '../rule';
+
+const id = 'adding-field-with-volatile-default';
+
+export const rule: Rule = {
+  id,
+  severity: 'error',
+  docs: {
+    summary: 'ADD COLUMN with a volatile default (serial, gen_random_uuid(), clock_timestamp(), random()...) rewrites the table.',
+    why: `Since PostgreSQL 11, ADD COLUMN with a constant or stable default (\`0\`, \`'draft'\`, \`now()\`)
+stores the default in the catalog and returns at once. A volatile default has to be computed for
+each existing row, so PostgreSQL rewrites the whole table and all its indexes under ACCESS
+EXCLUSIVE: no query can read or write the table until the copy ends. \`serial\`, \`bigserial\` and
+identity columns count: their default is \`nextval()\`. Before PostgreSQL 11 every non-null default
+rewrote the table.`,
+    unsafe: `ALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();
+ALTER TABLE users ADD COLUMN seq bigserial;
+ALTER TABLE users ADD COLUMN touched_at timestamptz DEFAULT clock_timestamp();`,
+    safe: `-- Constant and stable defaults do not rewrite on PostgreSQL 11+:
+ALTER TABLE users ADD COLUMN status text DEFAULT 'active';
+ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();
+-- A volatile default, in steps: the column, the default for new rows, a batched backfill.
+ALTER TABLE users ADD COLUMN public_id uuid;
+ALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();
+UPDATE users SET public_id = gen_random_uuid() WHERE id BETWEEN 1 AND 5000 AND public_id IS NULL;`,
+    notes: `Functions Migration Guard does not know are reported as information: PostgreSQL decides by the
+function's volatility (\`pg_proc.provolatile\`). The target version comes from the \`pgVersion\`
+setting.`,
+  },
+  check(file) {
+    const reports: Report[] = [];
+    for (const s of parsedStatements(file)) {
+      if (s.kind !== 'AlterTableStmt' || !s.locks[0]?.existing) continue;
+      const table = s.locks[0].relation;
+      for (const cmd of s.commands) {
+        if (cmd.subtype !== 'AT_AddColumn') continue;
+        const column = cmd.node.def?.ColumnDef ?? {};
+        const { volatility, functions } = defaultVolatility(column);
+        const name = column.colname as string;
+        if (volatility === 'volatile') {
+          reports.push({
+            start: cmd.start,
+            end: cmd.end,
+            message: `Column ${name} gets a volatile default (${functions.join(', ')}): PostgreSQL rewrites ${table} and its indexes under ACCESS EXCLUSIVE, blocking reads and writes. Add the column without a default, SET DEFAULT for new rows, and backfill in batches.`,
+          });
+        } else if (volatility !== 'none' && file.settings.pgVersion < 11) {
+          reports.push({
+            start: cmd.start,
+            end: cmd.end,
+            message: `Before PostgreSQL 11 (pgVersion is ${file.settings.pgVersion}) any default on ADD COLUMN rewrites ${table} under ACCESS EXCLUSIVE. Add the column without a default, then SET DEFAULT and backfill in batches.`,
+          });
+        } else if (volatility === 'unknown') {
+          reports.push({
+            start: cmd.start,
+            end: cmd.end,
+            severity: 'info',
+            message: `Column ${name} defaults to ${functions.join(', ')}(): if that function is VOLATILE, PostgreSQL rewrites ${table} under ACCESS EXCLUSIVE. Check pg_proc.provolatile, or add the column without a default and backfill.`,
+          });
+        }
+      }
+    }
+    return reports;
+  },
+  tests: {
+    valid: [
+      "ALTER TABLE users ADD COLUMN status text DEFAULT 'active' NOT NULL;",
+      'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();',
+      'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT CURRENT_TIMESTAMP;',
+      'ALTER TABLE users ADD COLUMN n int DEFAULT NULL;',
+      'CREATE TABLE users (id bigserial PRIMARY KEY);\nALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();',
+      'ALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();',
+    ],
+    invalid: [
+      {
+        sql: 'ALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();',
+        reports: [{ range: [0, 18, 0, 69], message: 'gen_random_uuid' }],
+        output: null,
+      },
+      {
+        sql: 'alter table users\n  add column note text,\n  add column seq bigserial;',
+        reports: [{ range: [2, 2, 2, 26], message: 'nextval (bigserial)' }],
+        output: null,
+      },
+      {
+        sql: "ALTER TABLE users ADD COLUMN status text DEFAULT 'active';",
+        settings: { pgVersion: 10 },
+        reports: [{ range: [0, 18, 0, 57], message: 'Before PostgreSQL 11' }],
+        output: null,
+      },
+      {
+        sql: 'ALTER TABLE users ADD COLUMN id2 bigint GENERATED ALWAYS AS IDENTITY;',
+        reports: [{ range: [0, 18, 0, 68], message: 'identity' }],
+        output: null,
+      },
+      {
+        sql: 'ALTER TABLE users ADD COLUMN code text DEFAULT make_code();',
+        reports: [{ range: [0, 18, 0, 58], message: 'if that function is VOLATILE' }],
+        output: null,
+      },
+    ],
+  },
+};

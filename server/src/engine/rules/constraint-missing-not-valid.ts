@@ -1,0 +1,138 @@
+import { AlterCommand, StatementFacts } from '../facts';
+import { Node } from '../parse';
+import { Fix, parsedStatements, quoteIdent, relationText, Report, Rule } from '../rule';
+
+const id = 'constraint-missing-not-valid';
+
+/** The name PostgreSQL would choose (ChooseConstraintName): `<table>_<columns>_fkey`, `<table>_<column>_check`. */
+function defaultName(table: string, c: Node): string {
+  const columns =
+    c.contype === 'CONSTR_FOREIGN'
+      ? ((c.fk_attrs ?? []) as Node[]).map((a) => a.String?.sval)
+      : [JSON.stringify(c.raw_expr ?? {}).match(/"ColumnRef":\{"fields":\[\{"String":\{"sval":"([^"]+)"/)?.[1]].filter(Boolean);
+  return [table, ...columns, c.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check'].join('_').slice(0, 63);
+}
+
+function fixFor(s: StatementFacts, cmd: AlterCommand, c: Node): Fix | undefined {
+  // Splitting into ADD ... NOT VALID and VALIDATE only helps when the two commit separately.
+  if (s.inTransaction) return undefined;
+  const relation = relationText(s, s.statement.node?.relation?.location);
+  if (!relation) return undefined;
+  const table = s.statement.node?.relation?.relname as string;
+  const edits = [];
+  let name = c.conname as string | undefined;
+  if (!name) {
+    name = defaultName(table, c);
+    const add = cmd.tokens[0];
+    edits.push({ start: add.end, end: add.end, newText: ` CONSTRAINT ${quoteIdent(name)}` });
+  }
+  edits.push({ start: cmd.end, end: cmd.end, newText: ' NOT VALID' });
+  const end = s.statement.terminatorEnd ?? s.statement.end;
+  const terminator = s.statement.terminatorEnd ? '' : ';';
+  edits.push({ start: end, end, newText: `${terminator}\nALTER TABLE ${relation} VALIDATE CONSTRAINT ${quoteIdent(name)};` });
+  return { title: 'Add NOT VALID, then VALIDATE CONSTRAINT in its own statement', safety: 'safe', edits };
+}
+
+export const rule: Rule = {
+  id,
+  severity: 'error',
+  docs: {
+    summary: 'FOREIGN KEY or CHECK constraint added and validated in one step on an existing table.',
+    why: `Adding a CHECK constraint takes ACCESS EXCLUSIVE on the table and then reads every row to prove it:
+no query runs on the table until the scan ends. Adding a FOREIGN KEY takes SHARE ROW EXCLUSIVE on
+both the table and the referenced table (writes to both wait) for the whole validation scan.
+
+Added with NOT VALID, the constraint applies to new rows at once and the statement is instant.
+VALIDATE CONSTRAINT then scans under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. The
+two must commit separately: in one transaction the strong lock from the ADD is held through the scan.`,
+    unsafe: `ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);
+ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);
+ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
+    safe: `ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
+ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;
+-- A column and its foreign key, in two steps:
+ALTER TABLE orders ADD COLUMN coupon_id bigint;
+ALTER TABLE orders ADD CONSTRAINT orders_coupon_fk FOREIGN KEY (coupon_id) REFERENCES coupons (id) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_coupon_fk;`,
+    notes: `A table created in the same migration has no rows and no readers: constraints on it are not
+reported. NOT VALID is accepted for FOREIGN KEY and CHECK constraints (and NOT NULL constraints since
+PostgreSQL 18); UNIQUE and PRIMARY KEY are built with CREATE UNIQUE INDEX CONCURRENTLY and USING
+INDEX instead.`,
+  },
+  check(file) {
+    const reports: Report[] = [];
+    for (const s of parsedStatements(file)) {
+      if (s.kind !== 'AlterTableStmt' || !s.locks[0]?.existing) continue;
+      const table = s.locks[0].relation;
+      for (const cmd of s.commands) {
+        const def = cmd.node.def ?? {};
+        if (cmd.subtype === 'AT_AddConstraint') {
+          const c = def.Constraint ?? {};
+          if ((c.contype !== 'CONSTR_FOREIGN' && c.contype !== 'CONSTR_CHECK') || c.skip_validation) continue;
+          const fix = fixFor(s, cmd, c);
+          reports.push({
+            start: cmd.start,
+            end: cmd.end,
+            message:
+              c.contype === 'CONSTR_FOREIGN'
+                ? `Adding a FOREIGN KEY validates every row of ${table} while holding SHARE ROW EXCLUSIVE on ${table} and ${c.pktable?.relname}: writes to both wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.`
+                : `Adding a CHECK constraint scans every row of ${table} under ACCESS EXCLUSIVE: reads and writes wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.`,
+            fixes: fix ? [fix] : [],
+          });
+        } else if (cmd.subtype === 'AT_AddColumn') {
+          const constraints = ((def.ColumnDef?.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {});
+          const fk = constraints.find((c) => c.contype === 'CONSTR_FOREIGN');
+          const check = constraints.find((c) => c.contype === 'CONSTR_CHECK');
+          if (!fk && !check) continue;
+          reports.push({
+            start: cmd.start,
+            end: cmd.end,
+            message: `ADD COLUMN with an inline ${fk ? 'REFERENCES' : 'CHECK'} validates every row of ${table} while the ACCESS EXCLUSIVE lock of ADD COLUMN is held. Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT.`,
+          });
+        }
+      }
+    }
+    return reports;
+  },
+  tests: {
+    valid: [
+      'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+      'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;',
+      'CREATE TABLE orders (id bigint, user_id bigint);\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+      'ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_pkey_idx;',
+      'ALTER TABLE orders ADD COLUMN note text;',
+    ],
+    invalid: [
+      {
+        sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+        reports: [{ range: [0, 19, 0, 92], message: 'SHARE ROW EXCLUSIVE on orders and users' }],
+        output:
+          'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;',
+      },
+      {
+        sql: 'alter table only "Billing".orders\n  add check (total >= 0),\n  add column note text',
+        reports: [{ range: [1, 2, 1, 24], message: 'CHECK' }],
+        output:
+          'alter table only "Billing".orders\n  add CONSTRAINT orders_total_check check (total >= 0) NOT VALID,\n  add column note text;\nALTER TABLE "Billing".orders VALIDATE CONSTRAINT orders_total_check;',
+      },
+      {
+        sql: 'ALTER TABLE orders ADD FOREIGN KEY (user_id, tenant_id) REFERENCES users (id, tenant_id);',
+        reports: [{ range: [0, 19, 0, 88] }],
+        output:
+          'ALTER TABLE orders ADD CONSTRAINT orders_user_id_tenant_id_fkey FOREIGN KEY (user_id, tenant_id) REFERENCES users (id, tenant_id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_tenant_id_fkey;',
+      },
+      {
+        sql: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);\nCOMMIT;',
+        reports: [{ range: [1, 19, 1, 54] }],
+        output: null,
+      },
+      {
+        sql: 'ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);',
+        reports: [{ range: [0, 19, 0, 70], message: 'inline REFERENCES' }],
+        output: null,
+      },
+    ],
+  },
+};

@@ -1,0 +1,95 @@
+/**
+ * One settings schema for the editor and the CLI (STYLE.md §7). The extension declares the same
+ * keys under `migrationGuard.*` in package.json `contributes.configuration` (a test keeps the two
+ * in step); the CLI reads them, without the prefix, from `migration-guard.json`.
+ */
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+export type RuleSetting = Severity | 'off';
+
+export interface Settings {
+  /** Major version of the PostgreSQL the migrations run on; rules whose verdict depends on it read it. */
+  pgVersion: number;
+  /** Treat a file as if the migration tool wrapped it in one transaction (plain files run statement by statement, as `psql -f` does). */
+  assumeInTransaction: boolean;
+  /** Severity per rule id, or "off". Rules not listed keep their default. */
+  rules: Record<string, RuleSetting>;
+  /** Glob patterns (relative to the workspace folder) of the files the editor treats as migrations. */
+  include: string[];
+  /** Files larger than this are reported, not analysed. */
+  maxFileSizeKB: number;
+  /** Value the timeout fix writes for `SET lock_timeout`. */
+  lockTimeout: string;
+  /** Value the timeout fix writes for `SET statement_timeout`. */
+  statementTimeout: string;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  pgVersion: 17,
+  assumeInTransaction: false,
+  rules: {},
+  include: [
+    '**/migrations/**/*.sql',
+    '**/migrate/**/*.sql',
+    '**/db/**/*.sql',
+    '**/prisma/migrations/**/migration.sql',
+    '**/supabase/migrations/*.sql',
+    '**/V*__*.sql',
+  ],
+  maxFileSizeKB: 5120,
+  lockTimeout: '5s',
+  statementTimeout: '30min',
+};
+
+const SEVERITIES: RuleSetting[] = ['error', 'warning', 'info', 'hint', 'off'];
+
+/**
+ * Overlays user-supplied values on the defaults, keeping only values of the right type, and
+ * lists what was ignored so the caller can say so.
+ */
+export function resolveSettings(input: unknown): { settings: Settings; problems: string[] } {
+  const settings: Settings = { ...DEFAULT_SETTINGS, rules: {}, include: [...DEFAULT_SETTINGS.include] };
+  const problems: string[] = [];
+  if (input === undefined || input === null) return { settings, problems };
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    return { settings, problems: ['settings must be an object'] };
+  }
+  const raw = input as Record<string, unknown>;
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined || value === null) continue;
+    switch (key) {
+      case 'pgVersion':
+        if (typeof value === 'number' && Number.isInteger(value) && value >= 9 && value <= 30) settings.pgVersion = value;
+        else problems.push(`pgVersion must be a PostgreSQL major version such as 17, got ${JSON.stringify(value)}`);
+        break;
+      case 'assumeInTransaction':
+        if (typeof value === 'boolean') settings.assumeInTransaction = value;
+        else problems.push('assumeInTransaction must be true or false');
+        break;
+      case 'maxFileSizeKB':
+        if (typeof value === 'number' && value > 0) settings.maxFileSizeKB = value;
+        else problems.push('maxFileSizeKB must be a positive number');
+        break;
+      case 'lockTimeout':
+      case 'statementTimeout':
+        if (typeof value === 'string' && value.trim() !== '') settings[key] = value;
+        else problems.push(`${key} must be a duration such as '5s'`);
+        break;
+      case 'include':
+        if (Array.isArray(value) && value.every((v) => typeof v === 'string')) settings.include = value as string[];
+        else problems.push('include must be a list of glob patterns');
+        break;
+      case 'rules':
+        if (typeof value === 'object' && !Array.isArray(value)) {
+          for (const [id, level] of Object.entries(value as Record<string, unknown>)) {
+            if (SEVERITIES.includes(level as RuleSetting)) settings.rules[id] = level as RuleSetting;
+            else problems.push(`rules.${id} must be one of ${SEVERITIES.join(', ')}`);
+          }
+        } else problems.push('rules must map rule ids to a severity or "off"');
+        break;
+      default:
+        problems.push(`unknown setting ${key}`);
+    }
+  }
+  return { settings, problems };
+}

@@ -1,0 +1,24 @@
+// Bundles the extension client, the language server and the CLI with esbuild, and puts the
+// parser's WebAssembly beside them (libpg-query loads libpg-query.wasm from its script's folder).
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+async function main() {
+  fs.mkdirSync(dist, { recursive: true });
+  const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+  await Promise.all([
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'client/src/extension.ts')], outfile: path.join(dist, 'extension.js'), external: ['vscode'] }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/server-main.ts')], outfile: path.join(dist, 'server.js') }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/cli.ts')], outfile: path.join(dist, 'cli.js') }),
+  ]);
+  fs.copyFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm'), path.join(dist, 'libpg-query.wasm'));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,312 @@
+/**
+ * `migration-guard`: the CLI adapter over the engine. check (text, JSON, SARIF), explain, lsp.
+ * Exit codes: 0 no error-severity finding, 1 at least one, 2 usage or configuration error.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Analysis, analyze, Finding, loadParser, UNREADABLE_FILE } from './engine/analyze';
+import { describeStatement } from './engine/describe';
+import { docsUrl, REPOSITORY_URL } from './engine/docs';
+import { RULES } from './engine/rules';
+import { resolveSettings, Settings } from './engine/settings';
+
+const VERSION: string = (() => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+const USAGE = `Usage:
+  migration-guard check [paths...] [--format text|json|sarif] [--pg-version N] [--config FILE]
+  migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
+  migration-guard lsp --stdio
+  migration-guard --version | --help
+
+check: analyses *.sql files (folders are searched recursively) and exits 1 when a finding has
+severity error. Settings come from --config FILE, or migration-guard.json in the current folder.`;
+
+class UsageError extends Error {}
+
+interface Options {
+  command: string;
+  paths: string[];
+  format: string;
+  pgVersion?: number;
+  config?: string;
+  stdio: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { command: argv[0] ?? '', paths: [], format: 'text', stdio: false };
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--format' || arg.startsWith('--format=')) options.format = value();
+    else if (arg === '--pg-version' || arg.startsWith('--pg-version=')) {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 9 || v > 30) throw new UsageError('--pg-version takes a PostgreSQL major version such as 17');
+      options.pgVersion = v;
+    } else if (arg === '--config' || arg.startsWith('--config=')) options.config = value();
+    else if (arg === '--stdio') options.stdio = true;
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else options.paths.push(arg);
+  }
+  return options;
+}
+
+function loadSettings(options: Options): Settings {
+  let raw: Record<string, unknown> = {};
+  const file = options.config ?? (fs.existsSync('migration-guard.json') ? 'migration-guard.json' : undefined);
+  if (file) {
+    try {
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`cannot read config ${file}: ${(e as Error).message}`);
+    }
+  }
+  if (options.pgVersion !== undefined) raw = { ...raw, pgVersion: options.pgVersion };
+  const { settings, problems } = resolveSettings(raw);
+  if (problems.length) throw new UsageError(`invalid settings${file ? ` in ${file}` : ''}: ${problems.join('; ')}`);
+  return settings;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out']);
+
+function collectFiles(inputs: string[]): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) walk(full);
+      else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) files.push(full);
+    }
+  };
+  for (const input of inputs) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(input);
+    } catch {
+      throw new UsageError(`no such file or folder: ${input}`);
+    }
+    if (stat.isDirectory()) walk(input);
+    else files.push(input);
+  }
+  return files;
+}
+
+interface FileResult {
+  path: string;
+  findings: Finding[];
+  analysis?: Analysis;
+}
+
+function analyzeFile(file: string, settings: Settings): FileResult {
+  const size = fs.statSync(file).size;
+  // Past a few times the limit, do not even read the file into memory.
+  if (size > settings.maxFileSizeKB * 1024 * 4) {
+    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    const message = `File is ${mb(size)}, above the ${mb(settings.maxFileSizeKB * 1024)} limit (setting maxFileSizeKB): not analysed. Split the migration, or raise the limit.`;
+    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message, range, fixes: [] }] };
+  }
+  const text = fs.readFileSync(file, 'utf8');
+  const analysis = analyze(text, { settings, path: file });
+  return { path: file, findings: analysis.findings, analysis };
+}
+
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+function printText(results: FileResult[]): string {
+  const lines: string[] = [];
+  const count = { error: 0, warning: 0, info: 0, hint: 0 };
+  for (const r of results) {
+    for (const f of r.findings) {
+      count[f.severity]++;
+      lines.push(`${displayPath(r.path)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.rule}: ${f.message}`);
+    }
+  }
+  const total = count.error + count.warning + count.info + count.hint;
+  lines.push(
+    `${results.length} file${results.length === 1 ? '' : 's'} checked: ${total === 0 ? 'no problems' : `${count.error} errors, ${count.warning} warnings, ${count.info + count.hint} notes`}`,
+  );
+  return lines.join('\n');
+}
+
+function printJson(results: FileResult[]): string {
+  return JSON.stringify({
+    files: results.map((r) => ({
+      path: displayPath(r.path),
+      diagnostics: r.findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range })),
+    })),
+  });
+}
+
+const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
+
+function printSarif(results: FileResult[]): string {
+  const extra = [
+    { id: 'syntax-error', summary: 'The statement is not valid PostgreSQL: it was not analysed.' },
+    { id: 'unreadable-file', summary: 'The file is binary or too large: it was not analysed.' },
+    { id: 'internal-error', summary: 'A rule failed on this file.' },
+  ];
+  const rules = [
+    ...RULES.map((r) => ({
+      id: r.id,
+      name: r.id,
+      shortDescription: { text: r.docs.summary },
+      fullDescription: { text: r.docs.why.replace(/\n/g, ' ') },
+      helpUri: docsUrl(r.id),
+      help: {
+        text: `${r.docs.why}\n\nUnsafe:\n${r.docs.unsafe}\n\nSafe:\n${r.docs.safe}`,
+        markdown: `${r.docs.why}\n\n**Unsafe**\n\`\`\`sql\n${r.docs.unsafe}\n\`\`\`\n\n**Safe**\n\`\`\`sql\n${r.docs.safe}\n\`\`\``,
+      },
+      defaultConfiguration: { level: SARIF_LEVEL[r.severity] },
+    })),
+    ...extra.map((e) => ({
+      id: e.id,
+      name: e.id,
+      shortDescription: { text: e.summary },
+      helpUri: docsUrl(e.id),
+      defaultConfiguration: { level: 'error' },
+    })),
+  ];
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'Migration Guard', informationUri: REPOSITORY_URL, version: VERSION, rules } },
+        columnKind: 'utf16CodeUnits',
+        results: results.flatMap((r) =>
+          r.findings.map((f) => ({
+            ruleId: f.rule,
+            ruleIndex: index.get(f.rule),
+            level: SARIF_LEVEL[f.severity],
+            message: { text: f.message },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: displayPath(r.path).split(path.sep).join('/') },
+                  region: {
+                    startLine: f.range.start.line + 1,
+                    startColumn: f.range.start.character + 1,
+                    endLine: f.range.end.line + 1,
+                    endColumn: f.range.end.character + 1,
+                  },
+                },
+              },
+            ],
+          })),
+        ),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2);
+}
+
+async function check(options: Options): Promise<number> {
+  if (!['text', 'json', 'sarif'].includes(options.format)) throw new UsageError(`--format must be text, json or sarif`);
+  const settings = loadSettings(options);
+  const files = collectFiles(options.paths.length ? options.paths : ['.']);
+  await loadParser();
+  const results = files.map((f) => analyzeFile(f, settings));
+  const print = { text: printText, json: printJson, sarif: printSarif }[options.format as 'text' | 'json' | 'sarif'];
+  process.stdout.write(print(results) + '\n');
+  return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+}
+
+async function explain(options: Options): Promise<number> {
+  if (options.paths.length !== 1) throw new UsageError('explain takes one FILE');
+  if (!['text', 'json'].includes(options.format)) throw new UsageError('--format must be text or json');
+  const settings = loadSettings(options);
+  const file = options.paths[0];
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  await loadParser();
+  const { analysis, findings } = analyzeFile(file, settings);
+  if (!analysis) {
+    process.stderr.write(`${file}: ${findings[0].message}\n`);
+    return 1;
+  }
+  const statements = analysis.facts.statements;
+  if (options.format === 'json') {
+    const out = statements.map((s) => ({
+      range: analysis.lines.range(s.statement.start, s.statement.end),
+      kind: s.kind,
+      locks: s.locks.map((l) => ({ relation: l.relation, mode: l.mode, role: l.role, existing: l.existing })),
+      rewrites: s.rewrites,
+      scans: s.scans,
+      inTransaction: s.inTransaction,
+      heldBefore: s.heldBefore.map((l) => ({ relation: l.relation, mode: l.mode })),
+      lockTimeout: s.lockTimeout ?? null,
+      statementTimeout: s.statementTimeout ?? null,
+      ...(s.statement.error ? { error: s.statement.error.message } : {}),
+    }));
+    process.stdout.write(JSON.stringify({ framework: analysis.facts.context.framework, statements: out }, null, 2) + '\n');
+  } else {
+    const blocks = statements.map((s) => {
+      const at = analysis.lines.position(s.statement.start);
+      return `${displayPath(file)}:${at.line + 1}:${at.character + 1}\n${describeStatement(s).replace(/\*\*|`/g, '')}`;
+    });
+    process.stdout.write(`${blocks.join('\n\n')}\n`);
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const first = argv[0];
+    if (first === '--version' || first === '-v') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return first === undefined ? 2 : 0;
+    }
+    const options = parseArgs(argv);
+    switch (options.command) {
+      case 'check':
+        return await check(options);
+      case 'explain':
+        return await explain(options);
+      case 'lsp':
+        // The server runs until the client closes it; stdio is the only transport offered.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('./server') as typeof import('./server')).startServer();
+        return -1;
+      default:
+        throw new UsageError(`unknown command ${options.command}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`migration-guard: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** Runs the CLI and sets the exit code (the bin script's entry point). */
+export function run(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      if (code >= 0) process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`migration-guard: internal error: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
+
+if (require.main === module) run(process.argv.slice(2));

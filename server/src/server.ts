@@ -1,0 +1,224 @@
+/**
+ * The LSP adapter over the engine: diagnostics on open and change, hover with the statement's
+ * locks, quick fixes carried in each diagnostic's `data` (STYLE.md §13). Settings are pulled per
+ * document with workspace/configuration, cached per URI, evicted on close and dropped on change
+ * (STYLE.md §14). Nothing throws across the LSP boundary: a failure is logged and the request
+ * answers empty.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  CodeAction,
+  CodeActionKind,
+  Connection,
+  createConnection,
+  Diagnostic,
+  DiagnosticSeverity,
+  Hover,
+  InitializeResult,
+  MarkupKind,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  TextEdit,
+} from 'vscode-languageserver/node';
+import { Analysis, analyze, Finding, FindingFix, loadParser } from './engine/analyze';
+import { describeStatement } from './engine/describe';
+import { docsUrl } from './engine/docs';
+import { resolveSettings, Settings, Severity } from './engine/settings';
+import { matchesAny } from './glob';
+
+/** What a diagnostic carries for the code-action handler, so that it recomputes nothing. */
+export interface DiagnosticData {
+  fixes: FindingFix[];
+  rule: string;
+  /** Line of the statement's start, where an ignore comment goes. */
+  statementLine?: number;
+}
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+const docsHref = new Map<string, string>();
+/** The rule's page shipped beside the bundle (works offline), else the repository's copy. */
+function docsLink(rule: string): string {
+  let href = docsHref.get(rule);
+  if (!href) {
+    const local = path.join(__dirname, '..', 'docs', 'rules', `${rule}.md`);
+    href = fs.existsSync(local) ? pathToFileURL(local).toString() : docsUrl(rule);
+    docsHref.set(rule, href);
+  }
+  return href;
+}
+
+export function toDiagnostic(finding: Finding, analysis: Analysis): Diagnostic {
+  const statement = finding.statement === undefined ? undefined : analysis.facts.parsed.statements[finding.statement];
+  const data: DiagnosticData = {
+    fixes: finding.fixes,
+    rule: finding.rule,
+    statementLine: statement ? analysis.lines.position(statement.start).line : undefined,
+  };
+  return {
+    range: finding.range,
+    severity: SEVERITY[finding.severity],
+    code: finding.rule,
+    codeDescription: { href: docsLink(finding.rule) },
+    source: 'migration-guard',
+    message: finding.message,
+    data,
+  };
+}
+
+export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
+  const documents = new TextDocuments(TextDocument);
+  const settingsCache = new Map<string, Promise<Settings>>();
+  const analyses = new Map<string, { version: number; analysis: Analysis }>();
+  let workspaceFolders: string[] = [];
+  let pullConfiguration = false;
+  let initialSettings: unknown;
+
+  const log = (message: string, e?: unknown) => connection.console.error(`${message}${e ? `: ${(e as Error).stack ?? e}` : ''}`);
+
+  function settingsFor(uri: string): Promise<Settings> {
+    let cached = settingsCache.get(uri);
+    if (!cached) {
+      cached = (async () => {
+        let raw: unknown = initialSettings;
+        if (pullConfiguration) {
+          try {
+            raw = await connection.workspace.getConfiguration({ scopeUri: uri, section: 'migrationGuard' });
+          } catch (e) {
+            log('could not read settings', e);
+          }
+        }
+        const { settings, problems } = resolveSettings(raw ?? {});
+        for (const p of problems) connection.console.warn(`migrationGuard settings: ${p}`);
+        return settings;
+      })();
+      settingsCache.set(uri, cached);
+    }
+    return cached;
+  }
+
+  /** Is the document a migration by the `include` globs? Relative to its workspace folder, else its full path. */
+  function isMigration(uri: string, settings: Settings): boolean {
+    if (!uri.startsWith('file:')) return true;
+    const file = fileURLToPath(uri).split(path.sep).join('/');
+    const folder = workspaceFolders.find((f) => file.startsWith(`${f}/`));
+    const relative = folder ? file.slice(folder.length + 1) : file.replace(/^\/+/, '');
+    return matchesAny(relative, settings.include);
+  }
+
+  async function validate(document: TextDocument): Promise<void> {
+    try {
+      const settings = await settingsFor(document.uri);
+      if (!isMigration(document.uri, settings)) {
+        analyses.delete(document.uri);
+        await connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+        return;
+      }
+      const text = document.getText();
+      const analysis = analyze(text, { settings, path: document.uri.startsWith('file:') ? fileURLToPath(document.uri) : undefined });
+      // A newer version may have arrived while the settings were pulled: publish only the latest.
+      if (documents.get(document.uri)?.version !== document.version) return;
+      analyses.set(document.uri, { version: document.version, analysis });
+      await connection.sendDiagnostics({
+        uri: document.uri,
+        version: document.version,
+        diagnostics: analysis.findings.map((f) => toDiagnostic(f, analysis)),
+      });
+    } catch (e) {
+      log(`analysis of ${document.uri} failed`, e);
+    }
+  }
+
+  connection.onInitialize(async (params): Promise<InitializeResult> => {
+    await loadParser();
+    pullConfiguration = params.capabilities.workspace?.configuration === true;
+    initialSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    workspaceFolders = folders.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u).split(path.sep).join('/').replace(/\/$/, ''));
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: 'migration-guard' },
+    };
+  });
+
+  connection.onDidChangeConfiguration(() => {
+    settingsCache.clear();
+    for (const d of documents.all()) void validate(d);
+  });
+
+  documents.onDidChangeContent((change) => void validate(change.document));
+  documents.onDidClose((event) => {
+    settingsCache.delete(event.document.uri);
+    analyses.delete(event.document.uri);
+    void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+  });
+
+  connection.onHover((params): Hover | null => {
+    try {
+      const document = documents.get(params.textDocument.uri);
+      const entry = analyses.get(params.textDocument.uri);
+      if (!document || !entry || entry.version !== document.version) return null;
+      const { analysis } = entry;
+      const offset = analysis.lines.offset(params.position);
+      const facts = analysis.facts.statements.find((s) => s.statement.start <= offset && offset <= (s.statement.terminatorEnd ?? s.statement.end));
+      if (!facts) return null;
+      return {
+        contents: { kind: MarkupKind.Markdown, value: describeStatement(facts) },
+        range: analysis.lines.range(facts.statement.start, facts.statement.end),
+      };
+    } catch (e) {
+      log('hover failed', e);
+      return null;
+    }
+  });
+
+  connection.onCodeAction((params): CodeAction[] => {
+    const actions: CodeAction[] = [];
+    const uri = params.textDocument.uri;
+    for (const diagnostic of params.context.diagnostics) {
+      const data = diagnostic.data as DiagnosticData | undefined;
+      if (diagnostic.source !== 'migration-guard' || !data) continue;
+      data.fixes.forEach((fix, i) => {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: i === 0 && fix.safety === 'safe',
+          edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } },
+        });
+      });
+      if (data.statementLine !== undefined) {
+        const at = { line: data.statementLine, character: 0 };
+        actions.push({
+          title: `Ignore ${data.rule} for this statement`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          edit: { changes: { [uri]: [TextEdit.insert(at, `-- migration-guard-ignore ${data.rule}\n`)] } },
+        });
+      }
+      actions.push({
+        title: `Ignore ${data.rule} for this file`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        edit: { changes: { [uri]: [TextEdit.insert({ line: 0, character: 0 }, `-- migration-guard-ignore-file ${data.rule}\n`)] } },
+      });
+    }
+    return actions;
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}

@@ -120,7 +120,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const settings = await settingsFor(document.uri);
       if (!isMigration(document.uri, settings)) {
         analyses.delete(document.uri);
-        await connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+        await connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
         return;
       }
       const text = document.getText();

@@ -1,0 +1,191 @@
+/**
+ * A real LSP round trip: a client (vscode-languageserver-protocol, the protocol layer that
+ * vscode-languageclient itself runs on) talks JSON-RPC over stdio to the built server,
+ * dist/server.js, and to `migration-guard lsp --stdio`. Waits on protocol events, never sleeps.
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeAction,
+  CodeActionRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  Diagnostic,
+  DidChangeConfigurationNotification,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  MarkupContent,
+  ProtocolConnection,
+  PublishDiagnosticsNotification,
+  PublishDiagnosticsParams,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+
+const root = path.join(__dirname, '..', '..');
+// A workspace that exists only in the client's messages: the server reads no files.
+const workspace = path.join(root, 'test', 'workspace');
+const uriOf = (relative: string) => pathToFileURL(path.join(workspace, relative)).toString();
+
+class Client {
+  readonly connection: ProtocolConnection;
+  readonly process: ChildProcess;
+  /** Settings the client answers workspace/configuration with. */
+  settings: Record<string, unknown> = {};
+  private waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  private latest = new Map<string, PublishDiagnosticsParams>();
+
+  constructor(command: string, args: string[]) {
+    this.process = spawn(command, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+      this.latest.set(params.uri, params);
+      this.waiters = this.waiters.filter((w) => {
+        if (w.uri !== params.uri || (w.version !== undefined && params.version !== w.version)) return true;
+        w.resolve(params);
+        return false;
+      });
+    });
+    this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => this.settings));
+    this.connection.listen();
+  }
+
+  async initialize(): Promise<void> {
+    const result = await this.connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(workspace).toString(),
+      workspaceFolders: [{ uri: pathToFileURL(workspace).toString(), name: 'workspace' }],
+      capabilities: { workspace: { configuration: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+    });
+    assert.equal(result.capabilities.hoverProvider, true);
+    await this.connection.sendNotification(InitializedNotification.type, {});
+  }
+
+  /** The next diagnostics published for `uri` (at `version`, when given). */
+  diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams> {
+    return new Promise((resolve) => this.waiters.push({ uri, version, resolve }));
+  }
+
+  async open(uri: string, text: string, version = 1): Promise<Diagnostic[]> {
+    const published = this.diagnostics(uri, version);
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'sql', version, text } });
+    return (await published).diagnostics;
+  }
+
+  async stop(): Promise<void> {
+    await this.connection.sendRequest(ShutdownRequest.type);
+    const exited = new Promise((resolve) => this.process.once('exit', resolve));
+    await this.connection.sendNotification(ExitNotification.type);
+    await exited;
+    this.connection.dispose();
+  }
+}
+
+const UNSAFE = '-- add the index 🙂\nSET lock_timeout = \'5s\';\nSET statement_timeout = \'10min\';\nCREATE INDEX users_email_idx ON users (email);\n';
+
+describe('language server over stdio (dist/server.js)', { timeout: 30_000 }, () => {
+  let client: Client;
+  before(async () => {
+    client = new Client(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio']);
+    await client.initialize();
+  });
+  after(() => client.stop());
+
+  it('publishes diagnostics with the rule id and its docs link', async () => {
+    const diagnostics = await client.open(uriOf('lsp/migrations/001_index.sql'), UNSAFE);
+    assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
+    const [d] = diagnostics;
+    assert.equal(d.code, 'require-concurrent-index');
+    assert.equal(d.source, 'migration-guard');
+    assert.deepEqual(d.range, { start: { line: 3, character: 0 }, end: { line: 3, character: 12 } });
+    assert.match(d.codeDescription!.href, /docs\/rules\/require-concurrent-index\.md$/);
+  });
+
+  it('answers a hover with the lock in words', async () => {
+    const hover = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri: uriOf('lsp/migrations/001_index.sql') },
+      position: { line: 3, character: 20 },
+    });
+    const value = (hover!.contents as MarkupContent).value;
+    assert.match(value, /\*\*SHARE\*\* on `users`/);
+    assert.match(value, /blocks writes/);
+    assert.match(value, /\*\*Scans\*\* `users` in full/);
+    assert.match(value, /lock_timeout: 5s/);
+  });
+
+  it('offers the CONCURRENTLY fix as a quick fix, from the diagnostic alone', async () => {
+    const uri = uriOf('lsp/migrations/002_index.sql');
+    const [diagnostic] = await client.open(uri, 'SET lock_timeout = 1000;\nSET statement_timeout = 0;\nCREATE INDEX ON users (email);');
+    const actions = (await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic] },
+    })) as CodeAction[];
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Add CONCURRENTLY (must run outside a transaction block)'), titles.join(', '));
+    assert.ok(titles.includes('Ignore require-concurrent-index for this statement'));
+    const fix = actions.find((a) => a.title.startsWith('Add CONCURRENTLY'))!;
+    assert.equal(fix.kind, 'quickfix');
+    assert.deepEqual(fix.edit!.changes![uri], [
+      { range: { start: { line: 2, character: 12 }, end: { line: 2, character: 12 } }, newText: ' CONCURRENTLY' },
+    ]);
+  });
+
+  it('re-analyses on change, and the statement after a syntax error is still analysed', async () => {
+    const uri = uriOf('lsp/migrations/003_change.sql');
+    await client.open(uri, "SET lock_timeout = '5s';\n");
+    const next = client.diagnostics(uri, 2);
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: 'ALTER TABLE {{ .Schema }}.users ADD x int;\nDROP INDEX users_email_idx;\n' }],
+    });
+    const { diagnostics } = await next;
+    assert.deepEqual(
+      diagnostics.map((d) => [d.code, d.range.start.line]),
+      [
+        ['syntax-error', 1],
+        ['require-concurrent-index', 2],
+      ],
+    );
+    assert.match(String(diagnostics[0].message), /template placeholder/);
+  });
+
+  it('leaves SQL files outside migration folders alone', async () => {
+    const diagnostics = await client.open(pathToFileURL(path.join(workspace, 'lsp', 'queries', 'report.sql')).toString(), 'CREATE INDEX ON users (email);');
+    assert.deepEqual(diagnostics, []);
+  });
+
+  it('pulls settings per document and refreshes on configuration change', async () => {
+    const uri = uriOf('lsp/migrations/004_settings.sql');
+    const sql = "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN status text DEFAULT 'active';";
+    assert.deepEqual(await client.open(uri, sql), []);
+    client.settings = { pgVersion: 10, rules: { 'require-timeouts': 'off' } };
+    const next = client.diagnostics(uri);
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: {} });
+    const { diagnostics } = await next;
+    assert.deepEqual(diagnostics.map((d) => d.code), ['adding-field-with-volatile-default']);
+    client.settings = {};
+    const cleared = client.diagnostics(uri);
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+    assert.deepEqual((await cleared).diagnostics, []);
+  });
+});
+
+describe('migration-guard lsp --stdio', { timeout: 30_000 }, () => {
+  it('serves the same diagnostics through the CLI entry point', async () => {
+    const client = new Client(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), 'lsp', '--stdio']);
+    await client.initialize();
+    const diagnostics = await client.open(uriOf('lsp/migrations/005_cli.sql'), 'BEGIN;\nCREATE INDEX CONCURRENTLY i ON users (email);\nCOMMIT;');
+    assert.deepEqual(diagnostics.map((d) => d.code), ['concurrently-in-transaction']);
+    await client.stop();
+  });
+});

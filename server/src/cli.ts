@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, Finding, loadParser, UNREADABLE_FILE } from './engine/analyze';
 import { describeStatement } from './engine/describe';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
@@ -120,9 +121,11 @@ function analyzeFile(file: string, settings: Settings): FileResult {
   return { path: file, findings: analysis.findings, analysis };
 }
 
-function displayPath(file: string): string {
+/** SARIF wants a URI: relative to the working folder (the repository root in CI) when inside it. */
+function sarifUri(file: string): string {
   const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/');
+  return pathToFileURL(path.resolve(file)).toString();
 }
 
 function printText(results: FileResult[]): string {
@@ -131,7 +134,7 @@ function printText(results: FileResult[]): string {
   for (const r of results) {
     for (const f of r.findings) {
       count[f.severity]++;
-      lines.push(`${displayPath(r.path)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.rule}: ${f.message}`);
+      lines.push(`${r.path}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} ${f.rule}: ${f.message}`);
     }
   }
   const total = count.error + count.warning + count.info + count.hint;
@@ -144,7 +147,7 @@ function printText(results: FileResult[]): string {
 function printJson(results: FileResult[]): string {
   return JSON.stringify({
     files: results.map((r) => ({
-      path: displayPath(r.path),
+      path: r.path,
       diagnostics: r.findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range })),
     })),
   });
@@ -196,7 +199,7 @@ function printSarif(results: FileResult[]): string {
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: displayPath(r.path).split(path.sep).join('/') },
+                  artifactLocation: { uri: sarifUri(r.path) },
                   region: {
                     startLine: f.range.start.line + 1,
                     startColumn: f.range.start.character + 1,
@@ -255,7 +258,7 @@ async function explain(options: Options): Promise<number> {
   } else {
     const blocks = statements.map((s) => {
       const at = analysis.lines.position(s.statement.start);
-      return `${displayPath(file)}:${at.line + 1}:${at.character + 1}\n${describeStatement(s).replace(/\*\*|`/g, '')}`;
+      return `${file}:${at.line + 1}:${at.character + 1}\n${describeStatement(s).replace(/\*\*|`/g, '')}`;
     });
     process.stdout.write(`${blocks.join('\n\n')}\n`);
   }

@@ -1,0 +1,190 @@
+/** The built CLI, as CI runs it: every format, exit codes, the whole shared corpus, bad input. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = path.join(__dirname, '..', '..');
+const corpus = path.join(root, '..', 'shared', 'corpus');
+
+function cli(args: string[], cwd = root) {
+  const result = spawnSync(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function sqlFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? sqlFiles(full) : e.name.endsWith('.sql') ? [full] : [];
+  });
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-cli-'));
+const write = (name: string, content: string | Buffer) => {
+  const file = path.join(tmp, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  return file;
+};
+
+interface JsonOutput {
+  files: { path: string; diagnostics: { rule: string; severity: string; message: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }[] }[];
+}
+
+describe('migration-guard check', () => {
+  it('prints findings as compilers do and exits 1 on an error', () => {
+    const file = write('m/001.sql', "SET lock_timeout = '1s';\nSET statement_timeout = '1h';\n\nCREATE INDEX i ON users (email);\n");
+    const { code, stdout } = cli(['check', file]);
+    assert.equal(code, 1);
+    assert.match(stdout, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: error require-concurrent-index: CREATE INDEX on users`, 'm'));
+    assert.match(stdout, /1 file checked: 1 errors, 0 warnings, 0 notes/);
+  });
+
+  it('exits 0 when nothing has severity error, and reads migration-guard.json', () => {
+    const dir = path.join(tmp, 'configured');
+    write('configured/migrations/001.sql', 'CREATE INDEX i ON users (email);\n');
+    write('configured/migration-guard.json', JSON.stringify({ rules: { 'require-concurrent-index': 'warning', 'require-timeouts': 'off' } }));
+    const { code, stdout } = cli(['check', 'migrations'], dir);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /^migrations\/001\.sql:1:1: warning require-concurrent-index/m);
+  });
+
+  it('prints the documented JSON shape, 0-based UTF-16 positions', () => {
+    const file = write('json/001.sql', "-- ü🙂\nSET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON users (email);\nBEGIN;\nDROP INDEX CONCURRENTLY j;\nCOMMIT;");
+    const { code, stdout } = cli(['check', '--format', 'json', file]);
+    assert.equal(code, 1);
+    const out = JSON.parse(stdout) as JsonOutput;
+    assert.deepEqual(Object.keys(out), ['files']);
+    assert.deepEqual(out.files[0].diagnostics, [
+      {
+        rule: 'concurrently-in-transaction',
+        severity: 'error',
+        message: out.files[0].diagnostics[0].message,
+        range: { start: { line: 4, character: 0 }, end: { line: 4, character: 23 } },
+      },
+    ]);
+  });
+
+  it('prints SARIF 2.1.0 with rules, help URIs and 1-based regions', () => {
+    const file = write('sarif/001.sql', 'ALTER TABLE users ADD COLUMN id2 uuid DEFAULT gen_random_uuid();');
+    const { code, stdout } = cli(['check', '--format=sarif', file]);
+    assert.equal(code, 1);
+    const sarif = JSON.parse(stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const run = sarif.runs[0];
+    const rules = run.tool.driver.rules as { id: string; helpUri: string }[];
+    for (const r of rules) assert.match(r.helpUri, /^https:\/\/.+\/docs\/rules\/[a-z-]+\.md$/);
+    const results = run.results as { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { region: { startLine: number; startColumn: number } } }[] }[];
+    assert.deepEqual(results.map((r) => r.ruleId).sort(), ['adding-field-with-volatile-default', 'require-timeouts']);
+    for (const r of results) assert.equal(rules[r.ruleIndex].id, r.ruleId);
+    const volatile = results.find((r) => r.ruleId === 'adding-field-with-volatile-default')!;
+    assert.equal(volatile.level, 'error');
+    assert.deepEqual(volatile.locations[0].physicalLocation.region, { startLine: 1, startColumn: 19, endLine: 1, endColumn: 64 });
+  });
+
+  it('exits 2 on usage errors', () => {
+    assert.equal(cli(['check', '--format', 'xml', tmp]).code, 2);
+    assert.equal(cli(['check', '--bogus']).code, 2);
+    assert.equal(cli(['check', path.join(tmp, 'does-not-exist')]).code, 2);
+    assert.equal(cli(['frobnicate']).code, 2);
+    assert.equal(cli(['check', '--config', path.join(tmp, 'missing.json'), tmp]).code, 2);
+    const bad = write('bad-config.json', JSON.stringify({ pgVersion: 'seventeen' }));
+    const result = cli(['check', '--config', bad, path.join(tmp, 'json')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /pgVersion must be a PostgreSQL major version/);
+  });
+
+  it('gives a binary file and a 10 MB file a clear message, and goes on with the next file', () => {
+    const dir = path.join(tmp, 'bad');
+    write('bad/001_binary.sql', Buffer.from(Array.from({ length: 10000 }, (_, i) => (i * 7919) % 256)));
+    write('bad/002_huge.sql', 'SELECT 1;\n'.repeat(1024 * 1024));
+    write('bad/003_ok.sql', 'DROP INDEX i;');
+    const { code, stdout } = cli(['check', '--format', 'json', dir]);
+    assert.equal(code, 1);
+    const out = JSON.parse(stdout) as JsonOutput;
+    assert.deepEqual(
+      out.files.map((f) => f.diagnostics.map((d) => d.rule)),
+      [['unreadable-file'], ['unreadable-file'], ['require-concurrent-index', 'require-timeouts']],
+    );
+    assert.match(out.files[0].diagnostics[0].message, /Binary file/);
+    assert.match(out.files[1].diagnostics[0].message, /File is 10\.0 MB/);
+  });
+});
+
+describe('the shared corpus of real migrations', { skip: !fs.existsSync(corpus) && 'no ../shared/corpus beside the repository' }, () => {
+  it('analyses every file or gives it a syntax diagnostic, as valid JSON, exit 0 or 1', () => {
+    const expected = sqlFiles(corpus).sort();
+    assert.ok(expected.length >= 700, `corpus has ${expected.length} files`);
+    const { code, stdout, stderr } = cli(['check', '--format', 'json', corpus]);
+    assert.ok(code === 0 || code === 1, `exit ${code}: ${stderr}`);
+    const out = JSON.parse(stdout) as JsonOutput;
+    assert.deepEqual(out.files.map((f) => f.path).sort(), expected);
+    const severities = new Set(['error', 'warning', 'info', 'hint']);
+    for (const file of out.files) {
+      for (const d of file.diagnostics) {
+        assert.ok(severities.has(d.severity) && typeof d.rule === 'string' && d.message.length > 0, JSON.stringify(d));
+        assert.ok(d.range.start.line <= d.range.end.line, JSON.stringify(d));
+        assert.notEqual(d.rule, 'internal-error', `${file.path}: ${d.message}`);
+        assert.notEqual(d.rule, 'unreadable-file', `${file.path}: ${d.message}`);
+      }
+      // libpg-query parses every real migration; the only syntax errors are Go template placeholders.
+      for (const d of file.diagnostics.filter((x) => x.rule === 'syntax-error')) {
+        assert.ok(file.path.includes('supabase-auth'), `${file.path}: ${d.message}`);
+        assert.match(d.message, /template placeholder/);
+      }
+    }
+    const templated = out.files.filter((f) => f.path.includes('supabase-auth') && f.diagnostics.some((d) => d.rule === 'syntax-error'));
+    assert.ok(templated.length > 40, `template files reported: ${templated.length}`);
+  });
+
+  it('prints SARIF for the whole corpus', () => {
+    const { code, stdout } = cli(['check', '--format', 'sarif', corpus]);
+    assert.ok(code === 0 || code === 1);
+    const sarif = JSON.parse(stdout);
+    assert.ok(sarif.runs[0].results.length > 100);
+  });
+
+  it('explains every corpus file without failing', () => {
+    for (const file of sqlFiles(path.join(corpus, 'supabase-storage')).slice(0, 40)) {
+      const { code, stdout } = cli(['explain', '--format', 'json', file]);
+      assert.equal(code, 0, file);
+      assert.ok(Array.isArray(JSON.parse(stdout).statements));
+    }
+  });
+});
+
+describe('migration-guard explain', () => {
+  it('prints the lock facts of each statement as JSON', () => {
+    const file = write('explain/001.sql', 'BEGIN;\nCREATE INDEX i ON app.users (email);\nCOMMIT;\n');
+    const { code, stdout } = cli(['explain', file, '--format', 'json']);
+    assert.equal(code, 0);
+    const out = JSON.parse(stdout);
+    assert.deepEqual(out.statements[1], {
+      range: { start: { line: 1, character: 0 }, end: { line: 1, character: 35 } },
+      kind: 'IndexStmt',
+      locks: [{ relation: 'app.users', mode: 'ShareLock', role: 'table', existing: true }],
+      rewrites: [],
+      scans: ['app.users'],
+      inTransaction: true,
+      heldBefore: [],
+      lockTimeout: null,
+      statementTimeout: null,
+    });
+    assert.equal(out.statements[0].kind, 'TransactionStmt');
+  });
+
+  it('prints the facts in words as text', () => {
+    const file = write('explain/002.sql', 'ALTER TABLE users ALTER COLUMN id TYPE bigint;');
+    const { code, stdout } = cli(['explain', file]);
+    assert.equal(code, 0);
+    assert.match(stdout, /ACCESS EXCLUSIVE on users \(table\): blocks reads and writes/);
+    assert.match(stdout, /Rewrites users/);
+  });
+});

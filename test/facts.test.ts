@@ -1,0 +1,125 @@
+/** Facts the rules and the hover stand on: locks per statement, transactions, timeouts, created tables. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { analyze, loadParser } from '../server/src/engine/analyze';
+import { describeStatement } from '../server/src/engine/describe';
+import { StatementFacts } from '../server/src/engine/facts';
+import { resolveSettings } from '../server/src/engine/settings';
+
+before(loadParser);
+
+function facts(sql: string, settings: Record<string, unknown> = {}): StatementFacts[] {
+  return analyze(sql, { settings: resolveSettings(settings).settings }).facts.statements;
+}
+
+const locks = (s: StatementFacts) => s.locks.map((l) => `${l.relation}:${l.mode}`);
+
+describe('lock facts per statement', () => {
+  // Modes from https://www.postgresql.org/docs/current/explicit-locking.html and each command's page.
+  const cases: [string, string[], { rewrites?: string[]; scans?: string[] }?][] = [
+    ['CREATE INDEX i ON app.users (email)', ['app.users:ShareLock'], { scans: ['app.users'] }],
+    ['CREATE INDEX CONCURRENTLY i ON users (email)', ['users:ShareUpdateExclusiveLock'], { scans: ['users'] }],
+    ['DROP INDEX i', ['i:AccessExclusiveLock']],
+    ['ALTER TABLE users ADD COLUMN c int', ['users:AccessExclusiveLock']],
+    ['ALTER TABLE users ADD COLUMN c uuid DEFAULT gen_random_uuid()', ['users:AccessExclusiveLock'], { rewrites: ['users'] }],
+    ['ALTER TABLE users ALTER COLUMN c TYPE bigint', ['users:AccessExclusiveLock'], { rewrites: ['users'] }],
+    ['ALTER TABLE users ALTER COLUMN c SET NOT NULL', ['users:AccessExclusiveLock'], { scans: ['users'] }],
+    ['ALTER TABLE users ALTER COLUMN c SET STATISTICS 500', ['users:ShareUpdateExclusiveLock']],
+    ['ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id) NOT VALID', ['orders:ShareRowExclusiveLock', 'users:ShareRowExclusiveLock']],
+    ['ALTER TABLE orders ADD CONSTRAINT c CHECK (x > 0)', ['orders:AccessExclusiveLock'], { scans: ['orders'] }],
+    ['ALTER TABLE orders VALIDATE CONSTRAINT c', ['orders:ShareUpdateExclusiveLock'], { scans: ['orders'] }],
+    ['ALTER TABLE orders SET (fillfactor = 70)', ['orders:ShareUpdateExclusiveLock']],
+    ['ALTER TABLE orders DISABLE TRIGGER t', ['orders:ShareRowExclusiveLock']],
+    ['ALTER TABLE orders SET LOGGED', ['orders:AccessExclusiveLock'], { rewrites: ['orders'] }],
+    ['ALTER TABLE p DETACH PARTITION c CONCURRENTLY', ['p:ShareUpdateExclusiveLock', 'c:ShareUpdateExclusiveLock']],
+    ['ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1)', ['p:ShareUpdateExclusiveLock', 'c:AccessExclusiveLock'], { scans: ['c'] }],
+    ['VACUUM FULL users', ['users:AccessExclusiveLock'], { rewrites: ['users'] }],
+    ['REFRESH MATERIALIZED VIEW CONCURRENTLY m', ['m:ExclusiveLock'], { scans: ['m'] }],
+    ['LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE', ['users:ShareRowExclusiveLock']],
+    ['LOCK users', ['users:AccessExclusiveLock']],
+    ['TRUNCATE a, b', ['a:AccessExclusiveLock', 'b:AccessExclusiveLock']],
+    ['CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f()', ['users:ShareRowExclusiveLock']],
+    ['CREATE TABLE orders (id int, u int REFERENCES users (id))', ['users:ShareRowExclusiveLock']],
+    ['UPDATE users SET a = 1', ['users:RowExclusiveLock'], { scans: ['users'] }],
+    ['UPDATE users SET a = 1 WHERE id < 100', ['users:RowExclusiveLock']],
+    ['COMMENT ON COLUMN users.email IS $$x$$', ['users:ShareUpdateExclusiveLock']],
+    ['ALTER INDEX i RENAME TO j', ['i:ShareUpdateExclusiveLock']],
+    ['ALTER TABLE users RENAME TO people', ['users:AccessExclusiveLock']],
+  ];
+  for (const [sql, expected, extra] of cases) {
+    it(sql, () => {
+      const [s] = facts(sql);
+      assert.deepEqual(locks(s), expected);
+      assert.deepEqual(s.rewrites, extra?.rewrites ?? []);
+      assert.deepEqual(s.scans, extra?.scans ?? []);
+    });
+  }
+
+  it('takes the strongest lock of several ALTER TABLE subcommands and keeps their spans', () => {
+    const [s] = facts('ALTER TABLE users SET (fillfactor = 70), ADD COLUMN n numeric(10, 2), ALTER COLUMN a SET STATISTICS 10');
+    assert.deepEqual(locks(s), ['users:AccessExclusiveLock']);
+    assert.deepEqual(
+      s.commands.map((c) => s.statement.text.slice(c.start - s.statement.start, c.end - s.statement.start)),
+      ['SET (fillfactor = 70)', 'ADD COLUMN n numeric(10, 2)', 'ALTER COLUMN a SET STATISTICS 10'],
+    );
+  });
+
+  it('versions: ALTER INDEX RENAME takes ACCESS EXCLUSIVE before 12, constant defaults rewrite before 11', () => {
+    assert.deepEqual(locks(facts('ALTER INDEX i RENAME TO j', { pgVersion: 11 })[0]), ['i:AccessExclusiveLock']);
+    assert.deepEqual(facts("ALTER TABLE t ADD COLUMN s text DEFAULT 'x'", { pgVersion: 10 })[0].rewrites, ['t']);
+    assert.deepEqual(facts("ALTER TABLE t ADD COLUMN s text DEFAULT 'x'")[0].rewrites, []);
+  });
+});
+
+describe('migration state', () => {
+  it('tracks explicit transactions and the locks they hold', () => {
+    const s = facts('ALTER TABLE a ADD COLUMN x int;\nBEGIN;\nALTER TABLE b ADD COLUMN y int;\nCREATE INDEX ON c (z);\nCOMMIT;\nDROP TABLE d;');
+    assert.deepEqual(s.map((f) => f.inTransaction), [false, false, true, true, true, false]);
+    assert.deepEqual(s[3].heldBefore.map((l) => `${l.relation}:${l.mode}`), ['b:AccessExclusiveLock']);
+    assert.deepEqual(s[4].heldBefore.map((l) => l.relation), ['b', 'c']);
+    assert.deepEqual(s[5].heldBefore, []);
+  });
+
+  it('models a migration tool that wraps the file (assumeInTransaction)', () => {
+    const s = facts('ALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;', { assumeInTransaction: true });
+    assert.deepEqual(s.map((f) => f.inTransaction), [true, true]);
+    assert.deepEqual(s[1].heldBefore.map((l) => l.relation), ['a']);
+  });
+
+  it('tracks lock_timeout and statement_timeout: SET, SET LOCAL, RESET, 0, set_config', () => {
+    const s = facts(
+      [
+        "SET lock_timeout = '5s'",
+        'BEGIN',
+        "SET LOCAL lock_timeout = '1s'",
+        'SELECT 1',
+        'COMMIT',
+        'SELECT 2',
+        'SET lock_timeout = 0',
+        'SELECT 3',
+        "SELECT set_config('statement_timeout', '1min', false)",
+        'RESET statement_timeout',
+        'SELECT 4',
+      ].join(';\n'),
+    );
+    const at = (i: number) => [s[i].lockTimeout, s[i].statementTimeout];
+    assert.deepEqual(at(3), ['1s', undefined]);
+    assert.deepEqual(at(5), ['5s', undefined]);
+    assert.deepEqual(at(7), [undefined, undefined]);
+    assert.deepEqual(at(9), [undefined, '1min']);
+    assert.deepEqual(at(10), [undefined, undefined]);
+  });
+
+  it('knows the tables created earlier in the migration, schema-qualified or not', () => {
+    const s = facts('CREATE TABLE public.t (id int);\nCREATE TABLE app.u (id int);\nALTER TABLE t ADD c int;\nALTER TABLE u ADD c int;\nALTER TABLE app.u ADD d int;');
+    assert.deepEqual(s.slice(2).map((f) => f.locks[0].existing), [false, true, false]);
+  });
+
+  it('describes a statement in words for the hover', () => {
+    const [, s] = facts('BEGIN;\nALTER TABLE users ADD COLUMN id2 uuid DEFAULT gen_random_uuid();');
+    const text = describeStatement(s);
+    assert.match(text, /\*\*ACCESS EXCLUSIVE\*\* on `users` \(table\): blocks reads and writes/);
+    assert.match(text, /\*\*Rewrites\*\* `users`/);
+    assert.match(text, /inside a transaction block/);
+  });
+});

@@ -3,7 +3,7 @@
  * check, its fixes and its test table. The registry in rules/index.ts lists them; docs pages,
  * the test runner and the adapters all read the same objects.
  */
-import { FileFacts, StatementFacts } from './facts';
+import { AlterCommand, FileFacts, StatementFacts } from './facts';
 import { Token } from './parse';
 import { Settings, Severity } from './settings';
 
@@ -70,6 +70,13 @@ export interface Rule {
 /** Statements of the file that parsed, with their facts. */
 export function parsedStatements(file: FileFacts): StatementFacts[] {
   return file.statements.filter((s) => s.kind !== 'SyntaxError');
+}
+
+/** Every ALTER TABLE subcommand on a relation that existed before the migration, with its statement. */
+export function existingTableCommands(file: FileFacts): { s: StatementFacts; cmd: AlterCommand; table: string }[] {
+  return parsedStatements(file)
+    .filter((s) => s.kind === 'AlterTableStmt' && s.locks[0]?.existing)
+    .flatMap((s) => s.commands.map((cmd) => ({ s, cmd, table: s.locks[0].relation })));
 }
 
 /** The first token with this keyword, from `from` on. */

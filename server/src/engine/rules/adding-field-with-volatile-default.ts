@@ -1,5 +1,5 @@
 import { defaultVolatility } from '../facts';
-import { parsedStatements, Report, Rule } from '../rule';
+import { existingTableCommands, Report, Rule } from '../rule';
 
 const id = 'adding-field-with-volatile-default';
 
@@ -30,34 +30,30 @@ setting.`,
   },
   check(file) {
     const reports: Report[] = [];
-    for (const s of parsedStatements(file)) {
-      if (s.kind !== 'AlterTableStmt' || !s.locks[0]?.existing) continue;
-      const table = s.locks[0].relation;
-      for (const cmd of s.commands) {
-        if (cmd.subtype !== 'AT_AddColumn') continue;
-        const column = cmd.node.def?.ColumnDef ?? {};
-        const { volatility, functions } = defaultVolatility(column);
-        const name = column.colname as string;
-        if (volatility === 'volatile') {
-          reports.push({
-            start: cmd.start,
-            end: cmd.end,
-            message: `Column ${name} gets a volatile default (${functions.join(', ')}): PostgreSQL rewrites ${table} and its indexes under ACCESS EXCLUSIVE, blocking reads and writes. Add the column without a default, SET DEFAULT for new rows, and backfill in batches.`,
-          });
-        } else if (volatility !== 'none' && file.settings.pgVersion < 11) {
-          reports.push({
-            start: cmd.start,
-            end: cmd.end,
-            message: `Before PostgreSQL 11 (pgVersion is ${file.settings.pgVersion}) any default on ADD COLUMN rewrites ${table} under ACCESS EXCLUSIVE. Add the column without a default, then SET DEFAULT and backfill in batches.`,
-          });
-        } else if (volatility === 'unknown') {
-          reports.push({
-            start: cmd.start,
-            end: cmd.end,
-            severity: 'info',
-            message: `Column ${name} defaults to ${functions.join(', ')}(): if that function is VOLATILE, PostgreSQL rewrites ${table} under ACCESS EXCLUSIVE. Check pg_proc.provolatile, or add the column without a default and backfill.`,
-          });
-        }
+    for (const { cmd, table } of existingTableCommands(file)) {
+      if (cmd.subtype !== 'AT_AddColumn') continue;
+      const column = cmd.node.def?.ColumnDef ?? {};
+      const { volatility, functions } = defaultVolatility(column);
+      const name = column.colname as string;
+      if (volatility === 'volatile') {
+        reports.push({
+          start: cmd.start,
+          end: cmd.end,
+          message: `Column ${name} gets a volatile default (${functions.join(', ')}): PostgreSQL rewrites ${table} and its indexes under ACCESS EXCLUSIVE, blocking reads and writes. Add the column without a default, SET DEFAULT for new rows, and backfill in batches.`,
+        });
+      } else if (volatility !== 'none' && file.settings.pgVersion < 11) {
+        reports.push({
+          start: cmd.start,
+          end: cmd.end,
+          message: `Before PostgreSQL 11 (pgVersion is ${file.settings.pgVersion}) any default on ADD COLUMN rewrites ${table} under ACCESS EXCLUSIVE. Add the column without a default, then SET DEFAULT and backfill in batches.`,
+        });
+      } else if (volatility === 'unknown') {
+        reports.push({
+          start: cmd.start,
+          end: cmd.end,
+          severity: 'info',
+          message: `Column ${name} defaults to ${functions.join(', ')}(): if that function is VOLATILE, PostgreSQL rewrites ${table} under ACCESS EXCLUSIVE. Check pg_proc.provolatile, or add the column without a default and backfill.`,
+        });
       }
     }
     return reports;

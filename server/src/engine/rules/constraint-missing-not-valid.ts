@@ -1,6 +1,6 @@
 import { AlterCommand, StatementFacts } from '../facts';
 import { Node } from '../parse';
-import { Fix, parsedStatements, quoteIdent, relationText, Report, Rule } from '../rule';
+import { existingTableCommands, Fix, quoteIdent, relationText, Report, Rule } from '../rule';
 
 const id = 'constraint-missing-not-valid';
 
@@ -63,35 +63,31 @@ INDEX instead.`,
   },
   check(file) {
     const reports: Report[] = [];
-    for (const s of parsedStatements(file)) {
-      if (s.kind !== 'AlterTableStmt' || !s.locks[0]?.existing) continue;
-      const table = s.locks[0].relation;
-      for (const cmd of s.commands) {
-        const def = cmd.node.def ?? {};
-        if (cmd.subtype === 'AT_AddConstraint') {
-          const c = def.Constraint ?? {};
-          if ((c.contype !== 'CONSTR_FOREIGN' && c.contype !== 'CONSTR_CHECK') || c.skip_validation) continue;
-          const fix = fixFor(s, cmd, c);
-          reports.push({
-            start: cmd.start,
-            end: cmd.end,
-            message:
-              c.contype === 'CONSTR_FOREIGN'
-                ? `Adding a FOREIGN KEY validates every row of ${table} while holding SHARE ROW EXCLUSIVE on ${table} and ${c.pktable?.relname}: writes to both wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.`
-                : `Adding a CHECK constraint scans every row of ${table} under ACCESS EXCLUSIVE: reads and writes wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.`,
-            fixes: fix ? [fix] : [],
-          });
-        } else if (cmd.subtype === 'AT_AddColumn') {
-          const constraints = ((def.ColumnDef?.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {});
-          const fk = constraints.find((c) => c.contype === 'CONSTR_FOREIGN');
-          const check = constraints.find((c) => c.contype === 'CONSTR_CHECK');
-          if (!fk && !check) continue;
-          reports.push({
-            start: cmd.start,
-            end: cmd.end,
-            message: `ADD COLUMN with an inline ${fk ? 'REFERENCES' : 'CHECK'} validates every row of ${table} while the ACCESS EXCLUSIVE lock of ADD COLUMN is held. Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT.`,
-          });
-        }
+    for (const { s, cmd, table } of existingTableCommands(file)) {
+      const def = cmd.node.def ?? {};
+      if (cmd.subtype === 'AT_AddConstraint') {
+        const c = def.Constraint ?? {};
+        if ((c.contype !== 'CONSTR_FOREIGN' && c.contype !== 'CONSTR_CHECK') || c.skip_validation) continue;
+        const fix = fixFor(s, cmd, c);
+        reports.push({
+          start: cmd.start,
+          end: cmd.end,
+          message:
+            c.contype === 'CONSTR_FOREIGN'
+              ? `Adding a FOREIGN KEY validates every row of ${table} while holding SHARE ROW EXCLUSIVE on ${table} and ${c.pktable?.relname}: writes to both wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.`
+              : `Adding a CHECK constraint scans every row of ${table} under ACCESS EXCLUSIVE: reads and writes wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.`,
+          fixes: fix ? [fix] : [],
+        });
+      } else if (cmd.subtype === 'AT_AddColumn') {
+        const constraints = ((def.ColumnDef?.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {});
+        const fk = constraints.find((c) => c.contype === 'CONSTR_FOREIGN');
+        const check = constraints.find((c) => c.contype === 'CONSTR_CHECK');
+        if (!fk && !check) continue;
+        reports.push({
+          start: cmd.start,
+          end: cmd.end,
+          message: `ADD COLUMN with an inline ${fk ? 'REFERENCES' : 'CHECK'} validates every row of ${table} while the ACCESS EXCLUSIVE lock of ADD COLUMN is held. Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT.`,
+        });
       }
     }
     return reports;

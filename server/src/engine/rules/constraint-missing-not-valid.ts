@@ -136,7 +136,7 @@ INDEX instead.`,
       },
       {
         sql: 'ALTER TABLE orders ADD COLUMN discount int CHECK (discount >= 0);',
-        reports: [{ range: [0, 19, 0, 63], message: 'inline CHECK' }],
+        reports: [{ range: [0, 19, 0, 64], message: 'inline CHECK' }],
         output: null,
       },
     ],

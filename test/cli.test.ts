@@ -170,10 +170,13 @@ describe('migration-guard explain', () => {
       range: { start: { line: 1, character: 0 }, end: { line: 1, character: 35 } },
       kind: 'IndexStmt',
       locks: [{ relation: 'app.users', mode: 'ShareLock', role: 'table', existing: true }],
+      implicitLocks: [],
       rewrites: [],
       scans: ['app.users'],
       inTransaction: true,
       heldBefore: [],
+      heldAfter: [{ relation: 'app.users', mode: 'ShareLock' }],
+      caveats: [],
       lockTimeout: null,
       statementTimeout: null,
     });
@@ -186,5 +189,6 @@ describe('migration-guard explain', () => {
     assert.equal(code, 0);
     assert.match(stdout, /ACCESS EXCLUSIVE on users \(table\): blocks reads and writes/);
     assert.match(stdout, /Rewrites users/);
+    assert.match(stdout, /Lock timeline\nline 1  ALTER TABLE users  \(autocommit\)  ACCESS EXCLUSIVE users, ACCESS EXCLUSIVE the tables whose foreign keys reference the column, released when it ends/);
   });
 });

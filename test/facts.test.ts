@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
-import { describeStatement } from '../server/src/engine/describe';
+import { describeRelation, describeStatement, shortForm, timeline } from '../server/src/engine/describe';
 import { StatementFacts } from '../server/src/engine/facts';
 import { resolveSettings } from '../server/src/engine/settings';
 
@@ -121,5 +121,61 @@ describe('migration state', () => {
     assert.match(text, /\*\*ACCESS EXCLUSIVE\*\* on `users` \(table\): blocks reads and writes/);
     assert.match(text, /\*\*Rewrites\*\* `users`/);
     assert.match(text, /inside a transaction block/);
+  });
+});
+
+describe('facts in words: hover, CodeLens, explain timeline', () => {
+  const sql = "SET lock_timeout = '5s';\nBEGIN;\nALTER TABLE users ADD COLUMN c int DEFAULT 0;\nCREATE INDEX users_c_idx ON app.users (c);\nUPDATE users SET c = 1;\nCOMMIT;\nDROP INDEX users_old_idx;";
+  const load = () => analyze(sql);
+
+  it('lists every lock the transaction holds, with the line that took it', () => {
+    const a = load();
+    const text = describeStatement(a.facts.statements[3], a.lines, a.facts);
+    assert.match(text, /\*\*SHARE\*\* on `app\.users` \(table\): blocks writes \(INSERT, UPDATE, DELETE\); reads continue; held until the transaction ends\./);
+    assert.match(text, /The transaction now holds: ACCESS EXCLUSIVE on `users` since line 3, SHARE on `app\.users`\./);
+    assert.match(describeStatement(a.facts.statements[5], a.lines, a.facts), /Ends the transaction and releases: ACCESS EXCLUSIVE on `users` \(since line 3\), SHARE on `app\.users` \(since line 4\)\.$/);
+  });
+
+  it('gives the version caveat where the fact depends on the version', () => {
+    const a = load();
+    assert.match(describeStatement(a.facts.statements[2], a.lines, a.facts), /_Version:_ PostgreSQL 11\+ stores a non-volatile default in the catalog/);
+    assert.deepEqual(facts('ALTER TABLE users ADD COLUMN c int')[0].caveats, []);
+  });
+
+  it('answers a hover on a table name with what the migration does to it', () => {
+    const a = load();
+    const text = describeRelation(a.facts, 'users', a.lines)!;
+    assert.match(text, /line 3: ALTER TABLE users — \*\*ACCESS EXCLUSIVE\*\*, held until COMMIT/);
+    assert.match(text, /line 5: UPDATE users SET — \*\*ROW EXCLUSIVE\*\* \(full scan\)/);
+    assert.doesNotMatch(text, /line 4/, 'app.users is another table');
+    assert.equal(describeRelation(a.facts, 'nothing', a.lines), undefined);
+  });
+
+  it('puts the short form in the CodeLens, with what the transaction holds', () => {
+    const a = load();
+    assert.deepEqual(a.facts.statements.map(shortForm), [
+      '',
+      '',
+      'ACCESS EXCLUSIVE users',
+      'SHARE app.users · full scan · transaction holds ACCESS EXCLUSIVE users',
+      'ROW EXCLUSIVE users · full scan · transaction holds ACCESS EXCLUSIVE users, SHARE app.users',
+      '',
+      "ACCESS EXCLUSIVE users_old_idx, ACCESS EXCLUSIVE the index's table",
+    ]);
+  });
+
+  it('prints a lock timeline per transaction for explain', () => {
+    const a = load();
+    assert.equal(
+      timeline(a.facts, a.lines),
+      [
+        'Transaction, lines 2-6 (explicit):',
+        '  line 3  ALTER TABLE users  + ACCESS EXCLUSIVE users',
+        '  line 4  CREATE INDEX users_c_idx  + SHARE app.users  (scans app.users)',
+        '  line 5  UPDATE users SET  + ROW EXCLUSIVE users  (scans users)',
+        '  held until COMMIT: ACCESS EXCLUSIVE users, SHARE app.users',
+        "line 7  DROP INDEX users_old_idx  (autocommit)  ACCESS EXCLUSIVE users_old_idx, ACCESS EXCLUSIVE the index's table, released when it ends",
+      ].join('\n'),
+    );
   });
 });

@@ -11,6 +11,8 @@ import { pathToFileURL } from 'node:url';
 import {
   CodeAction,
   CodeActionRequest,
+  CodeLens,
+  CodeLensRequest,
   ConfigurationRequest,
   createProtocolConnection,
   Diagnostic,
@@ -157,6 +159,40 @@ describe('language server over stdio (dist/server.js)', { timeout: 30_000 }, () 
       ],
     );
     assert.match(String(diagnostics[0].message), /template placeholder/);
+  });
+
+  it('shows each statement\'s locks in a CodeLens, and every lock the transaction holds in the hover', async () => {
+    const uri = uriOf('lsp/migrations/006_lens.sql');
+    await client.open(uri, "SET lock_timeout = '5s';\nBEGIN;\nALTER TABLE users ALTER COLUMN id TYPE bigint;\nCREATE INDEX users_email_idx ON users (email);\nCOMMIT;");
+    const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
+    assert.deepEqual(
+      lenses.map((l) => [l.range.start.line, l.command?.title]),
+      [
+        [2, 'ACCESS EXCLUSIVE users · rewrite'],
+        [3, 'SHARE users · full scan · transaction holds ACCESS EXCLUSIVE users'],
+      ],
+    );
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 2 } });
+    const value = (hover!.contents as MarkupContent).value;
+    assert.match(value, /held until the transaction ends/);
+    assert.match(value, /The transaction now holds: ACCESS EXCLUSIVE on `users` since line 3\./);
+  });
+
+  it('answers a hover on a table name with the locks the migration takes on it', async () => {
+    const uri = uriOf('lsp/migrations/006_lens.sql');
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 34 } });
+    const value = (hover!.contents as MarkupContent).value;
+    assert.match(value, /^\*\*`users`\*\* in this migration:/);
+    assert.match(value, /line 3: ALTER TABLE users — \*\*ACCESS EXCLUSIVE\*\* \(rewrite\), held until COMMIT/);
+    assert.deepEqual(hover!.range, { start: { line: 3, character: 32 }, end: { line: 3, character: 37 } });
+  });
+
+  it('turns the CodeLens off with migrationGuard.codeLens', async () => {
+    const uri = uriOf('lsp/migrations/007_nolens.sql');
+    client.settings = { codeLens: false };
+    await client.open(uri, 'DROP TABLE users;');
+    assert.deepEqual(await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }), []);
+    client.settings = {};
   });
 
   it('leaves SQL files outside migration folders alone', async () => {

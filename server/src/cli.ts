@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, Finding, loadParser, UNREADABLE_FILE } from './engine/analyze';
-import { describeStatement } from './engine/describe';
+import { describeStatement, heldAfter, timeline } from './engine/describe';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
 import { resolveSettings, Settings } from './engine/settings';
@@ -246,10 +246,13 @@ async function explain(options: Options): Promise<number> {
       range: analysis.lines.range(s.statement.start, s.statement.end),
       kind: s.kind,
       locks: s.locks.map((l) => ({ relation: l.relation, mode: l.mode, role: l.role, existing: l.existing })),
+      implicitLocks: s.implicitLocks.map((i) => ({ on: i.on, mode: i.mode })),
       rewrites: s.rewrites,
       scans: s.scans,
       inTransaction: s.inTransaction,
       heldBefore: s.heldBefore.map((l) => ({ relation: l.relation, mode: l.mode })),
+      heldAfter: heldAfter(s).map((l) => ({ relation: l.relation, mode: l.mode })),
+      caveats: s.caveats,
       lockTimeout: s.lockTimeout ?? null,
       statementTimeout: s.statementTimeout ?? null,
       ...(s.statement.error ? { error: s.statement.error.message } : {}),
@@ -258,9 +261,10 @@ async function explain(options: Options): Promise<number> {
   } else {
     const blocks = statements.map((s) => {
       const at = analysis.lines.position(s.statement.start);
-      return `${file}:${at.line + 1}:${at.character + 1}\n${describeStatement(s).replace(/\*\*|`/g, '')}`;
+      return `${file}:${at.line + 1}:${at.character + 1}\n${describeStatement(s, analysis.lines, analysis.facts).replace(/\*\*|`/g, '').replace(/_Version:_/g, 'Version:')}`;
     });
-    process.stdout.write(`${blocks.join('\n\n')}\n`);
+    const plan = timeline(analysis.facts, analysis.lines);
+    process.stdout.write(`${blocks.join('\n\n')}\n\nLock timeline\n${plan || 'No statement takes a table lock.'}\n`);
   }
   return 0;
 }

@@ -12,6 +12,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CodeAction,
   CodeActionKind,
+  CodeLens,
+  CodeLensRefreshRequest,
   Connection,
   createConnection,
   Diagnostic,
@@ -25,7 +27,8 @@ import {
   TextEdit,
 } from 'vscode-languageserver/node';
 import { Analysis, analyze, Finding, FindingFix, loadParser } from './engine/analyze';
-import { describeStatement } from './engine/describe';
+import { describeRelation, describeStatement, shortForm } from './engine/describe';
+import { Token } from './engine/parse';
 import { docsUrl } from './engine/docs';
 import { resolveSettings, Settings, Severity } from './engine/settings';
 import { matchesAny } from './glob';
@@ -75,12 +78,23 @@ export function toDiagnostic(finding: Finding, analysis: Analysis): Diagnostic {
   };
 }
 
+/** The relation name a token stands for, with its schema when the SQL qualifies it: `app.users`. */
+function relationNameAt(tokens: Token[], i: number): string | undefined {
+  const unquote = (t: Token) => (t.text.startsWith('"') ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.toLowerCase());
+  const t = tokens[i];
+  if (t.name !== 'IDENT' && !t.keyword) return undefined;
+  if (tokens[i + 1]?.text === '.' && tokens[i + 2]) return `${unquote(t)}.${unquote(tokens[i + 2])}`;
+  if (tokens[i - 1]?.text === '.' && tokens[i - 2]) return `${unquote(tokens[i - 2])}.${unquote(t)}`;
+  return unquote(t);
+}
+
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
   const documents = new TextDocuments(TextDocument);
   const settingsCache = new Map<string, Promise<Settings>>();
   const analyses = new Map<string, { version: number; analysis: Analysis }>();
   let workspaceFolders: string[] = [];
   let pullConfiguration = false;
+  let codeLensRefresh = false;
   let initialSettings: unknown;
 
   const log = (message: string, e?: unknown) => connection.console.error(`${message}${e ? `: ${(e as Error).stack ?? e}` : ''}`);
@@ -141,6 +155,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     await loadParser();
     pullConfiguration = params.capabilities.workspace?.configuration === true;
+    codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     initialSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspaceFolders = folders.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u).split(path.sep).join('/').replace(/\/$/, ''));
@@ -148,6 +163,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
       serverInfo: { name: 'migration-guard' },
@@ -157,6 +173,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
     for (const d of documents.all()) void validate(d);
+    if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   });
 
   documents.onDidChangeContent((change) => void validate(change.document));
@@ -175,13 +192,38 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const offset = analysis.lines.offset(params.position);
       const facts = analysis.facts.statements.find((s) => s.statement.start <= offset && offset <= (s.statement.terminatorEnd ?? s.statement.end));
       if (!facts) return null;
+      const tokens = facts.statement.tokens;
+      const at = tokens.findIndex((t) => t.start <= offset && offset <= t.end);
+      const name = at >= 0 ? relationNameAt(tokens, at) : undefined;
+      const relation = name ? describeRelation(analysis.facts, name, analysis.lines) : undefined;
+      if (relation) {
+        return { contents: { kind: MarkupKind.Markdown, value: relation }, range: analysis.lines.range(tokens[at].start, tokens[at].end) };
+      }
       return {
-        contents: { kind: MarkupKind.Markdown, value: describeStatement(facts) },
+        contents: { kind: MarkupKind.Markdown, value: describeStatement(facts, analysis.lines, analysis.facts) },
         range: analysis.lines.range(facts.statement.start, facts.statement.end),
       };
     } catch (e) {
       log('hover failed', e);
       return null;
+    }
+  });
+
+  connection.onCodeLens(async (params): Promise<CodeLens[]> => {
+    try {
+      const document = documents.get(params.textDocument.uri);
+      const entry = analyses.get(params.textDocument.uri);
+      if (!document || !entry || entry.version !== document.version) return [];
+      if (!(await settingsFor(params.textDocument.uri)).codeLens) return [];
+      const { analysis } = entry;
+      return analysis.facts.statements.flatMap((s) => {
+        const title = shortForm(s);
+        const line = analysis.lines.position(s.statement.start).line;
+        return title ? [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, command: { title, command: '' } }] : [];
+      });
+    } catch (e) {
+      log('codeLens failed', e);
+      return [];
     }
   });
 

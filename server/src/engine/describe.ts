@@ -1,31 +1,145 @@
 /**
- * Facts in words, for the hover and `explain`: the same facts the rules read, so what the hover
- * says and what a rule reports cannot disagree.
+ * Facts in words, for the hover, the CodeLens and `explain`: the same facts the rules read, so
+ * what the editor says and what a rule reports cannot disagree.
  */
-import { StatementFacts } from './facts';
-import { blocksInWords, lockName } from './locks';
+import { FileFacts, INDEX_TABLE, LockFact, relationKey, StatementFacts } from './facts';
+import { blocksInWords, lockName, strength } from './locks';
+import { LineMap } from './positions';
 
-export function describeStatement(s: StatementFacts): string {
-  const lines: string[] = [];
-  const head = s.statement.text.split(/\s+/).slice(0, 3).join(' ');
-  lines.push(`**${head}** \`${s.kind}\``);
-  lines.push('');
-  if (s.kind === 'SyntaxError') {
-    lines.push(`Not analysed: ${s.statement.error?.message ?? 'syntax error'}.`);
-    return lines.join('\n');
-  }
-  if (s.locks.length === 0) lines.push('Takes no lock on an existing table.');
+const lineOf = (lines: LineMap, s: StatementFacts) => lines.position(s.statement.start).line + 1;
+
+/** The first words of a statement: `ALTER TABLE users`. */
+export function statementHead(s: StatementFacts): string {
+  return s.statement.text.split(/\s+/).slice(0, 3).join(' ');
+}
+
+/** Locks the transaction holds once the statement has run (none outside a transaction). */
+export function heldAfter(s: StatementFacts): LockFact[] {
+  if (!s.inTransaction) return [];
+  const held = s.heldBefore.map((l) => ({ ...l }));
   for (const l of s.locks) {
-    const isNew = l.existing ? '' : ' — created earlier in this migration, so nobody else is waiting on it';
-    lines.push(`- **${lockName(l.mode)}** on \`${l.relation}\` (${l.role}): ${blocksInWords(l.mode)}${isNew}`);
+    const h = held.find((x) => x.relation === l.relation);
+    if (!h) held.push({ ...l, since: s.statement.index });
+    else if (strength(l.mode) > strength(h.mode)) h.mode = l.mode;
   }
-  for (const r of s.rewrites) lines.push(`- **Rewrites** \`${r}\`: every row is copied into new storage while the lock is held.`);
-  for (const r of s.scans) lines.push(`- **Scans** \`${r}\` in full while the lock is held.`);
-  lines.push('');
-  lines.push(s.inTransaction ? 'Runs inside a transaction block: its locks are held until COMMIT.' : 'Runs on its own (autocommit): its locks are released when it ends.');
-  if (s.heldBefore.length) {
-    lines.push(`Already held by this transaction: ${s.heldBefore.map((l) => `${lockName(l.mode)} on \`${l.relation}\``).join(', ')}.`);
+  return held;
+}
+
+/** One line for the CodeLens: `ACCESS EXCLUSIVE users · rewrite`. Empty when nothing is locked. */
+export function shortForm(s: StatementFacts): string {
+  const locks = [...s.locks].filter((l) => l.existing).sort((a, b) => strength(b.mode) - strength(a.mode));
+  if (locks.length === 0) return '';
+  const parts = [
+    [...locks.map((l) => `${lockName(l.mode)} ${l.relation}`), ...s.implicitLocks.filter((i) => i.on === INDEX_TABLE).map((i) => `${lockName(i.mode)} ${i.on}`)].join(', '),
+  ];
+  if (s.rewrites.length) parts.push('rewrite');
+  else if (s.scans.length) parts.push('full scan');
+  // Inside a transaction, what is really held can be stronger than what this statement asks for.
+  const held = heldAfter(s).filter((h) => !locks.some((l) => l.relation === h.relation && l.mode === h.mode));
+  if (held.length) parts.push(`transaction holds ${held.map((h) => `${lockName(h.mode)} ${h.relation}`).join(', ')}`);
+  return parts.join(' · ');
+}
+
+export function describeStatement(s: StatementFacts, lines?: LineMap, file?: FileFacts): string {
+  const out: string[] = [];
+  out.push(`**${statementHead(s)}** \`${s.kind}\``);
+  out.push('');
+  if (s.kind === 'SyntaxError') {
+    out.push(`Not analysed: ${s.statement.error?.message ?? 'syntax error'}.`);
+    return out.join('\n');
   }
-  lines.push(`lock_timeout: ${s.lockTimeout ?? 'not set'} · statement_timeout: ${s.statementTimeout ?? 'not set'}`);
-  return lines.join('\n');
+  const node = s.statement.node ?? {};
+  if (s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'].includes(node.kind)) {
+    const since = (l: LockFact) => (lines && file && l.since !== undefined ? ` (since line ${lineOf(lines, file.statements[l.since])})` : '');
+    out.push(
+      s.heldBefore.length
+        ? `Ends the transaction and releases: ${s.heldBefore.map((l) => `${lockName(l.mode)} on \`${l.relation}\`${since(l)}`).join(', ')}.`
+        : 'Ends the transaction; it holds no table lock.',
+    );
+    return out.join('\n');
+  }
+  const until = s.inTransaction ? 'held until the transaction ends' : 'released when the statement ends';
+  if (s.locks.length === 0 && s.implicitLocks.length === 0) out.push('Takes no lock on a table.');
+  for (const l of s.locks) {
+    const isNew = l.existing ? '' : ' (created earlier in this migration: nobody else is waiting on it)';
+    out.push(`- **${lockName(l.mode)}** on \`${l.relation}\` (${l.role}): ${blocksInWords(l.mode)}; ${until}${isNew}.`);
+  }
+  for (const i of s.implicitLocks) out.push(`- **${lockName(i.mode)}** on ${i.on}${i.scanned ? ', read in full' : ''}.`);
+  for (const r of s.rewrites) out.push(`- **Rewrites** \`${r}\`: every row and index is copied into new storage while the lock is held.`);
+  for (const r of s.scans) out.push(`- **Scans** \`${r}\` in full while the lock is held.`);
+  for (const c of s.caveats) out.push(`- _Version:_ ${c}`);
+  out.push('');
+  if (s.inTransaction) {
+    const where = file?.context.wrapsInTransaction && !s.heldBefore.length ? " (the migration tool's)" : '';
+    out.push(`Runs inside a transaction block${where}: every lock is held until COMMIT.`);
+    const held = heldAfter(s);
+    if (held.length) {
+      const since = (l: LockFact) => (lines && file && l.since !== undefined && l.since !== s.statement.index ? ` since line ${lineOf(lines, file.statements[l.since])}` : '');
+      out.push(`The transaction now holds: ${held.map((l) => `${lockName(l.mode)} on \`${l.relation}\`${since(l)}`).join(', ')}.`);
+    }
+  } else {
+    out.push('Runs on its own (autocommit): its locks are released when it ends.');
+  }
+  out.push(`lock_timeout: ${s.lockTimeout ?? 'not set'} · statement_timeout: ${s.statementTimeout ?? 'not set'}`);
+  return out.join('\n');
+}
+
+/** Hover on a table name: what this migration does to it, statement by statement. */
+export function describeRelation(file: FileFacts, name: string, lines: LineMap): string | undefined {
+  const key = (n: string) => relationKey({ schemaname: n.includes('.') ? n.split('.')[0] : undefined, relname: n.split('.').pop() });
+  const wanted = key(name);
+  const rows: string[] = [];
+  for (const s of file.statements) {
+    for (const l of s.locks) {
+      if (key(l.relation) !== wanted) continue;
+      const extra = [s.rewrites.includes(l.relation) ? 'rewrite' : '', s.scans.includes(l.relation) ? 'full scan' : ''].filter(Boolean);
+      const held = s.inTransaction ? ', held until COMMIT' : '';
+      rows.push(`- line ${lineOf(lines, s)}: ${statementHead(s)} — **${lockName(l.mode)}**${extra.length ? ` (${extra.join(', ')})` : ''}${held}`);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return [`**\`${name}\`** in this migration:`, '', ...rows].join('\n');
+}
+
+/** The locks a statement takes, in one line: `ACCESS EXCLUSIVE users, SHARE ROW EXCLUSIVE orders`. */
+function taken(s: StatementFacts): string {
+  return [...s.locks.map((l) => `${lockName(l.mode)} ${l.relation}`), ...s.implicitLocks.map((i) => `${lockName(i.mode)} ${i.on}`)].join(', ');
+}
+
+/** `explain`'s lock timeline: each transaction, what every statement adds, and what is held until COMMIT. */
+export function timeline(file: FileFacts, lines: LineMap): string {
+  const out: string[] = [];
+  let open: StatementFacts[] = [];
+  let begin: StatementFacts | undefined;
+  const flush = (end?: StatementFacts) => {
+    if (!open.length) return;
+    const first = begin ?? open[0];
+    begin = undefined;
+    const last = open[open.length - 1];
+    const held = heldAfter(last);
+    const how = file.context.wrapsInTransaction && first === open[0] && first.statement.index === 0 ? `the migration tool's (${file.context.framework})` : 'explicit';
+    out.push(`Transaction, lines ${lineOf(lines, first)}-${lineOf(lines, end ?? last)} (${how}):`);
+    for (const s of open) {
+      const work = [s.rewrites.length ? `rewrites ${s.rewrites.join(', ')}` : '', s.scans.length ? `scans ${s.scans.join(', ')}` : ''].filter(Boolean).join('; ');
+      out.push(`  line ${lineOf(lines, s)}  ${statementHead(s)}${taken(s) ? `  + ${taken(s)}` : ''}${work ? `  (${work})` : ''}`);
+    }
+    out.push(`  held until ${end ? (end.statement.node?.kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'COMMIT') : 'the end of the file'}: ${held.length ? held.map((l) => `${lockName(l.mode)} ${l.relation}`).join(', ') : 'no table lock'}`);
+    open = [];
+  };
+  const ENDS = ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'];
+  for (const s of file.statements) {
+    if (s.kind === 'TransactionStmt' && ENDS.includes(s.statement.node?.kind)) {
+      flush(s);
+      continue;
+    }
+    if (s.inTransaction) {
+      open.push(s);
+      continue;
+    }
+    flush();
+    if (s.kind === 'TransactionStmt') begin = s;
+    if (taken(s)) out.push(`line ${lineOf(lines, s)}  ${statementHead(s)}  (autocommit)  ${taken(s)}, released when it ends`);
+  }
+  flush();
+  return out.join('\n');
 }

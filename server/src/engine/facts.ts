@@ -29,6 +29,8 @@ export interface LockFact {
   role: string;
   /** False when the migration created the relation earlier (nobody else can be using it yet). */
   existing: boolean;
+  /** In `heldBefore`: the index of the statement that took the lock. */
+  since?: number;
 }
 
 /**
@@ -79,6 +81,8 @@ export interface StatementFacts {
   createdBefore: ReadonlySet<string>;
   /** For ALTER TABLE: the subcommands with their text spans. */
   commands: AlterCommand[];
+  /** Where the facts depend on the PostgreSQL version: what changed, and in which version. */
+  caveats: string[];
   /** CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH ... CONCURRENTLY, REFRESH ... CONCURRENTLY. */
   concurrently: boolean;
 }
@@ -131,6 +135,7 @@ const LOCK_STMT_MODES: LockMode[] = [...LOCK_MODES];
 interface Effect {
   locks: Omit<LockFact, 'existing'>[];
   implicit: ImplicitLock[];
+  caveats: string[];
   keys: Map<string, string>;
   rewrites: string[];
   scans: string[];
@@ -138,7 +143,7 @@ interface Effect {
 }
 
 function newEffect(): Effect {
-  return { locks: [], implicit: [], keys: new Map(), rewrites: [], scans: [], concurrently: false };
+  return { locks: [], implicit: [], caveats: [], keys: new Map(), rewrites: [], scans: [], concurrently: false };
 }
 
 function lock(effect: Effect, name: string, key: string, mode: LockMode, role: string): void {
@@ -255,6 +260,9 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
         (volatility !== 'none' && settings.pgVersion < 11) ||
         constraints.some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_when === 'a' && !c.generated_kind?.includes('VIRTUAL'));
       if (rewrites) effect.rewrites.push(name);
+      if (volatility === 'constant' || volatility === 'stable') {
+        effect.caveats.push('PostgreSQL 11+ stores a non-volatile default in the catalog without touching rows; before 11 any default rewrote the table.');
+      }
       for (const c of constraints) {
         if (c.contype === 'CONSTR_FOREIGN') {
           rel(effect, c.pktable, 'ShareRowExclusiveLock', 'referenced table');
@@ -335,6 +343,7 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
       effect.rewrites.push(name);
       return 'AccessExclusiveLock';
     case 'AT_SetExpression':
+      effect.caveats.push('ALTER COLUMN ... SET EXPRESSION exists since PostgreSQL 17.');
       effect.rewrites.push(name);
       return 'AccessExclusiveLock';
     case 'AT_AttachPartition': {
@@ -343,12 +352,16 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
       const partition = def?.PartitionCmd?.name;
       const partitionName = rel(effect, partition, 'AccessExclusiveLock', 'partition');
       effect.scans.push(partitionName);
+      effect.caveats.push('PostgreSQL 12+ takes SHARE UPDATE EXCLUSIVE on the parent; before 12, ACCESS EXCLUSIVE.');
       return settings.pgVersion >= 12 ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
     }
     case 'AT_DetachPartition': {
       // DETACH ... CONCURRENTLY (14+): SHARE UPDATE EXCLUSIVE on the parent.
       const concurrent = def?.PartitionCmd?.concurrent === true;
-      if (concurrent) effect.concurrently = true;
+      if (concurrent) {
+        effect.concurrently = true;
+        effect.caveats.push('DETACH PARTITION ... CONCURRENTLY exists since PostgreSQL 14.');
+      }
       rel(effect, def?.PartitionCmd?.name, concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', 'partition');
       return concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
     }
@@ -416,6 +429,7 @@ function statementEffect(statement: Statement, settings: Settings): Effect {
       // SHARE UPDATE EXCLUSIVE.
       const concurrent = hasDefElem(n.params, 'concurrently');
       effect.concurrently = concurrent;
+      if (concurrent) effect.caveats.push('REINDEX ... CONCURRENTLY exists since PostgreSQL 12.');
       // Rebuilding an index reads its table in full.
       if (n.kind === 'REINDEX_OBJECT_INDEX') {
         rel(effect, n.relation, concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', 'index');
@@ -472,6 +486,7 @@ function statementEffect(statement: Statement, settings: Settings): Effect {
       if (n.relation) {
         // ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE since 12; other renames ACCESS EXCLUSIVE.
         const indexRename = n.renameType === 'OBJECT_INDEX' && settings.pgVersion >= 12;
+        if (n.renameType === 'OBJECT_INDEX') effect.caveats.push('ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE since PostgreSQL 12; ACCESS EXCLUSIVE before.');
         rel(effect, n.relation, indexRename ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', n.renameType === 'OBJECT_INDEX' ? 'index' : 'table');
       }
       break;
@@ -514,7 +529,10 @@ function statementEffect(statement: Statement, settings: Settings): Effect {
   }
   // GRANT / REVOKE on a table: ACCESS SHARE on PostgreSQL 18, no lock on 15 (both observed,
   // docs/locks.md); 16 and 17 are not verified here and are claimed as 15.
-  if (statement.kind === 'GrantStmt' && settings.pgVersion < 18) return effect;
+  if (statement.kind === 'GrantStmt') {
+    effect.caveats.push('GRANT and REVOKE take ACCESS SHARE on the table on PostgreSQL 18 and no table lock on 15 (both observed); 16 and 17 are not verified.');
+    if (settings.pgVersion < 18) return effect;
+  }
   // Names of WITH queries are not relations.
   const ctes = JSON.stringify(n).match(/"ctename":"[^"]+"/g)?.map((m) => m.slice(11, -1)) ?? [];
   readRelations(effect, n, new Set([...createdBy(statement), ...ctes]));
@@ -635,6 +653,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       createdBefore: new Set(created),
       commands: statement.kind === 'AlterTableStmt' ? alterCommands(statement) : [],
       concurrently: effect.concurrently,
+      caveats: effect.caveats,
     };
     out.push(facts);
 
@@ -643,7 +662,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     if (inTransaction) {
       for (const l of locks) {
         const h = held.find((x) => x.relation === l.relation);
-        if (!h) held.push({ ...l });
+        if (!h) held.push({ ...l, since: statement.index });
         else if (strength(l.mode) > strength(h.mode)) h.mode = l.mode;
       }
     }

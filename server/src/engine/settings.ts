@@ -22,6 +22,8 @@ export interface Settings {
   lockTimeout: string;
   /** Value the timeout fix writes for `SET statement_timeout`. */
   statementTimeout: string;
+  /** Editor only: a CodeLens above each statement with the locks it takes. */
+  codeLens: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -39,6 +41,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxFileSizeKB: 5120,
   lockTimeout: '5s',
   statementTimeout: '30min',
+  codeLens: true,
 };
 
 const SEVERITIES: RuleSetting[] = ['error', 'warning', 'info', 'hint', 'off'];
@@ -63,8 +66,9 @@ export function resolveSettings(input: unknown): { settings: Settings; problems:
         else problems.push(`pgVersion must be a PostgreSQL major version such as 17, got ${JSON.stringify(value)}`);
         break;
       case 'assumeInTransaction':
-        if (typeof value === 'boolean') settings.assumeInTransaction = value;
-        else problems.push('assumeInTransaction must be true or false');
+      case 'codeLens':
+        if (typeof value === 'boolean') settings[key] = value;
+        else problems.push(`${key} must be true or false`);
         break;
       case 'maxFileSizeKB':
         if (typeof value === 'number' && value > 0) settings.maxFileSizeKB = value;

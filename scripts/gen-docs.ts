@@ -5,7 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { analyze, loadParser } from '../server/src/engine/analyze';
+import { lockName } from '../server/src/engine/locks';
 import { Rule } from '../server/src/engine/rule';
+import { resolveSettings } from '../server/src/engine/settings';
 import { RULES } from '../server/src/engine/rules';
 
 /** Findings that are not rules, documented alongside them. */
@@ -34,6 +37,25 @@ with the SQL that triggers it.`,
   },
 };
 
+/** What the engine says PostgreSQL does for each unsafe example statement: the facts proven in docs/locks.md. */
+function lockTable(rule: Rule): string {
+  const rows: string[] = [];
+  const settings = resolveSettings(rule.docs.exampleSettings ?? {}).settings;
+  for (const s of analyze(rule.docs.unsafe, { settings }).facts.statements) {
+    if (s.kind === 'TransactionStmt' || s.kind === 'VariableSetStmt') continue;
+    const locks = [...s.locks.map((l) => `${lockName(l.mode)} on ${l.relation}`), ...s.implicitLocks.map((i) => `${lockName(i.mode)} on ${i.on}`)];
+    const work = [...s.rewrites.map((r) => `rewrites ${r}`), ...s.scans.map((r) => `scans ${r}`)];
+    const held = s.inTransaction ? 'until COMMIT' : 'for the statement';
+    rows.push(`| \`${s.statement.text.replace(/\s+/g, ' ').replace(/\|/g, '\\|')}\` | ${locks.join(', ') || 'none'} | ${work.join(', ') || '—'} | ${held} |`);
+  }
+  const caveats = [...new Set(analyze(rule.docs.unsafe, { settings }).facts.statements.flatMap((s) => s.caveats))];
+  return `| statement | locks | rewrite / full scan | held |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+${caveats.length ? `\n${caveats.map((c) => `- ${c}`).join('\n')}\n` : ''}
+On PostgreSQL ${settings.pgVersion}. These are the engine's facts, proven against real servers in [locks.md](../locks.md).`;
+}
+
 function rulePage(rule: Rule): string {
   const d = rule.docs;
   return `<!-- Generated from server/src/engine/rules/${rule.id}.ts by \`npm run docs\`: edit the rule file, not this page. -->
@@ -41,7 +63,7 @@ function rulePage(rule: Rule): string {
 
 ${d.summary}
 
-Default severity: **${rule.severity}**
+Default severity: **${rule.severity}**${rule.enabledByDefault === false ? ' (off unless enabled in the `rules` setting)' : ''}
 
 ## Why is this unsafe?
 
@@ -52,6 +74,10 @@ ${d.why}
 \`\`\`sql
 ${d.unsafe}
 \`\`\`
+
+## What PostgreSQL does
+
+${lockTable(rule)}
 
 ## Safe alternative
 
@@ -106,7 +132,11 @@ export function generatedPages(): Map<string, string> {
 export const DOCS_DIR = path.join(__dirname, '..', '..', 'docs', 'rules');
 
 if (require.main === module) {
-  fs.mkdirSync(DOCS_DIR, { recursive: true });
-  for (const [name, content] of generatedPages()) fs.writeFileSync(path.join(DOCS_DIR, name), content);
-  console.log(`wrote ${generatedPages().size} pages to ${path.relative(process.cwd(), DOCS_DIR)}`);
+  void loadParser().then(() => {
+    fs.mkdirSync(DOCS_DIR, { recursive: true });
+    for (const old of fs.readdirSync(DOCS_DIR)) fs.rmSync(path.join(DOCS_DIR, old));
+    const pages = generatedPages();
+    for (const [name, content] of pages) fs.writeFileSync(path.join(DOCS_DIR, name), content);
+    console.log(`wrote ${pages.size} pages to ${path.relative(process.cwd(), DOCS_DIR)}`);
+  });
 }

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { loadParser } from '../server/src/engine/analyze';
 import { DEFAULT_SETTINGS } from '../server/src/engine/settings';
 import { DOCS_DIR, generatedPages } from '../scripts/gen-docs';
 
@@ -38,6 +39,7 @@ describe('package.json', () => {
 });
 
 describe('generated docs', () => {
+  before(loadParser);
   it('docs/rules matches the rule files (run `npm run docs` after changing a rule)', () => {
     const pages = generatedPages();
     assert.deepEqual(fs.readdirSync(DOCS_DIR).sort(), [...pages.keys()].sort());

@@ -129,7 +129,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   }
   for (const rule of RULES) {
     const configured = settings.rules[rule.id];
-    if (configured === 'off') continue;
+    if (configured === 'off' || (configured === undefined && rule.enabledByDefault === false)) continue;
     let reports: Report[];
     try {
       reports = rule.check(facts);

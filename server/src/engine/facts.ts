@@ -9,6 +9,7 @@
  * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
+import { Catalog, CatalogView, columnInfo, typeChangeRewrites } from './catalog';
 import { LockMode, LOCK_MODES, strength } from './locks';
 import { Node, ParsedFile, Statement, Token } from './parse';
 import { Settings } from './settings';
@@ -83,6 +84,10 @@ export interface StatementFacts {
   commands: AlterCommand[];
   /** Where the facts depend on the PostgreSQL version: what changed, and in which version. */
   caveats: string[];
+  /** What the migration has said about its tables before this statement (columns, CHECKs). */
+  catalog: CatalogView;
+  /** Which transaction block the statement runs in (undefined: autocommit). */
+  transaction?: number;
   /** CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH ... CONCURRENTLY, REFRESH ... CONCURRENTLY. */
   concurrently: boolean;
 }
@@ -244,7 +249,7 @@ function constraintsOf(column: Node): Node[] {
 }
 
 /** The lock, rewrite and scan of one ALTER TABLE subcommand (ALTER TABLE page, "Notes" and each form). */
-function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings): LockMode {
+function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings, catalog: CatalogView): LockMode {
   const name = relationName(table);
   const subtype = cmd.subtype as string;
   const def = cmd.def as Node | undefined;
@@ -258,7 +263,7 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
       const rewrites =
         volatility === 'volatile' ||
         (volatility !== 'none' && settings.pgVersion < 11) ||
-        constraints.some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_when === 'a' && !c.generated_kind?.includes('VIRTUAL'));
+        constraints.some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind === 's');
       if (rewrites) effect.rewrites.push(name);
       if (volatility === 'constant' || volatility === 'stable') {
         effect.caveats.push('PostgreSQL 11+ stores a non-volatile default in the catalog without touching rows; before 11 any default rewrote the table.');
@@ -276,15 +281,27 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
       }
       return 'AccessExclusiveLock';
     }
-    case 'AT_AlterColumnType':
+    case 'AT_AlterColumnType': {
+      const old = catalog.get(relationKey(table))?.columns.get(cmd.name);
+      const next = columnInfo(def?.ColumnDef ?? {});
+      if (typeChangeRewrites(old, next, Boolean(def?.ColumnDef?.raw_default)) === false) {
+        effect.caveats.push(`${cmd.name} is ${old!.type}${old!.typmods.length ? `(${old!.typmods.join(', ')})` : ''} (known from this migration): a binary-coercible change, no rewrite.`);
+        return 'AccessExclusiveLock';
+      }
       // Foreign keys that reference the column are rebuilt and re-validated: their tables get
       // ACCESS EXCLUSIVE and are read in full.
       effect.rewrites.push(name);
       effect.implicit.push({ on: FKS_REFERENCING, mode: 'AccessExclusiveLock', scanned: true });
       return 'AccessExclusiveLock';
-    case 'AT_SetNotNull':
-      effect.scans.push(name);
+    }
+    case 'AT_SetNotNull': {
+      // PostgreSQL 12+ skips the scan when a valid CHECK (col IS NOT NULL) already proves it.
+      const proven = catalog.get(relationKey(table))?.checks.some((c) => c.validated && c.notNullColumn === cmd.name);
+      if (proven && settings.pgVersion >= 12) {
+        effect.caveats.push(`A valid CHECK (${cmd.name} IS NOT NULL) lets PostgreSQL 12+ skip the scan; before 12 it scans anyway.`);
+      } else effect.scans.push(name);
       return 'AccessExclusiveLock';
+    }
     case 'AT_SetStatistics':
     case 'AT_SetOptions':
     case 'AT_ResetOptions':
@@ -374,12 +391,12 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
 }
 
 /** Locks, rewrites and scans of one statement, before the migration's history is applied. */
-function statementEffect(statement: Statement, settings: Settings): Effect {
+function statementEffect(statement: Statement, settings: Settings, catalog: CatalogView): Effect {
   const effect = newEffect();
   const n = statement.node ?? {};
   switch (statement.kind) {
     case 'AlterTableStmt': {
-      const modes = ((n.cmds ?? []) as Node[]).map((c) => alterCommand(effect, n.relation, c.AlterTableCmd ?? {}, settings));
+      const modes = ((n.cmds ?? []) as Node[]).map((c) => alterCommand(effect, n.relation, c.AlterTableCmd ?? {}, settings, catalog));
       const role = n.objtype === 'OBJECT_INDEX' ? 'index' : n.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
       const mode = modes.reduce<LockMode>((a, b) => (strength(b) > strength(a) ? b : a), modes[0] ?? 'AccessExclusiveLock');
       // The table's own entry first, as pg_locks lists the relation being altered.
@@ -631,13 +648,15 @@ function effective(state: TimeoutState): string | undefined {
 /** Derives the facts of every statement of a file, in order. */
 export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext): FileFacts {
   const created = new Set<string>();
+  const catalog = new Catalog();
   let inTransaction = context.wrapsInTransaction;
+  let transactions = inTransaction ? 1 : 0;
   let held: LockFact[] = [];
   const timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState> = { lock_timeout: {}, statement_timeout: {} };
   const out: StatementFacts[] = [];
 
   for (const statement of parsed.statements) {
-    const effect = statementEffect(statement, settings);
+    const effect = statementEffect(statement, settings, catalog.view());
     const locks: LockFact[] = effect.locks.map((l) => ({ ...l, existing: !created.has(effect.keys.get(l.relation) ?? l.relation) }));
     const facts: StatementFacts = {
       statement,
@@ -654,6 +673,8 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       commands: statement.kind === 'AlterTableStmt' ? alterCommands(statement) : [],
       concurrently: effect.concurrently,
       caveats: effect.caveats,
+      catalog: catalog.view(),
+      transaction: inTransaction ? transactions : undefined,
     };
     out.push(facts);
 
@@ -668,7 +689,10 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     }
     if (statement.kind === 'TransactionStmt') {
       const kind = n.kind as string;
-      if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') inTransaction = true;
+      if ((kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') && !inTransaction) {
+        inTransaction = true;
+        transactions++;
+      }
       if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
         inTransaction = false;
         held = [];
@@ -689,6 +713,13 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     }
     if (!inTransaction) held = [];
     for (const key of createdBy(statement)) if (key) created.add(key);
+    if (statement.kind === 'CreateStmt') catalog.createTable(relationKey(n.relation), n.tableElts ?? []);
+    if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') {
+      for (const o of (n.objects ?? []) as Node[]) catalog.dropTable(namesToRelation(o.List?.items ?? []).key);
+    }
+    if (statement.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
+      for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
+    }
   }
   return { parsed, statements: out, context, settings };
 }

@@ -3,8 +3,8 @@
  * check, its fixes and its test table. The registry in rules/index.ts lists them; docs pages,
  * the test runner and the adapters all read the same objects.
  */
-import { AlterCommand, FileFacts, StatementFacts } from './facts';
-import { Token } from './parse';
+import { AlterCommand, FileFacts, relationName, StatementFacts } from './facts';
+import { Node, Token } from './parse';
 import { Settings, Severity } from './settings';
 
 export interface RuleDocs {
@@ -18,6 +18,8 @@ export interface RuleDocs {
   safe: string;
   /** Version notes, edge cases. */
   notes?: string;
+  /** Settings the examples need (a rule about PostgreSQL 11 sets pgVersion 11). */
+  exampleSettings?: Partial<Settings>;
 }
 
 /** ruff's applicability: `safe` fixes keep semantics and run under fix-all; `unsafe` ones change transaction needs or behaviour. */
@@ -62,6 +64,8 @@ export interface InvalidCase {
 export interface Rule {
   id: string;
   severity: Severity;
+  /** False for opt-in rules: they run only when the `rules` setting gives them a severity. */
+  enabledByDefault?: boolean;
   docs: RuleDocs;
   check(file: FileFacts): Report[];
   tests: { valid: (string | ValidCase)[]; invalid: InvalidCase[] };
@@ -77,6 +81,72 @@ export function existingTableCommands(file: FileFacts): { s: StatementFacts; cmd
   return parsedStatements(file)
     .filter((s) => s.kind === 'AlterTableStmt' && s.locks[0]?.existing)
     .flatMap((s) => s.commands.map((cmd) => ({ s, cmd, table: s.locks[0].relation })));
+}
+
+/** A column definition of CREATE TABLE or ALTER TABLE ... ADD COLUMN, with its text span. */
+export interface ColumnDefinition {
+  s: StatementFacts;
+  column: Node;
+  table: string;
+  /** The table existed before the migration (ADD COLUMN on it). */
+  existing: boolean;
+  start: number;
+  end: number;
+}
+
+/** The tokens of one element of a list, from the token at `start` to the last one before a `,` or `)` closing the list. */
+export function elementSpan(s: StatementFacts, start: number): { start: number; end: number } {
+  const tokens = s.statement.tokens;
+  let i = tokens.findIndex((t) => t.start >= start);
+  if (i < 0) return { start, end: s.statement.end };
+  let depth = 0;
+  let end = tokens[i].end;
+  for (; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.text === '(') depth++;
+    if (t.text === ')') depth--;
+    if (depth < 0 || (depth === 0 && t.text === ',')) break;
+    end = t.end;
+  }
+  return { start, end };
+}
+
+/** Every column the migration defines: CREATE TABLE columns and ADD COLUMN. */
+export function columnDefinitions(file: FileFacts): ColumnDefinition[] {
+  const out: ColumnDefinition[] = [];
+  for (const s of parsedStatements(file)) {
+    const n = s.statement.node ?? {};
+    if (s.kind === 'CreateStmt') {
+      for (const e of (n.tableElts ?? []) as Node[]) {
+        if (!e.ColumnDef) continue;
+        const start = s.statement.at(e.ColumnDef.location ?? 0);
+        out.push({ s, column: e.ColumnDef, table: relationName(n.relation), existing: false, ...elementSpan(s, start) });
+      }
+    } else if (s.kind === 'AlterTableStmt') {
+      for (const cmd of s.commands) {
+        if (cmd.subtype !== 'AT_AddColumn') continue;
+        out.push({ s, column: cmd.node.def?.ColumnDef ?? {}, table: s.locks[0]?.relation ?? '', existing: s.locks[0]?.existing ?? false, start: cmd.start, end: cmd.end });
+      }
+    }
+  }
+  return out;
+}
+
+/** The type's last name: int4, varchar, timestamp... */
+export function typeOf(column: Node): string {
+  const names = (column.typeName?.names ?? []) as Node[];
+  return (names[names.length - 1]?.String?.sval as string) ?? '';
+}
+
+const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+
+export function isSerial(column: Node): boolean {
+  return SERIAL.has(typeOf(column));
+}
+
+/** `ADD COLUMN id bigserial PRIMARY KEY`: adding-serial-primary-key reports it, the others leave it to it. */
+export function isSerialPrimaryKey(column: Node): boolean {
+  return isSerial(column) && ((column.constraints ?? []) as Node[]).some((c) => c.Constraint?.contype === 'CONSTR_PRIMARY');
 }
 
 /** The first token with this keyword, from `from` on. */

@@ -1,5 +1,5 @@
 import { defaultVolatility } from '../facts';
-import { existingTableCommands, Report, Rule } from '../rule';
+import { existingTableCommands, isSerialPrimaryKey, Report, Rule } from '../rule';
 
 const id = 'adding-field-with-volatile-default';
 
@@ -33,6 +33,7 @@ setting.`,
     for (const { cmd, table } of existingTableCommands(file)) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const column = cmd.node.def?.ColumnDef ?? {};
+      if (isSerialPrimaryKey(column)) continue;
       const { volatility, functions } = defaultVolatility(column);
       const name = column.colname as string;
       if (volatility === 'volatile') {

@@ -1,0 +1,185 @@
+/**
+ * What the migration itself says about its tables: the columns of the tables it creates or
+ * alters, and the CHECK and foreign key constraints it adds and validates. Rules use it to tell a change that
+ * PostgreSQL makes without a rewrite or scan (varchar(50) to varchar(100); SET NOT NULL on a
+ * column already proven NOT NULL by a valid CHECK) from one that rewrites or scans.
+ *
+ * Snapshots are immutable: each statement's facts keep the catalog as it was before it ran.
+ */
+import { Node } from './parse';
+
+export interface ColumnInfo {
+  /** The type's last name as the parser gives it: int4, int8, varchar, numeric, text, timestamp... */
+  type: string;
+  /** Type modifiers: varchar(50) → [50]; numeric(10, 2) → [10, 2]. */
+  typmods: number[];
+  isArray: boolean;
+  notNull: boolean;
+}
+
+export interface CheckInfo {
+  name?: string;
+  kind: 'check' | 'foreign key';
+  /** Transaction that added it, NOT VALID or not (undefined: autocommit). */
+  addedIn?: number;
+  /** The column this CHECK proves NOT NULL (`CHECK (col IS NOT NULL)`), if it is one. */
+  notNullColumn?: string;
+  validated: boolean;
+  /** Transaction that added or last validated it (undefined: autocommit). */
+  transaction?: number;
+  /** Statement that made it valid. */
+  validatedAt?: number;
+}
+
+export interface TableInfo {
+  columns: ReadonlyMap<string, ColumnInfo>;
+  checks: readonly CheckInfo[];
+}
+
+export type CatalogView = ReadonlyMap<string, TableInfo>;
+
+export function columnInfo(column: Node): ColumnInfo {
+  const typeName = column.typeName ?? {};
+  const names = ((typeName.names ?? []) as Node[]).map((n) => n.String?.sval as string);
+  const typmods = ((typeName.typmods ?? []) as Node[]).map((t) => Number(t.A_Const?.ival?.ival ?? 0));
+  const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {});
+  return {
+    type: names[names.length - 1] ?? '',
+    typmods,
+    isArray: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0,
+    notNull: constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY'),
+  };
+}
+
+/** The column a CHECK expression proves NOT NULL: `col IS NOT NULL`. */
+export function notNullColumnOf(expr: Node | undefined): string | undefined {
+  const test = expr?.NullTest;
+  if (!test || test.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = (test.arg?.ColumnRef?.fields ?? []) as Node[];
+  return fields.length === 1 ? (fields[0].String?.sval as string | undefined) : undefined;
+}
+
+export class Catalog {
+  private tables = new Map<string, TableInfo>();
+
+  view(): CatalogView {
+    return this.tables;
+  }
+
+  private update(key: string, change: (t: { columns: Map<string, ColumnInfo>; checks: CheckInfo[] }) => void): void {
+    const current = this.tables.get(key);
+    const next = { columns: new Map(current?.columns ?? []), checks: [...(current?.checks ?? [])] };
+    change(next);
+    // A new outer map too: earlier snapshots stay as they were.
+    this.tables = new Map(this.tables).set(key, next);
+  }
+
+  createTable(key: string, elements: Node[]): void {
+    this.tables = new Map(this.tables);
+    this.tables.delete(key);
+    this.update(key, (t) => {
+      for (const e of elements) {
+        if (e.ColumnDef) t.columns.set(e.ColumnDef.colname, columnInfo(e.ColumnDef));
+        const c = e.Constraint;
+        if (c?.contype === 'CONSTR_CHECK') t.checks.push({ name: c.conname, kind: 'check', notNullColumn: notNullColumnOf(c.raw_expr), validated: true });
+        if (c?.contype === 'CONSTR_PRIMARY') for (const k of (c.keys ?? []) as Node[]) markNotNull(t.columns, k.String?.sval);
+      }
+    });
+  }
+
+  dropTable(key: string): void {
+    if (!this.tables.has(key)) return;
+    this.tables = new Map(this.tables);
+    this.tables.delete(key);
+  }
+
+  /** Applies one ALTER TABLE subcommand. Unknown tables get an entry too: what the migration adds to them is known. */
+  alter(key: string, cmd: Node, statementIndex: number, transaction: number | undefined): void {
+    const def = cmd.def ?? {};
+    switch (cmd.subtype) {
+      case 'AT_AddColumn':
+        this.update(key, (t) => t.columns.set(def.ColumnDef?.colname, columnInfo(def.ColumnDef ?? {})));
+        break;
+      case 'AT_DropColumn':
+        this.update(key, (t) => t.columns.delete(cmd.name));
+        break;
+      case 'AT_AlterColumnType':
+        this.update(key, (t) => {
+          const old = t.columns.get(cmd.name);
+          t.columns.set(cmd.name, { ...columnInfo(def.ColumnDef ?? {}), notNull: old?.notNull ?? false });
+        });
+        break;
+      case 'AT_SetNotNull':
+      case 'AT_DropNotNull':
+        this.update(key, (t) => {
+          const old = t.columns.get(cmd.name);
+          if (old) t.columns.set(cmd.name, { ...old, notNull: cmd.subtype === 'AT_SetNotNull' });
+        });
+        break;
+      case 'AT_AddConstraint': {
+        const c = def.Constraint ?? {};
+        if (c.contype !== 'CONSTR_CHECK' && c.contype !== 'CONSTR_FOREIGN') break;
+        const validated = !c.skip_validation;
+        this.update(key, (t) =>
+          t.checks.push({
+            name: c.conname,
+            kind: c.contype === 'CONSTR_CHECK' ? 'check' : 'foreign key',
+            addedIn: transaction,
+            notNullColumn: c.contype === 'CONSTR_CHECK' ? notNullColumnOf(c.raw_expr) : undefined,
+            validated,
+            transaction,
+            validatedAt: validated ? statementIndex : undefined,
+          }),
+        );
+        break;
+      }
+      case 'AT_ValidateConstraint':
+        this.update(key, (t) => {
+          const i = t.checks.findIndex((c) => c.name === cmd.name);
+          if (i >= 0) t.checks[i] = { ...t.checks[i], validated: true, transaction, validatedAt: statementIndex };
+        });
+        break;
+      case 'AT_DropConstraint':
+        this.update(key, (t) => {
+          const i = t.checks.findIndex((c) => c.name === cmd.name);
+          if (i >= 0) t.checks.splice(i, 1);
+        });
+        break;
+    }
+  }
+}
+
+function markNotNull(columns: Map<string, ColumnInfo>, name: string | undefined): void {
+  const c = name ? columns.get(name) : undefined;
+  if (c) columns.set(name!, { ...c, notNull: true });
+}
+
+/**
+ * Whether ALTER COLUMN ... TYPE rewrites the table, when the old type is known: PostgreSQL skips
+ * the rewrite for binary-coercible changes (ALTER TABLE docs, "Notes": varchar(n) to varchar(m >= n)
+ * or text, numeric precision increase with the same scale, ...). undefined when unknown.
+ */
+export function typeChangeRewrites(old: ColumnInfo | undefined, next: ColumnInfo, hasUsing: boolean): boolean | undefined {
+  if (!old) return undefined;
+  if (hasUsing || old.isArray !== next.isArray) return true;
+  const same = old.type === next.type;
+  const [n, m] = [old.typmods[0], next.typmods[0]];
+  if (same && old.typmods.join() === next.typmods.join()) return false;
+  const textual = (t: string) => t === 'varchar' || t === 'text';
+  if (textual(old.type) && next.type === 'text') return false;
+  if (textual(old.type) && next.type === 'varchar') {
+    if (next.typmods.length === 0) return false;
+    if (old.type === 'varchar' && old.typmods.length === 1 && m >= n) return false;
+    return true;
+  }
+  if (same && (old.type === 'numeric' || old.type === 'varbit' || old.type === 'bit varying')) {
+    if (next.typmods.length === 0) return false;
+    if (old.type === 'numeric') return !(old.typmods.length >= 1 && m >= n && (old.typmods[1] ?? 0) === (next.typmods[1] ?? 0));
+    return !(old.typmods.length === 1 && m >= n);
+  }
+  if (old.type === 'cidr' && next.type === 'inet') return false;
+  return true;
+}
+
+/** Types a column can change to without a rewrite from some other type: where an unknown old type leaves the answer open. */
+export const COERCIBLE_TARGETS = new Set(['varchar', 'text', 'numeric', 'varbit', 'inet']);

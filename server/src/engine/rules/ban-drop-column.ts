@@ -1,0 +1,29 @@
+import { existingTableCommands, Report, Rule } from '../rule';
+
+export const rule: Rule = {
+  id: 'ban-drop-column',
+  severity: 'warning',
+  docs: {
+    summary: 'DROP COLUMN on an existing table: the data is gone, and running code may still use it.',
+    why: `The column's data cannot come back (a down migration re-adds an empty column). Code still running
+that selects or writes the column fails. The statement itself is quick (ACCESS EXCLUSIVE briefly,
+no rewrite).`,
+    unsafe: `ALTER TABLE users DROP COLUMN legacy_flag;`,
+    safe: `-- Contract step, once no deployed code uses the column (and ORMs ignore it):
+-- migration-guard-ignore ban-drop-column -- unused since release 42
+ALTER TABLE users DROP COLUMN legacy_flag;`,
+    notes: 'Columns added in the same migration are not reported.',
+  },
+  check(file) {
+    const reports: Report[] = [];
+    for (const { cmd, table } of existingTableCommands(file)) {
+      if (cmd.subtype !== 'AT_DropColumn') continue;
+      reports.push({ start: cmd.start, end: cmd.end, message: `Dropping ${table}.${cmd.node.name} deletes its data for good, and breaks running code that still uses it. Stop using it in the code first; drop it in a later deploy.` });
+    }
+    return reports;
+  },
+  tests: {
+    valid: ['CREATE TABLE users (a int);\nALTER TABLE users DROP COLUMN a;', 'ALTER TABLE users DROP CONSTRAINT c;'],
+    invalid: [{ sql: 'ALTER TABLE users DROP COLUMN IF EXISTS legacy_flag;', reports: [{ range: [0, 18, 0, 51], message: 'users.legacy_flag' }], output: null }],
+  },
+};

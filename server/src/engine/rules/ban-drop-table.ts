@@ -1,0 +1,29 @@
+import { firstLine, parsedStatements, Report, Rule } from '../rule';
+
+export const rule: Rule = {
+  id: 'ban-drop-table',
+  severity: 'warning',
+  docs: {
+    summary: 'DROP TABLE on an existing table: its data is gone, and running code may still use it.',
+    why: `The rows cannot come back without a restore. DROP TABLE takes ACCESS EXCLUSIVE on the table and on
+the tables its foreign keys reference, and code still running fails on it.`,
+    unsafe: `DROP TABLE legacy_sessions;`,
+    safe: `-- Once no code uses it, keep it a release longer renamed, then drop:
+ALTER TABLE legacy_sessions RENAME TO legacy_sessions_to_drop;`,
+    notes: 'Tables created in the same migration are not reported.',
+  },
+  check(file) {
+    const reports: Report[] = [];
+    for (const s of parsedStatements(file)) {
+      if (s.kind !== 'DropStmt' || s.statement.node?.removeType !== 'OBJECT_TABLE') continue;
+      const existing = s.locks.filter((l) => l.existing);
+      if (!existing.length) continue;
+      reports.push({ ...firstLine(s), message: `Dropping ${existing.map((l) => l.relation).join(', ')} deletes the data for good and breaks running code that still uses it.` });
+    }
+    return reports;
+  },
+  tests: {
+    valid: ['CREATE TABLE tmp (id int);\nDROP TABLE tmp;', 'DROP VIEW v;'],
+    invalid: [{ sql: 'DROP TABLE IF EXISTS legacy_sessions CASCADE;', reports: [{ range: [0, 0, 0, 44], message: 'legacy_sessions' }], output: null }],
+  },
+};

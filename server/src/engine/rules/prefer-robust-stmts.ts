@@ -1,0 +1,54 @@
+import { Fix, firstLine, keywordToken, parsedStatements, Report, Rule } from '../rule';
+
+export const rule: Rule = {
+  id: 'prefer-robust-stmts',
+  severity: 'info',
+  enabledByDefault: false,
+  docs: {
+    summary: 'CREATE / DROP without IF NOT EXISTS / IF EXISTS (opt-in).',
+    why: `A migration that fails halfway outside a transaction (CONCURRENTLY statements cannot run in one)
+leaves some statements applied. Re-running it then fails on the first CREATE that already happened.
+IF NOT EXISTS / IF EXISTS make each statement safe to run again. Off by default: with one transaction
+per migration the retry problem does not arise; enable it with "rules": {"prefer-robust-stmts": "warning"}.`,
+    unsafe: `CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+DROP INDEX CONCURRENTLY users_old_idx;`,
+    safe: `CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;`,
+    notes: 'A CONCURRENTLY index build that failed leaves an INVALID index that IF NOT EXISTS then skips: check pg_index.indisvalid.',
+  },
+  check(file) {
+    const reports: Report[] = [];
+    for (const s of parsedStatements(file)) {
+      const n = s.statement.node ?? {};
+      const tokens = s.statement.tokens;
+      let clause: string | undefined;
+      let after: number | undefined;
+      const afterKeyword = (keyword: string) => {
+        const concurrently = keywordToken(tokens, 'CONCURRENTLY');
+        return (concurrently ?? keywordToken(tokens, keyword))?.end;
+      };
+      if (s.kind === 'CreateStmt' && !n.if_not_exists) [clause, after] = ['IF NOT EXISTS', keywordToken(tokens, 'TABLE')?.end];
+      else if (s.kind === 'IndexStmt' && n.idxname && !n.if_not_exists) [clause, after] = ['IF NOT EXISTS', afterKeyword('INDEX')];
+      else if (s.kind === 'DropStmt' && !n.missing_ok && ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_SEQUENCE'].includes(n.removeType)) {
+        const keyword = { OBJECT_TABLE: 'TABLE', OBJECT_INDEX: 'INDEX', OBJECT_VIEW: 'VIEW', OBJECT_SEQUENCE: 'SEQUENCE' }[n.removeType as string]!;
+        [clause, after] = ['IF EXISTS', afterKeyword(keyword)];
+      }
+      if (!clause) continue;
+      const fixes: Fix[] = after === undefined ? [] : [{ title: `Add ${clause}`, safety: 'safe', edits: [{ start: after, end: after, newText: ` ${clause}` }] }];
+      reports.push({ ...firstLine(s), message: `Add ${clause} so that the migration can run again after a partial failure.`, fixes });
+    }
+    return reports;
+  },
+  tests: {
+    valid: ['CREATE TABLE IF NOT EXISTS t (id int);', 'DROP TABLE IF EXISTS t;', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);'],
+    invalid: [
+      { sql: 'CREATE TABLE t (id int);', reports: [{ range: [0, 0, 0, 23] }], output: 'CREATE TABLE IF NOT EXISTS t (id int);' },
+      {
+        sql: 'CREATE INDEX CONCURRENTLY i ON t (a);',
+        reports: [{ range: [0, 0, 0, 36], message: 'IF NOT EXISTS' }],
+        output: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);',
+      },
+      { sql: 'DROP INDEX CONCURRENTLY i;', reports: [{ range: [0, 0, 0, 25] }], output: 'DROP INDEX CONCURRENTLY IF EXISTS i;' },
+    ],
+  },
+};

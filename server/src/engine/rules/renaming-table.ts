@@ -1,0 +1,35 @@
+import { firstLine, parsedStatements, Report, Rule } from '../rule';
+
+export const rule: Rule = {
+  id: 'renaming-table',
+  severity: 'warning',
+  docs: {
+    summary: 'RENAME TO on an existing table breaks the code that is still running.',
+    why: `The application version running during the deploy still uses the old table name: its queries fail
+from the moment the rename commits.`,
+    unsafe: `ALTER TABLE users RENAME TO accounts;`,
+    safe: `-- Rename, and leave an updatable view under the old name until no code uses it:
+BEGIN;
+ALTER TABLE users RENAME TO accounts;
+CREATE VIEW users AS SELECT * FROM accounts;
+COMMIT;
+-- later migration: DROP VIEW users;`,
+  },
+  check(file) {
+    const reports: Report[] = [];
+    const names = parsedStatements(file);
+    for (const s of names) {
+      const n = s.statement.node ?? {};
+      if (s.kind !== 'RenameStmt' || n.renameType !== 'OBJECT_TABLE' || !s.locks[0]?.existing) continue;
+      // The safe pattern: a view with the old name in the same migration.
+      const old = n.relation?.relname;
+      if (names.some((v) => v.kind === 'ViewStmt' && v.statement.node?.view?.relname === old)) continue;
+      reports.push({ ...firstLine(s), message: `Renaming ${s.locks[0].relation} to ${n.newname} breaks every running query that uses the old name. Leave a view named ${old} until no code uses it.` });
+    }
+    return reports;
+  },
+  tests: {
+    valid: ['CREATE TABLE users (id int);\nALTER TABLE users RENAME TO accounts;', 'BEGIN;\nALTER TABLE users RENAME TO accounts;\nCREATE VIEW users AS SELECT * FROM accounts;\nCOMMIT;'],
+    invalid: [{ sql: 'ALTER TABLE users RENAME TO accounts;', reports: [{ range: [0, 0, 0, 36], message: 'users to accounts' }], output: null }],
+  },
+};

@@ -110,6 +110,12 @@ describe('migration state', () => {
     assert.deepEqual(at(10), [undefined, undefined]);
   });
 
+  it('does not count a table referencing itself as an existing table (corpus false alarm)', () => {
+    const [s] = facts('CREATE TABLE tree (id uuid PRIMARY KEY, parent uuid REFERENCES tree (id))');
+    assert.deepEqual(s.locks.map((l) => [l.relation, l.existing]), [['tree', false]]);
+    assert.deepEqual(analyze('CREATE TABLE tree (id uuid PRIMARY KEY, parent uuid REFERENCES tree (id));').findings, []);
+  });
+
   it('knows the tables created earlier in the migration, schema-qualified or not', () => {
     const s = facts('CREATE TABLE public.t (id int);\nCREATE TABLE app.u (id int);\nALTER TABLE t ADD c int;\nALTER TABLE u ADD c int;\nALTER TABLE app.u ADD d int;');
     assert.deepEqual(s.slice(2).map((f) => f.locks[0].existing), [false, true, false]);

@@ -657,7 +657,10 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
 
   for (const statement of parsed.statements) {
     const effect = statementEffect(statement, settings, catalog.view());
-    const locks: LockFact[] = effect.locks.map((l) => ({ ...l, existing: !created.has(effect.keys.get(l.relation) ?? l.relation) }));
+    // A relation is new when an earlier statement, or this one (a table referencing itself), created it.
+    const ownNew = new Set(createdBy(statement));
+    const isNew = (key: string) => created.has(key) || ownNew.has(key);
+    const locks: LockFact[] = effect.locks.map((l) => ({ ...l, existing: !isNew(effect.keys.get(l.relation) ?? l.relation) }));
     const facts: StatementFacts = {
       statement,
       kind: statement.kind,

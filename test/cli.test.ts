@@ -56,6 +56,47 @@ describe('migration-guard check', () => {
     assert.match(stdout, /^migrations\/001\.sql:1:1: warning require-concurrent-index/m);
   });
 
+  it('finds the nearest configuration file above each migration, JSON with comments', () => {
+    write('walk/.migration-guard.json', '// team settings\n{ "rules": { "ban-drop-table": "off", }, /* old */ "pgVersion": 10 }');
+    write('walk/db/migrations/2024/001.sql', "SET lock_timeout = '1s';\nDROP TABLE legacy;\nALTER TABLE t ADD COLUMN c int DEFAULT 0;");
+    write('walk/other/migration-guard.json', '{ "rules": { "ban-drop-table": "error" } }');
+    write('walk/other/001.sql', 'DROP TABLE legacy;');
+    const { stdout } = cli(['check', '--format', 'json', path.join(tmp, 'walk')]);
+    const out = JSON.parse(stdout) as JsonOutput;
+    const byFile = Object.fromEntries(out.files.map((f) => [path.relative(tmp, f.path), f.diagnostics.map((d) => `${d.rule}:${d.severity}`)]));
+    assert.deepEqual(byFile['walk/db/migrations/2024/001.sql'], ['require-timeouts:warning', 'adding-field-with-volatile-default:error']);
+    assert.deepEqual(byFile['walk/other/001.sql'], ['ban-drop-table:error', 'require-timeouts:warning']);
+  });
+
+  it('names the file and the key of a configuration error, and exits 2', () => {
+    write('bad-rule/migration-guard.json', '{ "rules": { "require-concurent-index": "off" } }');
+    write('bad-rule/001.sql', 'SELECT 1;');
+    const result = cli(['check', path.join(tmp, 'bad-rule')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /bad-rule\/migration-guard\.json: rules\.require-concurent-index: unknown rule/);
+  });
+
+  it('skips excluded files', () => {
+    write('excluding/migration-guard.json', '{ "exclude": ["legacy/**"] }');
+    write('excluding/legacy/001.sql', 'DROP TABLE a;');
+    write('excluding/002.sql', 'SELECT 1;');
+    const out = JSON.parse(cli(['check', '--format', 'json', path.join(tmp, 'excluding')]).stdout) as JsonOutput;
+    assert.deepEqual(out.files.map((f) => path.basename(f.path)), ['002.sql']);
+  });
+
+  it('init writes a commented starting file that loads as it is', () => {
+    const dir = path.join(tmp, 'init');
+    fs.mkdirSync(dir);
+    assert.equal(cli(['init', dir]).code, 0);
+    const text = fs.readFileSync(path.join(dir, 'migration-guard.json'), 'utf8');
+    assert.match(text, /\/\/ "require-concurrent-index": "error",/);
+    assert.match(text, /\/\/ "prefer-robust-stmts": "off",/);
+    write('init/001.sql', 'CREATE INDEX i ON t (a);');
+    assert.equal(cli(['check', dir]).code, 1);
+    assert.equal(cli(['init', dir]).code, 2, 'does not overwrite');
+    assert.equal(cli(['init', dir, '--force']).code, 0);
+  });
+
   it('prints the documented JSON shape, 0-based UTF-16 positions', () => {
     const file = write('json/001.sql', "-- ü🙂\nSET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON users (email);\nBEGIN;\nDROP INDEX CONCURRENTLY j;\nCOMMIT;");
     const { code, stdout } = cli(['check', '--format', 'json', file]);

@@ -9,7 +9,9 @@ import { Analysis, analyze, Finding, loadParser, UNREADABLE_FILE } from './engin
 import { describeStatement, heldAfter, timeline } from './engine/describe';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
-import { resolveSettings, Settings } from './engine/settings';
+import { Settings } from './engine/settings';
+import { CONFIG_NAMES, ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile, starterConfig } from './config';
+import { matchesAny } from './glob';
 
 const VERSION: string = (() => {
   try {
@@ -22,11 +24,13 @@ const VERSION: string = (() => {
 const USAGE = `Usage:
   migration-guard check [paths...] [--format text|json|sarif] [--pg-version N] [--config FILE]
   migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
+  migration-guard init [DIR] [--force]
   migration-guard lsp --stdio
   migration-guard --version | --help
 
 check: analyses *.sql files (folders are searched recursively) and exits 1 when a finding has
-severity error. Settings come from --config FILE, or migration-guard.json in the current folder.`;
+severity error. Settings come from --config FILE, or the nearest migration-guard.json (or
+.migration-guard.json) above each file; init writes a commented one to start from.`;
 
 class UsageError extends Error {}
 
@@ -37,6 +41,7 @@ interface Options {
   pgVersion?: number;
   config?: string;
   stdio: boolean;
+  force?: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -55,26 +60,58 @@ function parseArgs(argv: string[]): Options {
       options.pgVersion = v;
     } else if (arg === '--config' || arg.startsWith('--config=')) options.config = value();
     else if (arg === '--stdio') options.stdio = true;
+    else if (arg === '--force') options.force = true;
     else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else options.paths.push(arg);
   }
   return options;
 }
 
-function loadSettings(options: Options): Settings {
-  let raw: Record<string, unknown> = {};
-  const file = options.config ?? (fs.existsSync('migration-guard.json') ? 'migration-guard.json' : undefined);
-  if (file) {
+interface FileSettings {
+  settings: Settings;
+  /** Folder that relative `exclude` globs start from. */
+  base: string;
+}
+
+/**
+ * Settings per file: --config FILE for every file, else the nearest migration-guard.json above
+ * each file (cached per folder). --pg-version wins over both.
+ */
+function settingsResolver(options: Options): (file: string) => FileSettings {
+  const read = (config: ProjectConfig): FileSettings => {
+    const flags = options.pgVersion !== undefined ? { pgVersion: options.pgVersion } : {};
+    const { settings } = mergeSettings(config.raw, flags);
+    return { settings, base: config.file ? path.dirname(config.file) : process.cwd() };
+  };
+  const wrap = <T>(f: () => T): T => {
     try {
-      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+      return f();
     } catch (e) {
-      throw new UsageError(`cannot read config ${file}: ${(e as Error).message}`);
+      if (e instanceof ConfigError) throw new UsageError(`invalid configuration:\n${e.message}`);
+      throw e;
     }
+  };
+  if (options.config) {
+    if (!fs.existsSync(options.config)) throw new UsageError(`no such configuration file: ${options.config}`);
+    const fixed = wrap(() => read(readConfigFile(options.config!)));
+    return () => fixed;
   }
-  if (options.pgVersion !== undefined) raw = { ...raw, pgVersion: options.pgVersion };
-  const { settings, problems } = resolveSettings(raw);
-  if (problems.length) throw new UsageError(`invalid settings${file ? ` in ${file}` : ''}: ${problems.join('; ')}`);
-  return settings;
+  const byFolder = new Map<string, FileSettings>();
+  return (file) => {
+    const dir = path.dirname(path.resolve(file));
+    let found = byFolder.get(dir);
+    if (!found) {
+      found = wrap(() => read(configFor(file)));
+      byFolder.set(dir, found);
+    }
+    return found;
+  };
+}
+
+function excluded(file: string, { settings, base }: FileSettings): boolean {
+  if (!settings.exclude.length) return false;
+  const rel = (from: string) => path.relative(from, path.resolve(file)).split(path.sep).join('/');
+  return matchesAny(rel(base), settings.exclude) || matchesAny(rel(process.cwd()), settings.exclude);
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out']);
@@ -219,10 +256,10 @@ function printSarif(results: FileResult[]): string {
 
 async function check(options: Options): Promise<number> {
   if (!['text', 'json', 'sarif'].includes(options.format)) throw new UsageError(`--format must be text, json or sarif`);
-  const settings = loadSettings(options);
-  const files = collectFiles(options.paths.length ? options.paths : ['.']);
+  const settingsFor = settingsResolver(options);
+  const files = collectFiles(options.paths.length ? options.paths : ['.']).filter((f) => !excluded(f, settingsFor(f)));
   await loadParser();
-  const results = files.map((f) => analyzeFile(f, settings));
+  const results = files.map((f) => analyzeFile(f, settingsFor(f).settings));
   const print = { text: printText, json: printJson, sarif: printSarif }[options.format as 'text' | 'json' | 'sarif'];
   process.stdout.write(print(results) + '\n');
   return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
@@ -231,9 +268,9 @@ async function check(options: Options): Promise<number> {
 async function explain(options: Options): Promise<number> {
   if (options.paths.length !== 1) throw new UsageError('explain takes one FILE');
   if (!['text', 'json'].includes(options.format)) throw new UsageError('--format must be text or json');
-  const settings = loadSettings(options);
   const file = options.paths[0];
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  const { settings } = settingsResolver(options)(file);
   await loadParser();
   const { analysis, findings } = analyzeFile(file, settings);
   if (!analysis) {
@@ -269,6 +306,18 @@ async function explain(options: Options): Promise<number> {
   return 0;
 }
 
+/** `migration-guard init [DIR]`: writes a commented migration-guard.json to start from. */
+function init(options: Options): number {
+  if (options.paths.length > 1) throw new UsageError('init takes at most one folder');
+  const dir = options.paths[0] ?? '.';
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`no such folder: ${dir}`);
+  const file = path.join(dir, CONFIG_NAMES[0]);
+  if (fs.existsSync(file) && !options.force) throw new UsageError(`${file} exists already (--force replaces it)`);
+  fs.writeFileSync(file, starterConfig());
+  process.stdout.write(`wrote ${file}\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const first = argv[0];
@@ -286,6 +335,8 @@ export async function main(argv: string[]): Promise<number> {
         return await check(options);
       case 'explain':
         return await explain(options);
+      case 'init':
+        return init(options);
       case 'lsp':
         // The server runs until the client closes it; stdio is the only transport offered.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -17,6 +17,9 @@ export const SYNTAX_ERROR = 'syntax-error';
 export const UNREADABLE_FILE = 'unreadable-file';
 export const INTERNAL_ERROR = 'internal-error';
 
+/** Every id a finding can carry: what the `rules` setting and ignore comments accept. */
+export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR];
+
 export interface FindingFix {
   title: string;
   safety: FixSafety;
@@ -61,17 +64,36 @@ export function unreadableReason(text: string, settings: Settings): string | und
   return undefined;
 }
 
-const IGNORE = /migration-guard-ignore(-file)?\b([^\n]*)/g;
+const IGNORE = /(migration-guard|squawk)-ignore(-file)?\b([^\n]*)/g;
+
+/**
+ * squawk's rule names, so that `-- squawk-ignore` comments keep working after a switch
+ * (https://squawkhq.com/docs/rules). Names shared with squawk map to themselves.
+ */
+export const SQUAWK_RULES: Record<string, string[]> = {
+  'require-concurrent-index-creation': ['require-concurrent-index'],
+  'require-concurrent-index-deletion': ['require-concurrent-index'],
+  'ban-concurrent-index-creation-in-transaction': ['concurrently-in-transaction'],
+  'adding-field-with-default': ['adding-field-with-volatile-default'],
+  'adding-foreign-key-constraint': ['constraint-missing-not-valid', 'adding-foreign-key-column'],
+  'adding-not-nullable-field': ['set-not-null'],
+  'adding-serial-primary-key-field': ['adding-serial-primary-key'],
+  'disallowed-unique-constraint': ['unique-constraint-builds-index'],
+  'prefer-bigint-over-smallint': ['prefer-bigint-over-int'],
+  'prefer-big-int': ['prefer-bigint-over-int'],
+  'ban-truncate-cascade': ['ban-truncate'],
+  'require-timeout-settings': ['require-timeouts'],
+};
 
 /** Rule ids named by ignore comments; an empty list means every rule. */
 function ignoredBy(comments: Token[], fileWide: boolean): string[][] {
   const out: string[][] = [];
   for (const c of comments) {
     for (const m of c.text.matchAll(IGNORE)) {
-      if (Boolean(m[1]) !== fileWide) continue;
+      if (Boolean(m[2]) !== fileWide) continue;
       // `-- migration-guard-ignore rule-a, rule-b -- reason`
-      const ids = m[2].split('--')[0].match(/[a-z][a-z0-9-]*/g) ?? [];
-      out.push(ids);
+      const ids = m[3].split('--')[0].match(/[a-z][a-z0-9-]*/g) ?? [];
+      out.push(m[1] === 'squawk' ? ids.flatMap((id) => SQUAWK_RULES[id] ?? [id]) : ids);
     }
   }
   return out;
@@ -103,12 +125,12 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
 
   const statementAt = (offset: number) =>
     statements.findIndex((s) => s.start <= offset && offset <= (s.terminatorEnd ?? s.end));
-  const allComments = [...statements.flatMap((s) => s.leadingComments), ...parsed.trailingComments];
+  const allComments = [...statements.flatMap((s) => [...s.leadingComments, ...s.ownComments]), ...parsed.trailingComments];
   const fileIgnores = ignoredBy(allComments, true);
   const add = (rule: string, severity: Severity, report: Report) => {
     const index = statementAt(report.start);
     if (suppressed(rule, fileIgnores)) return;
-    if (index >= 0 && suppressed(rule, ignoredBy(statements[index].leadingComments, false))) return;
+    if (index >= 0 && suppressed(rule, ignoredBy([...statements[index].leadingComments, ...statements[index].ownComments], false))) return;
     findings.push({
       rule,
       severity,

@@ -42,6 +42,8 @@ export interface Statement {
   tokens: Token[];
   /** Comments between the previous statement and this one (ignore comments, framework markers). */
   leadingComments: Token[];
+  /** Comments inside the statement, and one on the line where it ends: `...; -- migration-guard-ignore x`. */
+  ownComments: Token[];
   /** Node type: 'IndexStmt', 'AlterTableStmt', ... or 'SyntaxError'. */
   kind: string;
   /** The node's fields (`ast[kind]` of libpg-query's `{ [kind]: fields }`). */
@@ -122,6 +124,7 @@ function scan(text: string): ScanOutcome | undefined {
 interface Span {
   tokens: Token[];
   leadingComments: Token[];
+  ownComments: Token[];
   terminatorEnd?: number;
 }
 
@@ -130,22 +133,29 @@ interface Span {
  * (`BEGIN ATOMIC ... END`) does not end the statement; CASE ... END nests inside such bodies,
  * as psql counts them.
  */
-function split(tokens: Token[]): { spans: Span[]; trailing: Token[] } {
+function split(tokens: Token[], text: string): { spans: Span[]; trailing: Token[] } {
   const spans: Span[] = [];
   let current: Token[] = [];
   let comments: Token[] = [];
+  let own: Token[] = [];
   let atomicDepth = 0;
   for (const token of tokens) {
     if (COMMENT.has(token.name)) {
-      if (current.length === 0) comments.push(token);
+      // A comment on the line where the previous statement ended is that statement's own.
+      const last = spans[spans.length - 1];
+      if (current.length === 0 && comments.length === 0 && last?.terminatorEnd !== undefined && !/[\r\n]/.test(text.slice(last.terminatorEnd, token.start))) {
+        last.ownComments.push(token);
+      } else if (current.length === 0) comments.push(token);
+      else own.push(token);
       continue;
     }
     if (token.text === ';' && atomicDepth === 0) {
       if (current.length > 0) {
-        spans.push({ tokens: current, leadingComments: comments, terminatorEnd: token.end });
+        spans.push({ tokens: current, leadingComments: comments, ownComments: own, terminatorEnd: token.end });
       }
       current = [];
       comments = [];
+      own = [];
       continue;
     }
     const previous = current[current.length - 1];
@@ -158,7 +168,7 @@ function split(tokens: Token[]): { spans: Span[]; trailing: Token[] } {
     }
     current.push(token);
   }
-  if (current.length > 0) spans.push({ tokens: current, leadingComments: comments });
+  if (current.length > 0) spans.push({ tokens: current, leadingComments: comments, ownComments: own });
   return { spans, trailing: current.length > 0 ? [] : comments };
 }
 
@@ -182,6 +192,7 @@ function makeStatement(text: string, index: number, span: Span): Statement {
     text: stmtText,
     tokens: span.tokens,
     leadingComments: span.leadingComments,
+    ownComments: span.ownComments,
     kind: 'SyntaxError',
     at: (location: number) => first.start + localMap().fromUtf8(Math.max(0, location)),
   };
@@ -230,9 +241,9 @@ export function parseFile(text: string): ParsedFile {
     const trimmedStart = text.search(/\S/);
     if (trimmedStart < 0) return { text, statements: [], trailingComments: [] };
     const whole: Token = { start: trimmedStart, end: text.trimEnd().length, text: text.trim(), name: 'UNKNOWN', keyword: '' };
-    return { text, statements: [makeStatement(text, 0, { tokens: [whole], leadingComments: [] })], trailingComments: [] };
+    return { text, statements: [makeStatement(text, 0, { tokens: [whole], leadingComments: [], ownComments: [] })], trailingComments: [] };
   }
-  const { spans, trailing } = split(scanned.tokens);
+  const { spans, trailing } = split(scanned.tokens, text);
   const statements = spans.map((span, index) => makeStatement(text, index, span));
   return { text, statements, trailingComments: trailing };
 }

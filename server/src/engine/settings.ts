@@ -16,6 +16,8 @@ export interface Settings {
   rules: Record<string, RuleSetting>;
   /** Glob patterns (relative to the workspace folder) of the files the editor treats as migrations. */
   include: string[];
+  /** Glob patterns of files never analysed (relative to the configuration file's folder, or the workspace folder). */
+  exclude: string[];
   /** Files larger than this are reported, not analysed. */
   maxFileSizeKB: number;
   /** Value the timeout fix writes for `SET lock_timeout`. */
@@ -38,6 +40,7 @@ export const DEFAULT_SETTINGS: Settings = {
     '**/supabase/migrations/*.sql',
     '**/V*__*.sql',
   ],
+  exclude: [],
   maxFileSizeKB: 5120,
   lockTimeout: '5s',
   statementTimeout: '30min',
@@ -50,8 +53,8 @@ const SEVERITIES: RuleSetting[] = ['error', 'warning', 'info', 'hint', 'off'];
  * Overlays user-supplied values on the defaults, keeping only values of the right type, and
  * lists what was ignored so the caller can say so.
  */
-export function resolveSettings(input: unknown): { settings: Settings; problems: string[] } {
-  const settings: Settings = { ...DEFAULT_SETTINGS, rules: {}, include: [...DEFAULT_SETTINGS.include] };
+export function resolveSettings(input: unknown, knownRules?: readonly string[]): { settings: Settings; problems: string[] } {
+  const settings: Settings = { ...DEFAULT_SETTINGS, rules: {}, include: [...DEFAULT_SETTINGS.include], exclude: [] };
   const problems: string[] = [];
   if (input === undefined || input === null) return { settings, problems };
   if (typeof input !== 'object' || Array.isArray(input)) {
@@ -80,16 +83,20 @@ export function resolveSettings(input: unknown): { settings: Settings; problems:
         else problems.push(`${key} must be a duration such as '5s'`);
         break;
       case 'include':
-        if (Array.isArray(value) && value.every((v) => typeof v === 'string')) settings.include = value as string[];
-        else problems.push('include must be a list of glob patterns');
+      case 'exclude':
+        if (Array.isArray(value) && value.every((v) => typeof v === 'string')) settings[key] = value as string[];
+        else problems.push(`${key} must be a list of glob patterns`);
         break;
       case 'rules':
         if (typeof value === 'object' && !Array.isArray(value)) {
           for (const [id, level] of Object.entries(value as Record<string, unknown>)) {
-            if (SEVERITIES.includes(level as RuleSetting)) settings.rules[id] = level as RuleSetting;
+            if (knownRules && !knownRules.includes(id)) problems.push(`rules.${id}: unknown rule (see docs/rules/README.md for the list)`);
+            else if (SEVERITIES.includes(level as RuleSetting)) settings.rules[id] = level as RuleSetting;
             else problems.push(`rules.${id} must be one of ${SEVERITIES.join(', ')}`);
           }
         } else problems.push('rules must map rule ids to a severity or "off"');
+        break;
+      case '$schema':
         break;
       default:
         problems.push(`unknown setting ${key}`);

@@ -65,7 +65,7 @@ describe('migration-guard check', () => {
     const out = JSON.parse(stdout) as JsonOutput;
     const byFile = Object.fromEntries(out.files.map((f) => [path.relative(tmp, f.path), f.diagnostics.map((d) => `${d.rule}:${d.severity}`)]));
     assert.deepEqual(byFile['walk/db/migrations/2024/001.sql'], ['require-timeouts:warning', 'adding-field-with-volatile-default:error']);
-    assert.deepEqual(byFile['walk/other/001.sql'], ['ban-drop-table:error', 'require-timeouts:warning']);
+    assert.deepEqual(byFile['walk/other/001.sql'], ['require-timeouts:warning', 'ban-drop-table:error']);
   });
 
   it('names the file and the key of a configuration error, and exits 2', () => {

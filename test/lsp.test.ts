@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -193,6 +195,21 @@ describe('language server over stdio (dist/server.js)', { timeout: 30_000 }, () 
     await client.open(uri, 'DROP TABLE users;');
     assert.deepEqual(await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }), []);
     client.settings = {};
+  });
+
+  it('reads the project migration-guard.json above the document, and the editor\'s own settings win', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-lsp-'));
+    fs.mkdirSync(path.join(dir, 'migrations'));
+    fs.writeFileSync(path.join(dir, 'migration-guard.json'), '{ "rules": { "require-timeouts": "off", "require-concurrent-index": "warning" } }');
+    const uri = pathToFileURL(path.join(dir, 'migrations', '001.sql')).toString();
+    const first = await client.open(uri, 'CREATE INDEX i ON users (email);');
+    assert.deepEqual(first.map((d) => [d.code, d.severity]), [['require-concurrent-index', 2]]);
+    client.settings = { rules: { 'require-concurrent-index': 'error' } };
+    const next = client.diagnostics(uri);
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: {} });
+    assert.deepEqual((await next).diagnostics.map((d) => [d.code, d.severity]), [['require-concurrent-index', 1]]);
+    client.settings = {};
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('leaves SQL files outside migration folders alone', async () => {

@@ -4,9 +4,10 @@
  * document, so nothing here reads configuration.
  */
 import * as path from 'node:path';
-import { commands, ExtensionContext } from 'vscode';
+import { commands, ExtensionContext, workspace } from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { Context, restartServer, showOutput } from './commands';
+import { explicitSettings } from './settings';
 
 let client: LanguageClient | undefined;
 
@@ -17,11 +18,23 @@ export async function activate(context: ExtensionContext): Promise<void> {
     debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const languages = ['sql', 'pgsql', 'postgres', 'postgresql'];
+  // The keys the extension declares (package.json contributes.configuration), without the prefix.
+  const properties = Object.keys(context.extension.packageJSON.contributes.configuration.properties as object);
+  const keys = properties.map((p) => p.replace(/^migrationGuard\./, ''));
   const clientOptions: LanguageClientOptions = {
     documentSelector: languages.flatMap((language) => [
       { scheme: 'file', language },
       { scheme: 'untitled', language },
     ]),
+    synchronize: {
+      // The project file: the server re-reads it when it changes.
+      fileEvents: workspace.createFileSystemWatcher('**/{migration-guard.json,.migration-guard.json}'),
+    },
+    middleware: {
+      workspace: {
+        configuration: (params) => params.items.map((item) => (item.section === 'migrationGuard' ? explicitSettings(keys, item.scopeUri) : null)),
+      },
+    },
   };
   client = new LanguageClient('migrationGuard', 'Migration Guard', serverOptions, clientOptions);
   const ctx: Context = { client };

@@ -30,7 +30,8 @@ import { Analysis, analyze, Finding, FindingFix, loadParser } from './engine/ana
 import { describeRelation, describeStatement, shortForm } from './engine/describe';
 import { Token } from './engine/parse';
 import { docsUrl } from './engine/docs';
-import { resolveSettings, Settings, Severity } from './engine/settings';
+import { Settings, Severity } from './engine/settings';
+import { configFor, mergeSettings, ProjectConfig } from './config';
 import { matchesAny } from './glob';
 
 /** What a diagnostic carries for the code-action handler, so that it recomputes nothing. */
@@ -99,26 +100,50 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   const log = (message: string, e?: unknown) => connection.console.error(`${message}${e ? `: ${(e as Error).stack ?? e}` : ''}`);
 
+  const warned = new Set<string>();
+  /** Says a configuration problem once, where the user sees it. */
+  function warn(message: string): void {
+    if (warned.has(message)) return;
+    warned.add(message);
+    connection.console.warn(message);
+    void connection.window.showWarningMessage(`Migration Guard: ${message}`);
+  }
+
+  /**
+   * The project file (nearest migration-guard.json above the document), then the editor's own
+   * settings on top: the extension sends only the values the user set (see client/src/extension.ts).
+   */
   function settingsFor(uri: string): Promise<Settings> {
     let cached = settingsCache.get(uri);
     if (!cached) {
       cached = (async () => {
-        let raw: unknown = initialSettings;
+        let editor: unknown = initialSettings;
         if (pullConfiguration) {
           try {
-            raw = await connection.workspace.getConfiguration({ scopeUri: uri, section: 'migrationGuard' });
+            editor = await connection.workspace.getConfiguration({ scopeUri: uri, section: 'migrationGuard' });
           } catch (e) {
             log('could not read settings', e);
           }
         }
-        const { settings, problems } = resolveSettings(raw ?? {});
-        for (const p of problems) connection.console.warn(`migrationGuard settings: ${p}`);
+        let project: ProjectConfig = { raw: {} };
+        if (uri.startsWith('file:')) {
+          try {
+            project = configFor(fileURLToPath(uri));
+          } catch (e) {
+            warn((e as Error).message);
+          }
+        }
+        const overrides = editor && typeof editor === 'object' ? (editor as Record<string, unknown>) : {};
+        const { settings, problems } = mergeSettings(project.raw, overrides);
+        for (const p of problems) warn(`migrationGuard settings: ${p}`);
+        configBase.set(uri, project.file ? path.dirname(project.file).split(path.sep).join('/') : undefined);
         return settings;
       })();
       settingsCache.set(uri, cached);
     }
     return cached;
   }
+  const configBase = new Map<string, string | undefined>();
 
   /** Is the document a migration by the `include` globs? Relative to its workspace folder, else its full path. */
   function isMigration(uri: string, settings: Settings): boolean {
@@ -126,6 +151,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const file = fileURLToPath(uri).split(path.sep).join('/');
     const folder = workspaceFolders.find((f) => file.startsWith(`${f}/`));
     const relative = folder ? file.slice(folder.length + 1) : file.replace(/^\/+/, '');
+    const base = configBase.get(uri);
+    const fromConfig = base && file.startsWith(`${base}/`) ? file.slice(base.length + 1) : undefined;
+    if (matchesAny(relative, settings.exclude) || (fromConfig !== undefined && matchesAny(fromConfig, settings.exclude))) return false;
     return matchesAny(relative, settings.include);
   }
 
@@ -170,11 +198,15 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     };
   });
 
-  connection.onDidChangeConfiguration(() => {
+  const refreshAll = () => {
     settingsCache.clear();
+    warned.clear();
     for (const d of documents.all()) void validate(d);
     if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
-  });
+  };
+  connection.onDidChangeConfiguration(refreshAll);
+  // A migration-guard.json changed on disk (the client watches them).
+  connection.onDidChangeWatchedFiles(refreshAll);
 
   documents.onDidChangeContent((change) => void validate(change.document));
   documents.onDidClose((event) => {

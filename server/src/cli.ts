@@ -12,6 +12,7 @@ import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
 import { CONFIG_NAMES, ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile, starterConfig } from './config';
 import { matchesAny } from './glob';
+import { MigrationHistory } from './history';
 
 const VERSION: string = (() => {
   try {
@@ -144,6 +145,8 @@ interface FileResult {
   analysis?: Analysis;
 }
 
+const history = new MigrationHistory(true);
+
 function analyzeFile(file: string, settings: Settings): FileResult {
   const size = fs.statSync(file).size;
   // Past a few times the limit, do not even read the file into memory.
@@ -154,7 +157,7 @@ function analyzeFile(file: string, settings: Settings): FileResult {
     return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message, range, fixes: [] }] };
   }
   const text = fs.readFileSync(file, 'utf8');
-  const analysis = analyze(text, { settings, path: file });
+  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings) });
   return { path: file, findings: analysis.findings, analysis };
 }
 

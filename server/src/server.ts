@@ -32,6 +32,7 @@ import { Token } from './engine/parse';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
 import { configFor, mergeSettings, ProjectConfig } from './config';
+import { MigrationHistory } from './history';
 import { matchesAny } from './glob';
 
 /** What a diagnostic carries for the code-action handler, so that it recomputes nothing. */
@@ -91,6 +92,7 @@ function relationNameAt(tokens: Token[], i: number): string | undefined {
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
   const documents = new TextDocuments(TextDocument);
+  const history = new MigrationHistory();
   const settingsCache = new Map<string, Promise<Settings>>();
   const analyses = new Map<string, { version: number; analysis: Analysis }>();
   let workspaceFolders: string[] = [];
@@ -166,7 +168,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         return;
       }
       const text = document.getText();
-      const analysis = analyze(text, { settings, path: document.uri.startsWith('file:') ? fileURLToPath(document.uri) : undefined });
+      const file = document.uri.startsWith('file:') ? fileURLToPath(document.uri) : undefined;
+      const analysis = analyze(text, { settings, path: file, prior: file ? history.priorCatalog(file, settings) : undefined });
       // A newer version may have arrived while the settings were pulled: publish only the latest.
       if (documents.get(document.uri)?.version !== document.version) return;
       analyses.set(document.uri, { version: document.version, analysis });

@@ -2,6 +2,7 @@
  * The engine's entry point: text → statements → facts → rules → findings. Pure: no editor, no
  * file system, no process; the LSP server and the CLI are adapters over `analyze`.
  */
+import { CatalogView } from './catalog';
 import { migrationContext } from './context';
 import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
@@ -46,6 +47,8 @@ export interface AnalyzeOptions {
   settings?: Settings;
   /** The file's path, for framework detection. */
   path?: string;
+  /** What the earlier migrations of the folder say about the tables (column types, CHECKs). */
+  prior?: CatalogView;
 }
 
 /** Why a text cannot be analysed (binary, too large), or undefined when it can. */
@@ -111,7 +114,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
 
   const reason = unreadableReason(text, settings);
   if (reason) {
-    const facts = deriveFacts({ text, statements: [], trailingComments: [] }, settings, context);
+    const facts = deriveFacts({ text, statements: [], trailingComments: [] }, settings, context, options.prior);
     const level = severityOf(UNREADABLE_FILE, 'error');
     const findings: Finding[] =
       level === 'off' ? [] : [{ rule: UNREADABLE_FILE, severity: level, message: reason, range: lines.range(0, 0), fixes: [] }];
@@ -119,7 +122,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   }
 
   const parsed = parseFile(text);
-  const facts = deriveFacts(parsed, settings, context);
+  const facts = deriveFacts(parsed, settings, context, options.prior);
   const findings: Finding[] = [];
   const statements = parsed.statements;
 

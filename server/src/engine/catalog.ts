@@ -62,6 +62,16 @@ export function notNullColumnOf(expr: Node | undefined): string | undefined {
 export class Catalog {
   private tables = new Map<string, TableInfo>();
 
+  /**
+   * `prior`: what the earlier migrations of the same folder left (their transactions are over, so
+   * their constraints count as committed).
+   */
+  constructor(prior?: CatalogView) {
+    for (const [key, table] of prior ?? []) {
+      this.tables.set(key, { columns: table.columns, checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })) });
+    }
+  }
+
   view(): CatalogView {
     return this.tables;
   }

@@ -95,6 +95,8 @@ export interface StatementFacts {
 export interface FileFacts {
   parsed: ParsedFile;
   statements: StatementFacts[];
+  /** The catalog after the last statement: what the next migration of the folder starts from. */
+  catalogAfter: CatalogView;
   context: MigrationContext;
   settings: Settings;
 }
@@ -646,9 +648,9 @@ function effective(state: TimeoutState): string | undefined {
 }
 
 /** Derives the facts of every statement of a file, in order. */
-export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext): FileFacts {
+export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext, prior?: CatalogView): FileFacts {
   const created = new Set<string>();
-  const catalog = new Catalog();
+  const catalog = new Catalog(prior);
   let inTransaction = context.wrapsInTransaction;
   let transactions = inTransaction ? 1 : 0;
   let held: LockFact[] = [];
@@ -724,5 +726,5 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
     }
   }
-  return { parsed, statements: out, context, settings };
+  return { parsed, statements: out, context, settings, catalogAfter: catalog.view() };
 }

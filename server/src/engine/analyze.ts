@@ -25,6 +25,7 @@ export interface FindingFix {
   title: string;
   safety: FixSafety;
   edits: { range: Range; newText: string }[];
+  disabled?: string;
 }
 
 export interface Finding {
@@ -142,6 +143,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       fixes: (report.fixes ?? []).map((f) => ({
         title: f.title,
         safety: f.safety,
+        disabled: f.disabled,
         edits: f.edits.map((e) => ({ range: lines.range(e.start, e.end), newText: e.newText })),
       })),
       statement: index >= 0 ? index : undefined,

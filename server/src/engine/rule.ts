@@ -36,6 +36,8 @@ export interface Fix {
   title: string;
   safety: FixSafety;
   edits: OffsetEdit[];
+  /** Why this fix cannot be applied in this file (the editor shows it greyed out with the reason). */
+  disabled?: string;
 }
 
 export interface Report {

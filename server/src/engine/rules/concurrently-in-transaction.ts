@@ -1,4 +1,5 @@
-import { headThrough, parsedStatements, Report, Rule } from '../rule';
+import { moveOutOfTransaction } from '../fixes';
+import { Fix, headThrough, parsedStatements, Report, Rule } from '../rule';
 
 const id = 'concurrently-in-transaction';
 
@@ -35,9 +36,15 @@ statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a too
       const where = file.context.wrapsInTransaction
         ? `the migration runs in one transaction${file.context.framework === 'plain' ? ' (assumeInTransaction)' : ` (${file.context.framework})`}`
         : 'it follows BEGIN';
+      const placed = moveOutOfTransaction(file, s, `${s.statement.text};`);
+      const fix: Fix =
+        'disabled' in placed
+          ? { title: 'Move the statement out of the transaction', safety: 'unsafe', edits: [], disabled: placed.disabled }
+          : { title: 'Move the statement after COMMIT', safety: 'unsafe', edits: placed.edits };
       reports.push({
         ...headThrough(s, 'CONCURRENTLY'),
         message: `${s.statement.text.split(/\s+/).slice(0, 2).join(' ').toUpperCase()} ... CONCURRENTLY cannot run inside a transaction block, and ${where}: PostgreSQL rejects the statement. Run it outside the transaction.`,
+        fixes: [fix],
       });
     }
     return reports;
@@ -53,7 +60,7 @@ statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a too
       {
         sql: 'BEGIN;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nCOMMIT;',
         reports: [{ range: [1, 0, 1, 25], message: 'it follows BEGIN' }],
-        output: null,
+        output: 'BEGIN;\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
       },
       {
         sql: 'DROP INDEX CONCURRENTLY users_email_idx;',
@@ -64,12 +71,12 @@ statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a too
       {
         sql: 'start transaction;\nalter table events detach partition events_2020 concurrently;\ncommit;',
         reports: [{ range: [1, 0, 1, 60], message: 'ALTER TABLE ... CONCURRENTLY' }],
-        output: null,
+        output: 'start transaction;\ncommit;\nalter table events detach partition events_2020 concurrently;',
       },
       {
         sql: 'BEGIN;\nREINDEX INDEX CONCURRENTLY users_email_idx;\nEND;',
         reports: [{ range: [1, 0, 1, 26] }],
-        output: null,
+        output: 'BEGIN;\nEND;\nREINDEX INDEX CONCURRENTLY users_email_idx;',
       },
     ],
   },

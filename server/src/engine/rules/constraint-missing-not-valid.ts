@@ -1,4 +1,5 @@
-import { AlterCommand, StatementFacts } from '../facts';
+import { AlterCommand, FileFacts, StatementFacts } from '../facts';
+import { afterTransaction } from '../fixes';
 import { Node } from '../parse';
 import { existingTableCommands, Fix, quoteIdent, relationText, Report, Rule } from '../rule';
 
@@ -13,9 +14,7 @@ function defaultName(table: string, c: Node): string {
   return [table, ...columns, c.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check'].join('_').slice(0, 63);
 }
 
-function fixFor(s: StatementFacts, cmd: AlterCommand, c: Node): Fix | undefined {
-  // Splitting into ADD ... NOT VALID and VALIDATE only helps when the two commit separately.
-  if (s.inTransaction) return undefined;
+function fixFor(file: FileFacts, s: StatementFacts, cmd: AlterCommand, c: Node): Fix | undefined {
   const relation = relationText(s, s.statement.node?.relation?.location);
   if (!relation) return undefined;
   const table = s.statement.node?.relation?.relname as string;
@@ -27,10 +26,12 @@ function fixFor(s: StatementFacts, cmd: AlterCommand, c: Node): Fix | undefined 
     edits.push({ start: add.end, end: add.end, newText: ` CONSTRAINT ${quoteIdent(name)}` });
   }
   edits.push({ start: cmd.end, end: cmd.end, newText: ' NOT VALID' });
-  const end = s.statement.terminatorEnd ?? s.statement.end;
-  const terminator = s.statement.terminatorEnd ? '' : ';';
-  edits.push({ start: end, end, newText: `${terminator}\nALTER TABLE ${relation} VALIDATE CONSTRAINT ${quoteIdent(name)};` });
-  return { title: 'Add NOT VALID, then VALIDATE CONSTRAINT in its own statement', safety: 'safe', edits };
+  // The VALIDATE must commit separately from the ADD, or the ADD's lock is held through the scan.
+  const placed = afterTransaction(file, s, `ALTER TABLE ${relation} VALIDATE CONSTRAINT ${quoteIdent(name)};`);
+  if ('disabled' in placed) return { title: 'Add NOT VALID, then VALIDATE CONSTRAINT', safety: 'unsafe', edits: [], disabled: placed.disabled };
+  return placed.moved
+    ? { title: 'Add NOT VALID, then VALIDATE CONSTRAINT after COMMIT', safety: 'unsafe', edits: [...edits, ...placed.edits] }
+    : { title: 'Add NOT VALID, then VALIDATE CONSTRAINT in its own statement', safety: 'safe', edits: [...edits, ...placed.edits] };
 }
 
 export const rule: Rule = {
@@ -70,7 +71,7 @@ INDEX instead.`,
       if (cmd.subtype === 'AT_AddConstraint') {
         const c = def.Constraint ?? {};
         if ((c.contype !== 'CONSTR_FOREIGN' && c.contype !== 'CONSTR_CHECK') || c.skip_validation) continue;
-        const fix = fixFor(s, cmd, c);
+        const fix = fixFor(file, s, cmd, c);
         reports.push({
           start: cmd.start,
           end: cmd.end,
@@ -127,6 +128,12 @@ INDEX instead.`,
       {
         sql: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);\nCOMMIT;',
         reports: [{ range: [1, 19, 1, 54] }],
+        output: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT c;',
+      },
+      {
+        sql: 'ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);',
+        settings: { assumeInTransaction: true },
+        reports: [{ range: [0, 19, 0, 54] }],
         output: null,
       },
       {

@@ -1,4 +1,4 @@
-import { firstLine, parsedStatements, Report, Rule } from '../rule';
+import { firstLine, Fix, keywordToken, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
   id: 'refresh-materialized-view-blocking',
@@ -19,9 +19,16 @@ created in the same migration is not reported; WITH NO DATA (which empties the v
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
       if (s.kind !== 'RefreshMatViewStmt' || s.concurrently || !s.locks[0]?.existing) continue;
+      // CONCURRENTLY and WITH NO DATA cannot go together.
+      const view = keywordToken(s.statement.tokens, 'VIEW');
+      const fixes: Fix[] =
+        view && !s.statement.node?.skipData
+          ? [{ title: 'Add CONCURRENTLY (the view needs a unique index)', safety: 'unsafe', edits: [{ start: view.end, end: view.end, newText: ' CONCURRENTLY' }] }]
+          : [];
       reports.push({
         ...firstLine(s),
         message: `REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE on ${s.locks[0].relation}: every read of it waits while the query runs again. Use REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index).`,
+        fixes,
       });
     }
     return reports;
@@ -32,7 +39,11 @@ created in the same migration is not reported; WITH NO DATA (which empties the v
       'CREATE MATERIALIZED VIEW user_stats AS SELECT 1 AS n;\nREFRESH MATERIALIZED VIEW user_stats;',
     ],
     invalid: [
-      { sql: 'REFRESH MATERIALIZED VIEW user_stats;', reports: [{ range: [0, 0, 0, 36], message: 'CONCURRENTLY' }], output: null },
+      {
+        sql: 'REFRESH MATERIALIZED VIEW user_stats;',
+        reports: [{ range: [0, 0, 0, 36], message: 'CONCURRENTLY' }],
+        output: 'REFRESH MATERIALIZED VIEW CONCURRENTLY user_stats;',
+      },
       { sql: 'refresh materialized view app.user_stats with no data;', reports: [{ range: [0, 0, 0, 53], message: 'app.user_stats' }], output: null },
     ],
   },

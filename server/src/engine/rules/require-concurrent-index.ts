@@ -1,5 +1,6 @@
 import { hasDefElem } from '../facts';
-import { headThrough, keywordToken, parsedStatements, Report, Rule } from '../rule';
+import { moveOutOfTransaction } from '../fixes';
+import { Fix, headThrough, keywordToken, parsedStatements, Report, Rule } from '../rule';
 
 const id = 'require-concurrent-index';
 
@@ -51,25 +52,19 @@ create the index on each partition concurrently, then on the parent with ON ONLY
         message = `REINDEX ${target.relation} blocks writes to the table and queries that use the index while it rebuilds. Use REINDEX ... CONCURRENTLY (PostgreSQL 12+).`;
         if (file.settings.pgVersion >= 12) insertAfter = keywordToken(tokens, n.kind === 'REINDEX_OBJECT_INDEX' ? 'INDEX' : 'TABLE', 1)?.end;
       } else continue;
-      if (s.inTransaction) {
-        message += ' CONCURRENTLY cannot run inside a transaction block: run it on its own, outside the transaction.';
-        insertAfter = undefined;
-      }
+      if (s.inTransaction) message += ' CONCURRENTLY cannot run inside a transaction block: run it on its own, outside the transaction.';
       const head = headThrough(s, s.kind === 'ReindexStmt' ? 'REINDEX' : 'INDEX');
-      reports.push({
-        ...head,
-        message,
-        fixes:
-          insertAfter === undefined
-            ? []
-            : [
-                {
-                  title: 'Add CONCURRENTLY (must run outside a transaction block)',
-                  safety: 'unsafe',
-                  edits: [{ start: insertAfter, end: insertAfter, newText: ' CONCURRENTLY' }],
-                },
-              ],
-      });
+      const fixes: Fix[] = [];
+      if (insertAfter !== undefined) {
+        // Out of the transaction block the way this file can do it: after its COMMIT.
+        const local = insertAfter - s.statement.start;
+        const concurrent = `${s.statement.text.slice(0, local)} CONCURRENTLY${s.statement.text.slice(local)};`;
+        const placed = moveOutOfTransaction(file, s, concurrent);
+        if ('disabled' in placed) fixes.push({ title: 'Add CONCURRENTLY', safety: 'unsafe', edits: [], disabled: placed.disabled });
+        else if (placed.moved) fixes.push({ title: 'Add CONCURRENTLY and move the statement after COMMIT', safety: 'unsafe', edits: placed.edits });
+        else fixes.push({ title: 'Add CONCURRENTLY (must run outside a transaction block)', safety: 'unsafe', edits: [{ start: insertAfter, end: insertAfter, newText: ' CONCURRENTLY' }] });
+      }
+      reports.push({ ...head, message, fixes });
     }
     return reports;
   },
@@ -116,9 +111,9 @@ create the index on each partition concurrently, then on the parent with ON ONLY
         output: null,
       },
       {
-        sql: 'BEGIN;\nCREATE INDEX users_email_idx ON users (email);\nCOMMIT;',
-        reports: [{ range: [1, 0, 1, 12], message: 'outside the transaction' }],
-        output: null,
+        sql: 'BEGIN;\nALTER TABLE users ADD COLUMN email text;\nCREATE INDEX users_email_idx ON users (email); -- for login\nCOMMIT;',
+        reports: [{ range: [2, 0, 2, 12], message: 'outside the transaction' }],
+        output: 'BEGIN;\nALTER TABLE users ADD COLUMN email text;\n-- for login\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
       },
       {
         sql: 'CREATE INDEX ON users (email);',

@@ -1,0 +1,139 @@
+/**
+ * Building blocks of the quick fixes: edits at token positions (no deparser: comments and
+ * formatting outside the edited span stay as they are), and placing a statement outside the
+ * transaction it runs in, the way the file can do it.
+ */
+import { FileFacts, StatementFacts } from './facts';
+import { Node, Token } from './parse';
+import { OffsetEdit } from './rule';
+
+/** The text of the whole statement including its `;`, or with one added. */
+export function statementWithTerminator(s: StatementFacts): string {
+  return `${s.statement.text};`;
+}
+
+/** Removes a statement with its `;`, and its line when nothing else is on it. */
+export function removeStatement(file: FileFacts, s: StatementFacts): OffsetEdit {
+  const text = file.parsed.text;
+  let start = s.statement.start;
+  let end = s.statement.terminatorEnd ?? s.statement.end;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  if (/^[ \t]*$/.test(text.slice(lineStart, start))) {
+    const rest = /^[ \t]*(\r?\n|$)/.exec(text.slice(end));
+    if (rest) {
+      start = lineStart;
+      end += rest[0].length;
+    } else {
+      // A comment stays on its line: `CREATE INDEX ...; -- why` leaves `-- why`.
+      end += /^[ \t]*/.exec(text.slice(end))![0].length;
+    }
+  }
+  return { start, end, newText: '' };
+}
+
+/** Replaces a statement (with its `;`) by other SQL. */
+export function replaceStatement(s: StatementFacts, sql: string): OffsetEdit {
+  return { start: s.statement.start, end: s.statement.terminatorEnd ?? s.statement.end, newText: sql };
+}
+
+/** The COMMIT (or ROLLBACK) that ends the explicit transaction a statement runs in. */
+export function transactionEnd(file: FileFacts, s: StatementFacts): StatementFacts | undefined {
+  if (!s.inTransaction) return undefined;
+  return file.statements.find(
+    (e) => e.statement.index > s.statement.index && e.kind === 'TransactionStmt' && e.transaction === s.transaction && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(e.statement.node?.kind),
+  );
+}
+
+export type Placement = { edits: OffsetEdit[]; moved: boolean } | { disabled: string };
+
+/**
+ * Edits that put `sql` where it runs outside the statement's transaction: right after the
+ * statement when it runs on its own, after the COMMIT of an explicit BEGIN block, and nowhere
+ * (with the reason) when the migration tool wraps the whole file.
+ */
+export function afterTransaction(file: FileFacts, s: StatementFacts, sql: string): Placement {
+  if (!s.inTransaction) {
+    const at = s.statement.terminatorEnd ?? s.statement.end;
+    return { edits: [{ start: at, end: at, newText: `${s.statement.terminatorEnd ? '' : ';'}\n${sql}` }], moved: false };
+  }
+  const end = transactionEnd(file, s);
+  if (!end) {
+    const who = file.context.wrapsInTransaction ? `the migration tool (${file.context.framework === 'plain' ? 'assumeInTransaction' : file.context.framework}) runs this file in one transaction` : 'the transaction does not end in this file';
+    return { disabled: `${who}: this must go in a separate migration that runs outside a transaction` };
+  }
+  const at = end.statement.terminatorEnd ?? end.statement.end;
+  return { edits: [{ start: at, end: at, newText: `\n${sql}` }], moved: true };
+}
+
+/** Moves the statement itself out of its transaction (after the COMMIT), rewritten as `sql`. */
+export function moveOutOfTransaction(file: FileFacts, s: StatementFacts, sql: string): Placement {
+  if (!s.inTransaction) return { edits: [replaceStatement(s, sql)], moved: false };
+  const placed = afterTransaction(file, s, sql);
+  if ('disabled' in placed) return placed;
+  return { edits: [removeStatement(file, s), ...placed.edits], moved: true };
+}
+
+/** An identifier as SQL wants it. */
+export function ident(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** PostgreSQL's default name for an index or constraint: parts joined by `_`, cut to 63 bytes. */
+export function defaultName(...parts: string[]): string {
+  return parts.filter(Boolean).join('_').slice(0, 63);
+}
+
+/** The text of tokens from `start` to `end` in the document. */
+export function sliceText(file: FileFacts, start: number, end: number): string {
+  return file.parsed.text.slice(start, end);
+}
+
+const CONSTRAINT_WORDS = new Set(['NOT', 'NULL', 'DEFAULT', 'CHECK', 'REFERENCES', 'UNIQUE', 'PRIMARY', 'CONSTRAINT', 'GENERATED', 'COLLATE', 'COMPRESSION', 'STORAGE']);
+
+/** Index of the first token at or after a document offset. */
+export function tokenIndexAt(tokens: Token[], offset: number): number {
+  return tokens.findIndex((t) => t.start >= offset);
+}
+
+/**
+ * The span of a column's type in a column definition: from the type's first token up to a
+ * constraint keyword, or the `,` / `)` that ends the definition (parentheses and [] included).
+ */
+export function typeSpan(s: StatementFacts, column: Node): { start: number; end: number } | undefined {
+  const tokens = s.statement.tokens;
+  let i = tokenIndexAt(tokens, s.statement.at(column.typeName?.location ?? -1));
+  if (i < 0) return undefined;
+  const start = tokens[i].start;
+  let end = tokens[i].end;
+  let depth = 0;
+  for (i++; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (depth === 0 && (t.text === ',' || t.text === ')' || CONSTRAINT_WORDS.has(t.keyword))) break;
+    if (t.text === '(' || t.text === '[') depth++;
+    if (t.text === ')' || t.text === ']') depth--;
+    end = t.end;
+  }
+  return { start, end };
+}
+
+/** The span of a column constraint clause (`DEFAULT expr`, `NOT NULL`) starting at token `i`. */
+export function clauseSpan(tokens: Token[], i: number, limit: number): { start: number; end: number } {
+  const start = tokens[i].start;
+  let end = tokens[i].end;
+  let depth = 0;
+  for (i++; i < tokens.length && tokens[i].end <= limit; i++) {
+    const t = tokens[i];
+    if (depth === 0 && (t.text === ',' || (CONSTRAINT_WORDS.has(t.keyword) && t.keyword !== 'NULL'))) break;
+    if (t.text === '(') depth++;
+    if (t.text === ')') depth--;
+    end = t.end;
+  }
+  return { start, end };
+}
+
+/** An edit that deletes a span and the blank before it: `a int NOT NULL` → `a int`. */
+export function deleteWithLeadingSpace(file: FileFacts, span: { start: number; end: number }): OffsetEdit {
+  let start = span.start;
+  while (start > 0 && /[ \t]/.test(file.parsed.text[start - 1])) start--;
+  return { start, end: span.end, newText: '' };
+}

@@ -137,3 +137,40 @@ export function deleteWithLeadingSpace(file: FileFacts, span: { start: number; e
   while (start > 0 && /[ \t]/.test(file.parsed.text[start - 1])) start--;
   return { start, end: span.end, newText: '' };
 }
+
+/** Deletes one ALTER TABLE subcommand with the comma that joins it to its neighbours. */
+export function removeCommand(s: StatementFacts, index: number): OffsetEdit {
+  const cmds = s.commands;
+  if (index > 0) {
+    // `..., <this>`: from the end of the previous subcommand.
+    return { start: cmds[index - 1].end, end: cmds[index].end, newText: '' };
+  }
+  // `<this>, next`: up to the next subcommand.
+  return { start: cmds[0].start, end: cmds[1].start, newText: '' };
+}
+
+/**
+ * Replaces one subcommand of an ALTER TABLE by whole statements: the statement itself when it
+ * has no other subcommand, else the subcommand goes and the statements follow the statement.
+ * `later` statements must commit after it: they go after the COMMIT of an explicit transaction.
+ */
+export function splitCommand(file: FileFacts, s: StatementFacts, index: number, now: string[], later: string[]): Placement {
+  const edits: OffsetEdit[] = [];
+  const single = s.commands.length === 1;
+  if (single) edits.push(replaceStatement(s, now.join('\n')));
+  else edits.push(removeCommand(s, index));
+  if (!single && now.length) {
+    const at = s.statement.terminatorEnd ?? s.statement.end;
+    edits.push({ start: at, end: at, newText: `${s.statement.terminatorEnd ? '' : ';'}\n${now.join('\n')}` });
+  }
+  if (!later.length) return { edits, moved: false };
+  if (!s.inTransaction) {
+    // Everything runs statement by statement: `later` simply follows.
+    const last = edits[edits.length - 1];
+    last.newText += `\n${later.join('\n')}`;
+    return { edits, moved: false };
+  }
+  const placed = afterTransaction(file, s, later.join('\n'));
+  if ('disabled' in placed) return placed;
+  return { edits: [...edits, ...placed.edits], moved: true };
+}

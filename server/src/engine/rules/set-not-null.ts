@@ -1,4 +1,28 @@
-import { existingTableCommands, Report, Rule } from '../rule';
+import { FileFacts, StatementFacts } from '../facts';
+import { defaultName, ident, splitCommand } from '../fixes';
+import { existingTableCommands, Fix, relationText, Report, Rule } from '../rule';
+
+/** CHECK ... NOT VALID; VALIDATE (after COMMIT when in a transaction); SET NOT NULL; DROP CONSTRAINT. */
+function fourSteps(file: FileFacts, s: StatementFacts, index: number): Fix {
+  const title = 'Replace with CHECK NOT VALID, VALIDATE, SET NOT NULL, DROP CONSTRAINT';
+  if (file.settings.pgVersion < 12) return { title, safety: 'unsafe', edits: [], disabled: 'before PostgreSQL 12, SET NOT NULL scans even with a valid CHECK' };
+  const relation = relationText(s, s.statement.node?.relation?.location) ?? '';
+  const column = s.commands[index].node.name as string;
+  const name = ident(defaultName(s.statement.node?.relation?.relname, column, 'not_null'));
+  const placed = splitCommand(
+    file,
+    s,
+    index,
+    [`ALTER TABLE ${relation} ADD CONSTRAINT ${name} CHECK (${ident(column)} IS NOT NULL) NOT VALID;`],
+    [
+      `ALTER TABLE ${relation} VALIDATE CONSTRAINT ${name};`,
+      `ALTER TABLE ${relation} ALTER COLUMN ${ident(column)} SET NOT NULL;`,
+      `ALTER TABLE ${relation} DROP CONSTRAINT ${name};`,
+    ],
+  );
+  if ('disabled' in placed) return { title, safety: 'unsafe', edits: [], disabled: placed.disabled };
+  return { title: placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits: placed.edits };
+}
 
 export const rule: Rule = {
   id: 'set-not-null',
@@ -28,6 +52,7 @@ DROP NOT NULL is instant and not reported.`,
         start: cmd.start,
         end: cmd.end,
         message: `SET NOT NULL on ${table}.${cmd.node.name} reads every row under ACCESS EXCLUSIVE: no query runs on ${table} until it ends. Add CHECK (${cmd.node.name} IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL.`,
+        fixes: [fourSteps(file, s, s.commands.indexOf(cmd))],
       });
     }
     return reports;
@@ -42,12 +67,47 @@ DROP NOT NULL is instant and not reported.`,
       {
         sql: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
         reports: [{ range: [0, 18, 0, 49], message: 'users.email' }],
-        output: null,
+        output: [
+          'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;',
+          'ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;',
+          'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+          'ALTER TABLE users DROP CONSTRAINT users_email_not_null;',
+        ].join('\n'),
+      },
+      {
+        sql: '-- keep this\nalter table app."Users" alter column "Email" set not null, add column note text;',
+        reports: [{ range: [1, 24, 1, 57] }],
+        output: [
+          '-- keep this',
+          'alter table app."Users" add column note text;',
+          'ALTER TABLE app."Users" ADD CONSTRAINT "Users_Email_not_null" CHECK ("Email" IS NOT NULL) NOT VALID;',
+          'ALTER TABLE app."Users" VALIDATE CONSTRAINT "Users_Email_not_null";',
+          'ALTER TABLE app."Users" ALTER COLUMN "Email" SET NOT NULL;',
+          'ALTER TABLE app."Users" DROP CONSTRAINT "Users_Email_not_null";',
+        ].join('\n'),
+      },
+      {
+        sql: 'BEGIN;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nCOMMIT;',
+        reports: [{ range: [1, 18, 1, 49] }],
+        output: [
+          'BEGIN;',
+          'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;',
+          'COMMIT;',
+          'ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;',
+          'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+          'ALTER TABLE users DROP CONSTRAINT users_email_not_null;',
+        ].join('\n'),
       },
       {
         sql: 'ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;',
         reports: [{ range: [1, 18, 1, 49] }],
-        output: null,
+        output: [
+          'ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL) NOT VALID;',
+          'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;',
+          'ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;',
+          'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+          'ALTER TABLE users DROP CONSTRAINT users_email_not_null;',
+        ].join('\n'),
       },
       {
         sql: 'ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT c;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;',

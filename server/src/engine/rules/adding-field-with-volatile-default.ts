@@ -1,7 +1,37 @@
 import { defaultVolatility } from '../facts';
-import { existingTableCommands, isSerialPrimaryKey, Report, Rule } from '../rule';
+import { AlterCommand, FileFacts, StatementFacts } from '../facts';
+import { clauseSpan, deleteWithLeadingSpace, ident } from '../fixes';
+import { Node } from '../parse';
+import { existingTableCommands, Fix, isSerialPrimaryKey, relationText, Report, Rule } from '../rule';
 
 const id = 'adding-field-with-volatile-default';
+
+/** ADD COLUMN without the default; SET DEFAULT for new rows; the existing rows in batches. */
+function defaultLater(file: FileFacts, s: StatementFacts, cmd: AlterCommand, column: Node): Fix[] {
+  const tokens = cmd.tokens;
+  const i = tokens.findIndex((t) => t.keyword === 'DEFAULT');
+  // serial and identity columns have no DEFAULT clause (prefer-identity); a NOT NULL column
+  // cannot be added without a value (adding-required-field has that fix).
+  if (i < 0 || tokens.some((t, k) => t.keyword === 'NOT' && tokens[k + 1]?.keyword === 'NULL')) return [];
+  const clause = clauseSpan(tokens, i, cmd.end);
+  const expression = file.parsed.text.slice(tokens[i + 1].start, clause.end);
+  const relation = relationText(s, s.statement.node?.relation?.location) ?? '';
+  const col = ident(column.colname);
+  const at = s.statement.terminatorEnd ?? s.statement.end;
+  const after = [
+    '',
+    `ALTER TABLE ${relation} ALTER COLUMN ${col} SET DEFAULT ${expression};`,
+    '-- Existing rows: in batches, each its own transaction, until none is NULL:',
+    `--   UPDATE ${relation} SET ${col} = ${expression} WHERE <key> BETWEEN <n> AND <n + 5000> AND ${col} IS NULL;`,
+  ].join('\n');
+  return [
+    {
+      title: 'Add the column without a default, SET DEFAULT for new rows, backfill in batches',
+      safety: 'unsafe',
+      edits: [deleteWithLeadingSpace(file, clause), { start: at, end: at, newText: `${s.statement.terminatorEnd ? '' : ';'}${after}` }],
+    },
+  ];
+}
 
 export const rule: Rule = {
   id,
@@ -30,7 +60,7 @@ setting.`,
   },
   check(file) {
     const reports: Report[] = [];
-    for (const { cmd, table } of existingTableCommands(file)) {
+    for (const { s, cmd, table } of existingTableCommands(file)) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const column = cmd.node.def?.ColumnDef ?? {};
       if (isSerialPrimaryKey(column)) continue;
@@ -41,6 +71,7 @@ setting.`,
           start: cmd.start,
           end: cmd.end,
           message: `Column ${name} gets a volatile default (${functions.join(', ')}): PostgreSQL rewrites ${table} and its indexes under ACCESS EXCLUSIVE, blocking reads and writes. Add the column without a default, SET DEFAULT for new rows, and backfill in batches.`,
+          fixes: defaultLater(file, s, cmd, column),
         });
       } else if (volatility !== 'none' && file.settings.pgVersion < 11) {
         reports.push({
@@ -72,7 +103,22 @@ setting.`,
       {
         sql: 'ALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();',
         reports: [{ range: [0, 18, 0, 69], message: 'gen_random_uuid' }],
-        output: null,
+        output: [
+          'ALTER TABLE users ADD COLUMN public_id uuid;',
+          'ALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();',
+          '-- Existing rows: in batches, each its own transaction, until none is NULL:',
+          '--   UPDATE users SET public_id = gen_random_uuid() WHERE <key> BETWEEN <n> AND <n + 5000> AND public_id IS NULL;',
+        ].join('\n'),
+      },
+      {
+        sql: 'alter table "Users" add column touched timestamptz default clock_timestamp() check (touched > now())',
+        reports: [{ range: [0, 20, 0, 100] }],
+        output: [
+          'alter table "Users" add column touched timestamptz check (touched > now());',
+          'ALTER TABLE "Users" ALTER COLUMN touched SET DEFAULT clock_timestamp();',
+          '-- Existing rows: in batches, each its own transaction, until none is NULL:',
+          '--   UPDATE "Users" SET touched = clock_timestamp() WHERE <key> BETWEEN <n> AND <n + 5000> AND touched IS NULL;',
+        ].join('\n'),
       },
       {
         sql: 'alter table users\n  add column note text,\n  add column seq bigserial;',

@@ -1,6 +1,43 @@
 import { defaultVolatility } from '../facts';
 import { Node } from '../parse';
-import { existingTableCommands, Report, Rule } from '../rule';
+import { AlterCommand, FileFacts, StatementFacts } from '../facts';
+import { defaultName, deleteWithLeadingSpace, ident, typeSpan } from '../fixes';
+import { existingTableCommands, Fix, relationText, Report, Rule, typeOf } from '../rule';
+
+// A value that fits every type of its family, for the second-choice fix.
+const ZERO: Record<string, string> = { int2: '0', int4: '0', int8: '0', numeric: '0', float4: '0', float8: '0', bool: 'false', text: "''", varchar: "''", jsonb: "'{}'", json: "'{}'" };
+
+function fixes(file: FileFacts, s: StatementFacts, cmd: AlterCommand, column: Node): Fix[] {
+  const out: Fix[] = [];
+  const tokens = cmd.tokens;
+  const i = tokens.findIndex((t, k) => t.keyword === 'NOT' && tokens[k + 1]?.keyword === 'NULL');
+  if (i < 0) return out;
+  const relation = relationText(s, s.statement.node?.relation?.location) ?? '';
+  const col = ident(column.colname);
+  const name = ident(defaultName(s.statement.node?.relation?.relname, column.colname, 'not_null'));
+  const at = s.statement.terminatorEnd ?? s.statement.end;
+  const plan = [
+    '',
+    `-- Next: backfill ${col} in batches, each its own transaction, until none is NULL:`,
+    `--   UPDATE ${relation} SET ${col} = ... WHERE <key> BETWEEN <n> AND <n + 5000> AND ${col} IS NULL;`,
+    '-- Then, in a later migration, once the code always writes it:',
+    `--   ALTER TABLE ${relation} ADD CONSTRAINT ${name} CHECK (${col} IS NOT NULL) NOT VALID;`,
+    `--   ALTER TABLE ${relation} VALIDATE CONSTRAINT ${name};`,
+    `--   ALTER TABLE ${relation} ALTER COLUMN ${col} SET NOT NULL;`,
+    `--   ALTER TABLE ${relation} DROP CONSTRAINT ${name};`,
+  ].join('\n');
+  out.push({
+    title: 'Add the column nullable; backfill and SET NOT NULL later (expand-contract)',
+    safety: 'unsafe',
+    edits: [deleteWithLeadingSpace(file, { start: tokens[i].start, end: tokens[i + 1].end }), { start: at, end: at, newText: `${s.statement.terminatorEnd ? '' : ';'}${plan}` }],
+  });
+  const zero = ZERO[typeOf(column)];
+  const type = typeSpan(s, column);
+  if (zero && type) {
+    out.push({ title: `Add a constant default (${zero}) for the existing rows`, safety: 'unsafe', edits: [{ start: type.end, end: type.end, newText: ` DEFAULT ${zero}` }] });
+  }
+  return out;
+}
 
 export const rule: Rule = {
   id: 'adding-required-field',
@@ -25,7 +62,7 @@ see adding-field-with-volatile-default and table-rewrite).`,
   },
   check(file) {
     const reports: Report[] = [];
-    for (const { cmd, table } of existingTableCommands(file)) {
+    for (const { s, cmd, table } of existingTableCommands(file)) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const column = cmd.node.def?.ColumnDef ?? {};
       const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint?.contype);
@@ -36,6 +73,7 @@ see adding-field-with-volatile-default and table-rewrite).`,
         start: cmd.start,
         end: cmd.end,
         message: `Column ${column.colname} is NOT NULL without a default: PostgreSQL rejects this on ${table} as soon as it has rows. Add it nullable, backfill, then SET NOT NULL (or give a constant default).`,
+        fixes: fixes(file, s, cmd, column),
       });
     }
     return reports;
@@ -51,12 +89,35 @@ see adding-field-with-volatile-default and table-rewrite).`,
       {
         sql: 'ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;',
         reports: [{ range: [0, 18, 0, 54], message: 'NOT NULL without a default' }],
-        output: null,
+        output: [
+          'ALTER TABLE users ADD COLUMN tenant_id bigint;',
+          '-- Next: backfill tenant_id in batches, each its own transaction, until none is NULL:',
+          '--   UPDATE users SET tenant_id = ... WHERE <key> BETWEEN <n> AND <n + 5000> AND tenant_id IS NULL;',
+          '-- Then, in a later migration, once the code always writes it:',
+          '--   ALTER TABLE users ADD CONSTRAINT users_tenant_id_not_null CHECK (tenant_id IS NOT NULL) NOT VALID;',
+          '--   ALTER TABLE users VALIDATE CONSTRAINT users_tenant_id_not_null;',
+          '--   ALTER TABLE users ALTER COLUMN tenant_id SET NOT NULL;',
+          '--   ALTER TABLE users DROP CONSTRAINT users_tenant_id_not_null;',
+        ].join('\n'),
       },
       {
         sql: 'ALTER TABLE users ADD COLUMN note text, ADD COLUMN code text NOT NULL DEFAULT NULL;',
         reports: [{ range: [0, 40, 0, 82] }],
-        output: null,
+        output: [
+          'ALTER TABLE users ADD COLUMN note text, ADD COLUMN code text DEFAULT NULL;',
+          '-- Next: backfill code in batches, each its own transaction, until none is NULL:',
+          '--   UPDATE users SET code = ... WHERE <key> BETWEEN <n> AND <n + 5000> AND code IS NULL;',
+          '-- Then, in a later migration, once the code always writes it:',
+          '--   ALTER TABLE users ADD CONSTRAINT users_code_not_null CHECK (code IS NOT NULL) NOT VALID;',
+          '--   ALTER TABLE users VALIDATE CONSTRAINT users_code_not_null;',
+          '--   ALTER TABLE users ALTER COLUMN code SET NOT NULL;',
+          '--   ALTER TABLE users DROP CONSTRAINT users_code_not_null;',
+        ].join('\n'),
+      },
+      {
+        sql: 'ALTER TABLE users ADD COLUMN visits int NOT NULL;',
+        reports: [{ range: [0, 18, 0, 48] }],
+        output: 'ALTER TABLE users ADD COLUMN visits int;\n-- Next: backfill visits in batches, each its own transaction, until none is NULL:\n--   UPDATE users SET visits = ... WHERE <key> BETWEEN <n> AND <n + 5000> AND visits IS NULL;\n-- Then, in a later migration, once the code always writes it:\n--   ALTER TABLE users ADD CONSTRAINT users_visits_not_null CHECK (visits IS NOT NULL) NOT VALID;\n--   ALTER TABLE users VALIDATE CONSTRAINT users_visits_not_null;\n--   ALTER TABLE users ALTER COLUMN visits SET NOT NULL;\n--   ALTER TABLE users DROP CONSTRAINT users_visits_not_null;',
       },
     ],
   },

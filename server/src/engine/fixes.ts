@@ -174,3 +174,10 @@ export function splitCommand(file: FileFacts, s: StatementFacts, index: number, 
   if ('disabled' in placed) return placed;
   return { edits: [...edits, ...placed.edits], moved: true };
 }
+
+/** A fix that replaces a column's type. */
+export function retype(s: StatementFacts, column: Node, newType: string, title: string, safety: 'safe' | 'unsafe'): { title: string; safety: 'safe' | 'unsafe'; edits: OffsetEdit[] }[] {
+  const span = typeSpan(s, column);
+  if (!span || column.typeName?.arrayBounds?.length) return [];
+  return [{ title, safety, edits: [{ start: span.start, end: span.end, newText: newType }] }];
+}

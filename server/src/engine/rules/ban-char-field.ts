@@ -1,3 +1,4 @@
+import { retype } from '../fixes';
 import { columnDefinitions, Report, Rule, typeOf } from '../rule';
 
 export const rule: Rule = {
@@ -13,10 +14,15 @@ smaller than text in PostgreSQL. Values of another length surprise application c
   check(file) {
     return columnDefinitions(file)
       .filter((d) => typeOf(d.column) === 'bpchar')
-      .map((d): Report => ({ start: d.start, end: d.end, message: `${d.table}.${d.column.colname} is char(n): use text (with a CHECK on its length if needed).` }));
+      .map((d): Report => ({
+        start: d.start,
+        end: d.end,
+        message: `${d.table}.${d.column.colname} is char(n): use text (with a CHECK on its length if needed).`,
+        fixes: retype(d.s, d.column, 'text', 'Use text (values are no longer blank-padded)', 'unsafe'),
+      }));
   },
   tests: {
     valid: ['CREATE TABLE countries (code text PRIMARY KEY CHECK (length(code) = 2));', 'CREATE TABLE t (flag "char");'],
-    invalid: [{ sql: 'CREATE TABLE countries (code character(2) PRIMARY KEY);', reports: [{ range: [0, 24, 0, 53] }], output: null }],
+    invalid: [{ sql: 'CREATE TABLE countries (code character(2) PRIMARY KEY);', reports: [{ range: [0, 24, 0, 53] }], output: 'CREATE TABLE countries (code text PRIMARY KEY);' }],
   },
 };

@@ -1,3 +1,4 @@
+import { retype } from '../fixes';
 import { columnDefinitions, Report, Rule, typeOf } from '../rule';
 
 export const rule: Rule = {
@@ -15,10 +16,21 @@ table.`,
   check(file) {
     return columnDefinitions(file)
       .filter((d) => typeOf(d.column) === 'timestamp')
-      .map((d): Report => ({ start: d.start, end: d.end, message: `${d.table}.${d.column.colname} is timestamp without time zone: use timestamptz.` }));
+      .map((d): Report => {
+        const precision = d.column.typeName.typmods?.[0]?.A_Const?.ival?.ival;
+        const type = precision === undefined ? 'timestamptz' : `timestamptz(${precision})`;
+        return { start: d.start, end: d.end, message: `${d.table}.${d.column.colname} is timestamp without time zone: use timestamptz.`, fixes: retype(d.s, d.column, type, `Use ${type}`, 'unsafe') };
+      });
   },
   tests: {
     valid: ['CREATE TABLE events (created_at timestamptz, d date);', 'CREATE TABLE e (at timestamp with time zone);'],
-    invalid: [{ sql: 'ALTER TABLE events ADD COLUMN seen_at timestamp(3);', reports: [{ range: [0, 19, 0, 50], message: 'events.seen_at' }], output: null }],
+    invalid: [
+      { sql: 'ALTER TABLE events ADD COLUMN seen_at timestamp(3);', reports: [{ range: [0, 19, 0, 50], message: 'events.seen_at' }], output: 'ALTER TABLE events ADD COLUMN seen_at timestamptz(3);' },
+      {
+        sql: 'CREATE TABLE events (\n  created_at timestamp without time zone NOT NULL DEFAULT now() -- UTC\n);',
+        reports: [{ range: [1, 2, 1, 63] }],
+        output: 'CREATE TABLE events (\n  created_at timestamptz NOT NULL DEFAULT now() -- UTC\n);',
+      },
+    ],
   },
 };

@@ -1,5 +1,28 @@
+import { AlterCommand, FileFacts, StatementFacts } from '../facts';
+import { defaultName, ident, moveOutOfTransaction } from '../fixes';
 import { Node } from '../parse';
-import { existingTableCommands, isSerialPrimaryKey, Report, Rule } from '../rule';
+import { existingTableCommands, Fix, isSerialPrimaryKey, relationText, Report, Rule } from '../rule';
+
+/** CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX (out of the transaction). */
+function indexFirst(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[] {
+  const c = cmd.node.def?.Constraint ?? {};
+  const keys = ((c.keys ?? []) as Node[]).map((k) => k.String?.sval as string);
+  // Only plain column lists: INCLUDE, WITH (...), USING INDEX TABLESPACE and deferrable forms keep the slow way.
+  if (!keys.length || c.including?.length || c.options?.length || c.indexspace || c.deferrable || s.commands.length !== 1) return [];
+  const table = s.statement.node?.relation?.relname as string;
+  const relation = relationText(s, s.statement.node?.relation?.location) ?? table;
+  const primary = c.contype === 'CONSTR_PRIMARY';
+  const name = c.conname ?? defaultName(table, ...(primary ? [] : keys), primary ? 'pkey' : 'key');
+  const index = ident(defaultName(name, 'idx'));
+  const sql = [
+    `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${relation} (${keys.map(ident).join(', ')});`,
+    `ALTER TABLE ${relation} ADD CONSTRAINT ${ident(name)} ${primary ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${index};`,
+  ].join('\n');
+  const placed = moveOutOfTransaction(file, s, sql);
+  const title = 'Build the unique index CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX';
+  if ('disabled' in placed) return [{ title, safety: 'unsafe', edits: [], disabled: placed.disabled }];
+  return [{ title: placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits: placed.edits }];
+}
 
 export const rule: Rule = {
   id: 'unique-constraint-builds-index',
@@ -20,7 +43,7 @@ instead.`,
   },
   check(file) {
     const reports: Report[] = [];
-    for (const { cmd, table } of existingTableCommands(file)) {
+    for (const { s, cmd, table } of existingTableCommands(file)) {
       const def = cmd.node.def ?? {};
       let kind: string | undefined;
       if (cmd.subtype === 'AT_AddConstraint') {
@@ -36,6 +59,7 @@ instead.`,
       reports.push({
         start: cmd.start,
         end: cmd.end,
+        fixes: kind === 'EXCLUDE' || cmd.subtype !== 'AT_AddConstraint' ? [] : indexFirst(file, s, cmd),
         message: `${kind} builds its index on ${table} under ACCESS EXCLUSIVE: reads and writes wait for the whole build. ${kind === 'EXCLUDE' ? 'There is no USING INDEX form for EXCLUDE: run it when the table is small or quiet.' : 'CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX.'}`,
       });
     }
@@ -51,12 +75,20 @@ instead.`,
       {
         sql: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);',
         reports: [{ range: [0, 18, 0, 63], message: 'UNIQUE builds its index on users' }],
-        output: null,
+        output:
+          'CREATE UNIQUE INDEX CONCURRENTLY users_email_key_idx ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_idx;',
       },
       {
-        sql: 'ALTER TABLE accounts ADD PRIMARY KEY (id);',
-        reports: [{ range: [0, 21, 0, 41], message: 'PRIMARY KEY' }],
-        output: null,
+        sql: 'ALTER TABLE app.accounts ADD PRIMARY KEY (id);',
+        reports: [{ range: [0, 25, 0, 45], message: 'PRIMARY KEY' }],
+        output:
+          'CREATE UNIQUE INDEX CONCURRENTLY accounts_pkey_idx ON app.accounts (id);\nALTER TABLE app.accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_pkey_idx;',
+      },
+      {
+        sql: 'BEGIN;\nALTER TABLE users ADD UNIQUE (tenant_id, email);\nCOMMIT;',
+        reports: [{ range: [1, 18, 1, 47] }],
+        output:
+          'BEGIN;\nCOMMIT;\nCREATE UNIQUE INDEX CONCURRENTLY users_tenant_id_email_key_idx ON users (tenant_id, email);\nALTER TABLE users ADD CONSTRAINT users_tenant_id_email_key UNIQUE USING INDEX users_tenant_id_email_key_idx;',
       },
       {
         sql: 'ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);',

@@ -34,6 +34,7 @@ export interface CheckInfo {
 export interface TableInfo {
   columns: ReadonlyMap<string, ColumnInfo>;
   checks: readonly CheckInfo[];
+  primaryKey?: readonly string[];
 }
 
 export type CatalogView = ReadonlyMap<string, TableInfo>;
@@ -68,7 +69,7 @@ export class Catalog {
    */
   constructor(prior?: CatalogView) {
     for (const [key, table] of prior ?? []) {
-      this.tables.set(key, { columns: table.columns, checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })) });
+      this.tables.set(key, { columns: table.columns, primaryKey: table.primaryKey, checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })) });
     }
   }
 
@@ -76,9 +77,9 @@ export class Catalog {
     return this.tables;
   }
 
-  private update(key: string, change: (t: { columns: Map<string, ColumnInfo>; checks: CheckInfo[] }) => void): void {
+  private update(key: string, change: (t: { columns: Map<string, ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[] }) => void): void {
     const current = this.tables.get(key);
-    const next = { columns: new Map(current?.columns ?? []), checks: [...(current?.checks ?? [])] };
+    const next = { columns: new Map(current?.columns ?? []), checks: [...(current?.checks ?? [])], primaryKey: current?.primaryKey };
     change(next);
     // A new outer map too: earlier snapshots stay as they were.
     this.tables = new Map(this.tables).set(key, next);
@@ -92,7 +93,11 @@ export class Catalog {
         if (e.ColumnDef) t.columns.set(e.ColumnDef.colname, columnInfo(e.ColumnDef));
         const c = e.Constraint;
         if (c?.contype === 'CONSTR_CHECK') t.checks.push({ name: c.conname, kind: 'check', notNullColumn: notNullColumnOf(c.raw_expr), validated: true });
-        if (c?.contype === 'CONSTR_PRIMARY') for (const k of (c.keys ?? []) as Node[]) markNotNull(t.columns, k.String?.sval);
+        if (c?.contype === 'CONSTR_PRIMARY') {
+          t.primaryKey = ((c.keys ?? []) as Node[]).map((k) => k.String?.sval as string);
+          for (const k of t.primaryKey) markNotNull(t.columns, k);
+        }
+        if (e.ColumnDef && ((e.ColumnDef.constraints ?? []) as Node[]).some((x) => x.Constraint?.contype === 'CONSTR_PRIMARY')) t.primaryKey = [e.ColumnDef.colname];
       }
     });
   }

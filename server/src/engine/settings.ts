@@ -24,6 +24,8 @@ export interface Settings {
   lockTimeout: string;
   /** Value the timeout fix writes for `SET statement_timeout`. */
   statementTimeout: string;
+  /** Rows per transaction in the batched backfills the quick fixes write. */
+  batchSize: number;
   /** Editor only: a CodeLens above each statement with the locks it takes. */
   codeLens: boolean;
 }
@@ -44,6 +46,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxFileSizeKB: 5120,
   lockTimeout: '5s',
   statementTimeout: '30min',
+  batchSize: 5000,
   codeLens: true,
 };
 
@@ -76,6 +79,10 @@ export function resolveSettings(input: unknown, knownRules?: readonly string[]):
       case 'maxFileSizeKB':
         if (typeof value === 'number' && value > 0) settings.maxFileSizeKB = value;
         else problems.push('maxFileSizeKB must be a positive number');
+        break;
+      case 'batchSize':
+        if (typeof value === 'number' && Number.isInteger(value) && value > 0) settings.batchSize = value;
+        else problems.push('batchSize must be a positive whole number of rows');
         break;
       case 'lockTimeout':
       case 'statementTimeout':

@@ -33,6 +33,21 @@ DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;`,
         const keyword = { OBJECT_TABLE: 'TABLE', OBJECT_INDEX: 'INDEX', OBJECT_VIEW: 'VIEW', OBJECT_SEQUENCE: 'SEQUENCE' }[n.removeType as string]!;
         [clause, after] = ['IF EXISTS', afterKeyword(keyword)];
       }
+      if (s.kind === 'AlterTableStmt') {
+        // ADD COLUMN IF NOT EXISTS / DROP COLUMN IF EXISTS, per subcommand.
+        for (const cmd of s.commands) {
+          const add = cmd.subtype === 'AT_AddColumn';
+          if ((!add && cmd.subtype !== 'AT_DropColumn') || cmd.node.missing_ok) continue;
+          const anchor = cmd.tokens[1]?.keyword === 'COLUMN' ? cmd.tokens[1] : cmd.tokens[0];
+          const text = add ? 'IF NOT EXISTS' : 'IF EXISTS';
+          reports.push({
+            start: cmd.start,
+            end: cmd.end,
+            message: `Add ${text} so that the migration can run again after a partial failure.`,
+            fixes: [{ title: `Add ${text}`, safety: 'safe', edits: [{ start: anchor.end, end: anchor.end, newText: ` ${text}` }] }],
+          });
+        }
+      }
       if (!clause) continue;
       const fixes: Fix[] = after === undefined ? [] : [{ title: `Add ${clause}`, safety: 'safe', edits: [{ start: after, end: after, newText: ` ${clause}` }] }];
       reports.push({ ...firstLine(s), message: `Add ${clause} so that the migration can run again after a partial failure.`, fixes });
@@ -49,6 +64,11 @@ DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;`,
         output: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);',
       },
       { sql: 'DROP INDEX CONCURRENTLY i;', reports: [{ range: [0, 0, 0, 25] }], output: 'DROP INDEX CONCURRENTLY IF EXISTS i;' },
+      {
+        sql: 'ALTER TABLE t ADD COLUMN a int, DROP b;',
+        reports: [{ range: [0, 14, 0, 30] }, { range: [0, 32, 0, 38] }],
+        output: 'ALTER TABLE t ADD COLUMN IF NOT EXISTS a int, DROP IF EXISTS b;',
+      },
     ],
   },
 };

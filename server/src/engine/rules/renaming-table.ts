@@ -1,3 +1,4 @@
+import { ident, replaceStatement } from '../fixes';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -24,12 +25,30 @@ COMMIT;
       // The safe pattern: a view with the old name in the same migration.
       const old = n.relation?.relname;
       if (names.some((v) => v.kind === 'ViewStmt' && v.statement.node?.view?.relname === old)) continue;
-      reports.push({ ...firstLine(s), message: `Renaming ${s.locks[0].relation} to ${n.newname} breaks every running query that uses the old name. Leave a view named ${old} until no code uses it.` });
+      const schema = n.relation?.schemaname ? `${ident(n.relation.schemaname)}.` : '';
+      const view = `CREATE VIEW ${schema}${ident(old)} AS SELECT * FROM ${schema}${ident(n.newname)};`;
+      const sql = s.inTransaction ? `${s.statement.text};\n${view}` : `BEGIN;\n${s.statement.text};\n${view}\nCOMMIT;`;
+      reports.push({
+        ...firstLine(s),
+        message: `Renaming ${s.locks[0].relation} to ${n.newname} breaks every running query that uses the old name. Leave a view named ${old} until no code uses it.`,
+        fixes: [{ title: `Keep a view named ${old} over the renamed table (drop it in a later migration)`, safety: 'unsafe', edits: [replaceStatement(s, sql)] }],
+      });
     }
     return reports;
   },
   tests: {
     valid: ['CREATE TABLE users (id int);\nALTER TABLE users RENAME TO accounts;', 'BEGIN;\nALTER TABLE users RENAME TO accounts;\nCREATE VIEW users AS SELECT * FROM accounts;\nCOMMIT;'],
-    invalid: [{ sql: 'ALTER TABLE users RENAME TO accounts;', reports: [{ range: [0, 0, 0, 36], message: 'users to accounts' }], output: null }],
+    invalid: [
+      {
+        sql: 'ALTER TABLE users RENAME TO accounts;',
+        reports: [{ range: [0, 0, 0, 36], message: 'users to accounts' }],
+        output: 'BEGIN;\nALTER TABLE users RENAME TO accounts;\nCREATE VIEW users AS SELECT * FROM accounts;\nCOMMIT;',
+      },
+      {
+        sql: 'BEGIN;\nALTER TABLE app.users RENAME TO accounts;\nCOMMIT;',
+        reports: [{ range: [1, 0, 1, 40] }],
+        output: 'BEGIN;\nALTER TABLE app.users RENAME TO accounts;\nCREATE VIEW app.users AS SELECT * FROM app.accounts;\nCOMMIT;',
+      },
+    ],
   },
 };

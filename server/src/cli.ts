@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Analysis, analyze, Finding, loadParser, UNREADABLE_FILE } from './engine/analyze';
+import { Analysis, analyze, Finding, loadParser, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
+import { fixAll } from './engine/fixall';
 import { describeStatement, heldAfter, timeline } from './engine/describe';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
@@ -25,6 +26,7 @@ const VERSION: string = (() => {
 const USAGE = `Usage:
   migration-guard check [paths...] [--format text|json|sarif] [--pg-version N] [--config FILE]
   migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
+  migration-guard fix [paths...] [--write] [--unsafe]
   migration-guard init [DIR] [--force]
   migration-guard lsp --stdio
   migration-guard --version | --help
@@ -43,6 +45,8 @@ interface Options {
   config?: string;
   stdio: boolean;
   force?: boolean;
+  write?: boolean;
+  unsafe?: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -62,6 +66,8 @@ function parseArgs(argv: string[]): Options {
     } else if (arg === '--config' || arg.startsWith('--config=')) options.config = value();
     else if (arg === '--stdio') options.stdio = true;
     else if (arg === '--force') options.force = true;
+    else if (arg === '--write') options.write = true;
+    else if (arg === '--unsafe') options.unsafe = true;
     else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else options.paths.push(arg);
   }
@@ -309,6 +315,34 @@ async function explain(options: Options): Promise<number> {
   return 0;
 }
 
+/**
+ * `migration-guard fix [paths...] [--write] [--unsafe]`: prints each file with its safe fixes
+ * applied (all fixes with --unsafe), or writes it back with --write. Ignore comments are never
+ * written here: ignoring a rule is a person's decision.
+ */
+async function fix(options: Options): Promise<number> {
+  const settingsFor = settingsResolver(options);
+  const files = collectFiles(options.paths.length ? options.paths : ['.']).filter((f) => !excluded(f, settingsFor(f)));
+  await loadParser();
+  let changed = 0;
+  for (const file of files) {
+    const { settings } = settingsFor(file);
+    const text = fs.readFileSync(file, 'utf8');
+    if (unreadableReason(text, settings)) continue;
+    const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), unsafe: options.unsafe });
+    if (result.text === text) continue;
+    changed++;
+    if (options.write) {
+      fs.writeFileSync(file, result.text);
+      process.stderr.write(`${file}: ${result.applied.join('; ')}\n`);
+    } else {
+      process.stdout.write(`-- ${file}: ${result.applied.join('; ')}\n${result.text}${result.text.endsWith('\n') ? '' : '\n'}`);
+    }
+  }
+  process.stderr.write(`${changed} of ${files.length} file${files.length === 1 ? '' : 's'} ${options.write ? 'fixed' : 'with fixes'}${options.unsafe ? '' : ' (safe fixes only; --unsafe for all)'}\n`);
+  return 0;
+}
+
 /** `migration-guard init [DIR]`: writes a commented migration-guard.json to start from. */
 function init(options: Options): number {
   if (options.paths.length > 1) throw new UsageError('init takes at most one folder');
@@ -340,6 +374,8 @@ export async function main(argv: string[]): Promise<number> {
         return await explain(options);
       case 'init':
         return init(options);
+      case 'fix':
+        return await fix(options);
       case 'lsp':
         // The server runs until the client closes it; stdio is the only transport offered.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -28,6 +28,7 @@ import {
 } from 'vscode-languageserver/node';
 import { Analysis, analyze, Finding, FindingFix, loadParser } from './engine/analyze';
 import { describeRelation, describeStatement, shortForm } from './engine/describe';
+import { safeFixEdits } from './engine/fixall';
 import { Token } from './engine/parse';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
@@ -42,6 +43,9 @@ export interface DiagnosticData {
   /** Line of the statement's start, where an ignore comment goes. */
   statementLine?: number;
 }
+
+/** The editor's "fix all" kind for this extension: `editor.codeActionsOnSave: {"source.fixAll.migrationGuard": "explicit"}`. */
+const FIX_ALL = `${CodeActionKind.SourceFixAll}.migrationGuard`;
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -195,7 +199,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL] },
       },
       serverInfo: { name: 'migration-guard' },
     };
@@ -265,16 +269,29 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onCodeAction((params): CodeAction[] => {
     const actions: CodeAction[] = [];
     const uri = params.textDocument.uri;
+    const only = params.context.only;
+    if (only?.some((k) => FIX_ALL.startsWith(k) || k === CodeActionKind.SourceFixAll)) {
+      // source.fixAll.migrationGuard: the safe fixes only (fixes that change how the migration
+      // runs are offered one by one). Computed from the latest analysis of the document.
+      const document = documents.get(uri);
+      const entry = analyses.get(uri);
+      if (!document || !entry || entry.version !== document.version) return [];
+      const edits = safeFixEdits(document.getText(), entry.analysis.findings);
+      return edits.length ? [{ title: 'Migration Guard: fix all safe problems', kind: FIX_ALL, edit: { changes: { [uri]: edits.map((e) => TextEdit.replace(e.range, e.newText)) } } }] : [];
+    }
     for (const diagnostic of params.context.diagnostics) {
       const data = diagnostic.data as DiagnosticData | undefined;
       if (diagnostic.source !== 'migration-guard' || !data) continue;
       data.fixes.forEach((fix, i) => {
+        const unsafe = fix.safety === 'safe' ? '' : ' (changes how the migration runs: review it)';
         actions.push({
-          title: fix.title,
+          title: `${fix.title}${fix.disabled ? '' : unsafe}`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
-          isPreferred: i === 0 && fix.safety === 'safe',
-          edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } },
+          isPreferred: i === 0 && fix.safety === 'safe' && !fix.disabled,
+          ...(fix.disabled
+            ? { disabled: { reason: fix.disabled } }
+            : { edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } } }),
         });
       });
       if (data.statementLine !== undefined) {

@@ -144,6 +144,33 @@ describe('language server over stdio (dist/server.js)', { timeout: 30_000 }, () 
     ]);
   });
 
+  it('fixes all safe problems with source.fixAll.migrationGuard, and shows why a fix cannot apply', async () => {
+    const uri = uriOf('lsp/migrations/008_fixall.sql');
+    const diagnostics = await client.open(uri, "SET lock_timeout = '1s';\nALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0);\nCREATE INDEX i ON orders (total);");
+    const [fixAll] = (await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [], only: ['source.fixAll.migrationGuard'] },
+    })) as CodeAction[];
+    assert.equal(fixAll.kind, 'source.fixAll.migrationGuard');
+    // The CHECK fix is safe; CONCURRENTLY changes how the migration runs and is left to the user.
+    assert.deepEqual(fixAll.edit!.changes![uri].map((e) => e.newText), [' NOT VALID', '\nALTER TABLE orders VALIDATE CONSTRAINT c;']);
+    const index = diagnostics.find((d) => d.code === 'require-concurrent-index')!;
+    const wrapped = uriOf('lsp/migrations/009_wrapped.sql');
+    client.settings = { assumeInTransaction: true };
+    const [inTransaction] = (await client.open(wrapped, 'CREATE INDEX i ON orders (total);')).filter((d) => d.code === 'require-concurrent-index');
+    client.settings = {};
+    const actions = (await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: wrapped },
+      range: inTransaction.range,
+      context: { diagnostics: [inTransaction] },
+    })) as CodeAction[];
+    const concurrently = actions.find((a) => a.title.startsWith('Add CONCURRENTLY'))!;
+    assert.match(concurrently.disabled!.reason, /runs this file in one transaction/);
+    assert.equal(concurrently.edit, undefined);
+    assert.ok(index);
+  });
+
   it('re-analyses on change, and the statement after a syntax error is still analysed', async () => {
     const uri = uriOf('lsp/migrations/003_change.sql');
     await client.open(uri, "SET lock_timeout = '5s';\n");

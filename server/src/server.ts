@@ -283,9 +283,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const data = diagnostic.data as DiagnosticData | undefined;
       if (diagnostic.source !== 'migration-guard' || !data) continue;
       data.fixes.forEach((fix, i) => {
-        const unsafe = fix.safety === 'safe' ? '' : ' (changes how the migration runs: review it)';
+        // Unsafe fixes (they change how the migration runs) are never preferred nor part of fix-all.
         actions.push({
-          title: `${fix.title}${fix.disabled ? '' : unsafe}`,
+          title: fix.title,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: i === 0 && fix.safety === 'safe' && !fix.disabled,

@@ -3,7 +3,7 @@
  * file system, no process; the LSP server and the CLI are adapters over `analyze`.
  */
 import { CatalogView } from './catalog';
-import { migrationContext } from './context';
+import { migrationContext, ProjectHints } from './context';
 import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
 import { LineMap, Range } from './positions';
@@ -50,6 +50,8 @@ export interface AnalyzeOptions {
   path?: string;
   /** What the earlier migrations of the folder say about the tables (column types, CHECKs). */
   prior?: CatalogView;
+  /** Project files near the migration, for framework detection (the adapters read the disk). */
+  hints?: ProjectHints;
 }
 
 /** Why a text cannot be analysed (binary, too large), or undefined when it can. */
@@ -110,12 +112,12 @@ function suppressed(rule: string, lists: string[][]): boolean {
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const lines = new LineMap(text);
-  const context = migrationContext(options.path, text, settings);
   const severityOf = (rule: string, fallback: Severity) => settings.rules[rule] ?? fallback;
 
   const reason = unreadableReason(text, settings);
   if (reason) {
-    const facts = deriveFacts({ text, statements: [], trailingComments: [] }, settings, context, options.prior);
+    const empty = { text, statements: [], trailingComments: [] };
+    const facts = deriveFacts(empty, settings, migrationContext(options.path, empty, settings, options.hints), options.prior);
     const level = severityOf(UNREADABLE_FILE, 'error');
     const findings: Finding[] =
       level === 'off' ? [] : [{ rule: UNREADABLE_FILE, severity: level, message: reason, range: lines.range(0, 0), fixes: [] }];
@@ -123,6 +125,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   }
 
   const parsed = parseFile(text);
+  const context = migrationContext(options.path, parsed, settings, options.hints);
   const facts = deriveFacts(parsed, settings, context, options.prior);
   const findings: Finding[] = [];
   const statements = parsed.statements;

@@ -70,7 +70,7 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
   for (const c of s.caveats) out.push(`- _Version:_ ${c}`);
   out.push('');
   if (s.inTransaction) {
-    const where = file?.context.wrapsInTransaction && !s.heldBefore.length ? " (the migration tool's)" : '';
+    const where = s.toolTransaction && file ? ` (${file.context.framework === 'plain' ? "the migration tool's" : `${file.context.framework}'s`})` : '';
     out.push(`Runs inside a transaction block${where}: every lock is held until COMMIT.`);
     const held = heldAfter(s);
     if (held.length) {
@@ -117,7 +117,7 @@ export function timeline(file: FileFacts, lines: LineMap): string {
     begin = undefined;
     const last = open[open.length - 1];
     const held = heldAfter(last);
-    const how = file.context.wrapsInTransaction && first === open[0] && first.statement.index === 0 ? `the migration tool's (${file.context.framework})` : 'explicit';
+    const how = first.toolTransaction ? `the migration tool's (${file.context.framework})` : 'explicit';
     out.push(`Transaction, lines ${lineOf(lines, first)}-${lineOf(lines, end ?? last)} (${how}):`);
     for (const s of open) {
       const work = [s.rewrites.length ? `rewrites ${s.rewrites.join(', ')}` : '', s.scans.length ? `scans ${s.scans.join(', ')}` : ''].filter(Boolean).join('; ');

@@ -10,17 +10,12 @@
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
 import { Catalog, CatalogView, columnInfo, typeChangeRewrites } from './catalog';
+import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
 import { Node, ParsedFile, Statement, Token } from './parse';
 import { Settings } from './settings';
 
-/** How the migration tool runs the file. Framework detection fills this in; plain files run as `psql -f` does. */
-export interface MigrationContext {
-  /** 'plain' when no migration tool was detected. */
-  framework: string;
-  /** The tool wraps the whole file in one transaction. */
-  wrapsInTransaction: boolean;
-}
+export type { MigrationContext } from './context';
 
 export interface LockFact {
   /** As the SQL writes it, schema-qualified where the SQL qualifies it. */
@@ -88,6 +83,10 @@ export interface StatementFacts {
   catalog: CatalogView;
   /** Which transaction block the statement runs in (undefined: autocommit). */
   transaction?: number;
+  /** 'down' in a down / revert / undo migration (or section): it runs when rolling back. */
+  direction: 'up' | 'down';
+  /** The transaction was opened by the migration tool, not by a BEGIN in the file. */
+  toolTransaction: boolean;
   /** CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH ... CONCURRENTLY, REFRESH ... CONCURRENTLY. */
   concurrently: boolean;
 }
@@ -651,13 +650,34 @@ function effective(state: TimeoutState): string | undefined {
 export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext, prior?: CatalogView): FileFacts {
   const created = new Set<string>();
   const catalog = new Catalog(prior);
-  let inTransaction = context.wrapsInTransaction;
-  let transactions = inTransaction ? 1 : 0;
+  let inTransaction = false;
+  let toolTransaction = false;
+  let transactions = 0;
+  let segment: MigrationContext['segments'][number] | undefined;
   let held: LockFact[] = [];
   const timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState> = { lock_timeout: {}, statement_timeout: {} };
   const out: StatementFacts[] = [];
 
   for (const statement of parsed.statements) {
+    // Entering a new part of the file (a changeset, dbmate's down section...): the tool commits
+    // the previous part's transaction and opens the next one's.
+    const next = segmentAt(context, statement.start);
+    if (next !== segment) {
+      if (toolTransaction) {
+        inTransaction = false;
+        toolTransaction = false;
+        held = [];
+        for (const t of Object.values(timeouts)) t.local = undefined;
+      }
+      // A down section runs later, on rollback: what the up section created exists by then.
+      if (segment && next.direction !== segment.direction) created.clear();
+      if (next.transaction && !inTransaction) {
+        inTransaction = true;
+        toolTransaction = true;
+        transactions++;
+      }
+      segment = next;
+    }
     const effect = statementEffect(statement, settings, catalog.view());
     // A relation is new when an earlier statement, or this one (a table referencing itself), created it.
     const ownNew = new Set(createdBy(statement));
@@ -680,6 +700,8 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       caveats: effect.caveats,
       catalog: catalog.view(),
       transaction: inTransaction ? transactions : undefined,
+      direction: segment.direction,
+      toolTransaction,
     };
     out.push(facts);
 
@@ -700,6 +722,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       }
       if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
         inTransaction = false;
+        toolTransaction = false;
         held = [];
         for (const t of Object.values(timeouts)) t.local = undefined;
       }

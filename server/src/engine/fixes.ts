@@ -3,6 +3,7 @@
  * formatting outside the edited span stay as they are), and placing a statement outside the
  * transaction it runs in, the way the file can do it.
  */
+import { segmentAt } from './context';
 import { FileFacts, StatementFacts } from './facts';
 import { Node, Token } from './parse';
 import { OffsetEdit } from './rule';
@@ -44,7 +45,34 @@ export function transactionEnd(file: FileFacts, s: StatementFacts): StatementFac
   );
 }
 
-export type Placement = { edits: OffsetEdit[]; moved: boolean } | { disabled: string };
+/** Why a fix cannot take a statement out of the tool's transaction in this file. */
+function toolReason(file: FileFacts): string {
+  return file.context.framework === 'plain'
+    ? 'the migration tool runs this file in one transaction (assumeInTransaction): put the statement in a separate migration that runs outside a transaction'
+    : `${file.context.framework} runs this in a transaction: ${file.context.optOut}`;
+}
+
+export type Placement = { edits: OffsetEdit[]; moved: boolean; note?: string } | { disabled: string };
+
+/**
+ * The edit that takes the statement's part of the file out of the migration tool's transaction,
+ * the tool's own way: dbmate's `transaction:false`, goose's `NO TRANSACTION`, Liquibase's
+ * `runInTransaction:false`. Undefined when the tool has no such switch in the file.
+ */
+export function toolOptOut(file: FileFacts, s: StatementFacts): { edit: OffsetEdit; note: string } | undefined {
+  const segment = segmentAt(file.context, s.statement.start);
+  const marker = segment.marker;
+  switch (file.context.framework) {
+    case 'dbmate':
+      return marker ? { edit: { start: marker.end, end: marker.end, newText: ' transaction:false' }, note: `with transaction:false on the ${segment.direction} section` } : undefined;
+    case 'liquibase':
+      return marker ? { edit: { start: marker.end, end: marker.end, newText: ' runInTransaction:false' }, note: 'with runInTransaction:false on the changeset' } : undefined;
+    case 'goose':
+      return { edit: { start: 0, end: 0, newText: '-- +goose NO TRANSACTION\n' }, note: 'with -- +goose NO TRANSACTION' };
+    default:
+      return undefined;
+  }
+}
 
 /**
  * Edits that put `sql` where it runs outside the statement's transaction: right after the
@@ -52,6 +80,13 @@ export type Placement = { edits: OffsetEdit[]; moved: boolean } | { disabled: st
  * (with the reason) when the migration tool wraps the whole file.
  */
 export function afterTransaction(file: FileFacts, s: StatementFacts, sql: string): Placement {
+  if (s.toolTransaction) {
+    // The tool's transaction: switch it off for this part of the file, if the tool can.
+    const out = toolOptOut(file, s);
+    if (!out) return { disabled: toolReason(file) };
+    const at = s.statement.terminatorEnd ?? s.statement.end;
+    return { edits: [out.edit, { start: at, end: at, newText: `${s.statement.terminatorEnd ? '' : ';'}\n${sql}` }], moved: false, note: out.note };
+  }
   if (!s.inTransaction) {
     const at = s.statement.terminatorEnd ?? s.statement.end;
     return { edits: [{ start: at, end: at, newText: `${s.statement.terminatorEnd ? '' : ';'}\n${sql}` }], moved: false };
@@ -68,6 +103,11 @@ export function afterTransaction(file: FileFacts, s: StatementFacts, sql: string
 /** Moves the statement itself out of its transaction (after the COMMIT), rewritten as `sql`. */
 export function moveOutOfTransaction(file: FileFacts, s: StatementFacts, sql: string): Placement {
   if (!s.inTransaction) return { edits: [replaceStatement(s, sql)], moved: false };
+  if (s.toolTransaction) {
+    const out = toolOptOut(file, s);
+    if (!out) return { disabled: toolReason(file) };
+    return { edits: [out.edit, replaceStatement(s, sql)], moved: false, note: out.note };
+  }
   const placed = afterTransaction(file, s, sql);
   if ('disabled' in placed) return placed;
   return { edits: [removeStatement(file, s), ...placed.edits], moved: true };
@@ -169,6 +209,12 @@ export function splitCommand(file: FileFacts, s: StatementFacts, index: number, 
     const last = edits[edits.length - 1];
     last.newText += `\n${later.join('\n')}`;
     return { edits, moved: false };
+  }
+  if (s.toolTransaction) {
+    const out = toolOptOut(file, s);
+    if (!out) return { disabled: toolReason(file) };
+    edits[edits.length - 1].newText += `\n${later.join('\n')}`;
+    return { edits: [out.edit, ...edits], moved: false, note: out.note };
   }
   const placed = afterTransaction(file, s, later.join('\n'));
   if ('disabled' in placed) return placed;

@@ -12,6 +12,8 @@ export interface Settings {
   pgVersion: number;
   /** Treat a file as if the migration tool wrapped it in one transaction (plain files run statement by statement, as `psql -f` does). */
   assumeInTransaction: boolean;
+  /** The migration tool, or 'auto' to detect it per file. */
+  framework: 'auto' | 'plain' | 'flyway' | 'liquibase' | 'golang-migrate' | 'dbmate' | 'goose' | 'prisma' | 'drizzle' | 'sqitch' | 'supabase' | 'node-pg-migrate';
   /** Severity per rule id, or "off". Rules not listed keep their default. */
   rules: Record<string, RuleSetting>;
   /** Glob patterns (relative to the workspace folder) of the files the editor treats as migrations. */
@@ -33,6 +35,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   pgVersion: 17,
   assumeInTransaction: false,
+  framework: 'auto',
   rules: {},
   include: [
     '**/migrations/**/*.sql',
@@ -51,6 +54,7 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 const SEVERITIES: RuleSetting[] = ['error', 'warning', 'info', 'hint', 'off'];
+const FRAMEWORK_NAMES = ['auto', 'plain', 'flyway', 'liquibase', 'golang-migrate', 'dbmate', 'goose', 'prisma', 'drizzle', 'sqitch', 'supabase', 'node-pg-migrate'];
 
 /**
  * Overlays user-supplied values on the defaults, keeping only values of the right type, and
@@ -79,6 +83,10 @@ export function resolveSettings(input: unknown, knownRules?: readonly string[]):
       case 'maxFileSizeKB':
         if (typeof value === 'number' && value > 0) settings.maxFileSizeKB = value;
         else problems.push('maxFileSizeKB must be a positive number');
+        break;
+      case 'framework':
+        if (typeof value === 'string' && FRAMEWORK_NAMES.includes(value)) settings.framework = value as Settings['framework'];
+        else problems.push(`framework must be one of ${FRAMEWORK_NAMES.join(', ')}`);
         break;
       case 'batchSize':
         if (typeof value === 'number' && Number.isInteger(value) && value > 0) settings.batchSize = value;

@@ -33,14 +33,16 @@ statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a too
     for (const s of parsedStatements(file)) {
       // REFRESH MATERIALIZED VIEW CONCURRENTLY is allowed in a transaction block.
       if (!s.concurrently || !s.inTransaction || s.kind === 'RefreshMatViewStmt') continue;
-      const where = file.context.wrapsInTransaction
-        ? `the migration runs in one transaction${file.context.framework === 'plain' ? ' (assumeInTransaction)' : ` (${file.context.framework})`}`
+      const where = s.toolTransaction
+        ? file.context.framework === 'plain'
+          ? 'the migration runs in one transaction (assumeInTransaction)'
+          : `${file.context.framework} runs it in a transaction (detected from ${file.context.evidence}); ${file.context.optOut}`
         : 'it follows BEGIN';
       const placed = moveOutOfTransaction(file, s, `${s.statement.text};`);
       const fix: Fix =
         'disabled' in placed
           ? { title: 'Move the statement out of the transaction', safety: 'unsafe', edits: [], disabled: placed.disabled }
-          : { title: 'Move the statement after COMMIT', safety: 'unsafe', edits: placed.edits };
+          : { title: placed.note ? `Run it outside the transaction, ${placed.note}` : 'Move the statement after COMMIT', safety: 'unsafe', edits: placed.edits };
       reports.push({
         ...headThrough(s, 'CONCURRENTLY'),
         message: `${s.statement.text.split(/\s+/).slice(0, 2).join(' ').toUpperCase()} ... CONCURRENTLY cannot run inside a transaction block, and ${where}: PostgreSQL rejects the statement. Run it outside the transaction.`,

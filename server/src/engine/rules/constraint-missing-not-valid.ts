@@ -29,6 +29,7 @@ function fixFor(file: FileFacts, s: StatementFacts, cmd: AlterCommand, c: Node):
   // The VALIDATE must commit separately from the ADD, or the ADD's lock is held through the scan.
   const placed = afterTransaction(file, s, `ALTER TABLE ${relation} VALIDATE CONSTRAINT ${quoteIdent(name)};`);
   if ('disabled' in placed) return { title: 'Add NOT VALID, then VALIDATE CONSTRAINT', safety: 'unsafe', edits: [], disabled: placed.disabled };
+  if (placed.note) return { title: `Add NOT VALID, then VALIDATE CONSTRAINT, ${placed.note}`, safety: 'unsafe', edits: [...edits, ...placed.edits] };
   return placed.moved
     ? { title: 'Add NOT VALID, then VALIDATE CONSTRAINT after COMMIT', safety: 'unsafe', edits: [...edits, ...placed.edits] }
     : { title: 'Add NOT VALID, then VALIDATE CONSTRAINT in its own statement', safety: 'safe', edits: [...edits, ...placed.edits] };

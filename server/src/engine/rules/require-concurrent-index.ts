@@ -62,6 +62,7 @@ create the index on each partition concurrently, then on the parent with ON ONLY
         const placed = moveOutOfTransaction(file, s, concurrent);
         if ('disabled' in placed) fixes.push({ title: 'Add CONCURRENTLY', safety: 'unsafe', edits: [], disabled: placed.disabled });
         else if (placed.moved) fixes.push({ title: 'Add CONCURRENTLY and move the statement after COMMIT', safety: 'unsafe', edits: placed.edits });
+        else if (placed.note) fixes.push({ title: `Add CONCURRENTLY, ${placed.note}`, safety: 'unsafe', edits: placed.edits });
         else fixes.push({ title: 'Add CONCURRENTLY (must run outside a transaction block)', safety: 'unsafe', edits: [{ start: insertAfter, end: insertAfter, newText: ' CONCURRENTLY' }] });
       }
       reports.push({ ...head, message, fixes });

@@ -21,7 +21,7 @@ function fourSteps(file: FileFacts, s: StatementFacts, index: number): Fix {
     ],
   );
   if ('disabled' in placed) return { title, safety: 'unsafe', edits: [], disabled: placed.disabled };
-  return { title: placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits: placed.edits };
+  return { title: placed.note ? `${title}, ${placed.note}` : placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits: placed.edits };
 }
 
 export const rule: Rule = {

@@ -23,18 +23,17 @@ COMMIT;`,
   },
   check(file) {
     const reports: Report[] = [];
-    const wrapped = file.context.wrapsInTransaction;
     for (const s of parsedStatements(file)) {
       if (s.kind !== 'TransactionStmt') continue;
       const kind = s.statement.node?.kind;
       if ((kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') && s.inTransaction) {
         reports.push({
           ...firstLine(s),
-          message: wrapped && s.heldBefore.length === 0 && s.transaction === 1
-            ? `The migration tool already runs this file in a transaction: this BEGIN only raises a WARNING, and the COMMIT that follows ends the tool's transaction.`
+          message: s.toolTransaction
+            ? `The migration tool${file.context.framework === 'plain' ? '' : ` (${file.context.framework})`} already runs this in a transaction: this BEGIN only raises a WARNING, and the COMMIT that follows ends the tool's transaction.`
             : 'A transaction is already open: this BEGIN only raises a WARNING, and the next COMMIT ends the outer transaction too.',
         });
-      } else if (wrapped && (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') && s.transaction === 1) {
+      } else if (s.toolTransaction && (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK')) {
         reports.push({ ...firstLine(s), message: "The migration tool runs this file in a transaction: this ends it early, and the rest of the file runs outside it." });
       }
     }
@@ -48,7 +47,7 @@ COMMIT;`,
         sql: 'BEGIN;\nSELECT 1;\nCOMMIT;',
         settings: { assumeInTransaction: true },
         reports: [
-          { range: [0, 0, 0, 5], message: 'already runs this file in a transaction' },
+          { range: [0, 0, 0, 5], message: 'already runs this in a transaction' },
           { range: [2, 0, 2, 6], message: 'ends it early' },
         ],
         output: null,

@@ -21,7 +21,7 @@ function indexFirst(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[
   const placed = moveOutOfTransaction(file, s, sql);
   const title = 'Build the unique index CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX';
   if ('disabled' in placed) return [{ title, safety: 'unsafe', edits: [], disabled: placed.disabled }];
-  return [{ title: placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits: placed.edits }];
+  return [{ title: placed.note ? `${title}, ${placed.note}` : placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits: placed.edits }];
 }
 
 export const rule: Rule = {

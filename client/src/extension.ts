@@ -8,6 +8,7 @@ import { commands, ExtensionContext, workspace } from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { Context, restartServer, showOutput } from './commands';
 import { explicitSettings } from './settings';
+import { StatusBar, ToolStatus } from './status';
 
 let client: LanguageClient | undefined;
 
@@ -42,7 +43,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('migrationGuard.restartServer', restartServer(ctx)),
     commands.registerCommand('migrationGuard.showOutput', showOutput(ctx)),
   );
+  const status = new StatusBar();
+  context.subscriptions.push(status);
   await client.start();
+  context.subscriptions.push(client.onNotification('migrationGuard/status', (params: ToolStatus) => status.update(params)));
 }
 
 export async function deactivate(): Promise<void> {

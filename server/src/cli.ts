@@ -13,6 +13,7 @@ import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
 import { CONFIG_NAMES, ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile, starterConfig } from './config';
 import { matchesAny } from './glob';
+import { projectHints } from './hints';
 import { MigrationHistory } from './history';
 
 const VERSION: string = (() => {
@@ -163,7 +164,7 @@ function analyzeFile(file: string, settings: Settings): FileResult {
     return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message, range, fixes: [] }] };
   }
   const text = fs.readFileSync(file, 'utf8');
-  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings) });
+  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file) });
   return { path: file, findings: analysis.findings, analysis };
 }
 
@@ -303,14 +304,18 @@ async function explain(options: Options): Promise<number> {
       statementTimeout: s.statementTimeout ?? null,
       ...(s.statement.error ? { error: s.statement.error.message } : {}),
     }));
-    process.stdout.write(JSON.stringify({ framework: analysis.facts.context.framework, statements: out }, null, 2) + '\n');
+    const { framework, evidence, segments } = analysis.facts.context;
+    const parts = segments.map((g) => ({ line: analysis.lines.position(g.start).line, direction: g.direction, transaction: g.transaction }));
+    process.stdout.write(JSON.stringify({ framework, evidence, segments: parts, statements: out }, null, 2) + '\n');
   } else {
     const blocks = statements.map((s) => {
       const at = analysis.lines.position(s.statement.start);
       return `${file}:${at.line + 1}:${at.character + 1}\n${describeStatement(s, analysis.lines, analysis.facts).replace(/\*\*|`/g, '').replace(/_Version:_/g, 'Version:')}`;
     });
     const plan = timeline(analysis.facts, analysis.lines);
-    process.stdout.write(`${blocks.join('\n\n')}\n\nLock timeline\n${plan || 'No statement takes a table lock.'}\n`);
+    const { framework, evidence } = analysis.facts.context;
+    const tool = `Migration tool: ${framework} (${evidence})`;
+    process.stdout.write(`${tool}\n\n${blocks.join('\n\n')}\n\nLock timeline\n${plan || 'No statement takes a table lock.'}\n`);
   }
   return 0;
 }
@@ -329,7 +334,7 @@ async function fix(options: Options): Promise<number> {
     const { settings } = settingsFor(file);
     const text = fs.readFileSync(file, 'utf8');
     if (unreadableReason(text, settings)) continue;
-    const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), unsafe: options.unsafe });
+    const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file), unsafe: options.unsafe });
     if (result.text === text) continue;
     changed++;
     if (options.write) {

@@ -33,6 +33,7 @@ import { Token } from './engine/parse';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
 import { configFor, mergeSettings, ProjectConfig } from './config';
+import { projectHints } from './hints';
 import { MigrationHistory } from './history';
 import { matchesAny } from './glob';
 
@@ -43,6 +44,9 @@ export interface DiagnosticData {
   /** Line of the statement's start, where an ignore comment goes. */
   statementLine?: number;
 }
+
+/** Custom notification: the migration tool detected for a document, for the client's status bar. */
+export const STATUS = 'migrationGuard/status';
 
 /** The editor's "fix all" kind for this extension: `editor.codeActionsOnSave: {"source.fixAll.migrationGuard": "explicit"}`. */
 const FIX_ALL = `${CodeActionKind.SourceFixAll}.migrationGuard`;
@@ -173,10 +177,18 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       }
       const text = document.getText();
       const file = document.uri.startsWith('file:') ? fileURLToPath(document.uri) : undefined;
-      const analysis = analyze(text, { settings, path: file, prior: file ? history.priorCatalog(file, settings) : undefined });
+      const analysis = analyze(text, {
+        settings,
+        path: file,
+        prior: file ? history.priorCatalog(file, settings) : undefined,
+        hints: file ? projectHints(file) : undefined,
+      });
       // A newer version may have arrived while the settings were pulled: publish only the latest.
       if (documents.get(document.uri)?.version !== document.version) return;
       analyses.set(document.uri, { version: document.version, analysis });
+      // For the status bar: which tool runs the file, and whether in a transaction.
+      const { framework, evidence, segments } = analysis.facts.context;
+      void connection.sendNotification(STATUS, { uri: document.uri, framework, evidence, transaction: segments.some((g) => g.transaction) });
       await connection.sendDiagnostics({
         uri: document.uri,
         version: document.version,

@@ -87,7 +87,7 @@ export function detectFramework(path: string | undefined, text: string, settings
     return { framework: 'flyway', evidence: near('flyway.conf') || near('flyway.toml') ? 'flyway.conf' : `${base[0]}<version>__<description>.sql` };
   }
   if (/^\s*--[\s-]*up\s+migration/im.test(text) && !/^\d+_.+\.(up|down)\.sql$/.test(base)) return { framework: 'node-pg-migrate', evidence: '-- Up Migration' };
-  if (/^\d+_.+\.(up|down)\.sql$/.test(base)) return { framework: 'golang-migrate', evidence: '<version>_<name>.up.sql' };
+  if (/^\d+_.+\.(up|down)\.sql$/.test(base)) return { framework: 'golang-migrate', evidence: '<version>_<name>.up.sql / .down.sql' };
   return { framework: 'plain', evidence: settings.assumeInTransaction ? 'no tool detected; assumeInTransaction' : 'no tool detected' };
 }
 

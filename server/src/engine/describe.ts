@@ -25,6 +25,17 @@ export function heldAfter(s: StatementFacts): LockFact[] {
   return held;
 }
 
+/** Whether a statement destroys data, and whether it can come back. */
+function dataLoss(s: StatementFacts): string | undefined {
+  const n = s.statement.node ?? {};
+  const gone = 'cannot come back after COMMIT except from a backup';
+  if (s.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') return `the table's rows ${gone}; a down migration would re-create it empty.`;
+  if (s.kind === 'TruncateStmt') return `every row ${gone}.`;
+  if (s.kind === 'AlterTableStmt' && s.commands.some((c) => c.subtype === 'AT_DropColumn')) return `the column's values ${gone}; a down migration would re-add the column empty.`;
+  if ((s.kind === 'DeleteStmt' || s.kind === 'UpdateStmt') && !n.whereClause) return `the old values ${gone}.`;
+  return undefined;
+}
+
 /** One line for the CodeLens: `ACCESS EXCLUSIVE users · rewrite`. Empty when nothing is locked. */
 export function shortForm(s: StatementFacts): string {
   const locks = [...s.locks].filter((l) => l.existing).sort((a, b) => strength(b.mode) - strength(a.mode));
@@ -68,6 +79,8 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
   for (const r of s.rewrites) out.push(`- **Rewrites** \`${r}\`: every row and index is copied into new storage while the lock is held.`);
   for (const r of s.scans) out.push(`- **Scans** \`${r}\` in full while the lock is held.`);
   for (const c of s.caveats) out.push(`- _Version:_ ${c}`);
+  const lost = dataLoss(s);
+  if (lost) out.push(`- _Data:_ ${lost}`);
   out.push('');
   if (s.inTransaction) {
     const where = s.toolTransaction && file ? ` (${file.context.framework === 'plain' ? "the migration tool's" : `${file.context.framework}'s`})` : '';

@@ -16,8 +16,8 @@ ALTER TABLE users DROP COLUMN legacy_flag;`,
   },
   check(file) {
     const reports: Report[] = [];
-    for (const { cmd, table } of existingTableCommands(file)) {
-      if (cmd.subtype !== 'AT_DropColumn') continue;
+    for (const { s, cmd, table } of existingTableCommands(file)) {
+      if (cmd.subtype !== 'AT_DropColumn' || s.direction === 'down') continue; // destructive-down-migration
       reports.push({ start: cmd.start, end: cmd.end, message: `Dropping ${table}.${cmd.node.name} deletes its data for good, and breaks running code that still uses it. Stop using it in the code first; drop it in a later deploy.` });
     }
     return reports;

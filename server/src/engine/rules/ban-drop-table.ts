@@ -15,7 +15,7 @@ ALTER TABLE legacy_sessions RENAME TO legacy_sessions_to_drop;`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      if (s.kind !== 'DropStmt' || s.statement.node?.removeType !== 'OBJECT_TABLE') continue;
+      if (s.kind !== 'DropStmt' || s.statement.node?.removeType !== 'OBJECT_TABLE' || s.direction === 'down') continue;
       const existing = s.locks.filter((l) => l.existing);
       if (!existing.length) continue;
       reports.push({ ...firstLine(s), message: `Dropping ${existing.map((l) => l.relation).join(', ')} deletes the data for good and breaks running code that still uses it.` });

@@ -15,7 +15,7 @@ DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < now
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      if (s.kind !== 'TruncateStmt') continue;
+      if (s.kind !== 'TruncateStmt' || s.direction === 'down') continue;
       const existing = s.locks.filter((l) => l.existing);
       if (!existing.length) continue;
       const cascade = s.statement.node?.behavior === 'DROP_CASCADE';

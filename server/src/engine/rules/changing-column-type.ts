@@ -26,7 +26,7 @@ ALTER TABLE notes ALTER COLUMN body TYPE varchar(500);`,
   check(file) {
     const reports: Report[] = [];
     for (const { s, cmd, table } of existingTableCommands(file)) {
-      if (cmd.subtype !== 'AT_AlterColumnType' || !s.rewrites.includes(table)) continue;
+      if (cmd.subtype !== 'AT_AlterColumnType' || !s.rewrites.includes(table) || s.direction === 'down') continue;
       const next = columnInfo(cmd.node.def?.ColumnDef ?? {});
       const known = s.catalog.get(relationKey(s.statement.node?.relation))?.columns.get(cmd.node.name);
       const open = !known && COERCIBLE_TARGETS.has(next.type) && !cmd.node.def?.ColumnDef?.raw_default;

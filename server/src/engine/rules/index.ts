@@ -17,6 +17,7 @@ import { rule as changingColumnType } from './changing-column-type';
 import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
 import { rule as constraintMissingNotValid } from './constraint-missing-not-valid';
 import { rule as ddlWithBackfillInTransaction } from './ddl-with-backfill-in-transaction';
+import { rule as destructiveDownMigration } from './destructive-down-migration';
 import { rule as enumValueInTransaction } from './enum-value-in-transaction';
 import { rule as explicitLockTable } from './explicit-lock-table';
 import { rule as identifierTooLong } from './identifier-too-long';
@@ -72,6 +73,7 @@ export const RULES: readonly Rule[] = [
   banTruncate,
   banDropSchemaCascade,
   unbatchedDataChange,
+  destructiveDownMigration,
   // Type choices
   preferBigintOverInt,
   preferIdentity,

@@ -1,0 +1,35 @@
+/**
+ * What the engine's framework detection needs from the disk around a migration: the tools'
+ * project files (flyway.conf / flyway.toml, sqitch.plan, Drizzle's meta/_journal.json) and
+ * Flyway's per-script `<script>.sql.conf`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ProjectHints } from './engine/context';
+
+const PROJECT_FILES = ['flyway.conf', 'flyway.toml', 'sqitch.plan'];
+
+export function projectHints(file: string): ProjectHints {
+  const dir = path.dirname(path.resolve(file));
+  const nearby: string[] = [];
+  let flywayExecuteInTransaction: boolean | undefined;
+  let current = dir;
+  for (let up = 0; up < 5; up++) {
+    for (const name of PROJECT_FILES) {
+      const candidate = path.join(current, name);
+      if (!fs.existsSync(candidate)) continue;
+      nearby.push(`${'../'.repeat(up)}${name}`);
+      if (name.startsWith('flyway') && flywayExecuteInTransaction === undefined) {
+        const value = /executeInTransaction\s*=\s*"?(true|false)"?/.exec(fs.readFileSync(candidate, 'utf8'))?.[1];
+        if (value) flywayExecuteInTransaction = value === 'true';
+      }
+    }
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  if (fs.existsSync(path.join(dir, 'meta', '_journal.json'))) nearby.push('meta/_journal.json');
+  const conf = `${path.resolve(file)}.conf`;
+  const scriptConfig = fs.existsSync(conf) ? fs.readFileSync(conf, 'utf8') : undefined;
+  return { nearby, scriptConfig, flywayExecuteInTransaction };
+}

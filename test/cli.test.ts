@@ -201,6 +201,22 @@ describe('the shared corpus of real migrations', { skip: !fs.existsSync(corpus) 
   });
 });
 
+describe('migration-guard plan', () => {
+  it('prints the expand-contract migrations for FILE:LINE, and writes them the way the tool names them', () => {
+    write('plan/db/migrations/20240101000000_create.sql', '-- migrate:up\nCREATE TABLE orders (id serial PRIMARY KEY, total int);\n-- migrate:down\n');
+    const file = write('plan/db/migrations/20240102000000_bigint.sql', '-- migrate:up\nALTER TABLE orders ALTER COLUMN id TYPE bigint;\n-- migrate:down\n');
+    const printed = cli(['plan', `${file}:2`]);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, /^-- Change orders.id to bigint without a rewrite under ACCESS EXCLUSIVE \(dbmate\)/);
+    assert.match(printed.stdout, /ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_id_new_idx;/, 'the primary key is known from the earlier migration');
+    assert.equal(cli(['plan', `${file}:2`, '--write']).code, 0);
+    const written = fs.readdirSync(path.dirname(file)).sort();
+    assert.deepEqual(written.slice(2), ['20240102000001_expand.sql', '20240102000002_backfill.sql', '20240102000003_prepare.sql', '20240102000004_switch.sql', '20240102000005_contract.sql']);
+    assert.match(fs.readFileSync(path.join(path.dirname(file), '20240102000003_prepare.sql'), 'utf8'), /^-- migrate:up transaction:false\n/);
+    assert.equal(cli(['plan', `${file}:1`]).code, 1, 'no plan for a marker line');
+  });
+});
+
 describe('migration-guard explain', () => {
   it('prints the lock facts of each statement as JSON', () => {
     const file = write('explain/001.sql', 'BEGIN;\nCREATE INDEX i ON app.users (email);\nCOMMIT;\n');

@@ -239,6 +239,18 @@ describe('language server over stdio (dist/server.js)', { timeout: 30_000 }, () 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('plans the safe change for a flagged statement, as a code action and a request', async () => {
+    const uri = uriOf('lsp/migrations/010_plan.sql');
+    const [diagnostic] = (await client.open(uri, "SET lock_timeout = '1s';\nSET statement_timeout = '1h';\nALTER TABLE orders ALTER COLUMN total TYPE bigint;")).filter((d) => d.code === 'changing-column-type');
+    const actions = (await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    const plan = actions.find((a) => a.command?.command === 'migrationGuard.planSafeChange')!;
+    assert.deepEqual(plan.command!.arguments, [uri, 2]);
+    const result = (await client.connection.sendRequest('migrationGuard/plan', { uri, line: 2 })) as { title: string; files: { path: string; content: string }[] };
+    assert.match(result.title, /Change orders.total to bigint/);
+    assert.deepEqual(result.files.map((f) => path.basename(f.path)), ['010_plan.step1-expand.sql', '010_plan.step2-backfill.sql', '010_plan.step3-prepare.sql', '010_plan.step4-switch.sql', '010_plan.step5-contract.sql']);
+    assert.equal(await client.connection.sendRequest('migrationGuard/plan', { uri, line: 0 }), null);
+  });
+
   it('leaves SQL files outside migration folders alone', async () => {
     const diagnostics = await client.open(pathToFileURL(path.join(workspace, 'lsp', 'queries', 'report.sql')).toString(), 'CREATE INDEX ON users (email);');
     assert.deepEqual(diagnostics, []);

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { commands, ExtensionContext, workspace } from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { Context, restartServer, showOutput } from './commands';
+import { Context, planSafeChange, restartServer, showOutput } from './commands';
 import { explicitSettings } from './settings';
 import { StatusBar, ToolStatus } from './status';
 
@@ -42,6 +42,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   context.subscriptions.push(
     commands.registerCommand('migrationGuard.restartServer', restartServer(ctx)),
     commands.registerCommand('migrationGuard.showOutput', showOutput(ctx)),
+    commands.registerCommand('migrationGuard.planSafeChange', planSafeChange(ctx)),
   );
   const status = new StatusBar();
   context.subscriptions.push(status);

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, Finding, loadParser, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
 import { fixAll } from './engine/fixall';
+import { planFor } from './engine/plan';
+import { planFiles } from './planfiles';
 import { describeStatement, heldAfter, timeline } from './engine/describe';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
@@ -28,6 +30,7 @@ const USAGE = `Usage:
   migration-guard check [paths...] [--format text|json|sarif] [--pg-version N] [--config FILE]
   migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
   migration-guard fix [paths...] [--write] [--unsafe]
+  migration-guard plan FILE:LINE [--write]
   migration-guard init [DIR] [--force]
   migration-guard lsp --stdio
   migration-guard --version | --help
@@ -348,6 +351,42 @@ async function fix(options: Options): Promise<number> {
   return 0;
 }
 
+/**
+ * `migration-guard plan FILE:LINE [--write]`: the expand-contract sequence for the statement on
+ * that line, as migrations named the way the file's tool expects; printed, or written beside it.
+ */
+async function plan(options: Options): Promise<number> {
+  const target = /^(.*):(\d+)$/.exec(options.paths[0] ?? '');
+  if (options.paths.length !== 1 || !target) throw new UsageError('plan takes FILE:LINE (the line of the statement to plan)');
+  const [, file, line] = target;
+  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const { settings } = settingsResolver(options)(file);
+  await loadParser();
+  const text = fs.readFileSync(file, 'utf8');
+  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file) });
+  const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
+  const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
+  const result = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
+  if (!result) {
+    process.stderr.write(`${file}:${line}: no expand-contract plan for this statement (plans cover type changes, renames, NOT NULL and required columns)\n`);
+    return 1;
+  }
+  const files = planFiles(file, analysis.facts.context.framework, result);
+  if (options.write) {
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(f.path), { recursive: true });
+      if (fs.existsSync(f.path) && !options.force) throw new UsageError(`${f.path} exists already (--force replaces it)`);
+      fs.writeFileSync(f.path, f.content);
+      process.stdout.write(`wrote ${f.path}\n`);
+    }
+    process.stdout.write(`Replace the original statement at ${file}:${line} with these migrations.\n`);
+  } else {
+    process.stdout.write(`-- ${result.title} (${analysis.facts.context.framework})\n`);
+    for (const f of files) process.stdout.write(`\n-- ${f.path}\n${f.content}`);
+  }
+  return 0;
+}
+
 /** `migration-guard init [DIR]`: writes a commented migration-guard.json to start from. */
 function init(options: Options): number {
   if (options.paths.length > 1) throw new UsageError('init takes at most one folder');
@@ -381,6 +420,8 @@ export async function main(argv: string[]): Promise<number> {
         return init(options);
       case 'fix':
         return await fix(options);
+      case 'plan':
+        return await plan(options);
       case 'lsp':
         // The server runs until the client closes it; stdio is the only transport offered.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -29,6 +29,8 @@ import {
 import { Analysis, analyze, Finding, FindingFix, loadParser } from './engine/analyze';
 import { describeRelation, describeStatement, shortForm } from './engine/describe';
 import { safeFixEdits } from './engine/fixall';
+import { planFor } from './engine/plan';
+import { planFiles } from './planfiles';
 import { Token } from './engine/parse';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
@@ -44,6 +46,11 @@ export interface DiagnosticData {
   /** Line of the statement's start, where an ignore comment goes. */
   statementLine?: number;
 }
+
+/** Custom request: the expand-contract plan for the statement on a line. */
+export const PLAN = 'migrationGuard/plan';
+/** Findings whose statement has an expand-contract plan. */
+const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
 
 /** Custom notification: the migration tool detected for a document, for the client's status bar. */
 export const STATUS = 'migrationGuard/status';
@@ -211,7 +218,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite, FIX_ALL] },
       },
       serverInfo: { name: 'migration-guard' },
     };
@@ -256,6 +263,26 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       };
     } catch (e) {
       log('hover failed', e);
+      return null;
+    }
+  });
+
+  // Plan Safe Change: the expand-contract migrations for the statement on a line.
+  connection.onRequest(PLAN, async (params: { uri: string; line: number }) => {
+    try {
+      const document = documents.get(params.uri);
+      const entry = analyses.get(params.uri);
+      if (!document || !entry) return null;
+      const { analysis } = entry;
+      const { start, end } = analysis.lines.lineSpan(params.line);
+      const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
+      const settings = await settingsFor(params.uri);
+      const plan = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
+      if (!plan) return null;
+      const file = params.uri.startsWith('file:') ? fileURLToPath(params.uri) : 'migration.sql';
+      return { title: plan.title, framework: analysis.facts.context.framework, files: planFiles(file, analysis.facts.context.framework, plan) };
+    } catch (e) {
+      log('plan failed', e);
       return null;
     }
   });
@@ -306,6 +333,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
             : { edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } } }),
         });
       });
+      if (data.statementLine !== undefined && PLANNED.has(data.rule)) {
+        actions.push({
+          title: 'Plan the safe change as expand-contract migrations',
+          kind: CodeActionKind.RefactorRewrite,
+          diagnostics: [diagnostic],
+          command: { title: 'Plan Safe Change', command: 'migrationGuard.planSafeChange', arguments: [uri, diagnostic.range.start.line] },
+        });
+      }
       if (data.statementLine !== undefined) {
         const at = { line: data.statementLine, character: 0 };
         actions.push({

@@ -117,6 +117,12 @@ export class LineMap {
     return { start: this.position(start), end: this.position(end) };
   }
 
+  /** UTF-16 offsets of a line, from its first character to the start of the next line (or the end of the text). */
+  lineSpan(line: number): { start: number; end: number } {
+    if (line >= this.lineStarts.length) return { start: this.text.length, end: this.text.length };
+    return { start: this.lineStarts[Math.max(0, line)], end: line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] : this.text.length };
+  }
+
   offset(position: Position): number {
     const line = Math.max(0, Math.min(position.line, this.lineStarts.length - 1));
     const next = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] : this.text.length;

@@ -28,6 +28,10 @@ export interface Settings {
   statementTimeout: string;
   /** Rows per transaction in the batched backfills the quick fixes write. */
   batchSize: number;
+  /** Rows per transaction in the backfills of expand-contract plans. */
+  planBatchSize: number;
+  /** Seconds to pause between those batches. */
+  planPauseSeconds: number;
   /** Editor only: a CodeLens above each statement with the locks it takes. */
   codeLens: boolean;
 }
@@ -50,6 +54,8 @@ export const DEFAULT_SETTINGS: Settings = {
   lockTimeout: '5s',
   statementTimeout: '30min',
   batchSize: 5000,
+  planBatchSize: 10000,
+  planPauseSeconds: 0.1,
   codeLens: true,
 };
 
@@ -89,8 +95,13 @@ export function resolveSettings(input: unknown, knownRules?: readonly string[]):
         else problems.push(`framework must be one of ${FRAMEWORK_NAMES.join(', ')}`);
         break;
       case 'batchSize':
-        if (typeof value === 'number' && Number.isInteger(value) && value > 0) settings.batchSize = value;
-        else problems.push('batchSize must be a positive whole number of rows');
+      case 'planBatchSize':
+        if (typeof value === 'number' && Number.isInteger(value) && value > 0) settings[key] = value;
+        else problems.push(`${key} must be a positive whole number of rows`);
+        break;
+      case 'planPauseSeconds':
+        if (typeof value === 'number' && value >= 0) settings.planPauseSeconds = value;
+        else problems.push('planPauseSeconds must be a number of seconds, 0 or more');
         break;
       case 'lockTimeout':
       case 'statementTimeout':

@@ -1,0 +1,159 @@
+/**
+ * The expand-contract plans, run end to end on Debian's PostgreSQL server against a table with
+ * rows while a second connection keeps inserting and updating: no row is lost or different at
+ * the end, the change is made, and no writer waited longer than the plan's lock_timeout.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { analyze, loadParser } from '../server/src/engine/analyze';
+import { parseFile } from '../server/src/engine/parse';
+import { Plan, planFor } from '../server/src/engine/plan';
+import { resolveSettings } from '../server/src/engine/settings';
+import { debianBinaries, Server, Session, startDebianServer } from './pg/servers';
+
+const noDebian = !debianBinaries() && (process.env.CI ? false : 'no Debian PostgreSQL server installed (apt-get install -y postgresql)');
+const OPTIONS = { batchSize: 2000, pause: 0.01, lockTimeout: '2s' };
+const ROWS = 20000;
+
+/** The plan for the last statement of `sql`, with the statements before it as earlier migrations. */
+function plan(setup: string, sql: string): Plan {
+  const settings = resolveSettings({}).settings;
+  const prior = analyze(setup, { settings }).facts.catalogAfter;
+  const analysis = analyze(sql, { settings, prior });
+  const result = planFor(analysis.facts, analysis.facts.statements.length - 1, OPTIONS);
+  assert.ok(result, 'a plan');
+  return result;
+}
+
+/** Runs a migration as psql -f does: statement by statement on one session. */
+async function runStep(session: Session, sql: string): Promise<void> {
+  for (const s of parseFile(sql).statements) await session.query(s.text);
+}
+
+interface Writer {
+  stop(): Promise<void>;
+  rows: Map<number, { total: number; note: string }>;
+  maxWaitMs: number;
+  operations: number;
+  errors: string[];
+  /** The deploy that renames the column for the application: resolves once no write uses the old name. */
+  switchTo(column: string): Promise<void>;
+}
+
+/** A second connection inserting and updating rows as fast as it can. */
+async function startWriter(server: Server): Promise<Writer> {
+  const session = await server.connect!();
+  let running = true;
+  let column = 'note';
+  let pending: { column: string; done: () => void } | undefined;
+  const writer: Writer = {
+    rows: new Map(),
+    maxWaitMs: 0,
+    operations: 0,
+    errors: [],
+    switchTo(next: string) {
+      return new Promise<void>((done) => (pending = { column: next, done }));
+    },
+    async stop() {
+      running = false;
+      await loop;
+      await session.close();
+    },
+  };
+  const timed = async <T>(f: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await f();
+    } finally {
+      writer.maxWaitMs = Math.max(writer.maxWaitMs, Date.now() - started);
+      writer.operations++;
+    }
+  };
+  const loop = (async () => {
+    let i = 0;
+    while (running) {
+      i++;
+      if (pending) {
+        column = pending.column;
+        pending.done();
+        pending = undefined;
+      }
+      const note = `w${i}`;
+      try {
+        const [inserted] = await timed(() => session.query<{ id: string; total: number }>(`INSERT INTO orders (total, ${column}) VALUES (${i}, '${note}') RETURNING id, total`));
+        writer.rows.set(Number(inserted.id), { total: i, note });
+        const target = 1 + ((i * 7919) % ROWS);
+        const [updated] = await timed(() => session.query<{ id: string; total: number }>(`UPDATE orders SET total = total + 1, ${column} = '${note}' WHERE id = ${target} RETURNING id, total`));
+        writer.rows.set(Number(updated.id), { total: updated.total, note });
+      } catch (e) {
+        writer.errors.push((e as Error).message);
+      }
+    }
+  })();
+  return writer;
+}
+
+describe('expand-contract plans under concurrent writes (Debian server)', { skip: noDebian, timeout: 300_000 }, () => {
+  let server: Server;
+  before(async () => {
+    await loadParser();
+    server = await startDebianServer();
+  });
+  after(() => server?.stop());
+
+  const SETUP = 'CREATE TABLE orders (id serial PRIMARY KEY, total int NOT NULL, note text);';
+
+  async function freshTable(): Promise<void> {
+    await server.session.exec(`DROP TABLE IF EXISTS orders CASCADE; DROP FUNCTION IF EXISTS orders_id_sync() CASCADE; DROP FUNCTION IF EXISTS orders_sync_memo() CASCADE;
+      ${SETUP}
+      INSERT INTO orders (total, note) SELECT g, 'n' || g FROM generate_series(1, ${ROWS}) g;`);
+  }
+
+  async function check(writer: Writer, column: string): Promise<void> {
+    assert.deepEqual(writer.errors, []);
+    assert.ok(writer.operations > 50, `the writer kept writing (${writer.operations} operations)`);
+    if (process.env.PLAN_VERBOSE) console.log(`${writer.operations} writes, longest wait ${writer.maxWaitMs} ms`);
+    const rows = await server.session.query<{ id: string; total: number; note: string }>(`SELECT id, total, ${column} AS note FROM orders`);
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    assert.equal(rows.length, ROWS + [...writer.rows.keys()].filter((id) => id > ROWS).length, 'no row lost or added');
+    for (let id = 1; id <= ROWS; id++) {
+      const row = byId.get(id)!;
+      const written = writer.rows.get(id);
+      assert.deepEqual([row.total, row.note], written ? [written.total, written.note] : [id, `n${id}`], `row ${id}`);
+    }
+    for (const [id, written] of writer.rows) assert.deepEqual([byId.get(id)?.total, byId.get(id)?.note], [written.total, written.note], `row ${id}`);
+    // Writers queue at most as long as the plan's lock_timeout (2s), plus a margin for the machine.
+    assert.ok(writer.maxWaitMs < 2000 + 1000, `a writer waited ${writer.maxWaitMs} ms`);
+  }
+
+  it('int to bigint on the primary key', async () => {
+    await freshTable();
+    const steps = plan(SETUP, 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;').steps;
+    assert.deepEqual(steps.map((s) => s.slug), ['expand', 'backfill', 'prepare', 'switch', 'contract']);
+    const writer = await startWriter(server);
+    for (const step of steps) await runStep(server.session, step.sql);
+    await writer.stop();
+    await check(writer, 'note');
+    const [type] = await server.session.query<{ data_type: string }>("SELECT data_type FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'id'");
+    assert.equal(type.data_type, 'bigint');
+    const [pk] = await server.session.query<{ column: string }>(
+      "SELECT a.attname AS column FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'orders'::regclass AND i.indisprimary",
+    );
+    assert.equal(pk.column, 'id', 'the new column is the primary key');
+    const [next] = await server.session.query<{ id: string }>('INSERT INTO orders (total) VALUES (0) RETURNING id');
+    assert.ok(Number(next.id) > ROWS, 'the sequence moved to the new column');
+  });
+
+  it('renaming a column, the application switching names between the steps', async () => {
+    await freshTable();
+    const steps = plan(SETUP, 'ALTER TABLE orders RENAME COLUMN note TO memo;').steps;
+    assert.deepEqual(steps.map((s) => s.slug), ['expand', 'backfill', 'contract']);
+    const writer = await startWriter(server);
+    await runStep(server.session, steps[0].sql);
+    await runStep(server.session, steps[1].sql);
+    await writer.switchTo('memo'); // the deploy that reads and writes the new name
+    await runStep(server.session, steps[2].sql);
+    await writer.stop();
+    await check(writer, 'memo');
+  });
+});

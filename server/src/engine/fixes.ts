@@ -227,3 +227,48 @@ export function retype(s: StatementFacts, column: Node, newType: string, title: 
   if (!span || column.typeName?.arrayBounds?.length) return [];
   return [{ title, safety, edits: [{ start: span.start, end: span.end, newText: newType }] }];
 }
+
+/**
+ * A function and trigger that keep two columns equal on every write, whichever one the running
+ * code writes: the expand step of a rename (fix and plan alike).
+ */
+export function syncTriggerSql(table: string, from: string, to: string, fn: string): string[] {
+  return [
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $sync$`,
+    'BEGIN',
+    `  IF (TG_OP = 'INSERT' AND NEW.${to} IS NOT NULL) OR (TG_OP = 'UPDATE' AND NEW.${to} IS DISTINCT FROM OLD.${to}) THEN`,
+    `    NEW.${from} := NEW.${to};`,
+    '  ELSE',
+    `    NEW.${to} := NEW.${from};`,
+    '  END IF;',
+    '  RETURN NEW;',
+    'END',
+    '$sync$;',
+    `CREATE TRIGGER ${fn} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+  ];
+}
+
+/**
+ * A DO block that walks `key` over its range in steps of `size`, committing each step: the batched
+ * backfill of the fixes and the plans. `statement(inRange)` is the work for one step, where
+ * `inRange(column)` is the condition that keeps a column in the step's range.
+ */
+export function keyRangeLoop(o: { tag: string; table: string; key: string; size: number; pause?: number; statement: (inRange: (column: string) => string) => string }): string[] {
+  const inRange = (column: string) => `${column} >= low AND ${column} < low + ${o.size}`;
+  return [
+    `DO $${o.tag}$`,
+    'DECLARE',
+    '  low bigint;',
+    '  high bigint;',
+    'BEGIN',
+    `  SELECT min(${o.key}), max(${o.key}) INTO low, high FROM ${o.table};`,
+    '  WHILE low <= high LOOP',
+    `    ${o.statement(inRange)};`,
+    '    COMMIT;',
+    ...(o.pause !== undefined ? [`    PERFORM pg_sleep(${o.pause});`] : []),
+    `    low := low + ${o.size};`,
+    '  END LOOP;',
+    'END',
+    `$${o.tag}$;`,
+  ];
+}

@@ -8,7 +8,7 @@
  */
 import { relationKey, StatementFacts } from './facts';
 import { FileFacts } from './facts';
-import { defaultName, ident } from './fixes';
+import { defaultName, ident, keyRangeLoop, syncTriggerSql } from './fixes';
 import { Node } from './parse';
 import { relationText } from './rule';
 
@@ -37,20 +37,7 @@ function backfill(table: string, key: string, set: string, pending: string, o: P
   return [
     `-- ${o.batchSize} rows per transaction, resumable: rows already done are skipped.`,
     '-- Run outside a transaction block (COMMIT inside DO: PostgreSQL 11+).',
-    'DO $backfill$',
-    'DECLARE',
-    '  low bigint;',
-    '  high bigint;',
-    'BEGIN',
-    `  SELECT min(${key}), max(${key}) INTO low, high FROM ${table};`,
-    '  WHILE low <= high LOOP',
-    `    UPDATE ${table} SET ${set} WHERE ${key} >= low AND ${key} < low + ${o.batchSize} AND ${pending};`,
-    '    COMMIT;',
-    `    PERFORM pg_sleep(${o.pause});`,
-    `    low := low + ${o.batchSize};`,
-    '  END LOOP;',
-    'END',
-    '$backfill$;',
+    ...keyRangeLoop({ tag: 'backfill', table, key, size: o.batchSize, pause: o.pause, statement: (inRange) => `UPDATE ${table} SET ${set} WHERE ${inRange(key)} AND ${pending}` }),
   ].join('\n');
 }
 
@@ -163,17 +150,7 @@ function renameColumn(s: StatementFacts, o: PlanOptions): Plan | undefined {
         sql: [
           timeouts(o),
           `ALTER TABLE ${table} ADD COLUMN ${to} ${type};`,
-          `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $sync$`,
-          'BEGIN',
-          `  IF (TG_OP = 'INSERT' AND NEW.${to} IS NOT NULL) OR (TG_OP = 'UPDATE' AND NEW.${to} IS DISTINCT FROM OLD.${to}) THEN`,
-          `    NEW.${from} := NEW.${to};`,
-          '  ELSE',
-          `    NEW.${to} := NEW.${from};`,
-          '  END IF;',
-          '  RETURN NEW;',
-          'END',
-          '$sync$;',
-          `CREATE TRIGGER ${fn} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+          ...syncTriggerSql(table, from, to, fn),
         ].join('\n'),
       },
       { slug: 'backfill', note: `Copies ${n.subname} into ${n.newname} for the existing rows. Then deploy code that reads and writes ${n.newname} only.`, sql: backfill(table, key, `${to} = ${from}`, `${to} IS DISTINCT FROM ${from}`, o) },

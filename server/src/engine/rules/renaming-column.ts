@@ -1,5 +1,5 @@
 import { relationKey, StatementFacts } from '../facts';
-import { defaultName, ident, replaceStatement } from '../fixes';
+import { defaultName, ident, replaceStatement, syncTriggerSql } from '../fixes';
 import { firstLine, Fix, parsedStatements, relationText, Report, Rule } from '../rule';
 
 /** Expand: the new column, a trigger that keeps the two in step, the backfill and contract steps as comments. */
@@ -15,17 +15,7 @@ function expand(s: StatementFacts): Fix {
   const sql = [
     '-- Expand: the new column, kept equal to the old one on every write.',
     `ALTER TABLE ${relation} ADD COLUMN ${to} ${type};`,
-    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $sync$`,
-    'BEGIN',
-    `  IF (TG_OP = 'INSERT' AND NEW.${to} IS NOT NULL) OR (TG_OP = 'UPDATE' AND NEW.${to} IS DISTINCT FROM OLD.${to}) THEN`,
-    `    NEW.${from} := NEW.${to};`,
-    '  ELSE',
-    `    NEW.${to} := NEW.${from};`,
-    '  END IF;',
-    '  RETURN NEW;',
-    'END',
-    '$sync$;',
-    `CREATE TRIGGER ${fn} BEFORE INSERT OR UPDATE ON ${relation} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+    ...syncTriggerSql(relation, from, to, fn),
     `-- Backfill in batches: UPDATE ${relation} SET ${to} = ${from} WHERE <key> BETWEEN <n> AND <n + 5000> AND ${to} IS NULL;`,
     `-- Deploy code that reads and writes ${to}. Contract, in a later migration:`,
     `--   DROP TRIGGER ${fn} ON ${relation}; DROP FUNCTION ${fn}(); ALTER TABLE ${relation} DROP COLUMN ${from};`,

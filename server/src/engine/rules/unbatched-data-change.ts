@@ -1,5 +1,5 @@
 import { FileFacts, relationKey, StatementFacts } from '../facts';
-import { ident, replaceStatement } from '../fixes';
+import { ident, keyRangeLoop, replaceStatement } from '../fixes';
 import { firstLine, Fix, parsedStatements, relationText, Report, Rule } from '../rule';
 
 /** A DO block that walks the key range, one committed transaction per batch. */
@@ -19,19 +19,7 @@ function batched(file: FileFacts, s: StatementFacts): Fix {
     `-- Batched: ${size} rows per transaction, by ${known ? 'primary key' : `${key} (assumed to be the key: change it if the table's key differs)`}.`,
     '-- Run outside a transaction block (COMMIT inside DO, PostgreSQL 11+); stopping and re-running is safe',
     '-- when each batch skips rows already done.',
-    'DO $batch$',
-    'DECLARE',
-    '  low bigint;',
-    '  high bigint;',
-    'BEGIN',
-    `  SELECT min(${ident(key)}), max(${ident(key)}) INTO low, high FROM ${relation};`,
-    '  WHILE low <= high LOOP',
-    `    ${s.statement.text} WHERE ${qualified} >= low AND ${qualified} < low + ${size};`,
-    '    COMMIT;',
-    `    low := low + ${size};`,
-    '  END LOOP;',
-    'END',
-    '$batch$;',
+    ...keyRangeLoop({ tag: 'batch', table: relation, key: ident(key), size, statement: (inRange) => `${s.statement.text} WHERE ${inRange(qualified)}` }),
   ].join('\n');
   return { title, safety: 'unsafe', edits: [replaceStatement(s, sql)] };
 }

@@ -251,6 +251,29 @@ describe('language server over stdio (dist/server.js)', { timeout: 30_000 }, () 
     assert.equal(await client.connection.sendRequest('migrationGuard/plan', { uri, line: 0 }), null);
   });
 
+  it('shows findings on the literal of a TypeORM migration written in TypeScript', async () => {
+    const uri = uriOf('lsp/migrations/1700000000000-AddIndex.ts');
+    const source = [
+      "import { MigrationInterface, QueryRunner } from 'typeorm';",
+      'export class AddIndex1700000000000 implements MigrationInterface {',
+      '  public async up(queryRunner: QueryRunner): Promise<void> {',
+      "    await queryRunner.query(`SET lock_timeout = '5s'`);",
+      '    await queryRunner.query(`CREATE INDEX "IDX_user_email" ON "user" ("email")`);',
+      '  }',
+      '}',
+    ].join('\n');
+    const published = client.diagnostics(uri, 1);
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'typescript', version: 1, text: source } });
+    const index = (await published).diagnostics.find((d) => d.code === 'require-concurrent-index')!;
+    assert.deepEqual(index.range, { start: { line: 4, character: 29 }, end: { line: 4, character: 41 } });
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 4, character: 35 } });
+    assert.match((hover!.contents as MarkupContent).value, /\*\*SHARE\*\* on `user`/);
+    const plain = uriOf('lsp/migrations/helpers.ts');
+    const none = client.diagnostics(plain, 1);
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: plain, languageId: 'typescript', version: 1, text: 'export const x = 1;' } });
+    assert.deepEqual((await none).diagnostics, [], 'a source file that is no migration');
+  });
+
   it('leaves SQL files outside migration folders alone', async () => {
     const diagnostics = await client.open(pathToFileURL(path.join(workspace, 'lsp', 'queries', 'report.sql')).toString(), 'CREATE INDEX ON users (email);');
     assert.deepEqual(diagnostics, []);

@@ -18,7 +18,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
     run: { module, transport: TransportKind.stdio },
     debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const languages = ['sql', 'pgsql', 'postgres', 'postgresql'];
+  // SQL, and the TypeScript / JavaScript migrations of TypeORM, Knex, Sequelize, node-pg-migrate and Kysely.
+  const languages = ['sql', 'pgsql', 'postgres', 'postgresql', 'typescript', 'javascript'];
   // The keys the extension declares (package.json contributes.configuration), without the prefix.
   const properties = Object.keys(context.extension.packageJSON.contributes.configuration.properties as object);
   const keys = properties.map((p) => p.replace(/^migrationGuard\./, ''));

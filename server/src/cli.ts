@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Analysis, analyze, Finding, loadParser, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
+import { Analysis, analyze, analyzeSource, Finding, loadParser, SOURCE_FILE, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -134,6 +134,8 @@ function collectFiles(inputs: string[]): string[] {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) walk(full);
       else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) files.push(full);
+      // TypeScript / JavaScript migrations: source files under a migrations folder.
+      else if (entry.isFile() && SOURCE_FILE.test(entry.name) && !entry.name.endsWith('.d.ts') && /(^|[\\/])(migrations?|migrate)([\\/]|$)/i.test(dir)) files.push(full);
     }
   };
   for (const input of inputs) {
@@ -157,7 +159,7 @@ interface FileResult {
 
 const history = new MigrationHistory(true);
 
-function analyzeFile(file: string, settings: Settings): FileResult {
+function analyzeFile(file: string, settings: Settings): FileResult | undefined {
   const size = fs.statSync(file).size;
   // Past a few times the limit, do not even read the file into memory.
   if (size > settings.maxFileSizeKB * 1024 * 4) {
@@ -167,8 +169,9 @@ function analyzeFile(file: string, settings: Settings): FileResult {
     return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message, range, fixes: [] }] };
   }
   const text = fs.readFileSync(file, 'utf8');
-  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file) });
-  return { path: file, findings: analysis.findings, analysis };
+  const analysis = analyzeSource(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file) });
+  // A source file that is no migration of a known tool is left out.
+  return analysis && { path: file, findings: analysis.findings, analysis };
 }
 
 /** SARIF wants a URI: relative to the working folder (the repository root in CI) when inside it. */
@@ -188,6 +191,17 @@ function printText(results: FileResult[]): string {
     }
   }
   const total = count.error + count.warning + count.info + count.hint;
+  // Coverage: nothing is skipped in silence. Files with statements not analysed are named.
+  let analysed = 0;
+  let unanalysed = 0;
+  for (const r of results) {
+    const c = r.analysis?.coverage;
+    if (!c) continue;
+    analysed += c.analysed;
+    unanalysed += c.unanalysed;
+    if (c.unanalysed) lines.push(`${r.path}: ${c.analysed} statements analysed, ${c.unanalysed} not analysed (dynamic SQL, DO blocks, syntax errors)`);
+  }
+  lines.push(`${analysed} statements analysed, ${unanalysed} not analysed`);
   lines.push(
     `${results.length} file${results.length === 1 ? '' : 's'} checked: ${total === 0 ? 'no problems' : `${count.error} errors, ${count.warning} warnings, ${count.info + count.hint} notes`}`,
   );
@@ -272,7 +286,7 @@ async function check(options: Options): Promise<number> {
   const settingsFor = settingsResolver(options);
   const files = collectFiles(options.paths.length ? options.paths : ['.']).filter((f) => !excluded(f, settingsFor(f)));
   await loadParser();
-  const results = files.map((f) => analyzeFile(f, settingsFor(f).settings));
+  const results = files.map((f) => analyzeFile(f, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
   const print = { text: printText, json: printJson, sarif: printSarif }[options.format as 'text' | 'json' | 'sarif'];
   process.stdout.write(print(results) + '\n');
   return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
@@ -285,15 +299,21 @@ async function explain(options: Options): Promise<number> {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const { analysis, findings } = analyzeFile(file, settings);
+  const result = analyzeFile(file, settings);
+  if (!result) throw new UsageError(`${file} is not a migration Migration Guard can read`);
+  const { analysis, findings } = result;
   if (!analysis) {
     process.stderr.write(`${file}: ${findings[0].message}\n`);
     return 1;
   }
   const statements = analysis.facts.statements;
+  // Positions in the file: for a TypeScript / JavaScript migration, the literal or call the SQL came from.
+  const rangeOf = (start: number, end: number) =>
+    analysis.source ? analysis.source.lines.range(analysis.source.toSource(start, end).start, analysis.source.toSource(start, end).end) : analysis.lines.range(start, end);
   if (options.format === 'json') {
     const out = statements.map((s) => ({
-      range: analysis.lines.range(s.statement.start, s.statement.end),
+      range: rangeOf(s.statement.start, s.statement.end),
+      ...(analysis.source ? { sql: s.statement.text } : {}),
       kind: s.kind,
       locks: s.locks.map((l) => ({ relation: l.relation, mode: l.mode, role: l.role, existing: l.existing })),
       implicitLocks: s.implicitLocks.map((i) => ({ on: i.on, mode: i.mode })),
@@ -312,7 +332,7 @@ async function explain(options: Options): Promise<number> {
     process.stdout.write(JSON.stringify({ framework, evidence, segments: parts, statements: out }, null, 2) + '\n');
   } else {
     const blocks = statements.map((s) => {
-      const at = analysis.lines.position(s.statement.start);
+      const at = rangeOf(s.statement.start, s.statement.end).start;
       return `${file}:${at.line + 1}:${at.character + 1}\n${describeStatement(s, analysis.lines, analysis.facts).replace(/\*\*|`/g, '').replace(/_Version:_/g, 'Version:')}`;
     });
     const plan = timeline(analysis.facts, analysis.lines);
@@ -337,6 +357,7 @@ async function fix(options: Options): Promise<number> {
     const { settings } = settingsFor(file);
     const text = fs.readFileSync(file, 'utf8');
     if (unreadableReason(text, settings)) continue;
+    if (SOURCE_FILE.test(file)) continue; // TypeScript / JavaScript migrations: fixes are applied in the editor
     const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file), unsafe: options.unsafe });
     if (result.text === text) continue;
     changed++;

@@ -19,6 +19,7 @@ import {
   Diagnostic,
   DiagnosticSeverity,
   Hover,
+  Range,
   InitializeResult,
   MarkupKind,
   ProposedFeatures,
@@ -26,7 +27,7 @@ import {
   TextDocumentSyncKind,
   TextEdit,
 } from 'vscode-languageserver/node';
-import { Analysis, analyze, Finding, FindingFix, loadParser } from './engine/analyze';
+import { Analysis, analyzeSource, Finding, FindingFix, loadParser } from './engine/analyze';
 import { describeRelation, describeStatement, shortForm } from './engine/describe';
 import { safeFixEdits } from './engine/fixall';
 import { planFor } from './engine/plan';
@@ -77,12 +78,20 @@ function docsLink(rule: string): string {
   return href;
 }
 
+/** The document range of a span of the analysed SQL: itself, or the TypeScript it came from. */
+function documentRange(analysis: Analysis, start: number, end: number): Range {
+  if (!analysis.source) return analysis.lines.range(start, end);
+  const mapped = analysis.source.toSource(start, end);
+  return analysis.source.lines.range(mapped.start, mapped.end);
+}
+
 export function toDiagnostic(finding: Finding, analysis: Analysis): Diagnostic {
   const statement = finding.statement === undefined ? undefined : analysis.facts.parsed.statements[finding.statement];
   const data: DiagnosticData = {
     fixes: finding.fixes,
     rule: finding.rule,
-    statementLine: statement ? analysis.lines.position(statement.start).line : undefined,
+    // Ignore comments are SQL comments: offered in SQL files only.
+    statementLine: statement && !analysis.source ? analysis.lines.position(statement.start).line : undefined,
   };
   return {
     range: finding.range,
@@ -184,7 +193,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       }
       const text = document.getText();
       const file = document.uri.startsWith('file:') ? fileURLToPath(document.uri) : undefined;
-      const analysis = analyze(text, {
+      const analysis = analyzeSource(text, {
         settings,
         path: file,
         prior: file ? history.priorCatalog(file, settings) : undefined,
@@ -192,6 +201,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       });
       // A newer version may have arrived while the settings were pulled: publish only the latest.
       if (documents.get(document.uri)?.version !== document.version) return;
+      if (!analysis) {
+        // A TypeScript / JavaScript file that is no migration of a known tool.
+        analyses.delete(document.uri);
+        await connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
+        return;
+      }
       analyses.set(document.uri, { version: document.version, analysis });
       // For the status bar: which tool runs the file, and whether in a transaction.
       const { framework, evidence, segments } = analysis.facts.context;
@@ -247,19 +262,20 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const entry = analyses.get(params.textDocument.uri);
       if (!document || !entry || entry.version !== document.version) return null;
       const { analysis } = entry;
-      const offset = analysis.lines.offset(params.position);
+      const offset = analysis.source ? analysis.source.toVirtual(analysis.source.lines.offset(params.position)) : analysis.lines.offset(params.position);
+      if (offset === undefined) return null;
       const facts = analysis.facts.statements.find((s) => s.statement.start <= offset && offset <= (s.statement.terminatorEnd ?? s.statement.end));
       if (!facts) return null;
       const tokens = facts.statement.tokens;
       const at = tokens.findIndex((t) => t.start <= offset && offset <= t.end);
       const name = at >= 0 ? relationNameAt(tokens, at) : undefined;
       const relation = name ? describeRelation(analysis.facts, name, analysis.lines) : undefined;
-      if (relation) {
+      if (relation && !analysis.source) {
         return { contents: { kind: MarkupKind.Markdown, value: relation }, range: analysis.lines.range(tokens[at].start, tokens[at].end) };
       }
       return {
         contents: { kind: MarkupKind.Markdown, value: describeStatement(facts, analysis.lines, analysis.facts) },
-        range: analysis.lines.range(facts.statement.start, facts.statement.end),
+        range: documentRange(analysis, facts.statement.start, facts.statement.end),
       };
     } catch (e) {
       log('hover failed', e);
@@ -274,6 +290,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const entry = analyses.get(params.uri);
       if (!document || !entry) return null;
       const { analysis } = entry;
+      if (analysis.source) return null;
       const { start, end } = analysis.lines.lineSpan(params.line);
       const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
       const settings = await settingsFor(params.uri);
@@ -296,7 +313,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const { analysis } = entry;
       return analysis.facts.statements.flatMap((s) => {
         const title = shortForm(s);
-        const line = analysis.lines.position(s.statement.start).line;
+        const line = documentRange(analysis, s.statement.start, s.statement.end).start.line;
         return title ? [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, command: { title, command: '' } }] : [];
       });
     } catch (e) {

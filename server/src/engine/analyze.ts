@@ -3,7 +3,8 @@
  * file system, no process; the LSP server and the CLI are adapters over `analyze`.
  */
 import { CatalogView } from './catalog';
-import { migrationContext, ProjectHints } from './context';
+import { MigrationContext, migrationContext, ProjectHints } from './context';
+import { EmbeddedStatement, extractMigration } from './embedded';
 import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
 import { LineMap, Range } from './positions';
@@ -17,9 +18,10 @@ export { loadParser } from './parse';
 export const SYNTAX_ERROR = 'syntax-error';
 export const UNREADABLE_FILE = 'unreadable-file';
 export const INTERNAL_ERROR = 'internal-error';
+export const DYNAMIC_SQL = 'dynamic-sql';
 
 /** Every id a finding can carry: what the `rules` setting and ignore comments accept. */
-export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR];
+export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR, DYNAMIC_SQL];
 
 export interface FindingFix {
   title: string;
@@ -41,8 +43,24 @@ export interface Finding {
 export interface Analysis {
   findings: Finding[];
   facts: FileFacts;
+  /** Line/character of the analysed SQL text (for embedded SQL: the SQL extracted from the source). */
   lines: LineMap;
+  /** Statements the engine has facts for, and those it could not analyse (syntax errors, DO blocks, dynamic SQL). */
+  coverage: { analysed: number; unanalysed: number };
+  /** For SQL embedded in TypeScript / JavaScript: the source file and the way back to it. */
+  source?: EmbeddedSource;
 }
+
+export interface EmbeddedSource {
+  tool: string;
+  lines: LineMap;
+  /** Source offset of an offset in the extracted SQL, and back. */
+  toSource(start: number, end: number): { start: number; end: number };
+  toVirtual(offset: number): number | undefined;
+}
+
+/** Statement kinds the engine has no facts for: what they do is not known statically. */
+const UNMODELLED = new Set(['SyntaxError', 'DoStmt', 'CallStmt', 'ExecuteStmt']);
 
 export interface AnalyzeOptions {
   settings?: Settings;
@@ -52,6 +70,8 @@ export interface AnalyzeOptions {
   prior?: CatalogView;
   /** Project files near the migration, for framework detection (the adapters read the disk). */
   hints?: ProjectHints;
+  /** How the tool runs the text, when the caller knows it (embedded SQL). */
+  context?: MigrationContext;
 }
 
 /** Why a text cannot be analysed (binary, too large), or undefined when it can. */
@@ -121,11 +141,11 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     const level = severityOf(UNREADABLE_FILE, 'error');
     const findings: Finding[] =
       level === 'off' ? [] : [{ rule: UNREADABLE_FILE, severity: level, message: reason, range: lines.range(0, 0), fixes: [] }];
-    return { findings, facts, lines };
+    return { findings, facts, lines, coverage: { analysed: 0, unanalysed: 0 } };
   }
 
   const parsed = parseFile(text);
-  const context = migrationContext(options.path, parsed, settings, options.hints);
+  const context = options.context ?? migrationContext(options.path, parsed, settings, options.hints);
   const facts = deriveFacts(parsed, settings, context, options.prior);
   const findings: Finding[] = [];
   const statements = parsed.statements;
@@ -171,5 +191,80 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     for (const r of reports) add(rule.id, configured ?? r.severity ?? rule.severity, r);
   }
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { findings, facts, lines };
+  const unanalysed = statements.filter((s) => UNMODELLED.has(s.kind)).length;
+  return { findings, facts, lines, coverage: { analysed: statements.length - unanalysed, unanalysed } };
+}
+
+/** TypeScript / JavaScript sources the embedded-SQL reader takes. */
+export const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
+
+/**
+ * The adapters' entry point: SQL files as they are; TypeScript / JavaScript migrations through the
+ * SQL they run, with every finding mapped back to the literal or builder call in the source.
+ * Undefined for a source file that is not a migration of a known tool.
+ */
+export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analysis | undefined {
+  if (!options.path || !SOURCE_FILE.test(options.path) || /\.d\.ts$/.test(options.path)) return analyze(text, options);
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  const migration = extractMigration(options.path, text);
+  if (!migration) return undefined;
+  // The extracted SQL, statement after statement, and where each piece came from.
+  const pieces: { v: number; sql: string; s: EmbeddedStatement }[] = [];
+  let virtual = '';
+  for (const s of migration.statements) {
+    pieces.push({ v: virtual.length, sql: s.sql, s });
+    virtual += `${s.sql.replace(/;\s*$/, '')};\n`;
+  }
+  const firstDown = pieces.find((p) => p.s.direction === 'down');
+  const context: MigrationContext = {
+    framework: migration.tool,
+    evidence: `${migration.tool} migration (TypeScript / JavaScript)`,
+    segments: [{ start: 0, direction: 'up', transaction: migration.transaction }, ...(firstDown ? [{ start: firstDown.v, direction: 'down' as const, transaction: migration.transaction }] : [])],
+    wrapsInTransaction: migration.transaction,
+    optOut: migration.optOut,
+  };
+  const inner = analyze(virtual, { ...options, context });
+  const sourceLines = new LineMap(text);
+  const pieceAt = (v: number) => [...pieces].reverse().find((p) => p.v <= v);
+  const toSource = (start: number, end: number) => {
+    const p = pieceAt(start);
+    if (!p) return { start: 0, end: 0 };
+    if (!p.s.exact) return { start: p.s.start, end: p.s.end };
+    const clamp = (x: number) => Math.max(p.s.start, Math.min(p.s.end, p.s.start + (x - p.v)));
+    return { start: clamp(start), end: clamp(Math.max(start, end)) };
+  };
+  const toVirtual = (offset: number) => {
+    const p = pieces.find((x) => x.s.start <= offset && offset <= x.s.end);
+    return p ? p.v + (p.s.exact ? offset - p.s.start : 0) : undefined;
+  };
+  const mapRange = (r: Range) => {
+    const m = toSource(inner.lines.offset(r.start), inner.lines.offset(r.end));
+    return sourceLines.range(m.start, m.end);
+  };
+  const findings: Finding[] = inner.findings.map((f) => ({
+    ...f,
+    range: mapRange(f.range),
+    // A fix can edit the source only inside one literal, character for character.
+    fixes: f.fixes.filter((fix) =>
+      fix.edits.every((e) => {
+        const [a, b] = [inner.lines.offset(e.range.start), inner.lines.offset(e.range.end)];
+        const p = pieceAt(a);
+        return p?.s.exact && p === pieceAt(b) && b <= p.v + p.sql.length;
+      }),
+    ).map((fix) => ({ ...fix, edits: fix.edits.map((e) => ({ ...e, range: mapRange(e.range) })) })),
+  }));
+  const dynamicLevel = settings.rules[DYNAMIC_SQL] ?? 'info';
+  if (dynamicLevel !== 'off') {
+    for (const d of migration.dynamic) {
+      findings.push({ rule: DYNAMIC_SQL, severity: dynamicLevel, message: `Not analysed: ${d.why}. Migration Guard reads SQL written as a literal; check this statement by hand.`, range: sourceLines.range(d.start, d.end), fixes: [] });
+    }
+  }
+  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return {
+    findings,
+    facts: inner.facts,
+    lines: inner.lines,
+    coverage: { analysed: inner.coverage.analysed, unanalysed: inner.coverage.unanalysed + migration.dynamic.length },
+    source: { tool: migration.tool, lines: sourceLines, toSource, toVirtual },
+  };
 }

@@ -7,7 +7,7 @@
 import { ParsedFile, Statement } from './parse';
 import { Settings } from './settings';
 
-export const FRAMEWORKS = ['plain', 'flyway', 'liquibase', 'golang-migrate', 'dbmate', 'goose', 'prisma', 'drizzle', 'sqitch', 'supabase', 'node-pg-migrate'] as const;
+export const FRAMEWORKS = ['plain', 'flyway', 'liquibase', 'golang-migrate', 'dbmate', 'goose', 'prisma', 'drizzle', 'sqitch', 'supabase', 'node-pg-migrate', 'typeorm', 'knex', 'sequelize', 'kysely'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 /** A part of the file the tool runs as a unit: dbmate's up and down sections, a Liquibase changeset... */

@@ -48,6 +48,7 @@ export const DEFAULT_SETTINGS: Settings = {
     '**/prisma/migrations/**/migration.sql',
     '**/supabase/migrations/*.sql',
     '**/V*__*.sql',
+    '**/{migrations,migration,migrate}/**/*.{ts,js,mjs,cjs}',
   ],
   exclude: [],
   maxFileSizeKB: 5120,

@@ -20,8 +20,10 @@ ALTER TABLE accounts ADD COLUMN plan text;`,
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
       if (!s.inTransaction) continue;
-      const held = s.heldBefore.filter((l) => l.existing && l.mode === 'AccessExclusiveLock');
-      const fresh = s.locks.filter((l) => l.existing && l.mode === 'AccessExclusiveLock' && !held.some((h) => h.relation === l.relation));
+      // Tables, views and sequences: an index's lock comes with its table's.
+      const exclusive = (l: { existing: boolean; mode: string; role: string }) => l.existing && l.mode === 'AccessExclusiveLock' && l.role !== 'index';
+      const held = s.heldBefore.filter(exclusive);
+      const fresh = s.locks.filter((l) => exclusive(l) && !held.some((h) => h.relation === l.relation));
       if (!held.length || !fresh.length) continue;
       reports.push({
         ...firstLine(s),
@@ -33,6 +35,7 @@ ALTER TABLE accounts ADD COLUMN plan text;`,
   tests: {
     valid: [
       'ALTER TABLE users ADD COLUMN plan text;\nALTER TABLE accounts ADD COLUMN plan text;',
+      'BEGIN;\nALTER TABLE users DROP CONSTRAINT users_org_fk;\nDROP INDEX users_email_idx;\nCOMMIT;',
       'BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nALTER TABLE users ADD COLUMN tier text;\nCOMMIT;',
       'BEGIN;\nCREATE TABLE accounts (id int);\nALTER TABLE users ADD COLUMN plan text;\nALTER TABLE accounts ADD COLUMN plan text;\nCOMMIT;',
     ],

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyzeSource, loadParser } from '../server/src/engine/analyze';
 import { extractMigration } from '../server/src/engine/embedded';
+import { LineMap } from '../server/src/engine/positions';
 
 before(loadParser);
 
@@ -99,11 +100,11 @@ describe('findings on the TypeScript / JavaScript source', () => {
     assert.deepEqual(findings('typeorm/migrations/1700000000001-AddEmailIndexSafely.ts'), []);
   });
 
-  it('the fix says how the tool runs the statement outside its transaction', () => {
-    const text = read('typeorm/migrations/1700000000000-AddEmailIndex.ts');
-    const analysis = analyzeSource(text, { path: 'typeorm/migrations/1700000000000-AddEmailIndex.ts' })!;
+  it('where the file cannot opt out, the fix says how the tool does it', () => {
+    const relative = 'kysely/migrations/2024-01-01-add-index.ts';
+    const analysis = analyzeSource(read(relative), { path: relative })!;
     const fix = analysis.findings.find((f) => f.rule === 'require-concurrent-index')!.fixes[0];
-    assert.match(fix.disabled!, /typeorm runs this in a transaction: set transaction = false on the migration class/);
+    assert.match(fix.disabled!, /kysely runs this in a transaction: create the Migrator with disableTransactions: true/);
   });
 
   it('a fix inside a literal edits the literal', () => {
@@ -114,6 +115,40 @@ describe('findings on the TypeScript / JavaScript source', () => {
     // A fix that would add a statement after the literal (VALIDATE) is not offered on the source.
     const check = analyzeSource(source.replace('CREATE INDEX orders_total_idx ON orders (total)', 'ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0)'), { path: 'migrations/1_check.js' })!;
     assert.deepEqual(check.findings.find((f) => f.rule === 'constraint-missing-not-valid')!.fixes, []);
+  });
+});
+
+describe('fixes that edit the TypeScript / JavaScript', () => {
+  const apply = (relative: string, source: string, rule: string) => {
+    const analysis = analyzeSource(source, { path: relative })!;
+    const fix = analysis.findings.find((f) => f.rule === rule)!.fixes[0];
+    const lines = new LineMap(source);
+    const edits = fix.edits.map((e) => ({ start: lines.offset(e.range.start), end: lines.offset(e.range.end), newText: e.newText })).sort((x, y) => y.start - x.start);
+    return { title: fix.title, text: edits.reduce((t, e) => t.slice(0, e.start) + e.newText + t.slice(e.end), source) };
+  };
+
+  it('TypeORM: CONCURRENTLY in the literal and transaction = false on the class', () => {
+    const { title, text } = apply('typeorm/migrations/1700000000000-AddEmailIndex.ts', read('typeorm/migrations/1700000000000-AddEmailIndex.ts'), 'require-concurrent-index');
+    assert.match(title, /^Add CONCURRENTLY, with transaction = false on the migration class/);
+    assert.match(text, /implements MigrationInterface \{\n  transaction = false;\n/);
+    assert.match(text, /queryRunner\.query\(`CREATE INDEX CONCURRENTLY "IDX_user_email" ON "user" \("email"\)`\)/);
+    assert.ok(!analyzeSource(text, { path: 'x/migrations/1700000000000-AddEmailIndex.ts' })!.findings.some((f) => f.rule === 'require-concurrent-index' && f.range.start.line === 8));
+  });
+
+  it('node-pg-migrate: the concurrently option and pgm.noTransaction()', () => {
+    const source = "exports.up = (pgm) => {\n  pgm.createIndex('users', 'email');\n};\n";
+    const { text } = apply('migrations/1_index.js', source, 'require-concurrent-index');
+    assert.equal(text, "exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('users', 'email', { concurrently: true });\n};\n");
+    const after = analyzeSource(text, { path: 'migrations/1_index.js' })!;
+    assert.deepEqual(after.findings.filter((f) => f.rule.includes('concurren')), []);
+    const { text: optedOut } = apply('m/migrations/1_index.js', read('node-pg-migrate/migrations/1700000000000_add-email-index.js'), 'concurrently-in-transaction');
+    assert.match(optedOut, /^exports\.up = \(pgm\) => \{\n  pgm\.noTransaction\(\);\n/);
+  });
+
+  it('Knex: exports.config = { transaction: false }', () => {
+    const source = "exports.up = async (knex) => {\n  await knex.raw('CREATE INDEX CONCURRENTLY i ON t (a)');\n};\n";
+    const { text } = apply('migrations/1_index.js', source, 'concurrently-in-transaction');
+    assert.equal(text, `${source}exports.config = { transaction: false };\n`);
   });
 });
 

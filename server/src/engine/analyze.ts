@@ -4,7 +4,7 @@
  */
 import { CatalogView } from './catalog';
 import { MigrationContext, migrationContext, ProjectHints } from './context';
-import { EmbeddedStatement, extractMigration } from './embedded';
+import { EmbeddedStatement, extractMigration, SourceEdit } from './embedded';
 import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
 import { LineMap, Range } from './positions';
@@ -253,6 +253,35 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
       }),
     ).map((fix) => ({ ...fix, edits: fix.edits.map((e) => ({ ...e, range: mapRange(e.range) })) })),
   }));
+  // Fixes that edit the source: CONCURRENTLY (in the literal, or the builder's option) and the
+  // tool's own way out of its transaction.
+  for (const f of findings) {
+    if (f.rule !== 'require-concurrent-index' && f.rule !== 'concurrently-in-transaction') continue;
+    const s = f.statement === undefined ? undefined : inner.facts.statements[f.statement];
+    const piece = s && pieceAt(s.statement.start);
+    if (!s || !piece) continue;
+    const edits: SourceEdit[] = [];
+    if (f.rule === 'require-concurrent-index') {
+      const index = s.kind === 'IndexStmt' || s.kind === 'DropStmt' ? s.statement.tokens.find((t) => t.keyword === 'INDEX') : undefined;
+      if (piece.s.concurrently) edits.push(piece.s.concurrently);
+      else if (index && piece.s.exact) {
+        const at = toSource(index.end, index.end).start;
+        edits.push({ start: at, end: at, newText: ' CONCURRENTLY' });
+      } else continue;
+    }
+    if (s.inTransaction) {
+      if (!migration.optOutEdit) continue;
+      edits.push(migration.optOutEdit);
+    }
+    const what = f.rule === 'require-concurrent-index' ? 'Add CONCURRENTLY' : 'Run the migration outside a transaction';
+    f.fixes = [
+      {
+        title: s.inTransaction ? `${what}, with ${migration.optOutEdit!.title}` : what,
+        safety: 'unsafe',
+        edits: edits.map((e) => ({ range: sourceLines.range(e.start, e.end), newText: e.newText })),
+      },
+    ];
+  }
   const dynamicLevel = settings.rules[DYNAMIC_SQL] ?? 'info';
   if (dynamicLevel !== 'off') {
     for (const d of migration.dynamic) {

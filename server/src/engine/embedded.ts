@@ -17,6 +17,15 @@ export interface EmbeddedStatement {
   /** The SQL is the literal's text character for character: offsets inside it map exactly. */
   exact: boolean;
   direction: 'up' | 'down';
+  /** For an index builder call without it: the edit that adds the tool's `concurrently` option. */
+  concurrently?: SourceEdit;
+}
+
+/** An edit of the source file (UTF-16 offsets). */
+export interface SourceEdit {
+  start: number;
+  end: number;
+  newText: string;
 }
 
 export interface DynamicSql {
@@ -33,6 +42,20 @@ export interface EmbeddedMigration {
   optOut: string;
   statements: EmbeddedStatement[];
   dynamic: DynamicSql[];
+  /** The edit that takes this migration out of the tool's transaction, the tool's way, when the file can say it. */
+  optOutEdit?: SourceEdit & { title: string };
+}
+
+/** The edit that adds `concurrently: true` to an options argument (or adds the argument). */
+function addOption(call: ts.CallExpression, index: number): SourceEdit | undefined {
+  const options = call.arguments[index];
+  if (options && ts.isObjectLiteralExpression(options)) {
+    const at = options.getStart() + 1;
+    return { start: at, end: at, newText: options.properties.length ? ' concurrently: true,' : ' concurrently: true ' };
+  }
+  if (call.arguments.length !== index) return undefined;
+  const at = call.arguments[index - 1].getEnd();
+  return { start: at, end: at, newText: ', { concurrently: true }' };
 }
 
 const literalText = (node: ts.Node | undefined): string | undefined =>
@@ -120,6 +143,7 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
   const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, kind);
   const entry = entryPoints(file);
   if (!entry) return undefined;
+  let optOutEdit: EmbeddedMigration['optOutEdit'];
   const { tool } = entry;
   const statements: EmbeddedStatement[] = [];
   const dynamic: DynamicSql[] = [];
@@ -162,6 +186,7 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
             const unique = isTrue(opts.get('unique')) ? 'UNIQUE ' : '';
             const concurrently = isTrue(opts.get('concurrently')) ? 'CONCURRENTLY ' : '';
             builder(`CREATE ${unique}INDEX ${concurrently}ON ${q(table)} (${cols.map(q).join(', ')})`, node);
+            if (!concurrently) statements[statements.length - 1].concurrently = addOption(node, 2);
           }
           if ((name === 'addColumn' || name === 'addColumns') && table) {
             for (const [col, def] of objectLiteral(a1)) {
@@ -188,6 +213,7 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
             const opts = objectLiteral(a2);
             const fields = columns(a1).length ? columns(a1) : columns(opts.get('fields'));
             builder(`CREATE ${isTrue(opts.get('unique')) ? 'UNIQUE ' : ''}INDEX ${isTrue(opts.get('concurrently')) ? 'CONCURRENTLY ' : ''}ON ${q(table)} (${fields.map(q).join(', ')})`, node);
+            if (!isTrue(opts.get('concurrently'))) statements[statements.length - 1].concurrently = addOption(node, 2);
           }
           if (name === 'addColumn' && table && literalText(a1)) {
             const spec = objectLiteral(a2);
@@ -279,6 +305,20 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
     };
     if (fn.body) visit(fn.body);
   }
+  // Where the file can take itself out of the tool's transaction.
+  const up = entry.fns.find((f) => f.direction === 'up')?.fn;
+  if (tool === 'typeorm' && up && ts.isClassDeclaration(up.parent)) {
+    const at = up.parent.members.pos;
+    optOutEdit = { start: at, end: at, newText: '\n  transaction = false;', title: "transaction = false on the migration class (needs migrationsTransactionMode 'each' or 'none')" };
+  }
+  if (tool === 'knex') {
+    const commonJs = /(^|\n)\s*(module\.)?exports\.up\b/.test(text);
+    optOutEdit = { start: text.length, end: text.length, newText: `${text.endsWith('\n') ? '' : '\n'}${commonJs ? 'exports.config' : 'export const config'} = { transaction: false };\n`, title: 'config = { transaction: false }' };
+  }
+  if (tool === 'node-pg-migrate' && up?.body && ts.isBlock(up.body)) {
+    const at = up.body.getStart() + 1;
+    optOutEdit = { start: at, end: at, newText: `\n  ${firstParam(up).name}.noTransaction();`, title: `${firstParam(up).name}.noTransaction()` };
+  }
   statements.sort((a, b) => (a.direction === b.direction ? a.start - b.start : a.direction === 'up' ? -1 : 1));
   const MODELS: Record<EmbeddedTool, { transaction: boolean; optOut: string }> = {
     typeorm: { transaction: !noTransaction, optOut: "set transaction = false on the migration class (with migrationsTransactionMode 'each' or 'none')" },
@@ -287,5 +327,5 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
     'node-pg-migrate': { transaction: !noTransaction, optOut: 'call pgm.noTransaction() in the migration' },
     kysely: { transaction: true, optOut: "create the Migrator with disableTransactions: true (kysely-ctl: --no-transaction)" },
   };
-  return { tool, ...MODELS[tool], statements, dynamic };
+  return { tool, ...MODELS[tool], statements, dynamic, optOutEdit };
 }

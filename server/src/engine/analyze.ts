@@ -150,8 +150,20 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const findings: Finding[] = [];
   const statements = parsed.statements;
 
-  const statementAt = (offset: number) =>
-    statements.findIndex((s) => s.start <= offset && offset <= (s.terminatorEnd ?? s.end));
+  // The statement a report is on: the last one starting at or before it (binary search).
+  const statementAt = (offset: number) => {
+    let lo = 0;
+    let hi = statements.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (statements[mid].start <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found >= 0 && offset <= (statements[found].terminatorEnd ?? statements[found].end) ? found : -1;
+  };
   const allComments = [...statements.flatMap((s) => [...s.leadingComments, ...s.ownComments]), ...parsed.trailingComments];
   const fileIgnores = ignoredBy(allComments, true);
   const add = (rule: string, severity: Severity, report: Report) => {

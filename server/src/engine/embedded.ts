@@ -5,7 +5,15 @@
  * they issue; SQL built at run time is reported as not analysed, never skipped in silence.
  * docs/frameworks.md gives each tool's transaction model and its source.
  */
-import * as ts from 'typescript';
+import type * as TS from 'typescript';
+
+// The compiler is loaded on the first TypeScript / JavaScript migration only: SQL-only runs
+// (the CLI over a folder of .sql files, the language server on .sql files) never pay for it.
+let ts: typeof TS;
+function compiler(): typeof TS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (ts ??= require('typescript') as typeof TS);
+}
 
 export type EmbeddedTool = 'typeorm' | 'knex' | 'sequelize' | 'node-pg-migrate' | 'kysely';
 
@@ -47,7 +55,7 @@ export interface EmbeddedMigration {
 }
 
 /** The edit that adds `concurrently: true` to an options argument (or adds the argument). */
-function addOption(call: ts.CallExpression, index: number): SourceEdit | undefined {
+function addOption(call: TS.CallExpression, index: number): SourceEdit | undefined {
   const options = call.arguments[index];
   if (options && ts.isObjectLiteralExpression(options)) {
     const at = options.getStart() + 1;
@@ -58,38 +66,38 @@ function addOption(call: ts.CallExpression, index: number): SourceEdit | undefin
   return { start: at, end: at, newText: ', { concurrently: true }' };
 }
 
-const literalText = (node: ts.Node | undefined): string | undefined =>
+const literalText = (node: TS.Node | undefined): string | undefined =>
   node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined;
 
-const propertyName = (node: ts.Node): string | undefined => (ts.isPropertyAccessExpression(node) ? node.name.text : undefined);
+const propertyName = (node: TS.Node): string | undefined => (ts.isPropertyAccessExpression(node) ? node.name.text : undefined);
 
 /** The first parameter's name of a function-like node. */
-function firstParam(fn: ts.SignatureDeclarationBase): { name?: string; type?: string } {
+function firstParam(fn: TS.SignatureDeclarationBase): { name?: string; type?: string } {
   const p = fn.parameters[0];
   return { name: p && ts.isIdentifier(p.name) ? p.name.text : undefined, type: p?.type?.getText() };
 }
 
 /** `obj.key` literal values of an object literal argument: `{ concurrently: true }`. */
-function objectLiteral(node: ts.Node | undefined): Map<string, ts.Expression> {
-  const out = new Map<string, ts.Expression>();
+function objectLiteral(node: TS.Node | undefined): Map<string, TS.Expression> {
+  const out = new Map<string, TS.Expression>();
   if (!node || !ts.isObjectLiteralExpression(node)) return out;
   for (const p of node.properties) if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) out.set(p.name.text, p.initializer);
   return out;
 }
 
-const isTrue = (e: ts.Expression | undefined) => e?.kind === ts.SyntaxKind.TrueKeyword;
-const isFalse = (e: ts.Expression | undefined) => e?.kind === ts.SyntaxKind.FalseKeyword;
+const isTrue = (e: TS.Expression | undefined) => e?.kind === ts.SyntaxKind.TrueKeyword;
+const isFalse = (e: TS.Expression | undefined) => e?.kind === ts.SyntaxKind.FalseKeyword;
 const q = (name: string) => (/^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`);
-const columns = (e: ts.Expression | undefined): string[] =>
+const columns = (e: TS.Expression | undefined): string[] =>
   !e ? [] : ts.isArrayLiteralExpression(e) ? e.elements.map((x) => literalText(x)).filter((x): x is string => x !== undefined) : [literalText(e)].filter((x): x is string => x !== undefined);
 
 /** The up / down functions of the file and the tool they belong to. */
-function entryPoints(file: ts.SourceFile): { tool: EmbeddedTool; fns: { fn: ts.FunctionLikeDeclaration; direction: 'up' | 'down' }[]; transactionOff: boolean } | undefined {
-  const fns: { fn: ts.FunctionLikeDeclaration; direction: 'up' | 'down' }[] = [];
+function entryPoints(file: TS.SourceFile): { tool: EmbeddedTool; fns: { fn: TS.FunctionLikeDeclaration; direction: 'up' | 'down' }[]; transactionOff: boolean } | undefined {
+  const fns: { fn: TS.FunctionLikeDeclaration; direction: 'up' | 'down' }[] = [];
   let tool: EmbeddedTool | undefined;
   let transactionOff = false;
   const direction = (name: string) => (name === 'up' ? 'up' : name === 'down' ? 'down' : undefined);
-  const classify = (fn: ts.FunctionLikeDeclaration) => {
+  const classify = (fn: TS.FunctionLikeDeclaration) => {
     const { name, type } = firstParam(fn);
     if (type?.includes('QueryRunner')) return 'typeorm';
     if (type?.includes('Kysely') || name === 'db') return 'kysely';
@@ -98,7 +106,7 @@ function entryPoints(file: ts.SourceFile): { tool: EmbeddedTool; fns: { fn: ts.F
     if (type?.includes('Knex') || name === 'knex') return 'knex';
     return undefined;
   };
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     // TypeORM: class ... implements MigrationInterface { transaction = false; up(queryRunner) {} }
     if (ts.isClassDeclaration(node)) {
       for (const m of node.members) {
@@ -139,6 +147,7 @@ function entryPoints(file: ts.SourceFile): { tool: EmbeddedTool; fns: { fn: ts.F
 
 /** Reads the SQL a TypeScript / JavaScript migration runs, or undefined when the file is not one. */
 export function extractMigration(path: string, text: string): EmbeddedMigration | undefined {
+  compiler();
   const kind = /\.(c|m)?js$/.test(path) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
   const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, kind);
   const entry = entryPoints(file);
@@ -152,15 +161,15 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
   for (const { fn, direction } of entry.fns) {
     const receiver = firstParam(fn).name ?? '';
     // Raw SQL: the argument of the tool's raw-SQL call, as written when it is a literal.
-    const raw = (arg: ts.Expression | undefined, call: ts.Node) => {
+    const raw = (arg: TS.Expression | undefined, call: TS.Node) => {
       if (!arg) return;
       const text = literalText(arg);
       if (text !== undefined) statements.push({ sql: text, start: arg.getStart() + 1, end: arg.getEnd() - 1, exact: !/\\/.test(arg.getText()), direction });
       else dynamic.push({ start: call.getStart(), end: call.getEnd(), direction, why: 'the SQL is built at run time' });
     };
-    const builder = (sql: string, node: ts.Node) => statements.push({ sql, start: node.getStart(), end: node.getEnd(), exact: false, direction });
+    const builder = (sql: string, node: TS.Node) => statements.push({ sql, start: node.getStart(), end: node.getEnd(), exact: false, direction });
 
-    const visit = (node: ts.Node) => {
+    const visit = (node: TS.Node) => {
       // Kysely: sql`...`.execute(db)
       if (ts.isTaggedTemplateExpression(node) && node.tag.getText() === 'sql') {
         const t = node.template;
@@ -190,11 +199,11 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
           }
           if ((name === 'addColumn' || name === 'addColumns') && table) {
             for (const [col, def] of objectLiteral(a1)) {
-              const spec = ts.isStringLiteral(def) ? new Map([['type', def as ts.Expression]]) : objectLiteral(def);
+              const spec = ts.isStringLiteral(def) ? new Map([['type', def as TS.Expression]]) : objectLiteral(def);
               const type = literalText(spec.get('type')) ?? 'text';
               const notNull = isTrue(spec.get('notNull')) ? ' NOT NULL' : '';
               const dflt = spec.get('default');
-              const defaultSql = dflt ? ` DEFAULT ${dflt.getText().includes('func(') ? literalText((dflt as ts.CallExpression).arguments?.[0]) ?? 'NULL' : literalText(dflt) !== undefined ? `'${literalText(dflt)}'` : dflt.getText()}` : '';
+              const defaultSql = dflt ? ` DEFAULT ${dflt.getText().includes('func(') ? literalText((dflt as TS.CallExpression).arguments?.[0]) ?? 'NULL' : literalText(dflt) !== undefined ? `'${literalText(dflt)}'` : dflt.getText()}` : '';
               builder(`ALTER TABLE ${q(table)} ADD COLUMN ${q(col)} ${type}${defaultSql}${notNull}`, node);
             }
           }
@@ -234,11 +243,11 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
           const callback = a1 && (ts.isArrowFunction(a1) || ts.isFunctionExpression(a1)) ? a1 : undefined;
           if (table && callback) {
             const tb = firstParam(callback).name;
-            const chain = (call: ts.Node) => {
+            const chain = (call: TS.Node) => {
               if (!ts.isCallExpression(call)) return;
               // Walk the chain down to `t.<method>(...)`.
-              const links: { name: string; args: ts.NodeArray<ts.Expression> }[] = [];
-              let cur: ts.Expression = call;
+              const links: { name: string; args: TS.NodeArray<TS.Expression> }[] = [];
+              let cur: TS.Expression = call;
               while (ts.isCallExpression(cur) && ts.isPropertyAccessExpression(cur.expression)) {
                 links.unshift({ name: cur.expression.name.text, args: cur.arguments });
                 cur = cur.expression.expression;
@@ -259,7 +268,7 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
               if (head.name === 'dropColumn' && col) builder(`ALTER TABLE ${q(table)} DROP COLUMN ${q(col)}`, call);
               if (head.name === 'renameColumn' && col && literalText(head.args[1])) builder(`ALTER TABLE ${q(table)} RENAME COLUMN ${q(col)} TO ${q(literalText(head.args[1])!)}`, call);
             };
-            const walk = (n: ts.Node) => {
+            const walk = (n: TS.Node) => {
               if (ts.isExpressionStatement(n)) chain(n.expression);
               ts.forEachChild(n, walk);
             };
@@ -270,8 +279,8 @@ export function extractMigration(path: string, text: string): EmbeddedMigration 
         }
         // Kysely: db.schema.alterTable('t').addColumn('c', 'text', (col) => col.notNull()).execute()
         if (tool === 'kysely' && name === 'execute') {
-          const links: { name: string; args: ts.NodeArray<ts.Expression> }[] = [];
-          let cur: ts.Expression = (callee as ts.PropertyAccessExpression).expression;
+          const links: { name: string; args: TS.NodeArray<TS.Expression> }[] = [];
+          let cur: TS.Expression = (callee as TS.PropertyAccessExpression).expression;
           while (ts.isCallExpression(cur) && ts.isPropertyAccessExpression(cur.expression)) {
             links.unshift({ name: cur.expression.name.text, args: cur.arguments });
             cur = cur.expression.expression;

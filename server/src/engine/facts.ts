@@ -552,7 +552,7 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
     if (settings.pgVersion < 18) return effect;
   }
   // Names of WITH queries are not relations.
-  const ctes = JSON.stringify(n).match(/"ctename":"[^"]+"/g)?.map((m) => m.slice(11, -1)) ?? [];
+  const ctes = statement.tokens.some((t) => t.keyword === 'WITH') ? (JSON.stringify(n).match(/"ctename":"[^"]+"/g)?.map((m) => m.slice(11, -1)) ?? []) : [];
   readRelations(effect, n, new Set([...createdBy(statement), ...ctes]));
   return effect;
 }
@@ -650,6 +650,7 @@ function effective(state: TimeoutState): string | undefined {
 export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext, prior?: CatalogView): FileFacts {
   const created = new Set<string>();
   const catalog = new Catalog(prior);
+  let createdSnapshot: ReadonlySet<string> = new Set();
   let inTransaction = false;
   let toolTransaction = false;
   let transactions = 0;
@@ -670,7 +671,10 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
         for (const t of Object.values(timeouts)) t.local = undefined;
       }
       // A down section runs later, on rollback: what the up section created exists by then.
-      if (segment && next.direction !== segment.direction) created.clear();
+      if (segment && next.direction !== segment.direction) {
+        created.clear();
+        createdSnapshot = new Set();
+      }
       if (next.transaction && !inTransaction) {
         inTransaction = true;
         toolTransaction = true;
@@ -691,10 +695,10 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       rewrites: [...new Set(effect.rewrites)],
       scans: [...new Set(effect.scans)].filter((s) => !effect.rewrites.includes(s)),
       inTransaction,
-      heldBefore: held.map((l) => ({ ...l })),
+      heldBefore: held.length ? held.map((l) => ({ ...l })) : [],
       lockTimeout: effective(timeouts.lock_timeout),
       statementTimeout: effective(timeouts.statement_timeout),
-      createdBefore: new Set(created),
+      createdBefore: createdSnapshot,
       commands: statement.kind === 'AlterTableStmt' ? alterCommands(statement) : [],
       concurrently: effect.concurrently,
       caveats: effect.caveats,
@@ -740,7 +744,11 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       }
     }
     if (!inTransaction) held = [];
-    for (const key of createdBy(statement)) if (key) created.add(key);
+    for (const key of createdBy(statement)) {
+      if (!key || created.has(key)) continue;
+      created.add(key);
+      createdSnapshot = new Set(created); // statements share the snapshot until the next CREATE
+    }
     if (statement.kind === 'CreateStmt') catalog.createTable(relationKey(n.relation), n.tableElts ?? []);
     if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') {
       for (const o of (n.objects ?? []) as Node[]) catalog.dropTable(namesToRelation(o.List?.items ?? []).key);

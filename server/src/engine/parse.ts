@@ -178,6 +178,10 @@ function templateHint(text: string): string {
     : '';
 }
 
+/** Parse trees by statement text. Trees are read, never changed, by the stages after this one. */
+const parseCache = new Map<string, pg.ParseResult>();
+const PARSE_CACHE_LIMIT = 50_000;
+
 function makeStatement(text: string, index: number, span: Span): Statement {
   const first = span.tokens[0];
   const last = span.tokens[span.tokens.length - 1];
@@ -197,7 +201,13 @@ function makeStatement(text: string, index: number, span: Span): Statement {
     at: (location: number) => first.start + localMap().fromUtf8(Math.max(0, location)),
   };
   try {
-    const result = pg.parseSync(stmtText);
+    // Editing one statement of a long migration re-parses that statement only.
+    let result = parseCache.get(stmtText);
+    if (!result) {
+      result = pg.parseSync(stmtText);
+      if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
+      parseCache.set(stmtText, result);
+    }
     const raw = result.stmts?.[0]?.stmt as Node | undefined;
     if (raw) {
       const kind = Object.keys(raw)[0];

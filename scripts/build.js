@@ -10,10 +10,19 @@ const dist = path.join(root, 'dist');
 async function main() {
   fs.mkdirSync(dist, { recursive: true });
   const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+  // The TypeScript compiler (9 MB) reads TS / JS migrations only: its own bundle, required on the
+  // first such file, so that SQL-only runs never compile it.
+  const typescriptOutside = {
+    name: 'typescript-outside',
+    setup(build) {
+      build.onResolve({ filter: /^typescript$/ }, () => ({ path: './typescript.js', external: true }));
+    },
+  };
   await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(root, 'client/src/extension.ts')], outfile: path.join(dist, 'extension.js'), external: ['vscode'] }),
-    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/server-main.ts')], outfile: path.join(dist, 'server.js') }),
-    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/cli.ts')], outfile: path.join(dist, 'cli.js') }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/server-main.ts')], outfile: path.join(dist, 'server.js'), plugins: [typescriptOutside] }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/cli.ts')], outfile: path.join(dist, 'cli.js'), plugins: [typescriptOutside] }),
+    esbuild.build({ ...common, sourcemap: false, entryPoints: [require.resolve('typescript')], outfile: path.join(dist, 'typescript.js') }),
   ]);
   fs.copyFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm'), path.join(dist, 'libpg-query.wasm'));
 }

@@ -15,6 +15,7 @@ import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
 import { CONFIG_NAMES, ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile, starterConfig } from './config';
 import { matchesAny } from './glob';
+import { ProjectHints } from './engine/context';
 import { projectHints } from './hints';
 import { MigrationHistory } from './history';
 
@@ -157,7 +158,9 @@ interface FileResult {
   analysis?: Analysis;
 }
 
-const history = new MigrationHistory(true);
+/** One CLI run: the files around the migrations do not change while it runs. */
+const folderHints = new Map<string, Omit<ProjectHints, 'scriptConfig'>>();
+const history = new MigrationHistory(true, (file) => projectHints(file, folderHints));
 
 function analyzeFile(file: string, settings: Settings): FileResult | undefined {
   const size = fs.statSync(file).size;
@@ -169,7 +172,9 @@ function analyzeFile(file: string, settings: Settings): FileResult | undefined {
     return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message, range, fixes: [] }] };
   }
   const text = fs.readFileSync(file, 'utf8');
-  const analysis = analyzeSource(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file) });
+  const prior = history.priorCatalog(file, settings);
+  const analysis = history.take(file, settings) ?? analyzeSource(text, { settings, path: file, prior, hints: projectHints(file, folderHints) });
+  if (analysis && !SOURCE_FILE.test(file)) history.record(file, analysis.facts.catalogAfter);
   // A source file that is no migration of a known tool is left out.
   return analysis && { path: file, findings: analysis.findings, analysis };
 }
@@ -358,7 +363,7 @@ async function fix(options: Options): Promise<number> {
     const text = fs.readFileSync(file, 'utf8');
     if (unreadableReason(text, settings)) continue;
     if (SOURCE_FILE.test(file)) continue; // TypeScript / JavaScript migrations: fixes are applied in the editor
-    const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file), unsafe: options.unsafe });
+    const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), unsafe: options.unsafe });
     if (result.text === text) continue;
     changed++;
     if (options.write) {
@@ -384,7 +389,7 @@ async function plan(options: Options): Promise<number> {
   const { settings } = settingsResolver(options)(file);
   await loadParser();
   const text = fs.readFileSync(file, 'utf8');
-  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file) });
+  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints) });
   const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
   const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
   const result = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;

@@ -9,8 +9,23 @@ import { ProjectHints } from './engine/context';
 
 const PROJECT_FILES = ['flyway.conf', 'flyway.toml', 'sqitch.plan'];
 
-export function projectHints(file: string): ProjectHints {
+/**
+ * `folders`: a cache of the per-folder part, for callers whose files do not change while it lives
+ * (one CLI run); the language server reads the disk each time.
+ */
+export function projectHints(file: string, folders?: Map<string, Omit<ProjectHints, 'scriptConfig'>>): ProjectHints {
   const dir = path.dirname(path.resolve(file));
+  let around = folders?.get(dir);
+  if (!around) {
+    around = folderHints(dir);
+    folders?.set(dir, around);
+  }
+  const conf = `${path.resolve(file)}.conf`;
+  const scriptConfig = fs.existsSync(conf) ? fs.readFileSync(conf, 'utf8') : undefined;
+  return { ...around, scriptConfig };
+}
+
+function folderHints(dir: string): Omit<ProjectHints, 'scriptConfig'> {
   const nearby: string[] = [];
   let flywayExecuteInTransaction: boolean | undefined;
   let current = dir;
@@ -29,7 +44,5 @@ export function projectHints(file: string): ProjectHints {
     current = parent;
   }
   if (fs.existsSync(path.join(dir, 'meta', '_journal.json'))) nearby.push('meta/_journal.json');
-  const conf = `${path.resolve(file)}.conf`;
-  const scriptConfig = fs.existsSync(conf) ? fs.readFileSync(conf, 'utf8') : undefined;
-  return { nearby, scriptConfig, flywayExecuteInTransaction };
+  return { nearby, flywayExecuteInTransaction };
 }

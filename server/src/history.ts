@@ -10,8 +10,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze } from './engine/analyze';
+import { Analysis, analyze } from './engine/analyze';
 import { CatalogView } from './engine/catalog';
+import { ProjectHints } from './engine/context';
 import { Settings } from './engine/settings';
 
 const DOWN = /(^|[._-])(down|rollback|revert|undo)\.sql$/i;
@@ -23,29 +24,48 @@ function outOfChain(file: string): boolean {
   return DOWN.test(base) || /^(U\d|R__)/.test(base) || /(^|\/)(revert|verify)\//.test(file.split(path.sep).join('/'));
 }
 
-/** The migration files that run before `file`, in order. */
-export function earlierMigrations(file: string, listing: (dir: string) => fs.Dirent[] = (dir) => fs.readdirSync(dir, { withFileTypes: true })): string[] {
-  const resolved = path.resolve(file);
+/** Where the chain of a file lives: the folder listed, and how its entries become migration files. */
+function chainKey(resolved: string): { root: string; prisma: boolean } {
   const dir = path.dirname(resolved);
-  let siblings: string[];
+  return path.basename(resolved) === 'migration.sql' ? { root: path.dirname(dir), prisma: true } : { root: dir, prisma: false };
+}
+
+/** The in-chain migration files of a folder, in the order the tool runs them. */
+function chainOf(root: string, prisma: boolean, listing: (dir: string) => fs.Dirent[]): string[] {
+  let files: string[];
   try {
-    if (path.basename(resolved) === 'migration.sql') {
-      const root = path.dirname(dir);
-      siblings = listing(root)
-        .filter((e) => e.isDirectory())
-        .map((e) => path.join(root, e.name, 'migration.sql'))
-        .filter((f) => fs.existsSync(f));
-    } else {
-      siblings = listing(dir)
-        .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.sql'))
-        .map((e) => path.join(dir, e.name));
-    }
+    files = prisma
+      ? listing(root)
+          .filter((e) => e.isDirectory())
+          .map((e) => path.join(root, e.name, 'migration.sql'))
+          .filter((f) => fs.existsSync(f))
+      : listing(root)
+          .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.sql'))
+          .map((e) => path.join(root, e.name));
   } catch {
     return [];
   }
-  // A down file runs after its own up file.
+  return files.filter((f) => !outOfChain(f)).sort(natural);
+}
+
+/** How many files of the sorted `chain` run before `resolved`. A down file runs after its own up file. */
+function positionIn(chain: string[], resolved: string): number {
   const position = resolved.replace(/([._-])down\.sql$/i, '$1up.sql~');
-  return siblings.filter((f) => !outOfChain(f) && f !== resolved && natural(f, position) < 0).sort(natural);
+  let [lo, hi] = [0, chain.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (natural(chain[mid], position) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The migration files that run before `file`, in order. */
+export function earlierMigrations(file: string, listing: (dir: string) => fs.Dirent[] = (dir) => fs.readdirSync(dir, { withFileTypes: true })): string[] {
+  const resolved = path.resolve(file);
+  const { root, prisma } = chainKey(resolved);
+  const chain = chainOf(root, prisma, listing);
+  return chain.slice(0, positionIn(chain, resolved)).filter((f) => f !== resolved);
 }
 
 export class MigrationHistory {
@@ -53,12 +73,20 @@ export class MigrationHistory {
   private readonly cache = new Map<string, { size: number; mtimeMs: number; prior: CatalogView | undefined; catalog: CatalogView }>();
   private readonly listings = new Map<string, fs.Dirent[]>();
   private readonly stats = new Map<string, fs.Stats>();
+  /** Stable mode: analyses made for the chain before the caller reached the file itself. */
+  private readonly ahead = new Map<string, { analysis: Analysis; settings: Settings }>();
+  /** Stable mode: per folder, its chain and the catalog after each of its first files (undefined: not yet computed). */
+  private readonly chains = new Map<string, { files: string[]; after: (CatalogView | undefined)[]; done: number }>();
 
   /**
    * `stable`: the files do not change while this object lives (one CLI run), so folder listings
    * and file stats are read once. The language server keeps checking them.
    */
-  constructor(private readonly stable = false) {}
+  constructor(
+    private readonly stable = false,
+    /** The framework hints of a file, so that earlier files are read as the tool runs them. */
+    private readonly hintsFor: (file: string) => ProjectHints | undefined = () => undefined,
+  ) {}
 
   private list(dir: string): fs.Dirent[] {
     if (!this.stable) return fs.readdirSync(dir, { withFileTypes: true });
@@ -76,6 +104,7 @@ export class MigrationHistory {
 
   /** What the earlier migrations of the folder leave behind, or undefined when there are none. */
   priorCatalog(file: string, settings: Settings): CatalogView | undefined {
+    if (this.stable) return this.stablePrior(path.resolve(file), settings);
     let catalog: CatalogView | undefined;
     for (const earlier of earlierMigrations(file, (dir) => this.list(dir))) {
       let stat: fs.Stats;
@@ -91,9 +120,61 @@ export class MigrationHistory {
         continue;
       }
       const prior = catalog;
-      catalog = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior }).facts.catalogAfter;
+      catalog = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior, hints: this.hintsFor(earlier) }).facts.catalogAfter;
       this.cache.set(earlier, { size: stat.size, mtimeMs: stat.mtimeMs, prior, catalog });
     }
     return catalog;
+  }
+
+  /**
+   * One CLI run: each folder's chain is listed and sorted once, and the catalog after each prefix
+   * is computed once, so a folder of n migrations costs n analyses, not n squared.
+   */
+  private stablePrior(resolved: string, settings: Settings): CatalogView | undefined {
+    const { root, prisma } = chainKey(resolved);
+    const key = `${prisma ? 'prisma:' : ''}${root}`;
+    let chain = this.chains.get(key);
+    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, prisma, (dir) => this.list(dir)), after: [], done: 0 }));
+    let count = positionIn(chain.files, resolved);
+    if (count > 0 && chain.files[count - 1] === resolved) count--;
+    while (chain.done < count) {
+      const earlier = chain.files[chain.done];
+      const prior = chain.done === 0 ? undefined : chain.after[chain.done - 1];
+      let catalog = prior;
+      try {
+        if (this.stat(earlier).size <= settings.maxFileSizeKB * 1024) {
+          const analysis = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior, hints: this.hintsFor(earlier) });
+          catalog = analysis.facts.catalogAfter;
+          this.ahead.set(earlier, { analysis, settings });
+        }
+      } catch {
+        // unreadable: skipped, as the language server does
+      }
+      chain.after[chain.done++] = catalog;
+    }
+    return count === 0 ? undefined : chain.after[count - 1];
+  }
+
+  /**
+   * Stable mode: the analysis of `file` made while building a later file's chain, with the same
+   * settings, prior catalog and hints the caller would use; handed out once.
+   */
+  take(file: string, settings: Settings): Analysis | undefined {
+    const resolved = path.resolve(file);
+    const kept = this.ahead.get(resolved);
+    this.ahead.delete(resolved);
+    return kept && JSON.stringify(kept.settings) === JSON.stringify(settings) ? kept.analysis : undefined;
+  }
+
+  /**
+   * Stable mode: the caller analysed `file` itself, right after asking for its prior catalog; its
+   * catalog extends the chain, so that the next file does not analyse it again.
+   */
+  record(file: string, catalogAfter: CatalogView): void {
+    if (!this.stable) return;
+    const resolved = path.resolve(file);
+    const { root, prisma } = chainKey(resolved);
+    const chain = this.chains.get(`${prisma ? 'prisma:' : ''}${root}`);
+    if (chain && chain.files[chain.done] === resolved) chain.after[chain.done++] = catalogAfter;
   }
 }

@@ -116,7 +116,7 @@ function relationNameAt(tokens: Token[], i: number): string | undefined {
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
   const documents = new TextDocuments(TextDocument);
-  const history = new MigrationHistory();
+  const history = new MigrationHistory(false, (file) => projectHints(file));
   const settingsCache = new Map<string, Promise<Settings>>();
   const analyses = new Map<string, { version: number; analysis: Analysis }>();
   let workspaceFolders: string[] = [];

@@ -18,13 +18,32 @@ async function main() {
       build.onResolve({ filter: /^typescript$/ }, () => ({ path: './typescript.js', external: true }));
     },
   };
+  // PGlite (lock traces) likewise: its own bundle, loaded on the first trace. Its module finds
+  // pglite.wasm / pglite.data / initdb.wasm through import.meta.url, which CommonJS lacks.
+  const pgliteOutside = {
+    name: 'pglite-outside',
+    setup(build) {
+      build.onResolve({ filter: /^@electric-sql\/pglite$/ }, () => ({ path: './pglite.js', external: true }));
+    },
+  };
   await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(root, 'client/src/extension.ts')], outfile: path.join(dist, 'extension.js'), external: ['vscode'] }),
-    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/server-main.ts')], outfile: path.join(dist, 'server.js'), plugins: [typescriptOutside] }),
-    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/cli.ts')], outfile: path.join(dist, 'cli.js'), plugins: [typescriptOutside] }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/server-main.ts')], outfile: path.join(dist, 'server.js'), plugins: [typescriptOutside, pgliteOutside] }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/cli.ts')], outfile: path.join(dist, 'cli.js'), plugins: [typescriptOutside, pgliteOutside] }),
     esbuild.build({ ...common, sourcemap: false, entryPoints: [require.resolve('typescript')], outfile: path.join(dist, 'typescript.js') }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/trace-worker.ts')], outfile: path.join(dist, 'trace-worker.js'), plugins: [typescriptOutside, pgliteOutside] }),
+    esbuild.build({
+      ...common,
+      sourcemap: false,
+      entryPoints: [require.resolve('@electric-sql/pglite')],
+      outfile: path.join(dist, 'pglite.js'),
+      define: { 'import.meta.url': '__importMetaUrl' },
+      banner: { js: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+    }),
   ]);
   fs.copyFileSync(require.resolve('libpg-query/wasm/libpg-query.wasm'), path.join(dist, 'libpg-query.wasm'));
+  const pglite = path.dirname(require.resolve('@electric-sql/pglite'));
+  for (const f of ['pglite.wasm', 'pglite.data', 'initdb.wasm']) fs.copyFileSync(path.join(pglite, f), path.join(dist, f));
 }
 
 main().catch((e) => {

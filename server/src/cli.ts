@@ -18,6 +18,10 @@ import { matchesAny } from './glob';
 import { ProjectHints } from './engine/context';
 import { projectHints } from './hints';
 import { MigrationHistory } from './history';
+import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, heavyRelations, lockedRelations } from './engine/checklist';
+import { DatabaseError, DatabaseTarget, describeTarget, gatherEvidence } from './database';
+import { PgliteHost, runTrace, TRACE_LOCK_TIMEOUT } from './targets';
+import { TraceResult, traceText } from './trace';
 
 const VERSION: string = (() => {
   try {
@@ -32,13 +36,23 @@ const USAGE = `Usage:
   migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
   migration-guard fix [paths...] [--write] [--unsafe]
   migration-guard plan FILE:LINE [--write]
+  migration-guard checklist FILE [--database URL] [--format markdown|json] [--write] [--trace]
+      [--staging-tested] [--backups-verified] [--off-peak WHEN] [--monitoring-open]
+  migration-guard trace FILE [--database URL --yes] [--schema FILE] [--format text|json]
   migration-guard init [DIR] [--force]
   migration-guard lsp --stdio
   migration-guard --version | --help
 
 check: analyses *.sql files (folders are searched recursively) and exits 1 when a finding has
 severity error. Settings come from --config FILE, or the nearest migration-guard.json (or
-.migration-guard.json) above each file; init writes a commented one to start from.`;
+.migration-guard.json) above each file; init writes a commented one to start from.
+
+checklist: the production checklist for one migration, printed (or written beside it with
+--write, as FILE.checklist.md); exits 1 when an item failed. With --database URL (or PGHOST,
+PGDATABASE... as libpq reads them) it probes that database read-only.
+trace: runs the migration in BEGIN ... ROLLBACK on embedded PGlite (schema from the earlier
+migrations of the folder) or, with --database and --yes, on that database, and shows the locks
+each statement took against the predicted ones.`;
 
 class UsageError extends Error {}
 
@@ -52,10 +66,16 @@ interface Options {
   force?: boolean;
   write?: boolean;
   unsafe?: boolean;
+  database?: string;
+  schema?: string;
+  yes?: boolean;
+  trace?: boolean;
+  pglite?: boolean;
+  answers: ChecklistAnswers;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { command: argv[0] ?? '', paths: [], format: 'text', stdio: false };
+  const options: Options = { command: argv[0] ?? '', paths: [], format: argv[0] === 'checklist' ? 'markdown' : 'text', stdio: false, answers: {} };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -73,6 +93,15 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--force') options.force = true;
     else if (arg === '--write') options.write = true;
     else if (arg === '--unsafe') options.unsafe = true;
+    else if (arg === '--database' || arg.startsWith('--database=')) options.database = value();
+    else if (arg === '--schema' || arg.startsWith('--schema=')) options.schema = value();
+    else if (arg === '--yes') options.yes = true;
+    else if (arg === '--trace') options.trace = true;
+    else if (arg === '--pglite') options.pglite = true;
+    else if (arg === '--staging-tested') options.answers.stagingTested = true;
+    else if (arg === '--backups-verified') options.answers.backupsVerified = true;
+    else if (arg === '--monitoring-open') options.answers.monitoringOpen = true;
+    else if (arg === '--off-peak' || arg.startsWith('--off-peak=')) options.answers.offPeakWindow = value();
     else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else options.paths.push(arg);
   }
@@ -413,6 +442,81 @@ async function plan(options: Options): Promise<number> {
   return 0;
 }
 
+/** The database of --database URL, else of libpq's environment variables when any is set. */
+function databaseOf(options: Options): DatabaseTarget | undefined {
+  if (options.pglite) return undefined;
+  if (options.database) return { url: options.database };
+  return ['PGHOST', 'PGDATABASE', 'PGSERVICE', 'PGPORT', 'PGUSER'].some((k) => process.env[k]) ? {} : undefined;
+}
+
+async function oneMigration(options: Options, command: string): Promise<{ file: string; settings: Settings; analysis: Analysis }> {
+  if (options.paths.length !== 1) throw new UsageError(`${command} takes one migration file`);
+  const file = options.paths[0];
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  const { settings } = settingsResolver(options)(file);
+  await loadParser();
+  const analysis = analyzeSource(fs.readFileSync(file, 'utf8'), { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints) });
+  if (!analysis) throw new UsageError(`${file} is not a migration Migration Guard reads`);
+  return { file, settings, analysis };
+}
+
+/** `migration-guard checklist FILE`: the production checklist, as Markdown (or JSON). */
+async function checklist(options: Options): Promise<number> {
+  if (!['markdown', 'json'].includes(options.format)) throw new UsageError('checklist --format takes markdown or json');
+  const { file, settings, analysis } = await oneMigration(options, 'checklist');
+  const input: ChecklistInput = { answers: options.answers };
+  const database = databaseOf(options);
+  if (database) {
+    try {
+      input.database = await gatherEvidence(database, [...new Set([...lockedRelations(analysis).keys(), ...heavyRelations(analysis)])]);
+    } catch (e) {
+      if (!(e instanceof DatabaseError)) throw e;
+      process.stderr.write(`migration-guard: ${e.message}\n`);
+      return 2;
+    }
+  }
+  if (options.trace) {
+    const host = new PgliteHost();
+    try {
+      input.trace = (await runTrace({ file, analysis, settings, schema: options.schema }, host)).summary;
+    } finally {
+      await host.close();
+    }
+  }
+  const result = buildChecklist(file, analysis, input);
+  const text = options.format === 'json' ? `${JSON.stringify({ ...result, database: input.database, trace: input.trace }, null, 2)}\n` : checklistMarkdown(result, new Date().toISOString(), input);
+  if (options.write) {
+    const out = `${file.replace(/\.(sql|ts|js|mjs|cjs|mts|cts)$/, '')}.checklist.${options.format === 'json' ? 'json' : 'md'}`;
+    fs.writeFileSync(out, text);
+    process.stdout.write(`wrote ${out}: ${result.counts.passed} passed, ${result.counts.failed} failed, ${result.counts['needs-you']} need you, ${result.counts['not-checked']} not checked\n`);
+  } else process.stdout.write(text);
+  return result.counts.failed ? 1 : 0;
+}
+
+/** `migration-guard trace FILE`: observed locks per statement, on PGlite or (with --yes) the database. */
+async function trace(options: Options): Promise<number> {
+  if (!['text', 'json'].includes(options.format)) throw new UsageError('trace --format takes text or json');
+  const { file, settings, analysis } = await oneMigration(options, 'trace');
+  const database = databaseOf(options);
+  if (database && !options.yes) {
+    process.stderr.write(`migration-guard: trace would run ${file} on ${describeTarget(database)} (inside BEGIN ... ROLLBACK, lock_timeout ${TRACE_LOCK_TIMEOUT}). Add --yes to go ahead, or --pglite for the embedded PostgreSQL.\n`);
+    return 2;
+  }
+  const host = new PgliteHost();
+  let result: TraceResult;
+  try {
+    result = await runTrace({ file, analysis, settings, database, schema: options.schema }, host);
+  } catch (e) {
+    if (!(e instanceof DatabaseError)) throw e;
+    process.stderr.write(`migration-guard: ${e.message}\n`);
+    return 2;
+  } finally {
+    await host.close();
+  }
+  process.stdout.write(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : `${traceText(result)}\n`);
+  return result.summary.errors ? 1 : 0;
+}
+
 /** `migration-guard init [DIR]`: writes a commented migration-guard.json to start from. */
 function init(options: Options): number {
   if (options.paths.length > 1) throw new UsageError('init takes at most one folder');
@@ -448,6 +552,10 @@ export async function main(argv: string[]): Promise<number> {
         return await fix(options);
       case 'plan':
         return await plan(options);
+      case 'checklist':
+        return await checklist(options);
+      case 'trace':
+        return await trace(options);
       case 'lsp':
         // The server runs until the client closes it; stdio is the only transport offered.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -40,8 +40,15 @@ export interface Finding {
   statement?: number;
 }
 
+/** A finding an ignore comment silenced, and the reason the comment gives (after `--`). */
+export interface IgnoredFinding extends Omit<Finding, 'fixes'> {
+  reason?: string;
+}
+
 export interface Analysis {
   findings: Finding[];
+  /** Findings silenced by ignore comments: the production checklist asks each for a reason. */
+  ignored: IgnoredFinding[];
   facts: FileFacts;
   /** Line/character of the analysed SQL text (for embedded SQL: the SQL extracted from the source). */
   lines: LineMap;
@@ -111,22 +118,29 @@ export const SQUAWK_RULES: Record<string, string[]> = {
   'require-timeout-settings': ['require-timeouts'],
 };
 
-/** Rule ids named by ignore comments; an empty list means every rule. */
-function ignoredBy(comments: Token[], fileWide: boolean): string[][] {
-  const out: string[][] = [];
+/** Rule ids named by ignore comments (an empty list means every rule), with the reason written after `--`. */
+function ignoredBy(comments: Token[], fileWide: boolean): IgnoreComment[] {
+  const out: IgnoreComment[] = [];
   for (const c of comments) {
     for (const m of c.text.matchAll(IGNORE)) {
       if (Boolean(m[2]) !== fileWide) continue;
       // `-- migration-guard-ignore rule-a, rule-b -- reason`
-      const ids = m[3].split('--')[0].match(/[a-z][a-z0-9-]*/g) ?? [];
-      out.push(m[1] === 'squawk' ? ids.flatMap((id) => SQUAWK_RULES[id] ?? [id]) : ids);
+      const [list, ...rest] = m[3].split('--');
+      const ids = list.match(/[a-z][a-z0-9-]*/g) ?? [];
+      const reason = rest.join('--').replace(/\*\/\s*$/, '').trim() || undefined;
+      out.push({ ids: m[1] === 'squawk' ? ids.flatMap((id) => SQUAWK_RULES[id] ?? [id]) : ids, reason });
     }
   }
   return out;
 }
 
-function suppressed(rule: string, lists: string[][]): boolean {
-  return lists.some((ids) => ids.length === 0 || ids.includes(rule));
+interface IgnoreComment {
+  ids: string[];
+  reason?: string;
+}
+
+function suppressedBy(rule: string, comments: IgnoreComment[]): IgnoreComment | undefined {
+  return comments.find((c) => c.ids.length === 0 || c.ids.includes(rule));
 }
 
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
@@ -141,13 +155,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     const level = severityOf(UNREADABLE_FILE, 'error');
     const findings: Finding[] =
       level === 'off' ? [] : [{ rule: UNREADABLE_FILE, severity: level, message: reason, range: lines.range(0, 0), fixes: [] }];
-    return { findings, facts, lines, coverage: { analysed: 0, unanalysed: 0 } };
+    return { findings, ignored: [], facts, lines, coverage: { analysed: 0, unanalysed: 0 } };
   }
 
   const parsed = parseFile(text);
   const context = options.context ?? migrationContext(options.path, parsed, settings, options.hints);
   const facts = deriveFacts(parsed, settings, context, options.prior);
   const findings: Finding[] = [];
+  const ignored: IgnoredFinding[] = [];
   const statements = parsed.statements;
 
   // The statement a report is on: the last one starting at or before it (binary search).
@@ -168,8 +183,13 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const fileIgnores = ignoredBy(allComments, true);
   const add = (rule: string, severity: Severity, report: Report) => {
     const index = statementAt(report.start);
-    if (suppressed(rule, fileIgnores)) return;
-    if (index >= 0 && suppressed(rule, ignoredBy([...statements[index].leadingComments, ...statements[index].ownComments], false))) return;
+    const by =
+      suppressedBy(rule, fileIgnores) ??
+      (index >= 0 ? suppressedBy(rule, ignoredBy([...statements[index].leadingComments, ...statements[index].ownComments], false)) : undefined);
+    if (by) {
+      ignored.push({ rule, severity, message: report.message, range: lines.range(report.start, report.end), statement: index >= 0 ? index : undefined, reason: by.reason });
+      return;
+    }
     findings.push({
       rule,
       severity,
@@ -204,7 +224,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   }
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   const unanalysed = statements.filter((s) => UNMODELLED.has(s.kind)).length;
-  return { findings, facts, lines, coverage: { analysed: statements.length - unanalysed, unanalysed } };
+  return { findings, ignored, facts, lines, coverage: { analysed: statements.length - unanalysed, unanalysed } };
 }
 
 /** TypeScript / JavaScript sources the embedded-SQL reader takes. */
@@ -303,6 +323,7 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return {
     findings,
+    ignored: inner.ignored.map((i) => ({ ...i, range: mapRange(i.range) })),
     facts: inner.facts,
     lines: inner.lines,
     coverage: { analysed: inner.coverage.analysed, unanalysed: inner.coverage.unanalysed + migration.dynamic.length },

@@ -1,0 +1,381 @@
+/**
+ * The production checklist: what a team checks before running `migrate` in production, for one
+ * migration. Items the migration's own facts settle are checked here; items only a person can
+ * settle are "needs you" until answered; items only a database can tell are "not checked" until
+ * the adapter brings `DatabaseEvidence` (read-only probes, server/src/database.ts) or a trace.
+ *
+ * Pure, like the rest of the engine: the adapters (CLI, language server) gather the answers,
+ * the evidence and the trace, and print or render the result.
+ */
+import { Analysis } from './analyze';
+import { REPOSITORY_URL } from './docs';
+import { statementHead } from './describe';
+import { StatementFacts } from './facts';
+import { conflicts, LockMode, lockName, strength } from './locks';
+import { existingTableCommands, parsedStatements } from './rule';
+
+export type ItemState = 'passed' | 'failed' | 'needs-you' | 'not-checked';
+
+export interface ChecklistItem {
+  id: string;
+  title: string;
+  state: ItemState;
+  /** What the state rests on, one fact per line. */
+  evidence: string[];
+  /** How to make the item pass: a link to docs/checklist.md, and a query or command where one helps. */
+  fix: string;
+  /** Settled by a person (a tick, a planned time), not by Migration Guard. */
+  manual: boolean;
+}
+
+export interface ChecklistAnswers {
+  stagingTested?: boolean;
+  backupsVerified?: boolean;
+  /** The planned window, as the user writes it ("2026-12-01 03:00 UTC"). */
+  offPeakWindow?: string;
+  monitoringOpen?: boolean;
+}
+
+/** What read-only probes of the configured database found (server/src/database.ts). */
+export interface DatabaseEvidence {
+  /** `host:port/database as user`, and the server's version. */
+  target: string;
+  version: string;
+  archiveMode?: string;
+  archiver?: { archivedCount: number; lastArchivedTime?: string; failedCount: number; lastFailedTime?: string };
+  /** pg_stat_activity, client backends by state. */
+  activity: { state: string; count: number }[];
+  /** Every table the migration locks, rewrites or scans, as the server knows it. */
+  tables: { relation: string; exists: boolean; rows?: number; bytes?: number }[];
+  /** Locks other sessions hold (or wait for) on those tables. */
+  locks: { pid: number; relation: string; mode: LockMode; granted: boolean; state: string; xactSeconds?: number; query: string }[];
+  /** Transactions open for more than a minute, on any table. */
+  longTransactions: { pid: number; state: string; xactSeconds: number; query: string }[];
+}
+
+/** What a lock trace of the migration found (server/src/trace.ts). */
+export interface TraceSummary {
+  /** 'PGlite (PostgreSQL 18.6)', or the database's target. */
+  target: string;
+  statements: number;
+  errors: number;
+  /** Statements whose observed locks or rewrites differ from the predicted ones. */
+  differences: number;
+  durationMs: number;
+}
+
+export interface ChecklistInput {
+  answers?: ChecklistAnswers;
+  database?: DatabaseEvidence;
+  trace?: TraceSummary;
+}
+
+export interface Checklist {
+  file: string;
+  items: ChecklistItem[];
+  counts: Record<ItemState, number>;
+}
+
+/**
+ * Throughputs behind the duration estimate. Assumptions, said so in the evidence: a rewrite copies
+ * the table and rebuilds its indexes; a scan reads it once. Staging tells the real figure.
+ */
+export const REWRITE_BYTES_PER_SECOND = 50 * 1024 * 1024;
+export const SCAN_BYTES_PER_SECOND = 200 * 1024 * 1024;
+/** Above this, a statement that holds a lock while it rewrites or scans needs a person's look. */
+const LONG_SECONDS = 10;
+
+const doc = (anchor: string) => `${REPOSITORY_URL}/blob/main/docs/checklist.md#${anchor}`;
+
+/** The queries the "monitoring" item offers: who waits on whom while the migration runs. */
+export const MONITORING_QUERY = `SELECT a.pid, a.state, now() - a.xact_start AS xact_age, l.mode, l.granted,
+       l.relation::regclass AS relation, pg_blocking_pids(a.pid) AS blocked_by, left(a.query, 120) AS query
+FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+WHERE l.locktype = 'relation' AND a.pid <> pg_backend_pid()
+ORDER BY a.xact_start;`;
+
+function bytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+function seconds(s: number): string {
+  if (s < 1) return 'under a second';
+  if (s < 90) return `~${Math.round(s)} s`;
+  if (s < 5400) return `~${Math.round(s / 60)} min`;
+  return `~${(s / 3600).toFixed(1)} h`;
+}
+
+const where = (analysis: Analysis, s: StatementFacts) => `line ${analysis.lines.position(s.statement.start).line + 1}`;
+
+/** The relation names (as the SQL writes them) the migration locks on existing tables, with the strongest mode. */
+export function lockedRelations(analysis: Analysis): Map<string, LockMode> {
+  const out = new Map<string, LockMode>();
+  for (const s of analysis.facts.statements) {
+    if (s.direction === 'down') continue;
+    for (const l of s.locks) {
+      if (!l.existing || l.role === 'index') continue;
+      out.set(l.relation, strongerOf(out.get(l.relation), l.mode));
+    }
+  }
+  return out;
+}
+
+const strongerOf = (a: LockMode | undefined, b: LockMode): LockMode => (a && strength(a) > strength(b) ? a : b);
+
+/** Existing tables the migration rewrites or reads in full, with whether it rewrites them and the lock held meanwhile. */
+export function heavyTables(analysis: Analysis): Map<string, { rewrite: boolean; lock: LockMode }> {
+  const heavy = new Map<string, { rewrite: boolean; lock: LockMode }>();
+  for (const s of parsedStatements(analysis.facts)) {
+    if (s.direction === 'down') continue;
+    const existing = new Map(s.locks.filter((l) => l.existing).map((l) => [l.relation, l.mode]));
+    for (const r of s.rewrites) if (existing.has(r)) heavy.set(r, { rewrite: true, lock: existing.get(r)! });
+    for (const r of s.scans) if (existing.has(r) && !heavy.get(r)?.rewrite) heavy.set(r, { rewrite: false, lock: existing.get(r)! });
+  }
+  return heavy;
+}
+
+export const heavyRelations = (analysis: Analysis): string[] => [...heavyTables(analysis).keys()];
+
+/** The statements that destroy or rename what running code uses: they need a roll-forward plan. */
+function destructive(analysis: Analysis): { s: StatementFacts; what: string }[] {
+  const out: { s: StatementFacts; what: string }[] = [];
+  for (const s of parsedStatements(analysis.facts)) {
+    if (s.direction === 'down') continue;
+    const existing = s.locks.filter((l) => l.existing).map((l) => l.relation);
+    if (!existing.length) continue;
+    const node = s.statement.node;
+    if (s.kind === 'DropStmt' && node?.removeType === 'OBJECT_TABLE') out.push({ s, what: `DROP TABLE ${existing.join(', ')}` });
+    else if (s.kind === 'TruncateStmt') out.push({ s, what: `TRUNCATE ${existing.join(', ')}` });
+    else if (s.kind === 'RenameStmt' && ['OBJECT_TABLE', 'OBJECT_COLUMN'].includes(node?.renameType)) out.push({ s, what: `RENAME on ${existing[0]}` });
+  }
+  for (const { s, cmd, table } of existingTableCommands(analysis.facts)) {
+    if (s.direction === 'down') continue;
+    if (cmd.subtype === 'AT_DropColumn') out.push({ s, what: `DROP COLUMN ${table}.${cmd.node.name}` });
+    if (cmd.subtype === 'AT_AlterColumnType') out.push({ s, what: `ALTER COLUMN ${table}.${cmd.node.name} TYPE` });
+  }
+  return out.sort((a, b) => a.s.statement.start - b.s.statement.start);
+}
+
+const ROLL_FORWARD = /roll[ -]?forward/i;
+
+function hasRollForwardNote(s: StatementFacts): boolean {
+  return [...s.statement.leadingComments, ...s.statement.ownComments].some((c) => ROLL_FORWARD.test(c.text));
+}
+
+export function buildChecklist(file: string, analysis: Analysis, input: ChecklistInput = {}): Checklist {
+  const answers = input.answers ?? {};
+  const db = input.database;
+  const items: ChecklistItem[] = [];
+  const statements = parsedStatements(analysis.facts).filter((s) => s.direction === 'up');
+
+  // 1. Staging mirror.
+  {
+    const evidence: string[] = [];
+    const trace = input.trace;
+    if (trace) {
+      evidence.push(`Lock trace on ${trace.target}: ${trace.statements} statements in ${trace.durationMs.toFixed(0)} ms, ${trace.errors} errors, ${trace.differences} differing from the predicted locks.`);
+    }
+    if (answers.stagingTested) evidence.push('Ticked: run on a staging mirror of production.');
+    const state: ItemState = trace && trace.errors > 0 ? 'failed' : answers.stagingTested ? 'passed' : 'needs-you';
+    if (state === 'needs-you') evidence.push('Run the migration on a copy of production (same data size, same version) and tick this.');
+    items.push({ id: 'staging-mirror', title: 'Tested on a staging mirror', state, evidence, fix: doc('staging-mirror'), manual: true });
+  }
+
+  // 2. Timeouts before the first lock-taking statement.
+  {
+    const first = statements.find((s) => s.locks.some((l) => l.existing) || s.implicitLocks.length > 0);
+    const evidence: string[] = [];
+    let state: ItemState;
+    if (!first) {
+      state = 'passed';
+      evidence.push('No statement locks an existing table.');
+    } else {
+      const missing = [!first.lockTimeout && 'lock_timeout', !first.statementTimeout && 'statement_timeout'].filter(Boolean);
+      state = missing.length ? 'failed' : 'passed';
+      evidence.push(
+        missing.length
+          ? `${missing.join(' and ')} not set before the first lock-taking statement (${where(analysis, first)}: ${statementHead(first)}).`
+          : `lock_timeout = ${first.lockTimeout} and statement_timeout = ${first.statementTimeout} in force at the first lock-taking statement (${where(analysis, first)}).`,
+      );
+    }
+    items.push({ id: 'timeouts', title: 'lock_timeout and statement_timeout set', state, evidence, fix: `${doc('timeouts')} (quick fix: require-timeouts)`, manual: false });
+  }
+
+  // 3. Backups and point-in-time recovery.
+  {
+    const evidence: string[] = [];
+    let serverSaysNo = false;
+    if (db) {
+      if (db.archiveMode !== undefined) {
+        evidence.push(`archive_mode = ${db.archiveMode} on ${db.target}.`);
+        if (db.archiveMode === 'off') {
+          serverSaysNo = true;
+          evidence.push('No WAL archiving: point-in-time recovery is not possible from this server (a managed service may archive outside PostgreSQL: check its console).');
+        }
+      }
+      if (db.archiver) {
+        const a = db.archiver;
+        evidence.push(`pg_stat_archiver: ${a.archivedCount} WAL files archived, last at ${a.lastArchivedTime ?? 'never'}; ${a.failedCount} failures${a.lastFailedTime ? `, last at ${a.lastFailedTime}` : ''}.`);
+        if (a.lastFailedTime && (!a.lastArchivedTime || a.lastFailedTime > a.lastArchivedTime)) {
+          serverSaysNo = true;
+          evidence.push('The last archiving attempt failed.');
+        }
+      }
+    }
+    if (answers.backupsVerified) evidence.push('Ticked: a restore of the latest backup was tested, and PITR covers the migration window.');
+    const state: ItemState = serverSaysNo ? 'failed' : answers.backupsVerified ? 'passed' : 'needs-you';
+    if (state === 'needs-you') evidence.push('Restore the latest backup somewhere, confirm point-in-time recovery covers the migration window, and tick this.');
+    items.push({ id: 'backups', title: 'Backups and point-in-time recovery verified', state, evidence, fix: doc('backups'), manual: true });
+  }
+
+  // 4. Off-peak window.
+  {
+    const evidence: string[] = [];
+    if (answers.offPeakWindow) evidence.push(`Planned window: ${answers.offPeakWindow}.`);
+    if (db) {
+      const total = db.activity.reduce((n, a) => n + a.count, 0);
+      evidence.push(`Now on ${db.target}: ${total} client connections (${db.activity.map((a) => `${a.count} ${a.state}`).join(', ') || 'none'}).`);
+    }
+    items.push({ id: 'off-peak', title: 'Off-peak window planned', state: answers.offPeakWindow ? 'passed' : 'needs-you', evidence, fix: doc('off-peak'), manual: true });
+  }
+
+  // 5. Monitoring.
+  items.push({
+    id: 'monitoring',
+    title: 'Monitoring open while it runs',
+    state: answers.monitoringOpen ? 'passed' : 'needs-you',
+    evidence: answers.monitoringOpen ? ['Ticked: lock waits and errors are watched during the run.'] : ['Watch lock queues while it runs:', MONITORING_QUERY],
+    fix: doc('monitoring'),
+    manual: true,
+  });
+
+  // 6. Findings left.
+  {
+    const serious = analysis.findings.filter((f) => f.severity === 'error' || f.severity === 'warning');
+    const unexplained = analysis.ignored.filter((i) => !i.reason && (i.severity === 'error' || i.severity === 'warning'));
+    const at = (r: { range: { start: { line: number } } }) => `line ${r.range.start.line + 1}`;
+    const evidence = [
+      ...serious.map((f) => `${at(f)}: ${f.severity} ${f.rule}`),
+      ...unexplained.map((i) => `${at(i)}: ${i.rule} ignored without a reason (write it after \`--\` in the ignore comment)`),
+      ...analysis.ignored.filter((i) => i.reason).map((i) => `${at(i)}: ${i.rule} ignored: ${i.reason}`),
+    ];
+    if (!serious.length && !analysis.ignored.length) evidence.push('No error or warning findings.');
+    items.push({ id: 'findings', title: 'No error or warning left (or each ignored with a reason)', state: serious.length || unexplained.length ? 'failed' : 'passed', evidence, fix: doc('findings'), manual: false });
+  }
+
+  // 7. Roll forward, not back.
+  {
+    const changes = destructive(analysis);
+    const missing = changes.filter((c) => !hasRollForwardNote(c.s));
+    const evidence = changes.map((c) => `${where(analysis, c.s)}: ${c.what}: ${hasRollForwardNote(c.s) ? 'roll-forward note present' : 'no roll-forward note'}`);
+    if (!changes.length) evidence.push('No destructive change (drop, rename, type change, truncate).');
+    items.push({ id: 'roll-forward', title: 'Each destructive change has a roll-forward note', state: missing.length ? 'failed' : 'passed', evidence, fix: doc('roll-forward'), manual: false });
+  }
+
+  // 8. Backfills batched.
+  {
+    const unbatched = analysis.findings.filter((f) => f.rule === 'unbatched-data-change');
+    const evidence = unbatched.map((f) => `line ${f.range.start.line + 1}: ${f.message}`);
+    if (!unbatched.length) evidence.push('No UPDATE or DELETE over a whole existing table.');
+    items.push({ id: 'backfills', title: 'Backfills batched', state: unbatched.length ? 'failed' : 'passed', evidence, fix: `${doc('backfills')} (quick fix: unbatched-data-change)`, manual: false });
+  }
+
+  // 9. CONCURRENTLY outside transactions.
+  {
+    const inside = statements.filter((s) => s.concurrently && s.inTransaction);
+    const all = statements.filter((s) => s.concurrently);
+    const evidence = inside.map((s) => `${where(analysis, s)}: ${statementHead(s)} runs inside ${s.toolTransaction ? `${analysis.facts.context.framework}'s` : 'a'} transaction: PostgreSQL refuses it.`);
+    if (!inside.length) evidence.push(all.length ? `${all.length} CONCURRENTLY statements, each outside a transaction.` : 'No CONCURRENTLY statement.');
+    items.push({ id: 'concurrently', title: 'CONCURRENTLY statements outside transactions', state: inside.length ? 'failed' : 'passed', evidence, fix: `${doc('concurrently')} (quick fix: concurrently-in-transaction)`, manual: false });
+  }
+
+  // 10. Table sizes and duration (with a connection).
+  {
+    const heavy = heavyTables(analysis);
+    const evidence: string[] = [];
+    let state: ItemState = 'not-checked';
+    if (!heavy.size) {
+      state = 'passed';
+      evidence.push('No existing table is rewritten or read in full.');
+    } else if (!db) {
+      evidence.push(`Rewritten or read in full: ${[...heavy.keys()].join(', ')}. Connect a database to see their size and an estimated duration.`);
+    } else {
+      state = 'passed';
+      for (const [relation, h] of heavy) {
+        const t = db.tables.find((x) => x.relation === relation);
+        if (!t?.exists) {
+          evidence.push(`${relation}: not on ${db.target}.`);
+          continue;
+        }
+        const rate = h.rewrite ? REWRITE_BYTES_PER_SECOND : SCAN_BYTES_PER_SECOND;
+        const estimate = (t.bytes ?? 0) / rate;
+        if (estimate > LONG_SECONDS) state = 'needs-you';
+        evidence.push(
+          `${relation}: ~${Math.max(0, Math.round(t.rows ?? 0)).toLocaleString('en-US')} rows, ${bytes(t.bytes ?? 0)}; ${h.rewrite ? 'rewritten' : 'read in full'} under ${lockName(h.lock)}: ${seconds(estimate)} at an assumed ${bytes(rate)}/s.`,
+        );
+      }
+      if (state === 'needs-you') evidence.push(`A lock held for more than ${LONG_SECONDS} s while a table is rewritten or scanned: use the safe pattern, or plan the outage.`);
+    }
+    items.push({ id: 'table-sizes', title: 'Size of the tables rewritten or scanned', state, evidence, fix: doc('table-sizes'), manual: false });
+  }
+
+  // 11. What the migration would queue behind (with a connection).
+  {
+    const wanted = lockedRelations(analysis);
+    const evidence: string[] = [];
+    let state: ItemState = 'not-checked';
+    if (!db) {
+      evidence.push(wanted.size ? `Locks wanted on: ${[...wanted.keys()].join(', ')}. Connect a database to see who holds locks on them now.` : 'No lock on an existing table.');
+      if (!wanted.size) state = 'passed';
+    } else {
+      const blocking = db.locks.filter((l) => wanted.has(l.relation) && conflicts(wanted.get(l.relation)!, l.mode));
+      for (const l of blocking) {
+        evidence.push(`pid ${l.pid} (${l.state}${l.xactSeconds !== undefined ? `, transaction open ${seconds(l.xactSeconds)}` : ''}) ${l.granted ? 'holds' : 'waits for'} ${lockName(l.mode)} on ${l.relation}, which conflicts with the migration's ${lockName(wanted.get(l.relation)!)}: ${l.query}`);
+      }
+      for (const t of db.longTransactions) {
+        if (blocking.some((b) => b.pid === t.pid)) continue;
+        evidence.push(`pid ${t.pid} has a transaction open for ${seconds(t.xactSeconds)} (${t.state}): ${t.query}`);
+      }
+      state = blocking.length ? 'failed' : db.longTransactions.length ? 'needs-you' : 'passed';
+      if (state === 'passed') evidence.push(`No other session holds a conflicting lock on ${[...wanted.keys()].join(', ') || 'the tables'}, and no transaction is open for more than a minute.`);
+    }
+    items.push({ id: 'blockers', title: 'Nothing the migration would queue behind', state, evidence, fix: doc('blockers'), manual: false });
+  }
+
+  const counts: Record<ItemState, number> = { passed: 0, failed: 0, 'needs-you': 0, 'not-checked': 0 };
+  for (const i of items) counts[i.state]++;
+  return { file, items, counts };
+}
+
+const MARK: Record<ItemState, string> = { passed: '✅ passed', failed: '❌ failed', 'needs-you': '✋ needs you', 'not-checked': '➖ not checked' };
+
+/** The report a reviewer reads in the pull request. `when`: an ISO time, passed in to keep this pure. */
+export function checklistMarkdown(c: Checklist, when: string, input: ChecklistInput = {}): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const out = [
+    `# Production checklist: \`${c.file}\``,
+    '',
+    `Written by Migration Guard on ${when}${input.database ? `, with evidence from ${input.database.target} (${input.database.version})` : ', without a database connection'}.`,
+    '',
+    `**${c.counts.passed} passed, ${c.counts.failed} failed, ${c.counts['needs-you']} need you, ${c.counts['not-checked']} not checked.**`,
+    '',
+    '| # | Item | State | Evidence |',
+    '|---|------|-------|----------|',
+    ...c.items.map((item, i) => `| ${i + 1} | ${cell(item.title)}${item.manual ? ' (manual)' : ''} | ${MARK[item.state]} | ${cell(item.evidence.filter((e) => !e.includes('\n')).join('<br>'))} |`),
+    '',
+    '## Details',
+    '',
+  ];
+  for (const item of c.items) {
+    out.push(`### ${item.title}: ${MARK[item.state]}`, '');
+    for (const e of item.evidence) out.push(e.includes('\n') ? `\n\`\`\`sql\n${e}\n\`\`\`\n` : `- ${e}`);
+    out.push('', `How: ${item.fix}`, '');
+  }
+  return out.join('\n');
+}

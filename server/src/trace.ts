@@ -1,0 +1,266 @@
+/**
+ * Lock trace: runs a migration on a real PostgreSQL, statement by statement, inside a transaction
+ * that is always rolled back, and records after each statement the locks the session holds
+ * (`pg_locks`), the relations whose storage changed (`pg_class.relfilenode`), the time it took
+ * and any error. Each statement's observation is compared with the engine's prediction; a
+ * difference is a bug report for the lock table (docs/locks.md).
+ *
+ * Two targets: embedded PGlite (PostgreSQL 18 in WebAssembly; no server needed; the schema comes
+ * from replaying the earlier migrations of the folder, and optionally a schema file), or the
+ * configured database (its schema is already there; `lock_timeout` is set low so the trace never
+ * queues behind production traffic for long).
+ */
+import * as fs from 'node:fs';
+import { Analysis, analyze } from './engine/analyze';
+import { TraceSummary } from './engine/checklist';
+import { StatementFacts } from './engine/facts';
+import { LockMode, lockName, strength } from './engine/locks';
+import { Settings } from './engine/settings';
+
+/** A session on the target: `run` sends one statement as written (simple protocol). */
+export interface TraceSession {
+  target: string;
+  version: string;
+  run(sql: string): Promise<void>;
+  query<T>(sql: string): Promise<T[]>;
+}
+
+export interface ObservedLock {
+  relation: string;
+  mode: LockMode;
+}
+
+export interface TraceStatement {
+  index: number;
+  /** 1-based line of the statement in the file. */
+  line: number;
+  sql: string;
+  status: 'ran' | 'error' | 'not-run';
+  /** Why a statement was not run, or the error PostgreSQL raised. */
+  note?: string;
+  durationMs?: number;
+  /** Locks this statement took or strengthened, on relations that existed before it. */
+  observed: ObservedLock[];
+  /** Every lock the transaction holds after the statement. */
+  heldAfter: ObservedLock[];
+  /** Relations whose relfilenode changed: rewritten, or given new storage. */
+  newStorage: string[];
+  predicted: { locks: ObservedLock[]; rewrites: string[] };
+  differences: string[];
+}
+
+export interface TraceResult {
+  file: string;
+  target: string;
+  version: string;
+  /** What ran before the migration to build the schema (PGlite): files, and what failed there. */
+  setup: { files: string[]; errors: string[] };
+  statements: TraceStatement[];
+  summary: TraceSummary;
+}
+
+/** Statements PostgreSQL refuses inside a transaction block: reported with their predicted facts, not run. */
+const OUTSIDE_TRANSACTION = new Set(['VacuumStmt', 'CreatedbStmt', 'DropdbStmt', 'AlterSystemStmt', 'CreateTableSpaceStmt', 'DropTableSpaceStmt', 'ClusterStmt']);
+/** Statements that give a relation new storage without a rewrite of its rows in the usual sense (FIELD-NOTES). */
+const NEW_STORAGE_KINDS = new Set(['TruncateStmt', 'ReindexStmt', 'RefreshMatViewStmt', 'AlterSeqStmt']);
+/** Relation kinds whose locks are always compared: tables, partitioned tables, views, matviews, sequences, foreign tables. */
+const COMPARED_KINDS = new Set(['r', 'p', 'v', 'm', 'S', 'f']);
+
+const SNAPSHOT = `
+SELECT c.oid::int AS oid, CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END AS name,
+       c.relkind::text AS relkind, c.relfilenode::int AS relfilenode
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
+
+const HELD = `SELECT relation::int AS oid, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted`;
+
+interface Relation {
+  oid: number;
+  name: string;
+  relkind: string;
+  relfilenode: number;
+}
+
+const strip = (name: string) => name.replace(/^public\./, '');
+
+function strongestByName(rows: ObservedLock[]): Map<string, LockMode> {
+  const out = new Map<string, LockMode>();
+  for (const { relation, mode } of rows) {
+    const known = out.get(relation);
+    if (!known || strength(mode) > strength(known)) out.set(relation, mode);
+  }
+  return out;
+}
+
+async function snapshot(session: TraceSession): Promise<Map<number, Relation>> {
+  return new Map((await session.query<Relation>(SNAPSHOT)).map((r) => [r.oid, r]));
+}
+
+async function held(session: TraceSession, relations: Map<number, Relation>): Promise<ObservedLock[]> {
+  const rows = await session.query<{ oid: number; mode: LockMode }>(HELD);
+  return rows.filter((r) => relations.has(r.oid)).map((r) => ({ relation: relations.get(r.oid)!.name, mode: r.mode, kind: relations.get(r.oid)!.relkind }) as ObservedLock & { kind: string });
+}
+
+function notRunReason(s: StatementFacts): string | undefined {
+  if (s.statement.error) return 'syntax error';
+  if (s.kind === 'TransactionStmt') return "the file's own transaction control: the trace runs everything in one transaction it rolls back";
+  if (s.concurrently) return 'CONCURRENTLY cannot run in a transaction block: shown with its predicted facts';
+  if (OUTSIDE_TRANSACTION.has(s.kind)) return `${s.kind.replace(/Stmt$/, '')} cannot run in a transaction block: shown with its predicted facts`;
+  return undefined;
+}
+
+function predicted(s: StatementFacts): TraceStatement['predicted'] {
+  return { locks: [...strongestByName(s.locks.map((l) => ({ relation: strip(l.relation), mode: l.mode })))].map(([relation, mode]) => ({ relation, mode })), rewrites: s.rewrites.map(strip) };
+}
+
+/** Observed against predicted, for the relations that existed before the statement. */
+function compare(s: StatementFacts, before: Map<string, LockMode>, after: (ObservedLock & { kind?: string })[], existed: Set<string>, newStorage: string[]): string[] {
+  const out: string[] = [];
+  const afterBy = strongestByName(after);
+  const claim = predicted(s);
+  const claimed = new Map(claim.locks.map((l) => [l.relation, l.mode]));
+  for (const [relation, mode] of claimed) {
+    if (!existed.has(relation)) continue;
+    const was = before.get(relation);
+    const expected = was && strength(was) > strength(mode) ? was : mode;
+    const seen = afterBy.get(relation);
+    if (seen !== expected) out.push(`${relation}: predicted ${lockName(mode)}, observed ${seen ? lockName(seen) : 'no lock'}${was ? ` (held before: ${lockName(was)})` : ''}`);
+  }
+  for (const l of after) {
+    const was = before.get(l.relation);
+    if (claimed.has(l.relation) || (was && strength(was) >= strength(l.mode))) continue;
+    if (l.kind && !COMPARED_KINDS.has(l.kind)) continue; // indexes: compared when the statement names them
+    if (s.implicitLocks.length) continue; // locks on relations the SQL does not name (an index's table, a referenced table)
+    out.push(`${l.relation}: observed ${lockName(l.mode)}, not predicted`);
+  }
+  for (const relation of new Set([...claim.rewrites.filter((r) => existed.has(r)), ...newStorage])) {
+    const said = claim.rewrites.includes(relation);
+    const seen = newStorage.includes(relation);
+    if (said && !seen) out.push(`${relation}: predicted a rewrite, relfilenode unchanged`);
+    if (!said && seen && !NEW_STORAGE_KINDS.has(s.kind)) out.push(`${relation}: relfilenode changed, no rewrite predicted`);
+  }
+  return out;
+}
+
+export interface TraceOptions {
+  file: string;
+  analysis: Analysis;
+  /** The database target sets a low lock_timeout: the trace gives up rather than queue behind traffic. */
+  lockTimeout?: string;
+  setup?: TraceResult['setup'];
+}
+
+/** Runs the migration's up statements in BEGIN ... ROLLBACK on `session`. */
+export async function traceMigration(session: TraceSession, options: TraceOptions): Promise<TraceResult> {
+  const { analysis } = options;
+  const started = performance.now();
+  const statements: TraceStatement[] = [];
+  const ups = analysis.facts.statements.filter((s) => s.direction === 'up');
+  await session.run('BEGIN');
+  try {
+    if (options.lockTimeout) await session.run(`SET LOCAL lock_timeout = '${options.lockTimeout}'`);
+    let relations = await snapshot(session);
+    let before = strongestByName(await held(session, relations));
+    for (const s of ups) {
+      const line = analysis.lines.position(s.statement.start).line + 1;
+      const base: TraceStatement = { index: s.statement.index, line, sql: s.statement.text.slice(0, 300), status: 'not-run', observed: [], heldAfter: [], newStorage: [], predicted: predicted(s), differences: [] };
+      const reason = notRunReason(s);
+      if (reason) {
+        statements.push({ ...base, note: reason });
+        continue;
+      }
+      const existed = new Set([...relations.values()].map((r) => r.name));
+      await session.run('SAVEPOINT migration_guard_trace');
+      const t0 = performance.now();
+      let error: string | undefined;
+      try {
+        await session.run(s.statement.text);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      const durationMs = performance.now() - t0;
+      if (error !== undefined) {
+        await session.run('ROLLBACK TO SAVEPOINT migration_guard_trace');
+        statements.push({ ...base, status: 'error', note: error, durationMs });
+        continue;
+      }
+      await session.run('RELEASE SAVEPOINT migration_guard_trace');
+      if (options.lockTimeout && s.kind === 'VariableSetStmt') await session.run(`SET LOCAL lock_timeout = '${options.lockTimeout}'`);
+      const after = await snapshot(session);
+      const heldAfter = await held(session, new Map([...relations, ...after]));
+      const newStorage = [...relations.values()].filter((r) => r.relfilenode !== 0 && after.has(r.oid) && after.get(r.oid)!.relfilenode !== r.relfilenode && COMPARED_KINDS.has(r.relkind)).map((r) => r.name);
+      const observed = [...strongestByName(heldAfter.filter((l) => existed.has(l.relation)))]
+        .filter(([relation, mode]) => !before.has(relation) || strength(mode) > strength(before.get(relation)!))
+        .map(([relation, mode]) => ({ relation, mode }));
+      const differences = compare(s, before, heldAfter.filter((l) => existed.has(l.relation)), existed, newStorage);
+      statements.push({ ...base, status: 'ran', durationMs, observed, heldAfter: heldAfter.map(({ relation, mode }) => ({ relation, mode })), newStorage, differences });
+      relations = after;
+      before = strongestByName(heldAfter);
+    }
+  } finally {
+    await session.run('ROLLBACK').catch(() => undefined);
+  }
+  const durationMs = performance.now() - started;
+  return {
+    file: options.file,
+    target: session.target,
+    version: session.version,
+    setup: options.setup ?? { files: [], errors: [] },
+    statements,
+    summary: {
+      target: session.target,
+      statements: statements.filter((s) => s.status !== 'not-run').length,
+      errors: statements.filter((s) => s.status === 'error').length,
+      differences: statements.filter((s) => s.differences.length).length,
+      durationMs,
+    },
+  };
+}
+
+/** Replays `files` (earlier migrations, a schema file) statement by statement, outside a transaction. */
+export async function replay(session: TraceSession, files: string[], settings: Settings): Promise<TraceResult['setup']> {
+  const errors: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      errors.push(`${file}: ${(e as Error).message}`);
+      continue;
+    }
+    const analysis = analyze(text, { settings, path: file });
+    for (const s of analysis.facts.statements) {
+      if (s.direction !== 'up' || s.statement.error || s.kind === 'TransactionStmt') continue;
+      try {
+        await session.run(s.statement.text);
+      } catch (e) {
+        errors.push(`${file}:${analysis.lines.position(s.statement.start).line + 1}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return { files, errors };
+}
+
+/** A trace's result as text: one block per statement. */
+export function traceText(r: TraceResult): string {
+  const out = [`Lock trace of ${r.file} on ${r.target} (${r.version}), in BEGIN ... ROLLBACK:`];
+  if (r.setup.files.length) out.push(`Schema from ${r.setup.files.length} earlier files${r.setup.errors.length ? `, ${r.setup.errors.length} statements failed there:` : '.'}`, ...r.setup.errors.slice(0, 10).map((e) => `  ${e}`));
+  for (const s of r.statements) {
+    const head = `line ${s.line}: ${s.sql.split('\n')[0].slice(0, 80)}`;
+    if (s.status === 'not-run') {
+      const p = s.predicted.locks.map((l) => `${lockName(l.mode)} on ${l.relation}`).join(', ');
+      out.push(`${head}\n  not run: ${s.note}${p ? `\n  predicted: ${p}` : ''}`);
+      continue;
+    }
+    if (s.status === 'error') {
+      out.push(`${head}\n  ERROR after ${s.durationMs!.toFixed(1)} ms: ${s.note}`);
+      continue;
+    }
+    const locks = s.observed.map((l) => `${lockName(l.mode)} on ${l.relation}`).join(', ') || 'no new lock';
+    out.push(`${head}\n  ${s.durationMs!.toFixed(1)} ms; took ${locks}${s.newStorage.length ? `; new storage: ${s.newStorage.join(', ')}` : ''}`);
+    for (const d of s.differences) out.push(`  DIFFERS from the prediction: ${d}`);
+  }
+  const m = r.summary;
+  out.push(`${m.statements} statements ran in ${m.durationMs.toFixed(0)} ms: ${m.errors} errors, ${m.differences} differing from the prediction. Rolled back.`);
+  return out.join('\n');
+}

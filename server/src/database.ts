@@ -104,7 +104,7 @@ export async function connectReadOnly(target: DatabaseTarget): Promise<Client> {
  * (as the migration writes them, resolved on the server's search_path), the locks other sessions
  * hold or wait for on them, and transactions open for more than a minute.
  */
-export async function probeDatabase(client: Client, target: DatabaseTarget, relations: string[]): Promise<DatabaseEvidence> {
+export async function probeDatabase(client: Client, target: DatabaseTarget, relations: string[], longTransactionSeconds = 60): Promise<DatabaseEvidence> {
   const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
   const evidence: DatabaseEvidence = { target: describeTarget(target), version: `PostgreSQL ${version}`, activity: [], tables: [], locks: [], longTransactions: [] };
   evidence.archiveMode = (await client.query<{ m: string }>("SELECT current_setting('archive_mode') AS m")).rows[0].m;
@@ -157,18 +157,19 @@ export async function probeDatabase(client: Client, target: DatabaseTarget, rela
     await client.query<{ pid: number; state: string; xact_seconds: number; query: string }>(
       `SELECT pid, COALESCE(state, '') AS state, EXTRACT(epoch FROM now() - xact_start)::float8 AS xact_seconds, left(COALESCE(query, ''), 200) AS query
        FROM pg_stat_activity
-       WHERE xact_start < now() - interval '1 minute' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+       WHERE xact_start < now() - make_interval(secs => $1) AND pid <> pg_backend_pid() AND backend_type = 'client backend'
        ORDER BY xact_start`,
+      [longTransactionSeconds],
     )
   ).rows.map((r) => ({ pid: r.pid, state: r.state, xactSeconds: r.xact_seconds, query: r.query }));
   return evidence;
 }
 
 /** Connects read-only, probes, and always disconnects. */
-export async function gatherEvidence(target: DatabaseTarget, relations: string[]): Promise<DatabaseEvidence> {
+export async function gatherEvidence(target: DatabaseTarget, relations: string[], longTransactionSeconds = 60): Promise<DatabaseEvidence> {
   const client = await connectReadOnly(target);
   try {
-    return await probeDatabase(client, target, relations);
+    return await probeDatabase(client, target, relations, longTransactionSeconds);
   } catch (e) {
     throw new DatabaseError(`Probing ${describeTarget(target)} failed: ${(e as Error).message}`);
   } finally {

@@ -49,7 +49,7 @@ export interface DatabaseEvidence {
   tables: { relation: string; exists: boolean; rows?: number; bytes?: number }[];
   /** Locks other sessions hold (or wait for) on those tables. */
   locks: { pid: number; relation: string; mode: LockMode; granted: boolean; state: string; xactSeconds?: number; query: string }[];
-  /** Transactions open for more than a minute, on any table. */
+  /** Transactions open for more than a minute (by default), on any table. */
   longTransactions: { pid: number; state: string; xactSeconds: number; query: string }[];
 }
 

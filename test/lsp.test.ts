@@ -96,9 +96,10 @@ class Client {
 
 const UNSAFE = '-- add the index 🙂\nSET lock_timeout = \'5s\';\nSET statement_timeout = \'10min\';\nCREATE INDEX users_email_idx ON users (email);\n';
 
-describe('language server over stdio (dist/server.js)', { timeout: 30_000 }, () => {
+describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () => {
   let client: Client;
   before(async () => {
+    process.env.MIGRATION_GUARD_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-lsp-cache-'));
     client = new Client(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio']);
     await client.initialize();
   });
@@ -249,6 +250,38 @@ describe('language server over stdio (dist/server.js)', { timeout: 30_000 }, () 
     assert.match(result.title, /Change orders.total to bigint/);
     assert.deepEqual(result.files.map((f) => path.basename(f.path)), ['010_plan.step1-expand.sql', '010_plan.step2-backfill.sql', '010_plan.step3-prepare.sql', '010_plan.step4-switch.sql', '010_plan.step5-contract.sql']);
     assert.equal(await client.connection.sendRequest('migrationGuard/plan', { uri, line: 0 }), null);
+  });
+
+  it('answers the production checklist for an open migration, with its Markdown report', async () => {
+    const uri = uriOf('lsp/migrations/011_checklist.sql');
+    await client.open(uri, "SET lock_timeout = '1s';\nSET statement_timeout = '1h';\nCREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);");
+    const { checklist, markdown, problems } = (await client.connection.sendRequest('migrationGuard/checklist', { uri, answers: { offPeakWindow: 'Sunday 03:00 UTC' } })) as {
+      checklist: { items: { id: string; state: string }[] };
+      markdown: string;
+      problems: string[];
+    };
+    assert.deepEqual(problems, []);
+    const state = Object.fromEntries(checklist.items.map((i) => [i.id, i.state]));
+    assert.equal(state.timeouts, 'passed');
+    assert.equal(state['off-peak'], 'passed');
+    assert.equal(state['staging-mirror'], 'needs-you');
+    assert.equal(state.blockers, 'not-checked');
+    assert.match(markdown, /^# Production checklist: `011_checklist.sql`/);
+  });
+
+  it('traces a migration on PGlite in the worker thread, and keeps answering meanwhile', async () => {
+    const uri = uriOf('lsp/migrations/012_trace.sql');
+    await client.open(uri, 'CREATE TABLE accounts (id bigint PRIMARY KEY, n int);\nALTER TABLE accounts ALTER COLUMN n TYPE bigint;\nSELECT 1/0;');
+    const tracing = client.connection.sendRequest('migrationGuard/trace', { uri }) as Promise<{ result?: { statements: { line: number; status: string; observed: { relation: string; mode: string }[]; note?: string }[] }; error?: string }>;
+    // While PGlite starts in the worker, diagnostics still come.
+    assert.ok((await client.open(uriOf('lsp/migrations/013_while.sql'), 'CREATE INDEX i ON users (email);')).length > 0);
+    const { result, error } = await tracing;
+    assert.equal(error, undefined);
+    const [create, alter, fail] = result!.statements;
+    assert.equal(create.status, 'ran');
+    assert.deepEqual(alter.observed.filter((l) => l.relation === 'accounts'), [], 'created in the same transaction: no new lock');
+    assert.equal(fail.status, 'error');
+    assert.match(fail.note!, /division by zero/);
   });
 
   it('shows findings on the literal of a TypeORM migration written in TypeScript', async () => {

@@ -27,9 +27,16 @@ function zipEntries(file: string): string[] {
 
 describe('package.json', () => {
   it('declares exactly the settings the engine reads, with the same defaults (one schema, STYLE.md §7, §14)', () => {
-    const properties = manifest.contributes.configuration.properties as Record<string, { default: unknown }>;
+    const properties = manifest.contributes.configuration[0].properties as Record<string, { default: unknown }>;
     assert.deepEqual(Object.keys(properties).sort(), Object.keys(DEFAULT_SETTINGS).map((k) => `migrationGuard.${k}`).sort());
     for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) assert.deepEqual(properties[`migrationGuard.${key}`].default, value, key);
+  });
+
+  it('keeps the database settings in their own section, restricted in untrusted workspaces', () => {
+    const database = Object.keys(manifest.contributes.configuration[1].properties).sort();
+    assert.deepEqual(database, ['migrationGuard.database.host', 'migrationGuard.database.name', 'migrationGuard.database.port', 'migrationGuard.database.url', 'migrationGuard.database.user']);
+    assert.deepEqual([...manifest.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), database);
+    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
   });
 
   it('keeps engines.vscode at or below the typed VS Code API', () => {
@@ -96,6 +103,13 @@ describe('the .vsix', () => {
       'extension/dist/extension.js',
       'extension/dist/server.js',
       'extension/dist/libpg-query.wasm',
+      // TypeScript (TS / JS migrations) and PGlite (lock traces) are loaded from their own bundles.
+      'extension/dist/typescript.js',
+      'extension/dist/trace-worker.js',
+      'extension/dist/pglite.js',
+      'extension/dist/pglite.wasm',
+      'extension/dist/pglite.data',
+      'extension/dist/initdb.wasm',
       'extension/syntaxes/migration-guard.injection.json',
       'extension/docs/rules/require-concurrent-index.md',
       'extension/readme.md',

@@ -4,9 +4,11 @@
  * document, so nothing here reads configuration.
  */
 import * as path from 'node:path';
-import { commands, ExtensionContext, workspace } from 'vscode';
+import { commands, ExtensionContext, Uri, window, workspace } from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { Context, planSafeChange, restartServer, showOutput } from './commands';
+import { configureDatabase } from './database';
+import { ChecklistPanel, showTrace } from './panels';
 import { explicitSettings } from './settings';
 import { StatusBar, ToolStatus } from './status';
 
@@ -20,8 +22,9 @@ export async function activate(context: ExtensionContext): Promise<void> {
   };
   // SQL, and the TypeScript / JavaScript migrations of TypeORM, Knex, Sequelize, node-pg-migrate and Kysely.
   const languages = ['sql', 'pgsql', 'postgres', 'postgresql', 'typescript', 'javascript'];
-  // The keys the extension declares (package.json contributes.configuration), without the prefix.
-  const properties = Object.keys(context.extension.packageJSON.contributes.configuration.properties as object);
+  // The keys the server reads (package.json's first configuration section), without the prefix.
+  // The database section stays in the client: the server gets a target per request, never a setting.
+  const properties = Object.keys(context.extension.packageJSON.contributes.configuration[0].properties as object);
   const keys = properties.map((p) => p.replace(/^migrationGuard\./, ''));
   const clientOptions: LanguageClientOptions = {
     documentSelector: languages.flatMap((language) => [
@@ -44,11 +47,25 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('migrationGuard.restartServer', restartServer(ctx)),
     commands.registerCommand('migrationGuard.showOutput', showOutput(ctx)),
     commands.registerCommand('migrationGuard.planSafeChange', planSafeChange(ctx)),
+    commands.registerCommand('migrationGuard.runChecklist', (uri?: Uri) => withMigration(uri, (u) => ChecklistPanel.show(context, client!, u))),
+    commands.registerCommand('migrationGuard.traceLocks', (uri?: Uri) => withMigration(uri, (u) => showTrace(context, client!, u))),
+    commands.registerCommand('migrationGuard.configureDatabase', configureDatabase(context)),
   );
   const status = new StatusBar();
   context.subscriptions.push(status);
   await client.start();
   context.subscriptions.push(client.onNotification('migrationGuard/status', (params: ToolStatus) => status.update(params)));
+}
+
+/** Runs `f` on the migration a menu passed, or the active editor's. */
+async function withMigration(uri: Uri | undefined, f: (uri: Uri) => Promise<void>): Promise<void> {
+  const target = uri ?? window.activeTextEditor?.document.uri;
+  if (!target) {
+    void window.showInformationMessage('Migration Guard: open a migration first.');
+    return;
+  }
+  if (window.activeTextEditor?.document.uri.toString() === target.toString()) await window.activeTextEditor.document.save();
+  await f(target);
 }
 
 export async function deactivate(): Promise<void> {

@@ -38,6 +38,10 @@ import { Settings, Severity } from './engine/settings';
 import { configFor, mergeSettings, ProjectConfig } from './config';
 import { projectHints } from './hints';
 import { MigrationHistory } from './history';
+import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, heavyRelations, lockedRelations } from './engine/checklist';
+import { DatabaseTarget, gatherEvidence } from './database';
+import { TraceResult } from './trace';
+import { TraceWorker } from './trace-client';
 import { matchesAny } from './glob';
 
 /** What a diagnostic carries for the code-action handler, so that it recomputes nothing. */
@@ -50,6 +54,10 @@ export interface DiagnosticData {
 
 /** Custom request: the expand-contract plan for the statement on a line. */
 export const PLAN = 'migrationGuard/plan';
+/** The production checklist of a document: `{ uri, answers, database?, trace? }`. */
+export const CHECKLIST = 'migrationGuard/checklist';
+/** A lock trace of a document: `{ uri, database? }`, on PGlite without a database. */
+export const TRACE = 'migrationGuard/trace';
 /** Findings whose statement has an expand-contract plan. */
 const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
 
@@ -282,6 +290,61 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       return null;
     }
   });
+
+  // Lock traces run in a worker thread (PGlite is WebAssembly: seconds of CPU on a cold start),
+  // started on the first trace and kept warm; diagnostics never wait for it.
+  const tracer = new TraceWorker(path.join(__dirname, 'trace-worker.js'));
+  connection.onShutdown(() => tracer.stop());
+
+  async function traceOf(uri: string, database?: DatabaseTarget): Promise<TraceResult> {
+    const document = documents.get(uri);
+    if (!document || !uri.startsWith('file:')) throw new Error('Save the migration first: the trace replays the earlier migrations of its folder.');
+    return tracer.run({ file: fileURLToPath(uri), text: document.getText(), settings: await settingsFor(uri), database });
+  }
+
+  connection.onRequest(TRACE, async (params: { uri: string; database?: DatabaseTarget }): Promise<{ result?: TraceResult; error?: string }> => {
+    try {
+      return { result: await traceOf(params.uri, params.database) };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  });
+
+  // The production checklist: automatic items from the analysis, evidence from the database when
+  // the client sends one (never in an untrusted workspace), and a trace's summary when asked.
+  connection.onRequest(
+    CHECKLIST,
+    async (params: { uri: string; answers?: ChecklistAnswers; database?: DatabaseTarget; trace?: boolean }): Promise<{ checklist?: Checklist; markdown?: string; problems: string[] }> => {
+      const problems: string[] = [];
+      try {
+        const document = documents.get(params.uri);
+        const entry = analyses.get(params.uri);
+        if (!document || !entry) return { problems: ['Not a migration Migration Guard analyses (see the migrationGuard.include setting).'] };
+        const input: ChecklistInput = { answers: params.answers };
+        const { analysis } = entry;
+        if (params.database) {
+          try {
+            input.database = await gatherEvidence(params.database, [...new Set([...lockedRelations(analysis).keys(), ...heavyRelations(analysis)])]);
+          } catch (e) {
+            problems.push((e as Error).message);
+          }
+        }
+        if (params.trace) {
+          try {
+            input.trace = (await traceOf(params.uri)).summary;
+          } catch (e) {
+            problems.push(`Trace failed: ${(e as Error).message}`);
+          }
+        }
+        const file = params.uri.startsWith('file:') ? path.basename(fileURLToPath(params.uri)) : params.uri;
+        const checklist = buildChecklist(file, analysis, input);
+        return { checklist, markdown: checklistMarkdown(checklist, new Date().toISOString(), input), problems };
+      } catch (e) {
+        log('checklist failed', e);
+        return { problems: [...problems, `Checklist failed: ${(e as Error).message}`] };
+      }
+    },
+  );
 
   // Plan Safe Change: the expand-contract migrations for the statement on a line.
   connection.onRequest(PLAN, async (params: { uri: string; line: number }) => {

@@ -45,7 +45,7 @@ interface TraceResult {
 }
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const MARK = { passed: '✅ passed', failed: '❌ failed', 'needs-you': '✋ needs you', 'not-checked': '➖ not checked' };
+const MARK = { passed: 'passed', failed: 'FAILED', 'needs-you': 'needs you', 'not-checked': 'not checked' };
 const ANSWER_OF: Record<string, keyof Answers> = { 'staging-mirror': 'stagingTested', backups: 'backupsVerified', monitoring: 'monitoringOpen' };
 
 function page(title: string, body: string, nonce: string, cspSource: string): string {

@@ -102,9 +102,16 @@ function toTokens(text: string, raw: pg.ScanToken[], map: OffsetMap): Token[] {
  * off again.
  */
 function scan(text: string): ScanOutcome | undefined {
+  const reused = lastScan && lastScan.text !== text ? rescan(text, lastScan) : lastScan?.text === text ? lastScan.tokens : undefined;
+  if (reused) {
+    lastScan = { text, tokens: reused };
+    return { tokens: reused, unterminated: false };
+  }
   const map = new OffsetMap(text);
   try {
-    return { tokens: toTokens(text, pg.scanSync(text).tokens, map), unterminated: false };
+    const tokens = toTokens(text, pg.scanSync(text).tokens, map);
+    lastScan = { text, tokens };
+    return { tokens, unterminated: false };
   } catch {
     const closers = ["'", '"', '*/', '*/*/', '*/*/*/'];
     const tags = text.match(/\$(?:[A-Za-z_\u0080-\uffff][A-Za-z_0-9\u0080-\uffff]*)?\$/g) ?? [];
@@ -119,6 +126,57 @@ function scan(text: string): ScanOutcome | undefined {
     }
     return undefined;
   }
+}
+
+/**
+ * The last text scanned in full, and its tokens: an editor sends the same document again and
+ * again with one small change, so the next scan re-reads only the lines around the change.
+ */
+let lastScan: { text: string; tokens: Token[] } | undefined;
+
+/**
+ * Scans `text` re-using the tokens of `previous` before and after the changed region. The region
+ * re-scanned starts at a token start before the change (the lexer is between tokens there) and
+ * ends at a line start after it; it is accepted only when it scans without error, so no literal
+ * or comment is left open across its end, and the old tokens after it still hold. Otherwise, or
+ * when little text is shared, undefined: the caller scans in full.
+ */
+function rescan(text: string, previous: { text: string; tokens: Token[] }): Token[] | undefined {
+  const old = previous.text;
+  const limit = Math.min(old.length, text.length);
+  let prefix = 0;
+  while (prefix < limit && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < limit - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  if (prefix + suffix < limit / 2) return undefined;
+  const delta = text.length - old.length;
+  const tokens = previous.tokens;
+  // First old token reaching the change, then one more back: a token before it may merge with it.
+  let i = tokens.findIndex((t) => t.end >= prefix);
+  if (i < 0) i = tokens.length;
+  i = Math.max(0, i - 1);
+  const from = i < tokens.length ? Math.min(tokens[i].start, prefix) : prefix;
+  // The region ends at a line start whose newline is in the shared suffix, with no token across it.
+  const changedOldEnd = old.length - suffix;
+  let j = i;
+  let toOld = old.length;
+  for (; j < tokens.length; j++) {
+    const lineStart = old.lastIndexOf('\n', tokens[j].start - 1) + 1;
+    if (lineStart <= changedOldEnd || (j > 0 && tokens[j - 1].end > lineStart)) continue;
+    toOld = lineStart;
+    break;
+  }
+  const to = toOld + delta;
+  const region = text.slice(from, to);
+  let raw: pg.ScanToken[];
+  try {
+    raw = pg.scanSync(region).tokens;
+  } catch {
+    return undefined; // a literal or comment open across the region's end
+  }
+  const middle = toTokens(region, raw, new OffsetMap(region)).map((t) => ({ ...t, start: t.start + from, end: t.end + from }));
+  const after = tokens.slice(j).map((t) => ({ ...t, start: t.start + delta, end: t.end + delta }));
+  return [...tokens.slice(0, i), ...middle, ...after];
 }
 
 interface Span {
@@ -240,6 +298,17 @@ function makeStatement(text: string, index: number, span: Span): Statement {
     statement.error = { message, start, end };
   }
   return statement;
+}
+
+/** Parses with a full scan, leaving the re-used scan as it was (tests compare both ways). */
+export function parseFileInFull(text: string): ParsedFile {
+  const kept = lastScan;
+  lastScan = undefined;
+  try {
+    return parseFile(text);
+  } finally {
+    lastScan = kept;
+  }
 }
 
 /** Splits and parses a document. Never throws: problems become statements of kind 'SyntaxError'. */

@@ -562,21 +562,40 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
  * SHARE (a view's or a CREATE TABLE AS query's tables, UPDATE ... FROM, subqueries).
  */
 function readRelations(effect: Effect, node: unknown, created: Set<string>): void {
-  if (Array.isArray(node)) {
-    for (const n of node) readRelations(effect, n, created);
-    return;
-  }
-  if (!node || typeof node !== 'object') return;
-  const rangeVar = (node as Node).RangeVar;
-  if (rangeVar && !created.has(relationKey(rangeVar))) {
+  for (const rangeVar of rangeVarsIn(node)) {
+    if (created.has(relationKey(rangeVar))) continue;
     const name = relationName(rangeVar);
     if (!effect.locks.some((l) => l.relation === name)) lock(effect, name, relationKey(rangeVar), 'AccessShareLock', 'read');
   }
-  for (const [key, value] of Object.entries(node as Node)) {
-    // The statement's own targets are locked above; `relation` fields are RangeVars without the wrapper.
-    if (['relation', 'rel', 'view', 'table', 'pktable', 'name', 'sequence'].includes(key)) continue;
-    readRelations(effect, value, created);
-  }
+}
+
+/**
+ * The RangeVars a parse tree reads, in tree order. Trees are shared by statement text (the parse
+ * cache) and never changed, so an unchanged statement is walked once, not on every keystroke.
+ */
+const rangeVarCache = new WeakMap<object, Node[]>();
+function rangeVarsIn(node: unknown): Node[] {
+  if (!node || typeof node !== 'object') return [];
+  const cached = rangeVarCache.get(node);
+  if (cached) return cached;
+  const out: Node[] = [];
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) {
+      for (const x of n) walk(x);
+      return;
+    }
+    if (!n || typeof n !== 'object') return;
+    const rangeVar = (n as Node).RangeVar;
+    if (rangeVar) out.push(rangeVar);
+    for (const [key, value] of Object.entries(n as Node)) {
+      // The statement's own targets are locked above; `relation` fields are RangeVars without the wrapper.
+      if (['relation', 'rel', 'view', 'table', 'pktable', 'name', 'sequence'].includes(key)) continue;
+      walk(value);
+    }
+  };
+  walk(node);
+  rangeVarCache.set(node, out);
+  return out;
 }
 
 /** Splits an ALTER TABLE's tokens into its subcommands, at commas outside parentheses. */

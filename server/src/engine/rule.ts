@@ -73,17 +73,28 @@ export interface Rule {
   tests: { valid: (string | ValidCase)[]; invalid: InvalidCase[] };
 }
 
-/** Statements of the file that parsed, with their facts. */
-export function parsedStatements(file: FileFacts): StatementFacts[] {
-  return file.statements.filter((s) => s.kind !== 'SyntaxError');
+/**
+ * The views below are asked for by many rules over the same file: computed once per FileFacts
+ * (facts are never changed after deriveFacts), which matters on every keystroke in a long file.
+ */
+function once<T>(compute: (file: FileFacts) => T): (file: FileFacts) => T {
+  const cache = new WeakMap<FileFacts, T>();
+  return (file) => {
+    let value = cache.get(file);
+    if (value === undefined) cache.set(file, (value = compute(file)));
+    return value;
+  };
 }
 
+/** Statements of the file that parsed, with their facts. */
+export const parsedStatements = once((file: FileFacts): StatementFacts[] => file.statements.filter((s) => s.kind !== 'SyntaxError'));
+
 /** Every ALTER TABLE subcommand on a relation that existed before the migration, with its statement. */
-export function existingTableCommands(file: FileFacts): { s: StatementFacts; cmd: AlterCommand; table: string }[] {
-  return parsedStatements(file)
+export const existingTableCommands = once((file: FileFacts): { s: StatementFacts; cmd: AlterCommand; table: string }[] =>
+  parsedStatements(file)
     .filter((s) => s.kind === 'AlterTableStmt' && s.locks[0]?.existing)
-    .flatMap((s) => s.commands.map((cmd) => ({ s, cmd, table: s.locks[0].relation })));
-}
+    .flatMap((s) => s.commands.map((cmd) => ({ s, cmd, table: s.locks[0].relation }))),
+);
 
 /** A column definition of CREATE TABLE or ALTER TABLE ... ADD COLUMN, with its text span. */
 export interface ColumnDefinition {
@@ -114,7 +125,9 @@ export function elementSpan(s: StatementFacts, start: number): { start: number; 
 }
 
 /** Every column the migration defines: CREATE TABLE columns and ADD COLUMN. */
-export function columnDefinitions(file: FileFacts): ColumnDefinition[] {
+export const columnDefinitions = once(columnDefinitionsOf);
+
+function columnDefinitionsOf(file: FileFacts): ColumnDefinition[] {
   const out: ColumnDefinition[] = [];
   for (const s of parsedStatements(file)) {
     const n = s.statement.node ?? {};

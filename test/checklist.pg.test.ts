@@ -16,7 +16,7 @@ import { buildChecklist } from '../server/src/engine/checklist';
 import { resolveSettings } from '../server/src/engine/settings';
 import { connect, connectReadOnly, DatabaseTarget, gatherEvidence } from '../server/src/database';
 import { PgliteHost, runTrace } from '../server/src/targets';
-import { debianBinaries, Server, Session, startDebianServer } from './pg/servers';
+import { debianBinaries, freePort, Server, Session, startDebianServer } from './pg/servers';
 
 const noDebian = !debianBinaries() && (process.env.CI ? false : 'no Debian PostgreSQL server installed (apt-get install -y postgresql)');
 const settings = resolveSettings({}).settings;
@@ -205,14 +205,6 @@ describe('checklist probes and trace on Debian PostgreSQL', { skip: noDebian, ti
 });
 
 describe('connection failures say which server and what failed', { timeout: 60_000 }, () => {
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as net.AddressInfo;
-        s.close(() => resolve(port));
-      });
-    });
-
   it('refused', async () => {
     const port = await freePort();
     await assert.rejects(connect({ host: '127.0.0.1', port, user: 'app', database: 'shop' }), new RegExp(`Cannot connect to 127\\.0\\.0\\.1:${port}/shop as app: connection refused`));

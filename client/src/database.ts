@@ -4,16 +4,8 @@
  * never in a settings file. Nothing here runs in an untrusted workspace.
  */
 import { ExtensionContext, window, workspace } from 'vscode';
-
-/** What the server's database module takes (server/src/database.ts DatabaseTarget). */
-export interface DatabaseTarget {
-  url?: string;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  password?: string;
-}
+// A type only: the server's module itself is not bundled into the extension.
+import type { DatabaseTarget } from '../../server/src/database';
 
 const secretKey = (where: string) => `migrationGuard.database.password:${where}`;
 

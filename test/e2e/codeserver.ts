@@ -5,10 +5,10 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { freePort } from '../pg/servers';
 
 export const root = path.join(__dirname, '..', '..', '..');
 export const CODE_SERVER = path.join(root, '.e2e', 'code-server', 'node_modules', '.bin', 'code-server');
@@ -19,17 +19,6 @@ export function missing(): string | undefined {
   if (!fs.existsSync(CODE_SERVER)) return 'code-server not installed (test/e2e/install-code-server.sh)';
   if (!fs.existsSync(CHROMIUM)) return 'no Chromium (apt-get install -y chromium)';
   return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Packs the extension as users get it: `vsce package`, then `code-server --install-extension`. */

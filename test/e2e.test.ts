@@ -1,7 +1,7 @@
 /**
  * End to end in a real VS Code: the built .vsix installed into code-server, driven by Chromium.
  * A person's view: the squiggle and the Problems panel, the hover's lock text, the CONCURRENTLY
- * quick fix changing the text, the checklist panel from the command palette; and in restricted
+ * quick fix changing the text, the checklist and lock-trace panels from the command palette; and in restricted
  * mode (the folder not trusted) diagnostics only, no database feature. A screenshot of each step
  * goes to test-output/e2e/. A step that hangs fails with code-server's and the extension host's
  * logs attached.
@@ -115,6 +115,7 @@ describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { 
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('.monaco-editor .view-lines')?.textContent?.replace(/\u00a0/g, ' ').includes('CREATE INDEX CONCURRENTLY'));
       assert.match(await editorText(page), /CREATE INDEX CONCURRENTLY users_email_idx ON users \(email\);/);
+      await page.locator('.codelens-decoration', { hasText: 'SHARE UPDATE EXCLUSIVE users' }).first().waitFor();
     });
     await step(editor, '06-checklist', async () => {
       await page.keyboard.press('Control+S');
@@ -124,6 +125,18 @@ describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { 
       assert.match(text, /Production checklist: 002_index\.sql/);
       assert.match(text, /lock_timeout and statement_timeout set/);
       assert.match(text, /No database connected/);
+    });
+    await step(editor, '07-trace', async () => {
+      await page.locator('.tab', { hasText: '002_index.sql' }).first().click();
+      await runCommand(page, 'Migration Guard: Trace Locks');
+      await page.locator('.tab', { hasText: 'Lock trace: 002_index.sql' }).waitFor();
+      const text = await webview(page, '#summary');
+      assert.match(text, /On PGlite \(embedded\) \(PostgreSQL 18/);
+      assert.match(text, /Schema from 1 earlier migrations/);
+      assert.match(text, /CONCURRENTLY cannot run in a transaction block/);
+      // After the save and the new layout, the CodeLens still shows the fixed statement's lock.
+      await page.locator('.codelens-decoration', { hasText: 'SHARE UPDATE EXCLUSIVE users' }).first().waitFor({ timeout: 20_000 });
+      assert.equal(await page.locator('.codelens-decoration', { hasText: /^SHARE users/ }).count(), 0);
     });
   });
 });

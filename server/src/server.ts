@@ -191,7 +191,15 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return matchesAny(relative, settings.include);
   }
 
-  async function validate(document: TextDocument): Promise<void> {
+  /** Per document, the analysis in progress: CodeLens waits for it rather than answer from an old one. */
+  const inProgress = new Map<string, Promise<void>>();
+  function validate(document: TextDocument): Promise<void> {
+    const running = analyzeDocument(document);
+    inProgress.set(document.uri, running);
+    return running;
+  }
+
+  async function analyzeDocument(document: TextDocument): Promise<void> {
     try {
       const settings = await settingsFor(document.uri);
       if (!isMigration(document.uri, settings)) {
@@ -260,6 +268,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   documents.onDidChangeContent((change) => void validate(change.document));
   documents.onDidClose((event) => {
     settingsCache.delete(event.document.uri);
+    inProgress.delete(event.document.uri);
     analyses.delete(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
@@ -369,6 +378,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     try {
+      // The editor asks right after a change; the analysis of that change may still be running.
+      await inProgress.get(params.textDocument.uri);
       const document = documents.get(params.textDocument.uri);
       const entry = analyses.get(params.textDocument.uri);
       if (!document || !entry || entry.version !== document.version) return [];

@@ -19,9 +19,9 @@ import { ProjectHints } from './engine/context';
 import { projectHints } from './hints';
 import { MigrationHistory } from './history';
 import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, heavyRelations, lockedRelations } from './engine/checklist';
-import { DatabaseError, DatabaseTarget, describeTarget, gatherEvidence } from './database';
-import { PgliteHost, runTrace, TRACE_LOCK_TIMEOUT } from './targets';
-import { TraceResult, traceText } from './trace';
+// The database client (pg) and the tracer load on the first checklist / trace: `check` never pays for them.
+import type { DatabaseTarget } from './database';
+import type { TraceResult } from './trace';
 
 const VERSION: string = (() => {
   try {
@@ -464,6 +464,8 @@ async function oneMigration(options: Options, command: string): Promise<{ file: 
 async function checklist(options: Options): Promise<number> {
   if (!['markdown', 'json'].includes(options.format)) throw new UsageError('checklist --format takes markdown or json');
   const { file, settings, analysis } = await oneMigration(options, 'checklist');
+  const { DatabaseError, gatherEvidence } = (require('./database') as typeof import('./database'));
+  const { PgliteHost, runTrace } = (require('./targets') as typeof import('./targets'));
   const input: ChecklistInput = { answers: options.answers };
   const database = databaseOf(options);
   if (database) {
@@ -497,6 +499,9 @@ async function checklist(options: Options): Promise<number> {
 async function trace(options: Options): Promise<number> {
   if (!['text', 'json'].includes(options.format)) throw new UsageError('trace --format takes text or json');
   const { file, settings, analysis } = await oneMigration(options, 'trace');
+  const { DatabaseError, describeTarget } = (require('./database') as typeof import('./database'));
+  const { PgliteHost, runTrace, TRACE_LOCK_TIMEOUT } = (require('./targets') as typeof import('./targets'));
+  const { traceText } = (require('./trace') as typeof import('./trace'));
   const database = databaseOf(options);
   if (database && !options.yes) {
     process.stderr.write(`migration-guard: trace would run ${file} on ${describeTarget(database)} (inside BEGIN ... ROLLBACK, lock_timeout ${TRACE_LOCK_TIMEOUT}). Add --yes to go ahead, or --pglite for the embedded PostgreSQL.\n`);

@@ -39,8 +39,8 @@ import { configFor, mergeSettings, ProjectConfig } from './config';
 import { projectHints } from './hints';
 import { MigrationHistory } from './history';
 import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, heavyRelations, lockedRelations } from './engine/checklist';
-import { DatabaseTarget, gatherEvidence } from './database';
-import { TraceResult } from './trace';
+import type { DatabaseTarget } from './database';
+import type { TraceResult } from './trace';
 import { TraceWorker } from './trace-client';
 import { matchesAny } from './glob';
 
@@ -333,6 +333,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         const { analysis } = entry;
         if (params.database) {
           try {
+            // pg loads on the first probe: the server starts without it.
+            const { gatherEvidence } = (require('./database') as typeof import('./database'));
             input.database = await gatherEvidence(params.database, [...new Set([...lockedRelations(analysis).keys(), ...heavyRelations(analysis)])]);
           } catch (e) {
             problems.push((e as Error).message);

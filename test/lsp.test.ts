@@ -284,6 +284,18 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
     assert.match(fail.note!, /division by zero/);
   });
 
+  it('runs a schema file before the trace (migrationGuard.trace.schemaFile), and says when it is missing', async () => {
+    const schema = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-schema-')), 'schema.sql');
+    fs.writeFileSync(schema, 'CREATE TABLE from_schema (id bigint PRIMARY KEY);\n');
+    const uri = uriOf('lsp/migrations/014_schema.sql');
+    await client.open(uri, 'ALTER TABLE from_schema ADD COLUMN n int;');
+    const { result } = (await client.connection.sendRequest('migrationGuard/trace', { uri, schema })) as { result: { setup: { files: string[]; errors: string[] }; statements: { observed: { relation: string; mode: string }[] }[] } };
+    assert.deepEqual(result.setup, { files: [schema], errors: [] });
+    assert.deepEqual(result.statements[0].observed, [{ relation: 'from_schema', mode: 'AccessExclusiveLock' }]);
+    const missing = (await client.connection.sendRequest('migrationGuard/trace', { uri, schema: `${schema}.nope` })) as { error: string };
+    assert.match(missing.error, /schema file .*schema\.sql\.nope .* does not exist/);
+  });
+
   it('shows findings on the literal of a TypeORM migration written in TypeScript', async () => {
     const uri = uriOf('lsp/migrations/1700000000000-AddIndex.ts');
     const source = [

@@ -34,7 +34,7 @@ describe('package.json', () => {
 
   it('keeps the database settings in their own section, restricted in untrusted workspaces', () => {
     const database = Object.keys(manifest.contributes.configuration[1].properties).sort();
-    assert.deepEqual(database, ['migrationGuard.database.host', 'migrationGuard.database.name', 'migrationGuard.database.port', 'migrationGuard.database.url', 'migrationGuard.database.user']);
+    assert.deepEqual(database, ['migrationGuard.database.host', 'migrationGuard.database.name', 'migrationGuard.database.port', 'migrationGuard.database.url', 'migrationGuard.database.user', 'migrationGuard.trace.schemaFile']);
     assert.deepEqual([...manifest.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), database);
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
   });

@@ -179,7 +179,11 @@ export async function showTrace(context: ExtensionContext, client: LanguageClien
   }
   const panel = window.createWebviewPanel('migrationGuard.trace', `Lock trace: ${path.basename(uri.fsPath)}`, ViewColumn.Beside, { enableScripts: false });
   panel.webview.html = page('Lock trace', `<p>Tracing on ${database ? escape(database.where) : 'embedded PGlite (the first trace starts it: a few seconds)'}…</p>`, nonce(), panel.webview.cspSource);
-  const { result, error } = await client.sendRequest<{ result?: TraceResult; error?: string }>('migrationGuard/trace', { uri: uri.toString(), database: database?.target });
+  // A schema dump to run first, from migrationGuard.trace.schemaFile (relative to the workspace folder).
+  const schemaSetting = workspace.getConfiguration('migrationGuard.trace', uri).get<string>('schemaFile')?.trim();
+  const folder = workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+  const schema = schemaSetting ? (path.isAbsolute(schemaSetting) || !folder ? schemaSetting : path.join(folder, schemaSetting)) : undefined;
+  const { result, error } = await client.sendRequest<{ result?: TraceResult; error?: string }>('migrationGuard/trace', { uri: uri.toString(), database: database?.target, schema });
   if (!result) {
     panel.webview.html = page('Lock trace', `<p class="failed">Trace failed: ${escape(error ?? 'no result')}</p>`, nonce(), panel.webview.cspSource);
     return;

@@ -56,7 +56,7 @@ export interface DiagnosticData {
 export const PLAN = 'migrationGuard/plan';
 /** The production checklist of a document: `{ uri, answers, database?, trace? }`. */
 export const CHECKLIST = 'migrationGuard/checklist';
-/** A lock trace of a document: `{ uri, database? }`, on PGlite without a database. */
+/** A lock trace of a document: `{ uri, database?, schema? }`, on PGlite without a database. */
 export const TRACE = 'migrationGuard/trace';
 /** Findings whose statement has an expand-contract plan. */
 const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
@@ -305,15 +305,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const tracer = new TraceWorker(path.join(__dirname, 'trace-worker.js'));
   connection.onShutdown(() => tracer.stop());
 
-  async function traceOf(uri: string, database?: DatabaseTarget): Promise<TraceResult> {
+  async function traceOf(uri: string, database?: DatabaseTarget, schema?: string): Promise<TraceResult> {
     const document = documents.get(uri);
     if (!document || !uri.startsWith('file:')) throw new Error('Save the migration first: the trace replays the earlier migrations of its folder.');
-    return tracer.run({ file: fileURLToPath(uri), text: document.getText(), settings: await settingsFor(uri), database });
+    return tracer.run({ file: fileURLToPath(uri), text: document.getText(), settings: await settingsFor(uri), database, schema });
   }
 
-  connection.onRequest(TRACE, async (params: { uri: string; database?: DatabaseTarget }): Promise<{ result?: TraceResult; error?: string }> => {
+  connection.onRequest(TRACE, async (params: { uri: string; database?: DatabaseTarget; schema?: string }): Promise<{ result?: TraceResult; error?: string }> => {
     try {
-      return { result: await traceOf(params.uri, params.database) };
+      if (params.schema && !fs.existsSync(params.schema)) return { error: `The schema file ${params.schema} (migrationGuard.trace.schemaFile) does not exist.` };
+      return { result: await traceOf(params.uri, params.database, params.schema) };
     } catch (e) {
       return { error: (e as Error).message };
     }

@@ -214,6 +214,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         path: file,
         prior: file ? history.priorCatalog(file, settings) : undefined,
         hints: file ? projectHints(file) : undefined,
+        // The last analysis of this document: facts are derived again from the edited statement on.
+        previous: analyses.get(document.uri)?.analysis,
       });
       // A newer version may have arrived while the settings were pulled: publish only the latest.
       if (documents.get(document.uri)?.version !== document.version) return;

@@ -77,6 +77,11 @@ export interface AnalyzeOptions {
   prior?: CatalogView;
   /** Project files near the migration, for framework detection (the adapters read the disk). */
   hints?: ProjectHints;
+  /**
+   * The analysis of the same document before an edit (the language server keeps it): facts are
+   * derived again only from the edited statement on (see deriveFacts).
+   */
+  previous?: Analysis;
   /** How the tool runs the text, when the caller knows it (embedded SQL). */
   context?: MigrationContext;
 }
@@ -160,7 +165,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
 
   const parsed = parseFile(text);
   const context = options.context ?? migrationContext(options.path, parsed, settings, options.hints);
-  const facts = deriveFacts(parsed, settings, context, options.prior);
+  const facts = deriveFacts(parsed, settings, context, options.prior, options.previous?.source ? undefined : options.previous?.facts);
   const findings: Finding[] = [];
   const ignored: IgnoredFinding[] = [];
   const statements = parsed.statements;

@@ -77,6 +77,13 @@ export class Catalog {
     return this.tables;
   }
 
+  /** Continues from a view this class produced (in the same migration: transactions kept as they were). */
+  static resume(view: CatalogView): Catalog {
+    const catalog = new Catalog();
+    catalog.tables = view as Map<string, TableInfo>;
+    return catalog;
+  }
+
   private update(key: string, change: (t: { columns: Map<string, ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[] }) => void): void {
     const current = this.tables.get(key);
     const next = { columns: new Map(current?.columns ?? []), checks: [...(current?.checks ?? [])], primaryKey: current?.primaryKey };
@@ -198,3 +205,16 @@ export function typeChangeRewrites(old: ColumnInfo | undefined, next: ColumnInfo
 
 /** Types a column can change to without a rewrite from some other type: where an unknown old type leaves the answer open. */
 export const COERCIBLE_TARGETS = new Set(['varchar', 'text', 'numeric', 'varbit', 'inet']);
+
+/** Two views say the same about every table (views share unchanged tables, so most compare by identity). */
+export function sameCatalog(a: CatalogView, b: CatalogView): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [key, t] of a) {
+    const u = b.get(key);
+    if (t === u) continue;
+    if (!u || t.columns.size !== u.columns.size || JSON.stringify(t.checks) !== JSON.stringify(u.checks) || JSON.stringify(t.primaryKey) !== JSON.stringify(u.primaryKey)) return false;
+    for (const [name, c] of t.columns) if (JSON.stringify(c) !== JSON.stringify(u.columns.get(name))) return false;
+  }
+  return true;
+}

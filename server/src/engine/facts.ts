@@ -9,7 +9,7 @@
  * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
-import { Catalog, CatalogView, columnInfo, typeChangeRewrites } from './catalog';
+import { Catalog, CatalogView, columnInfo, sameCatalog, typeChangeRewrites } from './catalog';
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
 import { Node, ParsedFile, Statement, Token } from './parse';
@@ -665,20 +665,133 @@ function effective(state: TimeoutState): string | undefined {
   return state.session;
 }
 
-/** Derives the facts of every statement of a file, in order. */
-export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext, prior?: CatalogView): FileFacts {
+/** The state deriveFacts carries from one statement to the next, as it was before a statement. */
+interface SavedState {
+  createdSnapshot: ReadonlySet<string>;
+  catalog: CatalogView;
+  inTransaction: boolean;
+  toolTransaction: boolean;
+  transactions: number;
+  /** Index into the context's segments (-1: before the first). */
+  segment: number;
+  held: LockFact[];
+  timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState>;
+}
+
+/** Per FileFacts, the state before each statement: where an edit's re-analysis starts from. */
+const savedStates = new WeakMap<FileFacts, SavedState[]>();
+/** Per FileFacts, the prior catalog it started from. */
+const priorOf = new WeakMap<FileFacts, CatalogView | undefined>();
+
+const sameState = (a: SavedState, b: SavedState) =>
+  a.inTransaction === b.inTransaction &&
+  a.toolTransaction === b.toolTransaction &&
+  a.transactions === b.transactions &&
+  a.segment === b.segment &&
+  (a.createdSnapshot === b.createdSnapshot || (a.createdSnapshot.size === b.createdSnapshot.size && [...a.createdSnapshot].every((k) => b.createdSnapshot.has(k)))) &&
+  JSON.stringify(a.held) === JSON.stringify(b.held) &&
+  JSON.stringify(a.timeouts) === JSON.stringify(b.timeouts) &&
+  sameCatalog(a.catalog, b.catalog);
+
+/** The same migration context, but for segment starts after `from` moved by `delta`. */
+function sameContext(a: MigrationContext, b: MigrationContext, from: number, delta: number): boolean {
+  const strip = (c: MigrationContext) => JSON.stringify({ ...c, segments: c.segments.map((g) => ({ ...g, start: 0 })) });
+  return (
+    a.segments.length === b.segments.length &&
+    a.segments.every((g, i) => (g.start < from ? b.segments[i].start === g.start : b.segments[i].start === g.start + delta)) &&
+    strip(a) === strip(b)
+  );
+}
+
+const sameStatement = (a: Statement, b: Statement, delta: number) => a.text === b.text && a.kind === b.kind && a.start + delta === b.start && (a.terminatorEnd === undefined) === (b.terminatorEnd === undefined);
+
+/**
+ * Derives the facts of every statement of a file, in order.
+ *
+ * `previous`: the facts of the same document before an edit (same settings, prior catalog and
+ * tool). The statements before the edit keep their facts; from the edited one on, facts are
+ * derived again until the state before a statement is the same as it was before the edit, and
+ * the rest keep their facts too (moved by the edit's length). An edit in a long migration then
+ * costs the edited statements, not the file.
+ */
+export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext, prior?: CatalogView, previous?: FileFacts): FileFacts {
   const created = new Set<string>();
-  const catalog = new Catalog(prior);
+  let catalog = new Catalog(prior);
   let createdSnapshot: ReadonlySet<string> = new Set();
   let inTransaction = false;
   let toolTransaction = false;
   let transactions = 0;
   let segment: MigrationContext['segments'][number] | undefined;
   let held: LockFact[] = [];
-  const timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState> = { lock_timeout: {}, statement_timeout: {} };
+  let timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState> = { lock_timeout: {}, statement_timeout: {} };
   const out: StatementFacts[] = [];
+  const states: SavedState[] = [];
+  const save = (): SavedState => ({
+    createdSnapshot,
+    catalog: catalog.view(),
+    inTransaction,
+    toolTransaction,
+    transactions,
+    segment: segment ? context.segments.indexOf(segment) : -1,
+    held: held.length ? held.map((l) => ({ ...l })) : [],
+    timeouts: { lock_timeout: { ...timeouts.lock_timeout }, statement_timeout: { ...timeouts.statement_timeout } },
+  });
 
-  for (const statement of parsed.statements) {
+  // What the previous analysis of this document can give.
+  const old = previous && savedStates.get(previous);
+  const delta = parsed.text.length - (previous?.parsed.text.length ?? 0);
+  let first = 0; // statements before this index keep their facts
+  let tail = -1; // from this index on, facts may be re-used once the state is the same
+  if (previous && old && previous.settings === settings && previous.catalogAfter && samePrior(previous, prior)) {
+    const a = previous.parsed.statements;
+    const b = parsed.statements;
+    while (first < a.length && first < b.length && sameStatement(a[first], b[first], 0)) first++;
+    const changeStart = first < b.length ? b[first].start : parsed.text.length;
+    if (!sameContext(previous.context, context, changeStart, delta)) first = 0;
+    else {
+      for (let i = 0; i < first; i++) out.push({ ...previous.statements[i], statement: b[i] });
+      if (first > 0) {
+        const s = old[first];
+        if (s) {
+          createdSnapshot = s.createdSnapshot;
+          for (const k of s.createdSnapshot) created.add(k);
+          catalog = Catalog.resume(s.catalog);
+          inTransaction = s.inTransaction;
+          toolTransaction = s.toolTransaction;
+          transactions = s.transactions;
+          segment = s.segment >= 0 ? context.segments[s.segment] : undefined;
+          held = s.held.map((l) => ({ ...l }));
+          timeouts = { lock_timeout: { ...s.timeouts.lock_timeout }, statement_timeout: { ...s.timeouts.statement_timeout } };
+          states.push(...old.slice(0, first));
+        } else {
+          out.length = 0;
+          first = 0;
+        }
+      }
+      // Same number of statements: statement indexes (held locks' `since`, the catalog's) still hold.
+      if (a.length === b.length) tail = first + 1;
+    }
+  }
+
+  for (let index = first; index < parsed.statements.length; index++) {
+    const statement = parsed.statements[index];
+    if (tail >= 0 && index >= tail && old && sameStatement(previous!.parsed.statements[index], statement, delta)) {
+      const before = save();
+      if (sameState(before, old[index])) {
+        // From here on, nothing differs from the previous analysis but the positions.
+        for (let i = index; i < parsed.statements.length; i++) {
+          const f = previous!.statements[i];
+          const moved = parsed.statements[i];
+          out.push({ ...f, statement: moved, commands: f.commands.length ? alterCommands(moved) : f.commands });
+          states.push(old[i]);
+        }
+        const result = { parsed, statements: out, context, settings, catalogAfter: previous!.catalogAfter };
+        savedStates.set(result, states);
+        priorOf.set(result, prior);
+        return result;
+      }
+      states.push(before);
+    } else states.push(save());
     // Entering a new part of the file (a changeset, dbmate's down section...): the tool commits
     // the previous part's transaction and opens the next one's.
     const next = segmentAt(context, statement.start);
@@ -776,5 +889,13 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
     }
   }
-  return { parsed, statements: out, context, settings, catalogAfter: catalog.view() };
+  const result = { parsed, statements: out, context, settings, catalogAfter: catalog.view() };
+  savedStates.set(result, states);
+  priorOf.set(result, prior);
+  return result;
+}
+
+/** The previous analysis started from the same catalog of earlier migrations. */
+function samePrior(previous: FileFacts, prior: CatalogView | undefined): boolean {
+  return priorOf.get(previous) === prior;
 }

@@ -175,4 +175,44 @@ describe('in a real VS Code: restricted mode (folder not trusted)', { skip, time
   });
 });
 
+describe('the extension-host suite (npm run test:electron) in code-server', { skip, timeout: 300_000 }, () => {
+  let editor: Editor;
+  const folder = path.join(tmp, 'extension-host');
+  before(async () => {
+    fs.mkdirSync(folder, { recursive: true });
+    // The extension under development, from this checkout (package.json, dist/): no .vsix.
+    editor = await startEditor(folder, undefined, 'off');
+  });
+  after(() => editor?.stop());
+
+  it('passes: diagnostics, hover, quick fix and checklist through the VS Code API', async () => {
+    const { page, port } = editor;
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    // The workbench reports the suite's end through window.codeAutomationExit when its smoke-test
+    // driver is on: a development option, set in the page's configuration before the workbench reads it.
+    const exited = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
+    await page.addInitScript(() => {
+      const doc = (globalThis as unknown as { document: { getElementById(id: string): { dataset: Record<string, string>; getAttribute(n: string): string | null; setAttribute(n: string, v: string): void } | null } }).document;
+      new (globalThis as unknown as { MutationObserver: new (f: () => void) => { observe(t: unknown, o: unknown): void } }).MutationObserver(() => {
+        const meta = doc.getElementById('vscode-workbench-web-configuration');
+        if (!meta || meta.dataset.smokeTest) return;
+        const config = JSON.parse(meta.getAttribute('data-settings') ?? '{}');
+        config.developmentOptions = { ...config.developmentOptions, enableSmokeTestDriver: true };
+        meta.setAttribute('data-settings', JSON.stringify(config));
+        meta.dataset.smokeTest = '1';
+      }).observe(doc, { childList: true, subtree: true });
+    });
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(path.join(__dirname, '..', '..'))],
+      ['extensionTestsPath', remote(path.join(__dirname, 'vscode', 'suite.js'))],
+    ];
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('no exit within 150 s'), 150_000))]);
+    await shot(page, '21-extension-host-suite');
+    assert.equal(code, 0, `the suite failed:\n${errors.filter((e) => !/ENOTFOUND|ERR_NAME_NOT_RESOLVED|Failed to load resource/.test(e)).join('\n')}\n${editor.logs()}`);
+  });
+});
+
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

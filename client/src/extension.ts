@@ -58,14 +58,14 @@ export async function activate(context: ExtensionContext): Promise<void> {
 }
 
 /** Runs `f` on the migration a menu passed, or the active editor's. */
-async function withMigration(uri: Uri | undefined, f: (uri: Uri) => Promise<void>): Promise<void> {
+async function withMigration<T>(uri: Uri | undefined, f: (uri: Uri) => Promise<T>): Promise<T | undefined> {
   const target = uri ?? window.activeTextEditor?.document.uri;
   if (!target) {
     void window.showInformationMessage('Migration Guard: open a migration first.');
-    return;
+    return undefined;
   }
   if (window.activeTextEditor?.document.uri.toString() === target.toString()) await window.activeTextEditor.document.save();
-  await f(target);
+  return f(target);
 }
 
 export async function deactivate(): Promise<void> {

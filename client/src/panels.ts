@@ -71,17 +71,16 @@ export class ChecklistPanel {
   private readonly panel: WebviewPanel;
   private markdown = '';
 
-  static async show(context: ExtensionContext, client: LanguageClient, uri: Uri): Promise<void> {
+  /** Opens (or reveals) the panel; resolves with the item counts shown, for scripts and tests. */
+  static async show(context: ExtensionContext, client: LanguageClient, uri: Uri): Promise<Record<string, number> | undefined> {
     const key = uri.toString();
-    const open = ChecklistPanel.panels.get(key);
-    if (open) {
-      open.panel.reveal();
-      await open.refresh(false);
-      return;
+    let panel = ChecklistPanel.panels.get(key);
+    if (panel) panel.panel.reveal();
+    else {
+      panel = new ChecklistPanel(context, client, uri);
+      ChecklistPanel.panels.set(key, panel);
     }
-    const panel = new ChecklistPanel(context, client, uri);
-    ChecklistPanel.panels.set(key, panel);
-    await panel.refresh(false);
+    return panel.refresh(false);
   }
 
   private constructor(
@@ -112,7 +111,7 @@ export class ChecklistPanel {
     return { ...(this.context.workspaceState.get<Answers>(this.stateKey) ?? {}) };
   }
 
-  async refresh(trace: boolean): Promise<void> {
+  async refresh(trace: boolean): Promise<Record<string, number> | undefined> {
     const database = await databaseTarget(this.context);
     this.panel.webview.html = page('Checklist', `<p>Checking${database ? ` against ${escape(database.where)}` : ''}${trace ? ', tracing locks on PGlite' : ''}…</p>`, nonce(), this.panel.webview.cspSource);
     const reply = await this.client.sendRequest<{ checklist?: { file: string; items: ChecklistItem[]; counts: Record<string, number> }; markdown?: string; problems: string[] }>('migrationGuard/checklist', {
@@ -123,6 +122,7 @@ export class ChecklistPanel {
     });
     this.markdown = reply.markdown ?? '';
     this.render(reply.checklist, reply.problems, database?.where);
+    return reply.checklist?.counts;
   }
 
   private render(checklist: { file: string; items: ChecklistItem[]; counts: Record<string, number> } | undefined, problems: string[], where: string | undefined): void {

@@ -24,12 +24,14 @@ export function missing(): string | undefined {
 /** Packs the extension as users get it: `vsce package`, then `code-server --install-extension`. */
 export function packageExtension(dir: string): string {
   const vsix = path.join(dir, 'migration-guard.vsix');
+  if (fs.existsSync(vsix)) return vsix; // one package for the suites of a run
   execFileSync(process.execPath, [path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: root, stdio: 'pipe' });
   return vsix;
 }
 
 export interface Editor {
   url(file: string): string;
+  port: number;
   browser: Browser;
   page: Page;
   /** code-server's output and the extension host's logs: attached to a failure. */
@@ -41,16 +43,16 @@ export interface Editor {
  * Starts code-server on a loopback port with a new user-data dir (workspace trust on, its
  * question asked at startup) and the .vsix installed into a new extensions dir.
  */
-export async function startEditor(workspace: string, vsix: string): Promise<Editor> {
+export async function startEditor(workspace: string, vsix: string | undefined, trust: 'ask' | 'off' = 'ask'): Promise<Editor> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-e2e-'));
   const userData = path.join(dir, 'user-data');
   const extensions = path.join(dir, 'extensions');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(userData, 'User', 'settings.json'),
-    JSON.stringify({ 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always', 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false }),
+    JSON.stringify({ 'security.workspace.trust.enabled': trust === 'ask', 'security.workspace.trust.startupPrompt': 'always', 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false }),
   );
-  execFileSync(CODE_SERVER, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { stdio: 'pipe' });
+  if (vsix) execFileSync(CODE_SERVER, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { stdio: 'pipe' });
   const port = await freePort();
   let output = '';
   const server: ChildProcess = spawn(
@@ -87,6 +89,7 @@ export async function startEditor(workspace: string, vsix: string): Promise<Edit
   };
   return {
     url: (file) => `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify([['openFile', `vscode-remote://127.0.0.1:${port}${file}`]]))}`,
+    port,
     browser,
     page,
     logs,

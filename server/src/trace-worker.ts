@@ -23,7 +23,12 @@ export interface TraceJob {
 const host = new PgliteHost();
 const history = new MigrationHistory(false, (file) => projectHints(file));
 
+/** Warm for the next trace, but not forever: PGlite holds ~470 MB while it is open. */
+const IDLE_CLOSE_MS = 10 * 60 * 1000;
+let idle: NodeJS.Timeout | undefined;
+
 parentPort?.on('message', async (job: TraceJob) => {
+  clearTimeout(idle);
   try {
     await loadParser();
     const analysis = analyzeSource(job.text, { settings: job.settings, path: job.file, prior: history.priorCatalog(job.file, job.settings), hints: projectHints(job.file) });
@@ -33,4 +38,6 @@ parentPort?.on('message', async (job: TraceJob) => {
   } catch (e) {
     parentPort!.postMessage({ id: job.id, error: (e as Error).message });
   }
+  idle = setTimeout(() => void host.close(), IDLE_CLOSE_MS);
+  idle.unref();
 });

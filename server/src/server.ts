@@ -283,7 +283,15 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const { analysis } = entry;
       const offset = analysis.source ? analysis.source.toVirtual(analysis.source.lines.offset(params.position)) : analysis.lines.offset(params.position);
       if (offset === undefined) return null;
-      const facts = analysis.facts.statements.find((s) => s.statement.start <= offset && offset <= (s.statement.terminatorEnd ?? s.statement.end));
+      // The last statement starting at or before the offset (binary search: files can be long).
+      const all = analysis.facts.statements;
+      let [lo, hi] = [0, all.length - 1];
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (all[mid].statement.start <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      const facts = all[lo] && all[lo].statement.start <= offset && offset <= (all[lo].statement.terminatorEnd ?? all[lo].statement.end) ? all[lo] : undefined;
       if (!facts) return null;
       const tokens = facts.statement.tokens;
       const at = tokens.findIndex((t) => t.start <= offset && offset <= t.end);

@@ -98,13 +98,32 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
 }
 
 /** Hover on a table name: what this migration does to it, statement by statement. */
+const keyOfName = (n: string) => relationKey({ schemaname: n.includes('.') ? n.split('.')[0] : undefined, relname: n.split('.').pop() });
+
+/** Per file, the statements that lock each relation (by key): a hover on a name looks it up. */
+const lockIndex = new WeakMap<FileFacts, Map<string, StatementFacts[]>>();
+function statementsLocking(file: FileFacts, key: string): StatementFacts[] {
+  let index = lockIndex.get(file);
+  if (!index) {
+    index = new Map();
+    for (const s of file.statements) {
+      for (const k of new Set(s.locks.map((l) => keyOfName(l.relation)))) {
+        const list = index.get(k);
+        if (list) list.push(s);
+        else index.set(k, [s]);
+      }
+    }
+    lockIndex.set(file, index);
+  }
+  return index.get(key) ?? [];
+}
+
 export function describeRelation(file: FileFacts, name: string, lines: LineMap): string | undefined {
-  const key = (n: string) => relationKey({ schemaname: n.includes('.') ? n.split('.')[0] : undefined, relname: n.split('.').pop() });
-  const wanted = key(name);
+  const wanted = keyOfName(name);
   const rows: string[] = [];
-  for (const s of file.statements) {
+  for (const s of statementsLocking(file, wanted)) {
     for (const l of s.locks) {
-      if (key(l.relation) !== wanted) continue;
+      if (keyOfName(l.relation) !== wanted) continue;
       const extra = [s.rewrites.includes(l.relation) ? 'rewrite' : '', s.scans.includes(l.relation) ? 'full scan' : ''].filter(Boolean);
       const held = s.inTransaction ? ', held until COMMIT' : '';
       rows.push(`- line ${lineOf(lines, s)}: ${statementHead(s)} — **${lockName(l.mode)}**${extra.length ? ` (${extra.join(', ')})` : ''}${held}`);

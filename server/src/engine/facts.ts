@@ -749,7 +749,8 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     const changeStart = first < b.length ? b[first].start : parsed.text.length;
     if (!sameContext(previous.context, context, changeStart, delta)) first = 0;
     else {
-      for (let i = 0; i < first; i++) out.push({ ...previous.statements[i], statement: b[i] });
+      // The same statement object (parseFile re-uses unchanged ones): the same facts object.
+      for (let i = 0; i < first; i++) out.push(a[i] === b[i] ? previous.statements[i] : { ...previous.statements[i], statement: b[i] });
       if (first > 0) {
         const s = old[first];
         if (s) {

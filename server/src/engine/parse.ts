@@ -133,6 +133,23 @@ function scan(text: string): ScanOutcome | undefined {
  * again with one small change, so the next scan re-reads only the lines around the change.
  */
 let lastScan: { text: string; tokens: Token[] } | undefined;
+/** The statements of the last parse: those made of the same token objects are handed out again. */
+let lastStatements: Statement[] | undefined;
+
+const sameTokens = (a: Token[], b: Token[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
+/** The span is the statement's: the same token objects (re-used ones never move), the same comments. */
+function sameSpan(old: Statement, span: Span): boolean {
+  const n = span.tokens.length;
+  return (
+    old.tokens.length === n &&
+    old.tokens[0] === span.tokens[0] &&
+    old.tokens[n - 1] === span.tokens[n - 1] &&
+    old.terminatorEnd === span.terminatorEnd &&
+    sameTokens(old.leadingComments, span.leadingComments) &&
+    sameTokens(old.ownComments, span.ownComments)
+  );
+}
 
 /**
  * Scans `text` re-using the tokens of `previous` before and after the changed region. The region
@@ -302,12 +319,13 @@ function makeStatement(text: string, index: number, span: Span): Statement {
 
 /** Parses with a full scan, leaving the re-used scan as it was (tests compare both ways). */
 export function parseFileInFull(text: string): ParsedFile {
-  const kept = lastScan;
+  const [kept, keptStatements] = [lastScan, lastStatements];
   lastScan = undefined;
+  lastStatements = undefined;
   try {
     return parseFile(text);
   } finally {
-    lastScan = kept;
+    [lastScan, lastStatements] = [kept, keptStatements];
   }
 }
 
@@ -323,6 +341,11 @@ export function parseFile(text: string): ParsedFile {
     return { text, statements: [makeStatement(text, 0, { tokens: [whole], leadingComments: [], ownComments: [] })], trailingComments: [] };
   }
   const { spans, trailing } = split(scanned.tokens, text);
-  const statements = spans.map((span, index) => makeStatement(text, index, span));
+  const previous = lastStatements;
+  const statements = spans.map((span, index) => {
+    const old = previous?.[index];
+    return old && sameSpan(old, span) ? old : makeStatement(text, index, span);
+  });
+  lastStatements = statements;
   return { text, statements, trailingComments: trailing };
 }

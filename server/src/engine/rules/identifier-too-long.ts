@@ -17,6 +17,8 @@ name do not find the object.`,
       // PostgreSQL's scanner truncates the name before the parser sees it: read the tokens.
       for (const t of s.statement.tokens) {
         if (t.name !== 'IDENT') continue;
+        // A UTF-16 unit is at most 3 UTF-8 bytes: names of 21 units or fewer fit (most of them).
+        if (t.text.length <= 21) continue;
         const name = t.text.startsWith('"') ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.toLowerCase();
         const bytes = new TextEncoder().encode(name);
         if (bytes.length <= 63) continue;

@@ -20,8 +20,9 @@ COMMIT;
     const reports: Report[] = [];
     const names = parsedStatements(file);
     for (const s of names) {
+      if (s.kind !== 'RenameStmt') continue;
       const n = s.statement.node ?? {};
-      if (s.kind !== 'RenameStmt' || n.renameType !== 'OBJECT_TABLE' || !s.locks[0]?.existing) continue;
+      if (n.renameType !== 'OBJECT_TABLE' || !s.locks[0]?.existing) continue;
       // The safe pattern: a view with the old name in the same migration.
       const old = n.relation?.relname;
       if (names.some((v) => v.kind === 'ViewStmt' && v.statement.node?.view?.relname === old)) continue;

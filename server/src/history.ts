@@ -130,13 +130,19 @@ export class MigrationHistory {
    * One CLI run: each folder's chain is listed and sorted once, and the catalog after each prefix
    * is computed once, so a folder of n migrations costs n analyses, not n squared.
    */
-  private stablePrior(resolved: string, settings: Settings): CatalogView | undefined {
+  /** Stable mode: the chain of the folder `resolved` is in, listed once. */
+  private chainFor(resolved: string): { files: string[]; after: (CatalogView | undefined)[]; done: number } {
     const { root, prisma } = chainKey(resolved);
     const key = `${prisma ? 'prisma:' : ''}${root}`;
     let chain = this.chains.get(key);
     if (!chain) this.chains.set(key, (chain = { files: chainOf(root, prisma, (dir) => this.list(dir)), after: [], done: 0 }));
-    let count = positionIn(chain.files, resolved);
-    if (count > 0 && chain.files[count - 1] === resolved) count--;
+    return chain;
+  }
+
+  private stablePrior(resolved: string, settings: Settings): CatalogView | undefined {
+    const chain = this.chainFor(resolved);
+    // positionIn counts the files before `resolved` only: the file itself compares equal.
+    const count = positionIn(chain.files, resolved);
     while (chain.done < count) {
       const earlier = chain.files[chain.done];
       const prior = chain.done === 0 ? undefined : chain.after[chain.done - 1];
@@ -173,8 +179,7 @@ export class MigrationHistory {
   record(file: string, catalogAfter: CatalogView): void {
     if (!this.stable) return;
     const resolved = path.resolve(file);
-    const { root, prisma } = chainKey(resolved);
-    const chain = this.chains.get(`${prisma ? 'prisma:' : ''}${root}`);
-    if (chain && chain.files[chain.done] === resolved) chain.after[chain.done++] = catalogAfter;
+    const chain = this.chainFor(resolved);
+    if (chain.files[chain.done] === resolved) chain.after[chain.done++] = catalogAfter;
   }
 }

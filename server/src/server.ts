@@ -38,7 +38,7 @@ import { Settings, Severity } from './engine/settings';
 import { configFor, mergeSettings, ProjectConfig } from './config';
 import { projectHints } from './hints';
 import { MigrationHistory } from './history';
-import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, heavyRelations, lockedRelations } from './engine/checklist';
+import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, probedRelations } from './engine/checklist';
 import type { DatabaseTarget } from './database';
 import type { TraceResult } from './trace';
 import { TraceWorker } from './trace-client';
@@ -346,7 +346,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           try {
             // pg loads on the first probe: the server starts without it.
             const { gatherEvidence } = (require('./database') as typeof import('./database'));
-            input.database = await gatherEvidence(params.database, [...new Set([...lockedRelations(analysis).keys(), ...heavyRelations(analysis)])]);
+            input.database = await gatherEvidence(params.database, probedRelations(analysis));
           } catch (e) {
             problems.push((e as Error).message);
           }

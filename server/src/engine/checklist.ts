@@ -140,7 +140,8 @@ export function heavyTables(analysis: Analysis): Map<string, { rewrite: boolean;
   return heavy;
 }
 
-export const heavyRelations = (analysis: Analysis): string[] => [...heavyTables(analysis).keys()];
+/** The relations the database probes look at: every table the migration locks, rewrites or scans. */
+export const probedRelations = (analysis: Analysis): string[] => [...new Set([...lockedRelations(analysis).keys(), ...heavyTables(analysis).keys()])];
 
 /** The statements that destroy or rename what running code uses: they need a roll-forward plan. */
 function destructive(analysis: Analysis): { s: StatementFacts; what: string }[] {

@@ -742,7 +742,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   const delta = parsed.text.length - (previous?.parsed.text.length ?? 0);
   let first = 0; // statements before this index keep their facts
   let tail = -1; // from this index on, facts may be re-used once the state is the same
-  if (previous && old && previous.settings === settings && previous.catalogAfter && samePrior(previous, prior)) {
+  if (previous && old && previous.settings === settings && samePrior(previous, prior)) {
     const a = previous.parsed.statements;
     const b = parsed.statements;
     while (first < a.length && first < b.length && sameStatement(a[first], b[first], 0)) first++;

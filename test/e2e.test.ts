@@ -73,18 +73,25 @@ async function webview(page: Page, selector: string): Promise<string> {
 }
 
 // Monaco renders spaces as no-break spaces.
-const editorText = async (page: Page) => (await page.locator('.monaco-editor .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
-
-describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { skip, timeout: 300_000 }, () => {
+/** Registers, in the describe block calling it, an editor with the .vsix installed and the unsafe migration open. */
+function editorOn(name: string): () => Editor {
   let editor: Editor;
-  const ws = workspace('trusted');
+  const ws = workspace(name);
   before(async () => {
     editor = await startEditor(ws.folder, packageExtension(tmp));
     await editor.page.goto(editor.url(ws.file));
   });
   after(() => editor?.stop());
+  return () => editor;
+}
+
+const editorText = async (page: Page) => (await page.locator('.monaco-editor .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+
+describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { skip, timeout: 300_000 }, () => {
+  const opened = editorOn('trusted');
 
   it('shows the diagnostic, the hover, applies the quick fix, and opens the checklist', async () => {
+    const editor = opened();
     const { page } = editor;
     await step(editor, '01-trust', () => answerTrust(page, 'Yes, I trust the authors'));
     await step(editor, '02-squiggle', async () => {
@@ -142,15 +149,10 @@ describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { 
 });
 
 describe('in a real VS Code: restricted mode (folder not trusted)', { skip, timeout: 300_000 }, () => {
-  let editor: Editor;
-  const ws = workspace('restricted');
-  before(async () => {
-    editor = await startEditor(ws.folder, packageExtension(tmp));
-    await editor.page.goto(editor.url(ws.file));
-  });
-  after(() => editor?.stop());
+  const opened = editorOn('restricted');
 
   it('still shows diagnostics, and offers no database feature', async () => {
+    const editor = opened();
     const { page } = editor;
     await step(editor, '11-distrust', () => answerTrust(page, "No, I don't trust the authors"));
     await step(editor, '12-restricted-squiggle', async () => {

@@ -1,12 +1,11 @@
 /** Facts the rules and the hover stand on: locks per statement, transactions, timeouts, created tables. */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Analysis, analyze, loadParser } from '../server/src/engine/analyze';
 import { describeRelation, describeStatement, shortForm, timeline } from '../server/src/engine/describe';
 import { StatementFacts } from '../server/src/engine/facts';
 import { resolveSettings } from '../server/src/engine/settings';
+import { noCorpus, randomEditChains } from './edits';
 
 before(loadParser);
 
@@ -190,7 +189,6 @@ describe('facts in words: hover, CodeLens, explain timeline', () => {
 
 describe('facts after an edit (the language server passes the previous analysis)', () => {
   before(loadParser);
-  const corpus = path.join(__dirname, '..', '..', '..', 'shared', 'corpus');
   const catalog = (c: ReadonlyMap<string, { columns: ReadonlyMap<string, unknown>; checks: readonly unknown[]; primaryKey?: readonly string[] }>) =>
     [...c.entries()].map(([k, t]) => [k, [...t.columns.entries()], t.checks, t.primaryKey]);
   const signature = (a: Analysis) =>
@@ -207,29 +205,20 @@ describe('facts after an edit (the language server passes the previous analysis)
       after: catalog(a.facts.catalogAfter),
     });
 
-  it('equal the facts and findings of a fresh analysis, over chains of random edits of real migrations', { skip: !fs.existsSync(corpus) && 'no ../shared/corpus' }, () => {
+  it('equal the facts and findings of a fresh analysis, over chains of random edits of real migrations', { skip: noCorpus }, () => {
     const settings = resolveSettings({}).settings;
-    const files: string[] = [];
-    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.sql') && files.push(path.join(d, e.name))));
-    walk(corpus);
     // Edits that change transactions, timeouts, the catalog and created tables, and plain typing.
     const inserts = ["'", ';', '\n', ' ', 'x', '--', 'BEGIN;\n', 'COMMIT;\n', "SET lock_timeout = '1s';\n", 'ALTER TABLE users ADD COLUMN z int;\n', 'CREATE TABLE users (id int);\n', ' NOT VALID', ''];
-    let seed = 11;
-    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
-    let checked = 0;
-    for (const file of files.sort()) {
-      let text = fs.readFileSync(file, 'utf8');
-      if (text.length < 50) continue;
-      let previous = analyze(text, { settings, path: file });
-      for (let k = 0; k < 6; k++) {
-        const at = random(text.length);
-        text = text.slice(0, at) + inserts[random(inserts.length)] + text.slice(at + random(3));
+    let previous: Analysis;
+    const checked = randomEditChains(
+      { inserts, seed: 11, perFile: 6 },
+      (text, file) => (previous = analyze(text, { settings, path: file })),
+      (text, file, k, at) => {
         const incremental = analyze(text, { settings, path: file, previous });
         assert.equal(signature(incremental), signature(analyze(text, { settings, path: file })), `${file}, edit ${k} at ${at}`);
         previous = incremental;
-        checked++;
-      }
-    }
+      },
+    );
     assert.ok(checked > 3000, `${checked} edits`);
   });
 });

@@ -2,10 +2,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ParsedFile, parseFile, parseFileInFull } from '../server/src/engine/parse';
 import { LineMap, OffsetMap } from '../server/src/engine/positions';
+import { noCorpus, randomEditChains } from './edits';
 
 before(loadParser);
 
@@ -145,33 +144,20 @@ describe('bad input', () => {
 
 describe('re-scan around an edit (the language server sends the whole document after each keystroke)', () => {
   before(loadParser);
-  const corpus = path.join(__dirname, '..', '..', '..', 'shared', 'corpus');
   const signature = (p: ParsedFile) =>
     JSON.stringify([
       p.statements.map((s) => [s.start, s.end, s.terminatorEnd, s.kind, s.error?.message, s.tokens.map((t) => [t.start, t.end, t.name, t.text]), s.leadingComments.map((c) => c.start), s.ownComments.map((c) => c.start)]),
       p.trailingComments.map((c) => c.start),
     ]);
 
-  it('gives the same statements as a full scan, after chains of random edits of real migrations', { skip: !fs.existsSync(corpus) && 'no ../shared/corpus' }, () => {
-    const files: string[] = [];
-    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.sql') && files.push(path.join(d, e.name))));
-    walk(corpus);
+  it('gives the same statements as a full scan, after chains of random edits of real migrations', { skip: noCorpus }, () => {
     // Edits that open or close literals, comments, dollar quotes and function bodies, and non-ASCII text.
     const inserts = ["'", '"', '/*', '*/', '$$', '$f$', ';', '\n', ' ', 'x', '--', "E'", '(', 'BEGIN ATOMIC ', 'END;', 'é', '😀', ''];
-    let seed = 7;
-    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
-    let checked = 0;
-    for (const file of files.sort()) {
-      let text = fs.readFileSync(file, 'utf8');
-      if (text.length < 50) continue;
-      parseFile(text);
-      for (let k = 0; k < 8; k++) {
-        const at = random(text.length);
-        text = text.slice(0, at) + inserts[random(inserts.length)] + text.slice(at + random(3));
-        assert.equal(signature(parseFile(text)), signature(parseFileInFull(text)), `${file}, edit ${k} at ${at}`);
-        checked++;
-      }
-    }
+    const checked = randomEditChains(
+      { inserts, seed: 7, perFile: 8 },
+      (text) => parseFile(text),
+      (text, file, k, at) => assert.equal(signature(parseFile(text)), signature(parseFileInFull(text)), `${file}, edit ${k} at ${at}`),
+    );
     assert.ok(checked > 3000, `${checked} edits`);
   });
 });

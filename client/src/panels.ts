@@ -168,9 +168,10 @@ export async function showTrace(context: ExtensionContext, client: LanguageClien
   let database = await databaseTarget(context);
   if (database) {
     const onDatabase = `Run on ${database.where}`;
+    const warnings = await client.sendRequest<string[]>('migrationGuard/traceWarnings', { uri: uri.toString() }).catch(() => [] as string[]);
     const choice = await window.showWarningMessage(
-      `Trace ${path.basename(uri.fsPath)} on ${database.where}? It runs inside BEGIN ... ROLLBACK with a low lock_timeout; statements that cannot run in a transaction are not run.`,
-      { modal: true },
+      `Trace ${path.basename(uri.fsPath)} on ${database.where}? It runs inside BEGIN ... ROLLBACK with a low lock_timeout and statement_timeout; statements that cannot run in a transaction, and the migration's own transaction control, are not run.`,
+      { modal: true, detail: warnings.length ? `Not undone by the rollback:\n${warnings.join('\n')}` : undefined },
       onDatabase,
       'Use embedded PGlite',
     );

@@ -500,13 +500,22 @@ async function trace(options: Options): Promise<number> {
   if (!['text', 'json'].includes(options.format)) throw new UsageError('trace --format takes text or json');
   const { file, settings, analysis } = await oneMigration(options, 'trace');
   const { DatabaseError, describeTarget } = (require('./database') as typeof import('./database'));
-  const { PgliteHost, runTrace, TRACE_LOCK_TIMEOUT } = (require('./targets') as typeof import('./targets'));
-  const { traceText } = (require('./trace') as typeof import('./trace'));
+  const { endTraces, PgliteHost, runTrace, TRACE_LOCK_TIMEOUT, TRACE_STATEMENT_TIMEOUT } = (require('./targets') as typeof import('./targets'));
+  const { traceText, traceWarnings } = (require('./trace') as typeof import('./trace'));
   const database = databaseOf(options);
-  if (database && !options.yes) {
-    process.stderr.write(`migration-guard: trace would run ${file} on ${describeTarget(database)} (inside BEGIN ... ROLLBACK, lock_timeout ${TRACE_LOCK_TIMEOUT}). Add --yes to go ahead, or --pglite for the embedded PostgreSQL.\n`);
-    return 2;
+  if (database) {
+    const warnings = traceWarnings(analysis);
+    const sequences = warnings.length ? `\nNot undone by the rollback:\n${warnings.map((w) => `  ${w}`).join('\n')}\n` : '\n';
+    if (!options.yes) {
+      process.stderr.write(`migration-guard: trace would run ${file} on ${describeTarget(database)} (inside BEGIN ... ROLLBACK, lock_timeout ${TRACE_LOCK_TIMEOUT}, statement_timeout ${TRACE_STATEMENT_TIMEOUT}; the migration's own transaction control is not run). Add --yes to go ahead, or --pglite for the embedded PostgreSQL.${sequences}`);
+      return 2;
+    }
+    if (warnings.length) process.stderr.write(`migration-guard: tracing on ${describeTarget(database)}.${sequences}`);
   }
+  // Interrupted: the trace's backend is terminated (its transaction rolls back) before the process ends.
+  const interrupted = (signal: NodeJS.Signals) => void endTraces().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const host = new PgliteHost();
   let result: TraceResult;
   try {
@@ -516,6 +525,8 @@ async function trace(options: Options): Promise<number> {
     process.stderr.write(`migration-guard: ${e.message}\n`);
     return 2;
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await host.close();
   }
   process.stdout.write(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : `${traceText(result)}\n`);

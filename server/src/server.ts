@@ -58,6 +58,8 @@ export const PLAN = 'migrationGuard/plan';
 export const CHECKLIST = 'migrationGuard/checklist';
 /** A lock trace of a document: `{ uri, database?, schema? }`, on PGlite without a database. */
 export const TRACE = 'migrationGuard/trace';
+/** What a database trace of the document cannot take back (sequences), for the confirmation. */
+export const TRACE_WARNINGS = 'migrationGuard/traceWarnings';
 /** Findings whose statement has an expand-contract plan. */
 const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
 
@@ -328,6 +330,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     } catch (e) {
       return { error: (e as Error).message };
     }
+  });
+
+  connection.onRequest(TRACE_WARNINGS, (params: { uri: string }): string[] => {
+    const entry = analyses.get(params.uri);
+    return entry ? (require('./trace') as typeof import('./trace')).traceWarnings(entry.analysis) : [];
   });
 
   // The production checklist: automatic items from the analysis, evidence from the database when

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Analysis } from './engine/analyze';
 import { Settings } from './engine/settings';
+import type { QueryConfig } from 'pg';
 import { connect, DatabaseTarget, describeTarget } from './database';
 import { earlierMigrations } from './history';
 import { replay, traceMigration, TraceResult, TraceSession } from './trace';
@@ -17,6 +18,17 @@ const PGLITE_VERSION = '0.5';
 
 /** The database trace waits at most this long for a lock, then reports the statement as blocked. */
 export const TRACE_LOCK_TIMEOUT = '1s';
+/** No traced statement runs longer than this on a database (it may hold a strong lock meanwhile). */
+export const TRACE_STATEMENT_TIMEOUT = '30s';
+/** The watchdog cancels the trace's statement this long after it started, should the server's own timeouts not fire. */
+const WATCHDOG_MS = 35_000;
+/**
+ * The trace's session ends itself when left idle inside its transaction this long (a client that
+ * hangs between statements), and checks every second that its client is still connected (14+),
+ * so that a killed trace does not leave a backend waiting or holding a lock.
+ */
+const TRACE_IDLE_IN_TRANSACTION = '10s';
+const TRACE_CONNECTION_CHECK = '1s';
 
 // In the bundle PGlite is a CommonJS file beside this one, which import() wraps as `default`.
 const loadPglite = async () => {
@@ -66,8 +78,9 @@ export class PgliteHost {
     return {
       target: 'PGlite (embedded)',
       version: this.version,
+      // query(), not exec(): one statement per call, through the extended protocol.
       run: async (sql) => {
-        await db.exec(sql);
+        await db.query(sql);
       },
       query: async <T>(sql: string) => (await db.query<T>(sql)).rows,
     };
@@ -116,27 +129,88 @@ export interface TraceRequest {
   database?: DatabaseTarget;
   /** Run first on PGlite, before the earlier migrations (a schema dump, say). */
   schema?: string;
+  /** The database trace's limits, when not the defaults above (tests make the watchdog quick). */
+  limits?: TraceLimits;
+}
+
+export interface TraceLimits {
+  statementTimeout: string;
+  watchdogMs: number;
 }
 
 export async function runTrace(request: TraceRequest, host: PgliteHost): Promise<TraceResult> {
   if (request.database) {
-    const client = await connect(request.database);
+    const limits = request.limits ?? { statementTimeout: TRACE_STATEMENT_TIMEOUT, watchdogMs: WATCHDOG_MS };
+    const db = await openDatabaseSession(request.database, limits.watchdogMs);
     try {
-      const version = (await client.query<{ v: string }>("SELECT 'PostgreSQL ' || current_setting('server_version') AS v")).rows[0].v;
-      const session: TraceSession = {
-        target: describeTarget(request.database),
-        version,
-        run: async (sql) => {
-          await client.query(sql);
-        },
-        query: async <T>(sql: string) => (await client.query(sql)).rows as T[],
-      };
-      return await traceMigration(session, { file: request.file, analysis: request.analysis, lockTimeout: TRACE_LOCK_TIMEOUT });
+      return await traceMigration(db.session, { file: request.file, analysis: request.analysis, lockTimeout: TRACE_LOCK_TIMEOUT, statementTimeout: limits.statementTimeout });
     } finally {
-      await client.end().catch(() => undefined);
+      await db.close();
     }
   }
   const files = [...(request.schema ? [request.schema] : []), ...earlierMigrations(request.file)];
   const { session, setup } = await host.session(files, request.settings);
-  return traceMigration(session, { file: request.file, analysis: request.analysis, setup });
+  return traceMigration(session, { file: request.file, analysis: request.analysis, setup, statementTimeout: TRACE_STATEMENT_TIMEOUT });
+}
+
+/** Backends of traces in progress in this process, ended by `endTraces` (the CLI calls it on SIGINT / SIGTERM). */
+const openTraces = new Set<() => Promise<void>>();
+
+/** Ends every trace in progress: its backend is terminated, so its transaction rolls back and its locks go. */
+export async function endTraces(): Promise<void> {
+  await Promise.all([...openTraces].map((end) => end().catch(() => undefined)));
+}
+
+/**
+ * The trace's session on a database, and a watchdog session beside it. Every statement goes
+ * through the extended protocol (the server refuses several statements in one query); one that
+ * outlives the watchdog's limit is cancelled from the watchdog session; closing (or `endTraces`)
+ * terminates the trace's backend if a statement is still running.
+ */
+export async function openDatabaseSession(target: DatabaseTarget, watchdogMs = WATCHDOG_MS): Promise<{ session: TraceSession; pid: number; close(): Promise<void> }> {
+  const client = await connect(target);
+  let watchdog: Awaited<ReturnType<typeof connect>> | undefined;
+  try {
+    watchdog = await connect(target);
+    const [{ pid, num, v }] = (await client.query<{ pid: number; num: number; v: string }>("SELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS num, 'PostgreSQL ' || current_setting('server_version') AS v")).rows;
+    await client.query("SET application_name = 'migration-guard trace'");
+    await client.query(`SET idle_in_transaction_session_timeout = '${TRACE_IDLE_IN_TRANSACTION}'`);
+    if (num >= 140000) await client.query(`SET client_connection_check_interval = '${TRACE_CONNECTION_CHECK}'`);
+    let running = false;
+    const guard = watchdog;
+    const terminate = async () => {
+      if (running) await guard.query('SELECT pg_terminate_backend($1)', [pid]);
+    };
+    openTraces.add(terminate);
+    const session: TraceSession = {
+      target: describeTarget(target),
+      version: v,
+      run: async (sql) => {
+        const timer = setTimeout(() => void guard.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined), watchdogMs);
+        running = true;
+        try {
+          await client.query({ text: sql, queryMode: 'extended' } as QueryConfig);
+        } finally {
+          running = false;
+          clearTimeout(timer);
+        }
+      },
+      query: async <T>(sql: string) => (await client.query({ text: sql, queryMode: 'extended' } as QueryConfig)).rows as T[],
+      transactionStatus: () => client.getTransactionStatus(),
+    };
+    return {
+      session,
+      pid,
+      close: async () => {
+        openTraces.delete(terminate);
+        await terminate().catch(() => undefined);
+        await client.end().catch(() => undefined);
+        await guard.end().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    await watchdog?.end().catch(() => undefined);
+    throw e;
+  }
 }

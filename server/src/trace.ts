@@ -15,14 +15,21 @@ import { Analysis, analyze } from './engine/analyze';
 import { TraceSummary } from './engine/checklist';
 import { StatementFacts } from './engine/facts';
 import { LockMode, lockName, strength } from './engine/locks';
+import { countStatements } from './engine/parse';
 import { Settings } from './engine/settings';
 
-/** A session on the target: `run` sends one statement as written (simple protocol). */
+/**
+ * A session on the target. `run` sends exactly one statement per call, through the extended query
+ * protocol, with which the server itself refuses a text holding several statements: a `COMMIT`
+ * glued onto another statement can never reach the server as part of one query.
+ */
 export interface TraceSession {
   target: string;
   version: string;
   run(sql: string): Promise<void>;
   query<T>(sql: string): Promise<T[]>;
+  /** The transaction status the server sent with its last ReadyForQuery ('I' idle, 'T' in a transaction, 'E' failed one), where the client knows it. */
+  transactionStatus?(): string | null;
 }
 
 export interface ObservedLock {
@@ -101,12 +108,44 @@ async function held(session: TraceSession, relations: Map<number, Relation>): Pr
   return rows.filter((r) => relations.has(r.oid)).map((r) => ({ relation: relations.get(r.oid)!.name, mode: r.mode, kind: relations.get(r.oid)!.relkind }) as ObservedLock & { kind: string });
 }
 
+/** Names of `SET` forms that change the transaction itself, not a setting inside it. */
+const TRANSACTION_SETTINGS = new Set(['TRANSACTION', 'TRANSACTION SNAPSHOT', 'SESSION CHARACTERISTICS']);
+
+/**
+ * Functions whose effect no rollback undoes, or that act on other sessions: a statement calling
+ * one is not run (the first group), or is run and named before the user confirms (sequences).
+ * Matched in the text, so that calls inside DO blocks and function bodies count too.
+ */
+const NOT_RUN_CALLS = /\b(dblink(?:_exec|_send_query|_connect|_open)?|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_create_\w*replication_slot|pg_drop_replication_slot|pg_notify|lo_import|lo_export|pg_file_write)\s*\(/i;
+const SEQUENCE_CALLS = /\b(nextval|setval)\s*\(/i;
+
 function notRunReason(s: StatementFacts): string | undefined {
   if (s.statement.error) return 'syntax error';
-  if (s.kind === 'TransactionStmt') return "the file's own transaction control: the trace runs everything in one transaction it rolls back";
+  if (s.kind === 'TransactionStmt') return "transaction control of the migration's own: the trace never runs it (everything runs in one transaction that is rolled back)";
+  if (s.kind === 'VariableSetStmt' && TRANSACTION_SETTINGS.has(s.statement.node?.name)) return "changes the trace's own transaction: not run";
   if (s.concurrently) return 'CONCURRENTLY cannot run in a transaction block: shown with its predicted facts';
   if (OUTSIDE_TRANSACTION.has(s.kind)) return `${s.kind.replace(/Stmt$/, '')} cannot run in a transaction block: shown with its predicted facts`;
+  const call = NOT_RUN_CALLS.exec(s.statement.text);
+  if (call) return `calls ${call[1]}(), whose effect a rollback does not undo (or that acts on other sessions): not run`;
+  if (countStatements(s.statement.text) !== 1) return 'not exactly one statement: not run';
   return undefined;
+}
+
+/**
+ * What a trace cannot take back, said before it runs on a database: statements that draw from
+ * or set sequences (nextval and setval are never rolled back; an INSERT takes its defaults'
+ * nextval), one line each.
+ */
+export function traceWarnings(analysis: Analysis): string[] {
+  const out: string[] = [];
+  for (const s of analysis.facts.statements) {
+    if (s.direction !== 'up' || notRunReason(s)) continue;
+    const line = analysis.lines.position(s.statement.start).line + 1;
+    const call = SEQUENCE_CALLS.exec(s.statement.text);
+    if (call) out.push(`line ${line}: calls ${call[1].toLowerCase()}(): the sequence stays advanced after the rollback`);
+    else if (s.kind === 'InsertStmt' || s.kind === 'MergeStmt' || s.kind === 'CopyStmt') out.push(`line ${line}: inserts rows: sequences behind the table's column defaults (serial, identity) stay advanced after the rollback`);
+  }
+  return out;
 }
 
 function predicted(s: StatementFacts): TraceStatement['predicted'] {
@@ -147,8 +186,34 @@ export interface TraceOptions {
   analysis: Analysis;
   /** The database target sets a low lock_timeout: the trace gives up rather than queue behind traffic. */
   lockTimeout?: string;
+  /** Re-asserted before every statement, with lock_timeout: a migration's own SET cannot lift them. */
+  statementTimeout?: string;
   setup?: TraceResult['setup'];
 }
+
+/** The trace's transaction ended or changed under it: nothing more may run. */
+export class TraceTransactionLost extends Error {}
+
+/**
+ * The id of the trace's transaction, assigned now so that it can be compared after each
+ * statement (PostgreSQL 13 renamed txid_current to pg_current_xact_id).
+ */
+async function transactionId(session: TraceSession, assign: boolean): Promise<string | null> {
+  const [{ num }] = await session.query<{ num: number }>("SELECT current_setting('server_version_num')::int AS num");
+  const fn = num >= 130000 ? (assign ? 'pg_current_xact_id()' : 'pg_current_xact_id_if_assigned()') : assign ? 'txid_current()' : 'txid_current_if_assigned()';
+  const [{ xid }] = await session.query<{ xid: string | null }>(`SELECT ${fn}::text AS xid`);
+  return xid;
+}
+
+/** Throws TraceTransactionLost unless the session is still inside the transaction `xid`. */
+export async function assertSameTransaction(session: TraceSession, xid: string, after: string): Promise<void> {
+  const status = session.transactionStatus?.();
+  if (status !== undefined && status !== 'T') throw new TraceTransactionLost(`the trace's transaction is no longer open after ${after} (status ${status ?? 'unknown'}): stopped`);
+  const now = await transactionId(session, false);
+  if (now !== xid) throw new TraceTransactionLost(`the trace's transaction changed after ${after} (was ${xid}, now ${now ?? 'none'}): stopped`);
+}
+
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Runs the migration's up statements in BEGIN ... ROLLBACK on `session`. */
 export async function traceMigration(session: TraceSession, options: TraceOptions): Promise<TraceResult> {
@@ -156,20 +221,26 @@ export async function traceMigration(session: TraceSession, options: TraceOption
   const started = performance.now();
   const statements: TraceStatement[] = [];
   const ups = analysis.facts.statements.filter((s) => s.direction === 'up');
+  const guard = async () => {
+    if (options.lockTimeout) await session.run(`SET LOCAL lock_timeout = ${literal(options.lockTimeout)}`);
+    if (options.statementTimeout) await session.run(`SET LOCAL statement_timeout = ${literal(options.statementTimeout)}`);
+  };
+  let stopped: string | undefined;
   await session.run('BEGIN');
   try {
-    if (options.lockTimeout) await session.run(`SET LOCAL lock_timeout = '${options.lockTimeout}'`);
+    const xid = (await transactionId(session, true))!;
     let relations = await snapshot(session);
     let before = strongestByName(await held(session, relations));
     for (const s of ups) {
       const line = analysis.lines.position(s.statement.start).line + 1;
       const base: TraceStatement = { index: s.statement.index, line, sql: s.statement.text.slice(0, 300), status: 'not-run', observed: [], heldAfter: [], newStorage: [], predicted: predicted(s), differences: [] };
-      const reason = notRunReason(s);
+      const reason = stopped ?? notRunReason(s);
       if (reason) {
         statements.push({ ...base, note: reason });
         continue;
       }
       const existed = new Set([...relations.values()].map((r) => r.name));
+      await guard();
       await session.run('SAVEPOINT migration_guard_trace');
       const t0 = performance.now();
       let error: string | undefined;
@@ -179,13 +250,18 @@ export async function traceMigration(session: TraceSession, options: TraceOption
         error = (e as Error).message;
       }
       const durationMs = performance.now() - t0;
+      try {
+        await session.run(error === undefined ? 'RELEASE SAVEPOINT migration_guard_trace' : 'ROLLBACK TO SAVEPOINT migration_guard_trace');
+        await assertSameTransaction(session, xid, `line ${line}`);
+      } catch (e) {
+        stopped = `not run: ${e instanceof TraceTransactionLost ? e.message : `the trace could not go on after line ${line}: ${(e as Error).message}`}`;
+        statements.push({ ...base, status: 'error', note: `${error ?? 'ran'}; ${stopped}`, durationMs });
+        continue;
+      }
       if (error !== undefined) {
-        await session.run('ROLLBACK TO SAVEPOINT migration_guard_trace');
         statements.push({ ...base, status: 'error', note: error, durationMs });
         continue;
       }
-      await session.run('RELEASE SAVEPOINT migration_guard_trace');
-      if (options.lockTimeout && s.kind === 'VariableSetStmt') await session.run(`SET LOCAL lock_timeout = '${options.lockTimeout}'`);
       const after = await snapshot(session);
       const heldAfter = await held(session, new Map([...relations, ...after]));
       const newStorage = [...relations.values()].filter((r) => r.relfilenode !== 0 && after.has(r.oid) && after.get(r.oid)!.relfilenode !== r.relfilenode && COMPARED_KINDS.has(r.relkind)).map((r) => r.name);

@@ -204,17 +204,23 @@ interface Span {
 }
 
 /**
- * Groups tokens into statements at top-level `;`. A `;` inside a SQL-standard function body
- * (`BEGIN ATOMIC ... END`) does not end the statement; CASE ... END nests inside such bodies,
- * as psql counts them.
+ * Groups tokens into statements at top-level `;`, as psql does (psqlscan.l): a `;` inside a
+ * SQL-standard function body (`CREATE [OR REPLACE] FUNCTION|PROCEDURE ... BEGIN ATOMIC ... END`)
+ * does not end the statement, and CASE ... END nests inside such bodies. Like psql, only
+ * statements that start with CREATE [OR REPLACE] FUNCTION or PROCEDURE open a body, and only at
+ * parenthesis depth 0: `SELECT begin atomic FROM ...` in a view is a column alias, not a body
+ * (gluing the statements after it onto it once let a COMMIT escape a trace's rollback).
  */
 function split(tokens: Token[], text: string): { spans: Span[]; trailing: Token[] } {
   const spans: Span[] = [];
   let current: Token[] = [];
   let comments: Token[] = [];
   let own: Token[] = [];
+  let routine = false;
+  let parens = 0;
   let atomicDepth = 0;
-  for (const token of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
     if (COMMENT.has(token.name)) {
       // A comment on the line where the previous statement ended is that statement's own.
       const last = spans[spans.length - 1];
@@ -231,20 +237,34 @@ function split(tokens: Token[], text: string): { spans: Span[]; trailing: Token[
       current = [];
       comments = [];
       own = [];
+      routine = false;
+      parens = 0;
       continue;
     }
-    const previous = current[current.length - 1];
-    if (token.keyword === 'ATOMIC' && previous?.keyword === 'BEGIN' && current[0]?.keyword === 'CREATE') {
-      atomicDepth = 1;
-    } else if (atomicDepth > 0 && token.keyword === 'CASE') {
-      atomicDepth++;
-    } else if (atomicDepth > 0 && token.keyword === 'END') {
-      atomicDepth--;
-    }
     current.push(token);
+    if (current.length <= 4) routine = isRoutineHead(current);
+    if (token.text === '(') parens++;
+    else if (token.text === ')') parens = Math.max(0, parens - 1);
+    if (!routine || parens > 0) continue;
+    if (token.keyword === 'BEGIN' && nextCode(tokens, i)?.keyword === 'ATOMIC') atomicDepth++;
+    else if (atomicDepth > 0 && token.keyword === 'CASE') atomicDepth++;
+    else if (atomicDepth > 0 && token.keyword === 'END') atomicDepth--;
   }
   if (current.length > 0) spans.push({ tokens: current, leadingComments: comments, ownComments: own });
   return { spans, trailing: current.length > 0 ? [] : comments };
+}
+
+/** The statement so far starts with CREATE [OR REPLACE] FUNCTION or PROCEDURE (psql's test). */
+function isRoutineHead(head: Token[]): boolean {
+  const [create, second, third, fourth] = head.map((t) => t.keyword);
+  const kind = second === 'OR' && third === 'REPLACE' ? fourth : second;
+  return create === 'CREATE' && (kind === 'FUNCTION' || kind === 'PROCEDURE');
+}
+
+/** The next token after `i` that is not a comment. */
+function nextCode(tokens: Token[], i: number): Token | undefined {
+  for (let j = i + 1; j < tokens.length; j++) if (!COMMENT.has(tokens[j].name)) return tokens[j];
+  return undefined;
 }
 
 function templateHint(text: string): string {
@@ -284,7 +304,13 @@ function makeStatement(text: string, index: number, span: Span): Statement {
       parseCache.set(stmtText, result);
     }
     const raw = result.stmts?.[0]?.stmt as Node | undefined;
-    if (raw) {
+    const glued = result.stmts?.[1];
+    if (glued) {
+      // The splitter ends statements where psql does; should it ever glue two together, the
+      // second would go unanalysed (and a trace would send both at once): say so, analyse neither.
+      const offset = statement.at(glued.stmt_location ?? 0);
+      statement.error = { message: `Migration Guard read ${result.stmts!.length} statements here as one; it analyses none of them. Please report this file.`, start: offset, end: Math.min(offset + 1, statement.end) };
+    } else if (raw) {
       const kind = Object.keys(raw)[0];
       statement.kind = kind;
       statement.node = raw[kind] ?? {};
@@ -348,4 +374,13 @@ export function parseFile(text: string): ParsedFile {
   });
   lastStatements = statements;
   return { text, statements, trailingComments: trailing };
+}
+
+/** How many statements PostgreSQL's parser reads in `sql` (0 when it does not parse). */
+export function countStatements(sql: string): number {
+  try {
+    return pg.parseSync(sql).stmts?.length ?? 0;
+  } catch {
+    return 0;
+  }
 }

@@ -191,6 +191,19 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
     assert.match(String(diagnostics[0].message), /template placeholder/);
   });
 
+  it('a scanner error (trailing junk after a number) blinds only its own statement', async () => {
+    const uri = uriOf('lsp/migrations/003b_junk.sql');
+    const diagnostics = await client.open(uri, 'CREATE INDEX users_email_idx ON users (email);\nSET lock_timeout = 5s;\nALTER TABLE users ADD COLUMN c int NOT NULL;\n');
+    assert.deepEqual(
+      diagnostics.filter((d) => d.code !== 'require-timeouts').map((d) => [d.code, d.range.start.line, d.range.start.character]),
+      [
+        ['require-concurrent-index', 0, 0],
+        ['syntax-error', 1, 19],
+        ['adding-required-field', 2, 18],
+      ],
+    );
+  });
+
   it('shows each statement\'s locks in a CodeLens, and every lock the transaction holds in the hover', async () => {
     const uri = uriOf('lsp/migrations/006_lens.sql');
     await client.open(uri, "SET lock_timeout = '5s';\nBEGIN;\nALTER TABLE users ALTER COLUMN id TYPE bigint;\nCREATE INDEX users_email_idx ON users (email);\nCOMMIT;");

@@ -124,8 +124,114 @@ function scan(text: string): ScanOutcome | undefined {
         // not this closer
       }
     }
-    return undefined;
+    return scanInChunks(text);
   }
+}
+
+/**
+ * A text PostgreSQL's lexer rejects in the middle (`SET lock_timeout = 5s` is "trailing junk
+ * after numeric literal" on PostgreSQL 15 and later; a half-typed number): scanned again in
+ * chunks that end at each `;` outside quotes, comments and dollar quotes, so that one bad token
+ * blinds only its own statement. A chunk that does not scan becomes the tokens before the bad
+ * one, the bad word as one UNKNOWN token (the parser's message lands on it), and the rest.
+ */
+function scanInChunks(text: string): ScanOutcome | undefined {
+  const tokens: Token[] = [];
+  let from = 0;
+  for (const to of chunkEnds(text)) {
+    tokens.push(...scanPiece(text, from, to));
+    from = to;
+  }
+  return tokens.length ? { tokens, unterminated: false } : undefined;
+}
+
+/** Tokens of text[from, to), shifted to document offsets; never throws. */
+function scanPiece(text: string, from: number, to: number): Token[] {
+  const piece = text.slice(from, to);
+  if (!piece.trim()) return [];
+  const shift = (ts: Token[]) => ts.map((t) => ({ ...t, start: t.start + from, end: t.end + from }));
+  try {
+    return shift(toTokens(piece, pg.scanSync(piece).tokens, new OffsetMap(piece)));
+  } catch {
+    // below: around the bad token
+  }
+  let at: number | undefined;
+  try {
+    pg.parseSync(piece);
+  } catch (e) {
+    const cursor = (e as pg.SqlError).sqlDetails?.cursorPosition;
+    if (typeof cursor === 'number') at = new OffsetMap(piece).fromCodePoint(cursor);
+  }
+  const semicolon = piece.trimEnd().endsWith(';') ? piece.lastIndexOf(';') : piece.length;
+  const whole = (start: number, end: number): Token[] => {
+    const word = piece.slice(start, end);
+    const lead = word.length - word.trimStart().length;
+    return word.trim() ? [{ start: from + start + lead, end: from + start + lead + word.trim().length, text: word.trim(), name: 'UNKNOWN', keyword: '' }] : [];
+  };
+  const terminator: Token[] = semicolon < piece.length ? [{ start: from + semicolon, end: from + semicolon + 1, text: ';', name: 'ASCII_59', keyword: '' }] : [];
+  if (at === undefined || at >= semicolon) return [...whole(0, semicolon), ...terminator];
+  let before: Token[] = [];
+  try {
+    before = shift(toTokens(piece.slice(0, at), pg.scanSync(piece.slice(0, at)).tokens, new OffsetMap(piece.slice(0, at))));
+  } catch {
+    return [...whole(0, semicolon), ...terminator];
+  }
+  const wordEnd = at + (/^[^\s;]*/.exec(piece.slice(at, semicolon))?.[0].length || 1);
+  let after: Token[];
+  try {
+    const rest = piece.slice(wordEnd, semicolon);
+    after = toTokens(rest, pg.scanSync(rest).tokens, new OffsetMap(rest)).map((t) => ({ ...t, start: t.start + from + wordEnd, end: t.end + from + wordEnd }));
+  } catch {
+    after = whole(wordEnd, semicolon);
+  }
+  return [...before, ...whole(at, wordEnd), ...after, ...terminator];
+}
+
+/**
+ * Ends of the chunks of `text`, each just after a `;` outside quotes ('', E'', ""), comments
+ * (--, nested /* *\/) and dollar quotes, the last at the end of the text. A small lexer of its
+ * own, used only where PostgreSQL's cannot read the text.
+ */
+export function chunkEnds(text: string): number[] {
+  const ends: number[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    const next = text[i + 1];
+    if (c === ';') {
+      ends.push(++i);
+    } else if (c === '-' && next === '-') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? n : nl + 1;
+    } else if (c === '/' && next === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (text[i] === '/' && text[i + 1] === '*') (depth++, (i += 2));
+        else if (text[i] === '*' && text[i + 1] === '/') (depth--, (i += 2));
+        else i++;
+      }
+    } else if (c === "'" || c === '"') {
+      const backslashes = c === "'" && /[eE]/.test(text[i - 1] ?? '') && !/[\w$]/.test(text[i - 2] ?? '');
+      i++;
+      while (i < n) {
+        if (backslashes && text[i] === '\\') i += 2;
+        else if (text[i] === c && text[i + 1] === c) i += 2;
+        else if (text[i] === c) break;
+        else i++;
+      }
+      i++;
+    } else if (c === '$' && !/[\w$]/.test(text[i - 1] ?? '')) {
+      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z_0-9\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 200))?.[0];
+      if (tag) {
+        const close = text.indexOf(tag, i + tag.length);
+        i = close < 0 ? n : close + tag.length;
+      } else i++;
+    } else i++;
+  }
+  if (!ends.length || ends[ends.length - 1] < n) ends.push(n);
+  return ends;
 }
 
 /**
@@ -319,7 +425,9 @@ function makeStatement(text: string, index: number, span: Span): Statement {
     }
   } catch (e) {
     const details = (e as pg.SqlError).sqlDetails;
-    const message = (details?.message ?? (e as Error).message ?? 'syntax error') + templateHint(stmtText);
+    // "at or near" quotes the rest of the text after an unterminated literal: its first line is enough.
+    const said = (details?.message ?? (e as Error).message ?? 'syntax error').replace(/( at or near ")([^]*)"$/, (all, head: string, near: string) => (/\n/.test(near) || near.length > 60 ? `${head}${near.split('\n')[0].slice(0, 60)}…"` : all));
+    const message = said + templateHint(stmtText) + (/^unterminated /.test(said) && span.terminatorEnd === undefined ? ' (it runs to the end of the file: every statement after it is inside it, and none is analysed until it is closed)' : '');
     let start = statement.end;
     let end = statement.end;
     if (details && typeof details.cursorPosition === 'number') {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, analyzeSource, Finding, loadParser, SOURCE_FILE, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
+import { OTHER_FINDINGS } from './engine/findings';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -211,7 +212,8 @@ function analyzeFile(file: string, settings: Settings): FileResult | undefined {
 /** SARIF wants a URI: relative to the working folder (the repository root in CI) when inside it. */
 function sarifUri(file: string): string {
   const relative = path.relative(process.cwd(), file);
-  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/');
+  // A relative reference is percent-encoded like any URI (RFC 3986): spaces, #, %, non-ASCII names.
+  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).map(encodeURIComponent).join('/');
   return pathToFileURL(path.resolve(file)).toString();
 }
 
@@ -254,11 +256,6 @@ function printJson(results: FileResult[]): string {
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
 
 function printSarif(results: FileResult[]): string {
-  const extra = [
-    { id: 'syntax-error', summary: 'The statement is not valid PostgreSQL: it was not analysed.' },
-    { id: 'unreadable-file', summary: 'The file is binary or too large: it was not analysed.' },
-    { id: 'internal-error', summary: 'A rule failed on this file.' },
-  ];
   const rules = [
     ...RULES.map((r) => ({
       id: r.id,
@@ -272,12 +269,14 @@ function printSarif(results: FileResult[]): string {
       },
       defaultConfiguration: { level: SARIF_LEVEL[r.severity] },
     })),
-    ...extra.map((e) => ({
+    ...OTHER_FINDINGS.map((e) => ({
       id: e.id,
       name: e.id,
-      shortDescription: { text: e.summary },
+      shortDescription: { text: `${e.title}.` },
+      fullDescription: { text: e.body.replace(/\n/g, ' ') },
       helpUri: docsUrl(e.id),
-      defaultConfiguration: { level: 'error' },
+      help: { text: e.body, markdown: e.body },
+      defaultConfiguration: { level: SARIF_LEVEL[e.severity] },
     })),
   ];
   const index = new Map(rules.map((r, i) => [r.id, i]));

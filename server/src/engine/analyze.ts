@@ -9,19 +9,16 @@ import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
 import { LineMap, Range } from './positions';
 import { FixSafety, Report } from './rule';
+import { DYNAMIC_SQL, INTERNAL_ERROR, OTHER_FINDINGS, otherFinding, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 import { RULES } from './rules';
 import { DEFAULT_SETTINGS, Settings, Severity } from './settings';
 
 export { loadParser } from './parse';
 
-/** Findings that are not rules: they have ids too, so they can be configured and ignored alike. */
-export const SYNTAX_ERROR = 'syntax-error';
-export const UNREADABLE_FILE = 'unreadable-file';
-export const INTERNAL_ERROR = 'internal-error';
-export const DYNAMIC_SQL = 'dynamic-sql';
+export { DYNAMIC_SQL, INTERNAL_ERROR, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 
 /** Every id a finding can carry: what the `rules` setting and ignore comments accept. */
-export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR, DYNAMIC_SQL];
+export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), ...OTHER_FINDINGS.map((f) => f.id)];
 
 export interface FindingFix {
   title: string;
@@ -151,13 +148,13 @@ function suppressedBy(rule: string, comments: IgnoreComment[]): IgnoreComment | 
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const lines = new LineMap(text);
-  const severityOf = (rule: string, fallback: Severity) => settings.rules[rule] ?? fallback;
+  const severityOf = (id: string) => settings.rules[id] ?? otherFinding(id)!.severity;
 
   const reason = unreadableReason(text, settings);
   if (reason) {
     const empty = { text, statements: [], trailingComments: [] };
     const facts = deriveFacts(empty, settings, migrationContext(options.path, empty, settings, options.hints), options.prior);
-    const level = severityOf(UNREADABLE_FILE, 'error');
+    const level = severityOf(UNREADABLE_FILE);
     const findings: Finding[] =
       level === 'off' ? [] : [{ rule: UNREADABLE_FILE, severity: level, message: reason, range: lines.range(0, 0), fixes: [] }];
     return { findings, ignored: [], facts, lines, coverage: { analysed: 0, unanalysed: 0 } };
@@ -210,7 +207,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     });
   };
 
-  const syntaxLevel = severityOf(SYNTAX_ERROR, 'error');
+  const syntaxLevel = severityOf(SYNTAX_ERROR);
   if (syntaxLevel !== 'off') {
     for (const s of statements) if (s.error) add(SYNTAX_ERROR, syntaxLevel, { start: s.error.start, end: s.error.end, message: s.error.message });
   }
@@ -222,7 +219,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       reports = rule.check(facts);
     } catch (e) {
       // A rule bug must not take the file's other findings (or the server) down with it.
-      add(INTERNAL_ERROR, 'warning', { start: 0, end: 0, message: `Rule ${rule.id} failed: ${(e as Error).message}. Please report this.` });
+      add(INTERNAL_ERROR, otherFinding(INTERNAL_ERROR)!.severity, { start: 0, end: 0, message: `Rule ${rule.id} failed: ${(e as Error).message}. Please report this.` });
       continue;
     }
     for (const r of reports) add(rule.id, configured ?? r.severity ?? rule.severity, r);
@@ -319,7 +316,7 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
       },
     ];
   }
-  const dynamicLevel = settings.rules[DYNAMIC_SQL] ?? 'info';
+  const dynamicLevel = settings.rules[DYNAMIC_SQL] ?? otherFinding(DYNAMIC_SQL)!.severity;
   if (dynamicLevel !== 'off') {
     for (const d of migration.dynamic) {
       findings.push({ rule: DYNAMIC_SQL, severity: dynamicLevel, message: `Not analysed: ${d.why}. Migration Guard reads SQL written as a literal; check this statement by hand.`, range: sourceLines.range(d.start, d.end), fixes: [] });

@@ -1,0 +1,67 @@
+/**
+ * Findings that are not rules (STYLE.md 18): they have ids too, so they can be configured and
+ * ignored alike. This registry is their one home: the `rules` setting's known ids, SARIF's rule
+ * entries and the generated docs pages all read it.
+ */
+import { Severity } from './settings';
+
+export interface OtherFinding {
+  id: string;
+  /** One line: what the finding says (SARIF's shortDescription, the docs index). */
+  title: string;
+  /** Its severity when the `rules` setting does not change it. */
+  severity: Severity;
+  /** The docs page's body (Markdown). */
+  body: string;
+}
+
+export const SYNTAX_ERROR = 'syntax-error';
+export const UNREADABLE_FILE = 'unreadable-file';
+export const INTERNAL_ERROR = 'internal-error';
+export const DYNAMIC_SQL = 'dynamic-sql';
+
+export const OTHER_FINDINGS: readonly OtherFinding[] = [
+  {
+    id: SYNTAX_ERROR,
+    title: 'The statement is not valid PostgreSQL',
+    severity: 'error',
+    body: `Migration Guard parses each statement with PostgreSQL's own parser (libpg-query, PostgreSQL 18's
+grammar). A statement it rejects is reported at the token PostgreSQL points at, and not analysed; every
+other statement of the file still is.
+
+Common causes: a statement still being typed; a template placeholder such as \`{{ .Schema }}\` (render
+the template first, or turn the finding off for such files with \`"rules": {"syntax-error": "off"}\`); a
+psql meta-command (\`\\set\`, \`\\i\`); SQL of another database.`,
+  },
+  {
+    id: UNREADABLE_FILE,
+    title: 'The file is binary or too large',
+    severity: 'error',
+    body: `A file that contains NUL bytes or mostly control characters is not SQL text, and a file larger than
+the \`maxFileSizeKB\` setting (5 MB by default) is not analysed, so that the editor stays responsive.
+Split a very large migration (a data load is better done with COPY from a separate file), or raise the
+limit.`,
+  },
+  {
+    id: INTERNAL_ERROR,
+    title: 'A rule failed on this file',
+    severity: 'warning',
+    body: `A rule threw an exception on this file. The other rules' findings are still shown. Please report it
+with the SQL that triggers it.`,
+  },
+  {
+    id: DYNAMIC_SQL,
+    title: 'SQL built at run time, not analysed',
+    severity: 'info',
+    body: `In a migration written in TypeScript or JavaScript (TypeORM, Knex, Sequelize, node-pg-migrate,
+Kysely), Migration Guard analyses the SQL written as a string literal or a template literal without
+placeholders. SQL assembled at run time (a variable, a function call, a template literal with
+\`\${...}\` in it) cannot be read before it runs: it is reported once per call, so that you know which
+statements to check by hand.
+
+To have it analysed, write the statement as a literal, or move it into a \`.sql\` migration.`,
+  },
+];
+
+/** The registry entry of a non-rule finding. */
+export const otherFinding = (id: string): OtherFinding | undefined => OTHER_FINDINGS.find((f) => f.id === id);

@@ -19,9 +19,11 @@ export const SYNTAX_ERROR = 'syntax-error';
 export const UNREADABLE_FILE = 'unreadable-file';
 export const INTERNAL_ERROR = 'internal-error';
 export const DYNAMIC_SQL = 'dynamic-sql';
+/** A migration that had already run (merged before the branch, or applied on the database) was edited. */
+export const EDITED_APPLIED_MIGRATION = 'edited-applied-migration';
 
 /** Every id a finding can carry: what the `rules` setting and ignore comments accept. */
-export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR, DYNAMIC_SQL];
+export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR, DYNAMIC_SQL, EDITED_APPLIED_MIGRATION];
 
 export interface FindingFix {
   title: string;

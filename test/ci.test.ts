@@ -351,6 +351,55 @@ describe('Flyway checksum', () => {
   });
 });
 
+describe('the GitHub Action and the pre-commit hook, run here', { timeout: 300_000 }, () => {
+  it('action.yml hands its inputs to scripts/github-action.sh through the environment only', () => {
+    const action = fs.readFileSync(path.join(root, 'action.yml'), 'utf8');
+    assert.match(action, /using: composite/);
+    const run = action.split('\n').filter((l) => /^\s+run:/.test(l));
+    assert.deepEqual(run, ['      run: bash "$GITHUB_ACTION_PATH/scripts/github-action.sh"']);
+    for (const input of ['paths', 'changed-since', 'database-url', 'baseline', 'args', 'version', 'fetch-history']) assert.match(action, new RegExp(`^  ${input}:`, 'm'));
+    assert.match(action, /MG_REF: \$\{\{ inputs\.changed-since \|\| github\.event\.pull_request\.base\.sha \|\| 'HEAD~1' \}\}/);
+  });
+
+  it("the action's script fetches a shallow checkout's history and annotates only the branch's migrations", () => {
+    const origin = repository('action-origin');
+    const base = git(origin, 'rev-parse', 'HEAD~1');
+    const clone = path.join(tmp, 'action-clone');
+    git(tmp, 'clone', '-q', '--depth', '1', `file://${origin}`, clone);
+    const summary = path.join(tmp, 'action-summary.md');
+    const result = spawnSync('bash', [path.join(root, 'scripts', 'github-action.sh')], {
+      cwd: clone,
+      encoding: 'utf8',
+      env: { ...process.env, MG_PATHS: 'migrations', MG_REF: base, MG_VERSION: 'source', MG_FETCH_HISTORY: 'true', GITHUB_ACTION_PATH: root, GITHUB_STEP_SUMMARY: summary },
+    });
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(git(clone, 'rev-parse', '--is-shallow-repository'), 'false');
+    const commands = result.stdout.split('\n').filter((l) => l.startsWith('::'));
+    assert.ok(commands.length >= 2);
+    for (const c of commands) assert.match(c, /^::(error|warning|notice) file=migrations\/004_narrow\.sql,/);
+    assert.match(fs.readFileSync(summary, 'utf8'), /#### `migrations\/004_narrow\.sql`/);
+  });
+
+  const preCommit = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' }).status === 0;
+  it('.pre-commit-hooks.yaml: pre-commit runs the hook on the staged migration', { skip: preCommit ? false : 'pre-commit is not installed (apt-get install pre-commit)' }, () => {
+    const dir = repository('pre-commit');
+    write(dir, 'migrations/005_index.sql', 'CREATE INDEX users_n ON users (n);\n');
+    git(dir, 'add', '.');
+    // npx finds the project's own migration-guard first: this checkout, linked as a dependency.
+    fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
+    fs.symlinkSync(root, path.join(dir, 'node_modules', 'migration-guard'));
+    fs.symlinkSync(path.join('..', 'migration-guard', 'bin', 'migration-guard.js'), path.join(dir, 'node_modules', '.bin', 'migration-guard'));
+    const result = spawnSync('pre-commit', ['try-repo', root, 'migration-guard', '--files', 'migrations/005_index.sql'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, PRE_COMMIT_HOME: path.join(tmp, 'pre-commit-home') },
+    });
+    assert.equal(result.status, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /Migration Guard\.+Failed/);
+    assert.match(result.stdout, /migrations\/005_index\.sql:1:1: error require-concurrent-index/);
+  });
+});
+
 const noDebian = !debianBinaries() && (process.env.CI ? false : 'no Debian PostgreSQL server installed (apt-get install -y postgresql)');
 
 describe('check --database: the applied-migrations tables of golang-migrate and Prisma', { skip: noDebian, timeout: 180_000 }, () => {

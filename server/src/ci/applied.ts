@@ -374,10 +374,10 @@ export async function readApplied(target: DatabaseTarget, files: MigrationFile[]
   }
   if (unknown.length) {
     report.notes.push(
-      `${unknown.length} file${unknown.length === 1 ? '' : 's'} with no migration tool detected (${unknown
+      `${unknown.length} file${unknown.length === 1 ? '' : 's'} whose migration tool has no applied-migrations table Migration Guard reads (no tool detected, or Sequelize / Kysely) are reported (${unknown
         .slice(0, 3)
         .map((f) => path.basename(f.path))
-        .join(', ')}${unknown.length > 3 ? ', ...' : ''}): no applied-migrations table to read for them; --migration-tool TOOL names the tool`,
+        .join(', ')}${unknown.length > 3 ? ', ...' : ''}); --migration-tool TOOL names the tool`,
     );
   }
   if (!byTool.size) return report;

@@ -50,7 +50,7 @@ export function scope(files: string[], inputs: string[], options: CiOptions): Sc
   }
   const earlier = files.length - result.files.length;
   result.notes.push(
-    `--changed-since ${ref}: ${result.files.length} of ${files.length} migration${files.length === 1 ? '' : 's'} added or changed since ${base}${earlier ? `; the ${earlier} other${earlier === 1 ? '' : 's'} are read for the tables they create, not reported` : ''}`,
+    `--changed-since ${ref}: ${result.files.length} of ${files.length} migration${files.length === 1 ? '' : 's'} added or changed since ${base}${earlier ? `; ${earlier === 1 ? 'the other is' : `the ${earlier} others are`} read for the tables ${earlier === 1 ? 'it creates' : 'they create'}, not reported` : ''}`,
   );
   return result;
 }

@@ -175,8 +175,13 @@ describe('the shared corpus of real migrations', { skip: !fs.existsSync(corpus) 
         assert.notEqual(d.rule, 'internal-error', `${file.path}: ${d.message}`);
         assert.notEqual(d.rule, 'unreadable-file', `${file.path}: ${d.message}`);
       }
-      // libpg-query parses every real migration; the only syntax errors are Go template placeholders.
+      // libpg-query parses every real migration; the only syntax errors are Go template placeholders,
+      // and one missing semicolon in crates-io that PostgreSQL rejects too (corpus README).
       for (const d of file.diagnostics.filter((x) => x.rule === 'syntax-error')) {
+        if (file.path.endsWith(path.join('20170318181441_downloads_need_no_id', 'down.sql'))) {
+          assert.deepEqual([d.range.start.line, d.message], [1, 'syntax error at or near "ALTER"']);
+          continue;
+        }
         assert.ok(file.path.includes('supabase-auth'), `${file.path}: ${d.message}`);
         assert.match(d.message, /template placeholder/);
       }

@@ -23,6 +23,10 @@ import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, pr
 // The database client (pg) and the tracer load on the first checklist / trace: `check` never pays for them.
 import type { DatabaseTarget } from './database';
 import type { TraceResult } from './trace';
+import { CI_FORMATS, CiOptions, finish, printCi, scope } from './ci';
+import { GitError } from './ci/git';
+import { BaselineError } from './ci/baseline';
+import type { MigrationTool } from './ci/applied';
 
 const VERSION: string = (() => {
   try {
@@ -33,7 +37,9 @@ const VERSION: string = (() => {
 })();
 
 const USAGE = `Usage:
-  migration-guard check [paths...] [--format text|json|sarif] [--pg-version N] [--config FILE]
+  migration-guard check [paths...] [--format text|json|sarif|github|markdown|gitlab] [--pg-version N] [--config FILE]
+      [--changed-since REF] [--database URL [--migration-tool TOOL] [--migration-table NAME]]
+      [--baseline FILE] [--write-baseline FILE]
   migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
   migration-guard fix [paths...] [--write] [--unsafe]
   migration-guard plan FILE:LINE [--write]
@@ -47,6 +53,10 @@ const USAGE = `Usage:
 check: analyses *.sql files (folders are searched recursively) and exits 1 when a finding has
 severity error. Settings come from --config FILE, or the nearest migration-guard.json (or
 .migration-guard.json) above each file; init writes a commented one to start from.
+In CI: --changed-since REF reports only the migrations added or changed since the merge base with
+REF (earlier ones are still read for their tables); --database URL leaves out the migrations the
+tool's applied-migrations table lists (read-only, one query per table); --baseline FILE leaves out
+the findings recorded by --write-baseline FILE. docs/ci.md has the setups.
 
 checklist: the production checklist for one migration, printed (or written beside it with
 --write, as FILE.checklist.md); exits 1 when an item failed. With --database URL (or PGHOST,
@@ -73,10 +83,11 @@ interface Options {
   trace?: boolean;
   pglite?: boolean;
   answers: ChecklistAnswers;
+  ci: CiOptions;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { command: argv[0] ?? '', paths: [], format: argv[0] === 'checklist' ? 'markdown' : 'text', stdio: false, answers: {} };
+  const options: Options = { command: argv[0] ?? '', paths: [], format: argv[0] === 'checklist' ? 'markdown' : 'text', stdio: false, answers: {}, ci: {} };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -103,6 +114,16 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--backups-verified') options.answers.backupsVerified = true;
     else if (arg === '--monitoring-open') options.answers.monitoringOpen = true;
     else if (arg === '--off-peak' || arg.startsWith('--off-peak=')) options.answers.offPeakWindow = value();
+    else if (arg === '--changed-since' || arg.startsWith('--changed-since=')) options.ci.changedSince = value();
+    else if (arg === '--baseline' || arg.startsWith('--baseline=')) options.ci.baseline = value();
+    else if (arg === '--write-baseline' || arg.startsWith('--write-baseline=')) options.ci.writeBaseline = value();
+    else if (arg === '--migration-table' || arg.startsWith('--migration-table=')) options.ci.migrationTable = value();
+    else if (arg === '--migration-tool' || arg.startsWith('--migration-tool=')) {
+      const tool = value();
+      const { MIGRATION_TOOLS } = require('./ci/applied') as typeof import('./ci/applied');
+      if (!(MIGRATION_TOOLS as readonly string[]).includes(tool)) throw new UsageError(`--migration-tool takes one of ${MIGRATION_TOOLS.join(', ')}`);
+      options.ci.migrationTool = tool as MigrationTool;
+    }
     else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else options.paths.push(arg);
   }
@@ -315,14 +336,38 @@ function printSarif(results: FileResult[]): string {
 }
 
 async function check(options: Options): Promise<number> {
-  if (!['text', 'json', 'sarif'].includes(options.format)) throw new UsageError(`--format must be text, json or sarif`);
+  const formats = ['text', 'json', 'sarif', ...CI_FORMATS];
+  if (!formats.includes(options.format)) throw new UsageError(`--format must be text, json, sarif, github, markdown or gitlab`);
+  if ((options.ci.migrationTool || options.ci.migrationTable) && !options.database) throw new UsageError('--migration-tool and --migration-table go with --database URL');
+  if (options.database) options.ci.appliedOn = { url: options.database };
   const settingsFor = settingsResolver(options);
-  const files = collectFiles(options.paths.length ? options.paths : ['.']).filter((f) => !excluded(f, settingsFor(f)));
-  await loadParser();
-  const results = files.map((f) => analyzeFile(f, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
-  const print = { text: printText, json: printJson, sarif: printSarif }[options.format as 'text' | 'json' | 'sarif'];
-  process.stdout.write(print(results) + '\n');
-  return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+  const inputs = options.paths.length ? options.paths : ['.'];
+  const all = collectFiles(inputs).filter((f) => !excluded(f, settingsFor(f)));
+  try {
+    const found = scope(all, inputs, options.ci);
+    await loadParser();
+    const analysed = found.files.map((f) => analyzeFile(f, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
+    const { results, notes } = await finish(analysed, found, options.ci, (f) => settingsFor(f).settings);
+    for (const note of notes) process.stderr.write(`migration-guard: ${note}\n`);
+    if (CI_FORMATS.includes(options.format as (typeof CI_FORMATS)[number])) {
+      const summary = printText(results).split('\n').pop()!;
+      const out = printCi(options.format as (typeof CI_FORMATS)[number], results, found.files.length, notes, summary);
+      for (const warning of out.warnings) process.stderr.write(`migration-guard: ${warning}\n`);
+      process.stdout.write(`${out.stdout}\n`);
+    } else {
+      const print = { text: printText, json: printJson, sarif: printSarif }[options.format as 'text' | 'json' | 'sarif'];
+      process.stdout.write(print(results) + '\n');
+    }
+    if (options.ci.writeBaseline) return 0;
+    return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+  } catch (e) {
+    const { DatabaseError } = require('./database') as typeof import('./database');
+    if (e instanceof GitError || e instanceof BaselineError || e instanceof DatabaseError) {
+      process.stderr.write(`migration-guard: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
 }
 
 async function explain(options: Options): Promise<number> {

@@ -15,7 +15,7 @@ import { DEFAULT_SETTINGS, Settings, Severity } from './settings';
 
 export { loadParser } from './parse';
 
-export { DYNAMIC_SQL, INTERNAL_ERROR, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
+export { DYNAMIC_SQL, EDITED_APPLIED_MIGRATION, INTERNAL_ERROR, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 
 /** Every id a finding can carry: what the `rules` setting and ignore comments accept. */
 export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), ...OTHER_FINDINGS.map((f) => f.id)];

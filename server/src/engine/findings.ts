@@ -19,6 +19,8 @@ export const SYNTAX_ERROR = 'syntax-error';
 export const UNREADABLE_FILE = 'unreadable-file';
 export const INTERNAL_ERROR = 'internal-error';
 export const DYNAMIC_SQL = 'dynamic-sql';
+/** A migration that had already run (merged before the branch, or applied on the database) was edited. */
+export const EDITED_APPLIED_MIGRATION = 'edited-applied-migration';
 
 export const OTHER_FINDINGS: readonly OtherFinding[] = [
   {
@@ -60,6 +62,32 @@ placeholders. SQL assembled at run time (a variable, a function call, a template
 statements to check by hand.
 
 To have it analysed, write the statement as a literal, or move it into a \`.sql\` migration.`,
+  },
+  {
+    id: EDITED_APPLIED_MIGRATION,
+    title: 'A migration that already ran was edited',
+    severity: 'warning',
+    body: `Migration tools run each migration once and record it: a database that already ran a migration never
+runs it again. Editing that file afterwards changes nothing on those databases (staging, production,
+every developer's), while a new database built from the folder gets the edited version: the two no
+longer have the same schema, and nothing says so. Tools that keep a checksum of each file (Flyway,
+Prisma, sqlx, Liquibase, Atlas) stop with a checksum error instead.
+
+\`migration-guard check\` reports it in two cases:
+
+- with \`--changed-since REF\`, on a migration that existed at the merge base of HEAD and REF (it was
+  merged before this branch) and was changed since;
+- with \`--database URL\`, on a migration the tool's applied-migrations table lists whose recorded
+  checksum differs from the file (Prisma, sqlx, Flyway, drizzle keep one; see [ci.md](../ci.md)).
+
+Put the change in a new migration instead. When the edit is on purpose (a comment, a fix for new
+databases only), ignore it for the file:
+
+\`\`\`sql
+-- migration-guard-ignore-file edited-applied-migration -- only comments changed
+\`\`\`
+
+or set \`"rules": {"edited-applied-migration": "off"}\`.`,
   },
 ];
 

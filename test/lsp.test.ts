@@ -30,6 +30,7 @@ import {
   ProtocolConnection,
   PublishDiagnosticsNotification,
   PublishDiagnosticsParams,
+  RegistrationRequest,
   ShutdownRequest,
   StreamMessageReader,
   StreamMessageWriter,
@@ -47,6 +48,8 @@ class Client {
   settings: Record<string, unknown> = {};
   private waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   private latest = new Map<string, PublishDiagnosticsParams>();
+  /** Methods the server registered for dynamically (client/registerCapability). */
+  registrations: { method: string; registerOptions?: unknown }[] = [];
 
   constructor(command: string, args: string[]) {
     this.process = spawn(command, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -60,6 +63,9 @@ class Client {
       });
     });
     this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => this.settings));
+    this.connection.onRequest(RegistrationRequest.type, (params) => {
+      this.registrations.push(...params.registrations);
+    });
     this.connection.listen();
   }
 
@@ -68,7 +74,7 @@ class Client {
       processId: process.pid,
       rootUri: pathToFileURL(workspace).toString(),
       workspaceFolders: [{ uri: pathToFileURL(workspace).toString(), name: 'workspace' }],
-      capabilities: { workspace: { configuration: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { hover: { contentFormat: ['markdown'] } } },
     });
     assert.equal(result.capabilities.hoverProvider, true);
     await this.connection.sendNotification(InitializedNotification.type, {});
@@ -335,6 +341,13 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
   it('leaves SQL files outside migration folders alone', async () => {
     const diagnostics = await client.open(pathToFileURL(path.join(workspace, 'lsp', 'queries', 'report.sql')).toString(), 'CREATE INDEX ON users (email);');
     assert.deepEqual(diagnostics, []);
+  });
+
+  it('registers for configuration changes, so that an editor that pulls settings sends them (VS Code does not otherwise)', () => {
+    assert.deepEqual(
+      client.registrations.filter((r) => r.method === DidChangeConfigurationNotification.method).map((r) => r.registerOptions),
+      [{ section: 'migrationGuard' }],
+    );
   });
 
   it('pulls settings per document and refreshes on configuration change', async () => {

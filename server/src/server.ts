@@ -18,6 +18,7 @@ import {
   createConnection,
   Diagnostic,
   DiagnosticSeverity,
+  DidChangeConfigurationNotification,
   Hover,
   Range,
   InitializeResult,
@@ -132,6 +133,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let workspaceFolders: string[] = [];
   let pullConfiguration = false;
   let codeLensRefresh = false;
+  let configurationChanges = false;
   let initialSettings: unknown;
 
   const log = (message: string, e?: unknown) => connection.console.error(`${message}${e ? `: ${(e as Error).stack ?? e}` : ''}`);
@@ -245,6 +247,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     await loadParser();
     pullConfiguration = params.capabilities.workspace?.configuration === true;
     codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+    configurationChanges = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     initialSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspaceFolders = folders.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u).split(path.sep).join('/').replace(/\/$/, ''));
@@ -266,6 +269,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   };
   connection.onDidChangeConfiguration(refreshAll);
+  // A client that pulls settings (workspace/configuration) sends no change notification unless the
+  // server registers for one: VS Code then re-sends it whenever a migrationGuard.* setting changes.
+  connection.onInitialized(() => {
+    if (configurationChanges) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'migrationGuard' }).catch((e) => log('could not register for configuration changes', e));
+  });
   // A migration-guard.json changed on disk (the client watches them).
   connection.onDidChangeWatchedFiles(refreshAll);
 

@@ -47,6 +47,14 @@ export async function run(): Promise<void> {
   assert.equal((diagnostic.code as { value: string }).value, 'require-concurrent-index');
   assert.equal(diagnostic.range.start.line, 2);
 
+  // Settings apply to open files at once (the server registers for configuration changes):
+  // the rule turned off, then back on, through the same configuration service as the Settings UI.
+  const config = vscode.workspace.getConfiguration('migrationGuard', uri);
+  await config.update('rules', { 'require-concurrent-index': 'off' }, vscode.ConfigurationTarget.Workspace);
+  await diagnosticsOf(uri, (d) => !d.some((x) => x.source === 'migration-guard'));
+  await config.update('rules', undefined, vscode.ConfigurationTarget.Workspace);
+  await diagnosticsOf(uri, (d) => d.some((x) => (x.code as { value: string } | undefined)?.value === 'require-concurrent-index'));
+
   // The hover: the lock in words.
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(2, 3));
   const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');

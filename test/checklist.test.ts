@@ -77,9 +77,9 @@ describe('checklist: automatic items from the migration', () => {
   });
 
   it('fails the staging item when a trace raised errors', () => {
-    const s = states(SAFE, { answers: { stagingTested: true }, trace: { target: 'PGlite (embedded)', statements: 4, errors: 1, differences: 0, durationMs: 12 } });
+    const s = states(SAFE, { answers: { stagingTested: true }, trace: { target: 'PGlite (embedded)', statements: 4, errors: 1, differences: 0, verified: 3, notVerified: 2, durationMs: 12 } });
     assert.equal(s['staging-mirror'].state, 'failed');
-    assert.match(s['staging-mirror'].evidence, /4 statements in 12 ms, 1 errors/);
+    assert.match(s['staging-mirror'].evidence, /Lock trace on PGlite \(embedded\): 3 verified, 0 differing from the prediction, 2 not verified \(1 failed, 1 not run\) \(12 ms\)/);
   });
 });
 

@@ -127,7 +127,7 @@ describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { 
     await step(editor, '06-checklist', async () => {
       await page.keyboard.press('Control+S');
       await runCommand(page, 'Migration Guard: Run Production Checklist');
-      await page.locator('.tab', { hasText: 'Checklist: 002_index.sql' }).waitFor();
+      await page.locator('.tab', { hasText: 'Checklist: migrations/002_index.sql' }).waitFor();
       const text = await webview(page, '#summary');
       assert.match(text, /Production checklist: 002_index\.sql/);
       assert.match(text, /lock_timeout and statement_timeout set/);
@@ -136,7 +136,7 @@ describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { 
     await step(editor, '07-trace', async () => {
       await page.locator('.tab', { hasText: '002_index.sql' }).first().click();
       await runCommand(page, 'Migration Guard: Trace Locks');
-      await page.locator('.tab', { hasText: 'Lock trace: 002_index.sql' }).waitFor();
+      await page.locator('.tab', { hasText: 'Lock trace: migrations/002_index.sql' }).waitFor();
       const text = await webview(page, '#summary');
       assert.match(text, /On PGlite \(embedded\) \(PostgreSQL 18/);
       assert.match(text, /Schema from 1 earlier migrations/);

@@ -17,7 +17,7 @@ import { analyze, loadParser } from '../server/src/engine/analyze';
 import { resolveSettings } from '../server/src/engine/settings';
 import { DatabaseTarget } from '../server/src/database';
 import { openDatabaseSession, PgliteHost, runTrace } from '../server/src/targets';
-import { assertSameTransaction, TraceTransactionLost, traceWarnings } from '../server/src/trace';
+import { assertSameTransaction, traceText, TraceTransactionLost, traceWarnings } from '../server/src/trace';
 import { debianBinaries, Server, Session, startDebianServer } from './pg/servers';
 
 const noDebian = !debianBinaries() && (process.env.CI ? false : 'no Debian PostgreSQL server installed (apt-get install -y postgresql)');
@@ -216,6 +216,36 @@ CREATE INDEX orders_total_idx ON orders (total);
     const { code, stderr } = await runCli(['trace', file, '--database', url]);
     assert.equal(code, 2);
     assert.match(stderr, /Add --yes to go ahead[\s\S]*Not undone by the rollback:\n {2}line 1: inserts rows[\s\S]*line 2: calls setval\(\)/);
+  });
+
+  it('"0 differing" means it: locks on relations the SQL does not name are compared, and a failed statement is not verified', async () => {
+    await server.session.exec(`CREATE TABLE audit (at timestamptz, what text);
+CREATE FUNCTION audit_users() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit VALUES (now(), TG_OP); RETURN NEW; END $$;
+CREATE TRIGGER users_audit AFTER UPDATE ON users FOR EACH ROW EXECUTE FUNCTION audit_users();`);
+    try {
+      const file = migration(`UPDATE users SET email = lower(email) WHERE id < 10;
+ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;
+ALTER TABLE no_such_table ADD COLUMN x int;
+COMMIT;
+`);
+      const result = await runTrace({ file, analysis: analysisOf(file), settings, database: target }, new PgliteHost());
+      const [update, dropFk, missing, commit] = result.statements;
+      // The trigger writes to audit: a lock the SQL does not show, reported.
+      assert.deepEqual(update.differences, ['audit (table): observed ROW EXCLUSIVE, not predicted']);
+      // The referenced table's ACCESS EXCLUSIVE is the predicted implicit lock: verified.
+      assert.deepEqual(dropFk.differences, []);
+      assert.ok(dropFk.observed.some((l) => l.relation === 'users' && l.mode === 'AccessExclusiveLock'));
+      assert.equal(missing.status, 'error');
+      assert.match(missing.note!, /relation "no_such_table" does not exist/);
+      assert.equal(commit.status, 'not-run');
+      assert.deepEqual(
+        { verified: result.summary.verified, differences: result.summary.differences, notVerified: result.summary.notVerified, errors: result.summary.errors },
+        { verified: 1, differences: 1, notVerified: 2, errors: 1 },
+      );
+      assert.match(traceText(result), /1 verified, 1 differing from the prediction, 2 not verified \(1 failed, 1 not run\)\. Rolled back\.\nNot verified, failed:\n {2}line 3: relation "no_such_table" does not exist/);
+    } finally {
+      await server.session.exec('DROP TRIGGER users_audit ON users; DROP FUNCTION audit_users(); DROP TABLE audit;');
+    }
   });
 
   it('does not run calls that act outside the transaction (dblink, pg_terminate_backend)', async () => {

@@ -41,7 +41,7 @@ interface TraceResult {
   version: string;
   setup: { files: string[]; errors: string[] };
   statements: TraceStatement[];
-  summary: { statements: number; errors: number; differences: number; durationMs: number };
+  summary: { statements: number; errors: number; differences: number; verified: number; notVerified: number; durationMs: number };
 }
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -88,7 +88,7 @@ export class ChecklistPanel {
     private readonly client: LanguageClient,
     private readonly uri: Uri,
   ) {
-    this.panel = window.createWebviewPanel('migrationGuard.checklist', `Checklist: ${path.basename(uri.fsPath)}`, ViewColumn.Beside, { enableScripts: true });
+    this.panel = window.createWebviewPanel('migrationGuard.checklist', `Checklist: ${migrationLabel(uri)}`, ViewColumn.Beside, { enableScripts: true });
     this.panel.onDidDispose(() => ChecklistPanel.panels.delete(uri.toString()));
     this.panel.webview.onDidReceiveMessage(async (m: { type: string; id?: string; value?: unknown }) => {
       if (m.type === 'answer' && m.id) {
@@ -170,7 +170,7 @@ export async function showTrace(context: ExtensionContext, client: LanguageClien
     const onDatabase = `Run on ${database.where}`;
     const warnings = await client.sendRequest<string[]>('migrationGuard/traceWarnings', { uri: uri.toString() }).catch(() => [] as string[]);
     const choice = await window.showWarningMessage(
-      `Trace ${path.basename(uri.fsPath)} on ${database.where}? It runs inside BEGIN ... ROLLBACK with a low lock_timeout and statement_timeout; statements that cannot run in a transaction, and the migration's own transaction control, are not run.`,
+      `Trace ${migrationLabel(uri)} on ${database.where}? It runs inside BEGIN ... ROLLBACK with a low lock_timeout and statement_timeout; statements that cannot run in a transaction, and the migration's own transaction control, are not run.`,
       { modal: true, detail: warnings.length ? `Not undone by the rollback:\n${warnings.join('\n')}` : undefined },
       onDatabase,
       'Use embedded PGlite',
@@ -178,7 +178,7 @@ export async function showTrace(context: ExtensionContext, client: LanguageClien
     if (!choice) return;
     if (choice !== onDatabase) database = undefined;
   }
-  const panel = window.createWebviewPanel('migrationGuard.trace', `Lock trace: ${path.basename(uri.fsPath)}`, ViewColumn.Beside, { enableScripts: false });
+  const panel = window.createWebviewPanel('migrationGuard.trace', `Lock trace: ${migrationLabel(uri)}`, ViewColumn.Beside, { enableScripts: false });
   panel.webview.html = page('Lock trace', `<p>Tracing on ${database ? escape(database.where) : 'embedded PGlite (the first trace starts it: a few seconds)'}…</p>`, nonce(), panel.webview.cspSource);
   // A schema dump to run first, from migrationGuard.trace.schemaFile (relative to the workspace folder).
   const schemaSetting = workspace.getConfiguration('migrationGuard.trace', uri).get<string>('schemaFile')?.trim();
@@ -189,7 +189,8 @@ export async function showTrace(context: ExtensionContext, client: LanguageClien
     panel.webview.html = page('Lock trace', `<p class="failed">Trace failed: ${escape(error ?? 'no result')}</p>`, nonce(), panel.webview.cspSource);
     return;
   }
-  const locks = (ls: { relation: string; mode: string }[]) => ls.map((l) => `${l.mode.replace(/Lock$/, '')} on ${l.relation}`).join(', ') || '—';
+  // ACCESS EXCLUSIVE, as everywhere in the product; pg_locks' AccessExclusiveLock in the tooltip.
+  const locks = (ls: { relation: string; mode: string }[]) => ls.map((l) => `<span title="${escape(l.mode)}">${escape(lockWords(l.mode))}</span> on ${escape(l.relation)}`).join(', ') || '—';
   const rows = result.statements
     .map((s) => {
       const observed = s.status === 'ran' ? `${locks(s.observed)}${s.newStorage.length ? `<br>new storage: ${escape(s.newStorage.join(', '))}` : ''}` : s.status === 'error' ? `<span class="failed">ERROR: ${escape(s.note ?? '')}</span>` : `not run: ${escape(s.note ?? '')}`;
@@ -198,13 +199,25 @@ export async function showTrace(context: ExtensionContext, client: LanguageClien
     })
     .join('');
   const m = result.summary;
+  const failed = result.statements.filter((s) => s.status === 'error');
   panel.webview.html = page(
     'Lock trace',
-    `<h2>Lock trace: ${escape(path.basename(uri.fsPath))}</h2>
-<p id="summary">On ${escape(result.target)} (${escape(result.version)}), in BEGIN ... ROLLBACK: ${m.statements} statements in ${m.durationMs.toFixed(0)} ms, ${m.errors} errors, ${m.differences} differing from the prediction.
+    `<h2>Lock trace: ${escape(migrationLabel(uri))}</h2>
+<p id="summary">On ${escape(result.target)} (${escape(result.version)}), in BEGIN ... ROLLBACK: ${m.statements} statements in ${m.durationMs.toFixed(0)} ms: ${m.verified} verified, ${m.differences} differing from the prediction, ${m.notVerified} not verified (${m.errors} failed, ${m.notVerified - m.errors} not run).
 ${result.setup.files.length ? `Schema from ${result.setup.files.length} earlier migrations${result.setup.errors.length ? ` (${result.setup.errors.length} of their statements failed)` : ''}.` : ''}</p>
+${failed.length ? `<h3>Failed: not verified</h3><ul id="failed">${failed.map((s) => `<li>line ${s.line}: <span class="failed">${escape(s.note ?? '')}</span></li>`).join('')}</ul>` : ''}
 <table><thead><tr><th>Line</th><th>Statement</th><th>Observed</th><th>Predicted</th><th>Time</th><th>Differences</th></tr></thead><tbody>${rows}</tbody></table>`,
     nonce(),
     panel.webview.cspSource,
   );
+}
+
+/** The migration's folder and file name: Prisma and Diesel name every file migration.sql or up.sql. */
+export function migrationLabel(uri: Uri): string {
+  return `${path.basename(path.dirname(uri.fsPath))}/${path.basename(uri.fsPath)}`;
+}
+
+/** AccessExclusiveLock as the product writes it: ACCESS EXCLUSIVE. */
+function lockWords(mode: string): string {
+  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
 }

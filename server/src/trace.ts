@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import { Analysis, analyze } from './engine/analyze';
-import { TraceSummary } from './engine/checklist';
+import { traceCounts, TraceSummary } from './engine/checklist';
 import { StatementFacts } from './engine/facts';
 import { LockMode, lockName, strength } from './engine/locks';
 import { countStatements } from './engine/parse';
@@ -73,9 +73,15 @@ const NEW_STORAGE_KINDS = new Set(['TruncateStmt', 'ReindexStmt', 'RefreshMatVie
 /** Relation kinds whose locks are always compared: tables, partitioned tables, views, matviews, sequences, foreign tables. */
 const COMPARED_KINDS = new Set(['r', 'p', 'v', 'm', 'S', 'f']);
 
+/** Relation names as the migration writes them (public unqualified); `owner`: an index's table, a sequence's owning table. */
+const QUALIFIED = (c: string, n: string) => `CASE WHEN ${n}.nspname = 'public' THEN ${c}.relname ELSE ${n}.nspname || '.' || ${c}.relname END`;
 const SNAPSHOT = `
-SELECT c.oid::int AS oid, CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END AS name,
-       c.relkind::text AS relkind, c.relfilenode::int AS relfilenode
+SELECT c.oid::int AS oid, ${QUALIFIED('c', 'n')} AS name, c.relkind::text AS relkind, c.relfilenode::int AS relfilenode,
+       (SELECT ${QUALIFIED('t', 'tn')} FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
+        WHERE t.oid = COALESCE(
+          (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.oid),
+          (SELECT d.refobjid FROM pg_depend d WHERE c.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.objid = c.oid
+             AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1))) AS owner
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
 
@@ -86,7 +92,12 @@ interface Relation {
   name: string;
   relkind: string;
   relfilenode: number;
+  /** The table of an index, or the table that owns a sequence (serial, identity). */
+  owner: string | null;
 }
+
+/** A lock seen in pg_locks, with what the comparison needs to know of its relation. */
+type HeldLock = ObservedLock & { kind: string; owner: string | null };
 
 const strip = (name: string) => name.replace(/^public\./, '');
 
@@ -103,9 +114,12 @@ async function snapshot(session: TraceSession): Promise<Map<number, Relation>> {
   return new Map((await session.query<Relation>(SNAPSHOT)).map((r) => [r.oid, r]));
 }
 
-async function held(session: TraceSession, relations: Map<number, Relation>): Promise<ObservedLock[]> {
+async function held(session: TraceSession, relations: Map<number, Relation>): Promise<HeldLock[]> {
   const rows = await session.query<{ oid: number; mode: LockMode }>(HELD);
-  return rows.filter((r) => relations.has(r.oid)).map((r) => ({ relation: relations.get(r.oid)!.name, mode: r.mode, kind: relations.get(r.oid)!.relkind }) as ObservedLock & { kind: string });
+  return rows.filter((r) => relations.has(r.oid)).map((r) => {
+    const relation = relations.get(r.oid)!;
+    return { relation: relation.name, mode: r.mode, kind: relation.relkind, owner: relation.owner };
+  });
 }
 
 /** Names of `SET` forms that change the transaction itself, not a setting inside it. */
@@ -152,8 +166,14 @@ function predicted(s: StatementFacts): TraceStatement['predicted'] {
   return { locks: [...strongestByName(s.locks.map((l) => ({ relation: strip(l.relation), mode: l.mode })))].map(([relation, mode]) => ({ relation, mode })), rewrites: s.rewrites.map(strip) };
 }
 
-/** Observed against predicted, for the relations that existed before the statement. */
-function compare(s: StatementFacts, before: Map<string, LockMode>, after: (ObservedLock & { kind?: string })[], existed: Set<string>, newStorage: string[]): string[] {
+/**
+ * Observed against predicted, for every relation that existed before the statement and that
+ * pg_locks shows: the tables, views and sequences the statement names; an index or an owned
+ * sequence is explained by the lock on its table (PostgreSQL locks them with it, never more
+ * strongly); any other relation (a referenced table, a view's source) by a predicted lock of the
+ * same mode on a relation the SQL does not name.
+ */
+function compare(s: StatementFacts, before: Map<string, LockMode>, after: HeldLock[], existed: Set<string>, newStorage: string[]): string[] {
   const out: string[] = [];
   const afterBy = strongestByName(after);
   const claim = predicted(s);
@@ -165,12 +185,15 @@ function compare(s: StatementFacts, before: Map<string, LockMode>, after: (Obser
     const seen = afterBy.get(relation);
     if (seen !== expected) out.push(`${relation}: predicted ${lockName(mode)}, observed ${seen ? lockName(seen) : 'no lock'}${was ? ` (held before: ${lockName(was)})` : ''}`);
   }
+  const implicitModes = new Set(s.implicitLocks.map((i) => i.mode));
   for (const l of after) {
     const was = before.get(l.relation);
     if (claimed.has(l.relation) || (was && strength(was) >= strength(l.mode))) continue;
-    if (l.kind && !COMPARED_KINDS.has(l.kind)) continue; // indexes: compared when the statement names them
-    if (s.implicitLocks.length) continue; // locks on relations the SQL does not name (an index's table, a referenced table)
-    out.push(`${l.relation}: observed ${lockName(l.mode)}, not predicted`);
+    const table = l.owner ? (afterBy.get(l.owner) ?? claimed.get(l.owner)) : undefined;
+    if (l.owner && table && strength(table) >= strength(l.mode)) continue;
+    if (implicitModes.has(l.mode)) continue;
+    const what = l.kind === 'i' || l.kind === 'I' ? `index of ${l.owner}` : l.kind === 'S' ? 'sequence' : l.kind === 'v' ? 'view' : 'table';
+    out.push(`${l.relation} (${what}): observed ${lockName(l.mode)}, not predicted`);
   }
   for (const relation of new Set([...claim.rewrites.filter((r) => existed.has(r)), ...newStorage])) {
     const said = claim.rewrites.includes(relation);
@@ -288,6 +311,8 @@ export async function traceMigration(session: TraceSession, options: TraceOption
       statements: statements.filter((s) => s.status !== 'not-run').length,
       errors: statements.filter((s) => s.status === 'error').length,
       differences: statements.filter((s) => s.differences.length).length,
+      verified: statements.filter((s) => s.status === 'ran' && !s.differences.length).length,
+      notVerified: statements.filter((s) => s.status !== 'ran').length,
       durationMs,
     },
   };
@@ -337,6 +362,8 @@ export function traceText(r: TraceResult): string {
     for (const d of s.differences) out.push(`  DIFFERS from the prediction: ${d}`);
   }
   const m = r.summary;
-  out.push(`${m.statements} statements ran in ${m.durationMs.toFixed(0)} ms: ${m.errors} errors, ${m.differences} differing from the prediction. Rolled back.`);
+  out.push(`${m.statements} statements ran in ${m.durationMs.toFixed(0)} ms: ${traceCounts(m)}. Rolled back.`);
+  const failed = r.statements.filter((s) => s.status === 'error');
+  if (failed.length) out.push('Not verified, failed:', ...failed.map((s) => `  line ${s.line}: ${s.note}`));
   return out.join('\n');
 }

@@ -71,7 +71,7 @@ export async function run(): Promise<void> {
   await document.save();
 
   // The checklist command opens its panel and says what it found.
-  const title = `Checklist: ${path.basename(uri.fsPath)}`;
+  const title = `Checklist: migrations/${path.basename(uri.fsPath)}`;
   const opened = new Promise<void>((resolve) => {
     const listener = vscode.window.tabGroups.onDidChangeTabs((e) => {
       if (!e.opened.some((t) => t.label === title)) return;

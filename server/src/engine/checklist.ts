@@ -61,7 +61,17 @@ export interface TraceSummary {
   errors: number;
   /** Statements whose observed locks or rewrites differ from the predicted ones. */
   differences: number;
+  /** Statements that ran and whose observed locks and rewrites are the predicted ones. */
+  verified: number;
+  /** Statements not verified: they failed, or were not run (transaction control, CONCURRENTLY...). */
+  notVerified: number;
   durationMs: number;
+}
+
+/** "3 verified, 1 differing from the prediction, 2 not verified (1 failed, 1 not run)": the words every trace summary uses. */
+export function traceCounts(t: TraceSummary): string {
+  const notRun = t.notVerified - t.errors;
+  return `${t.verified} verified, ${t.differences} differing from the prediction, ${t.notVerified} not verified (${t.errors} failed, ${notRun} not run)`;
 }
 
 export interface ChecklistInput {
@@ -180,7 +190,7 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
     const evidence: string[] = [];
     const trace = input.trace;
     if (trace) {
-      evidence.push(`Lock trace on ${trace.target}: ${trace.statements} statements in ${trace.durationMs.toFixed(0)} ms, ${trace.errors} errors, ${trace.differences} differing from the predicted locks.`);
+      evidence.push(`Lock trace on ${trace.target}: ${traceCounts(trace)} (${trace.durationMs.toFixed(0)} ms).`);
     }
     if (answers.stagingTested) evidence.push('Ticked: run on a staging mirror of production.');
     const state: ItemState = trace && trace.errors > 0 ? 'failed' : answers.stagingTested ? 'passed' : 'needs-you';

@@ -165,7 +165,8 @@ describe('facts in words: hover, CodeLens, explain timeline', () => {
       '',
       'ACCESS EXCLUSIVE users',
       'SHARE app.users · full scan · transaction holds ACCESS EXCLUSIVE users',
-      'ROW EXCLUSIVE users · full scan · transaction holds ACCESS EXCLUSIVE users, SHARE app.users',
+      // ACCESS EXCLUSIVE since line 3 is what other sessions meet during the UPDATE (issue: hovers must not understate).
+      'ACCESS EXCLUSIVE users (held) · full scan · transaction holds SHARE app.users',
       '',
       "ACCESS EXCLUSIVE users_old_idx, ACCESS EXCLUSIVE the index's table",
     ]);

@@ -218,11 +218,12 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
       lenses.map((l) => [l.range.start.line, l.command?.title]),
       [
         [2, 'ACCESS EXCLUSIVE users · rewrite'],
-        [3, 'SHARE users · full scan · transaction holds ACCESS EXCLUSIVE users'],
+        [3, 'ACCESS EXCLUSIVE users (held) · full scan'],
       ],
     );
     const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 3, character: 2 } });
     const value = (hover!.contents as MarkupContent).value;
+    assert.match(value, /\*\*ACCESS EXCLUSIVE\*\* on `users` \(table\), held by the transaction since line 3: blocks reads and writes .*The statement itself asks for SHARE\./);
     assert.match(value, /held until the transaction ends/);
     assert.match(value, /The transaction now holds: ACCESS EXCLUSIVE on `users` since line 3\./);
   });

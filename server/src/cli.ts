@@ -10,7 +10,7 @@ import { OTHER_FINDINGS } from './engine/findings';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
-import { describeStatement, heldAfter, timeline } from './engine/describe';
+import { describeStatement, timeline } from './engine/describe';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
@@ -393,13 +393,13 @@ async function explain(options: Options): Promise<number> {
       range: rangeOf(s.statement.start, s.statement.end),
       ...(analysis.source ? { sql: s.statement.text } : {}),
       kind: s.kind,
-      locks: s.locks.map((l) => ({ relation: l.relation, mode: l.mode, role: l.role, existing: l.existing })),
+      locks: s.locks.map((l) => ({ relation: l.relation, mode: l.mode, role: l.role, existing: l.existing, ...(l.alreadyHeld ? { heldMode: l.alreadyHeld.mode } : {}) })),
       implicitLocks: s.implicitLocks.map((i) => ({ on: i.on, mode: i.mode })),
       rewrites: s.rewrites,
       scans: s.scans,
       inTransaction: s.inTransaction,
       heldBefore: s.heldBefore.map((l) => ({ relation: l.relation, mode: l.mode })),
-      heldAfter: heldAfter(s).map((l) => ({ relation: l.relation, mode: l.mode })),
+      heldAfter: s.heldAfter.map((l) => ({ relation: l.relation, mode: l.mode })),
       caveats: s.caveats,
       lockTimeout: s.lockTimeout ?? null,
       statementTimeout: s.statementTimeout ?? null,

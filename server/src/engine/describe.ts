@@ -13,17 +13,16 @@ export function statementHead(s: StatementFacts): string {
   return s.statement.text.split(/\s+/).slice(0, 3).join(' ');
 }
 
-/** Locks the transaction holds once the statement has run (none outside a transaction). */
-export function heldAfter(s: StatementFacts): LockFact[] {
-  if (!s.inTransaction) return [];
-  const held = s.heldBefore.map((l) => ({ ...l }));
-  for (const l of s.locks) {
-    const h = held.find((x) => x.relation === l.relation);
-    if (!h) held.push({ ...l, since: s.statement.index });
-    else if (strength(l.mode) > strength(h.mode)) h.mode = l.mode;
-  }
-  return held;
+/** The statement as a heading, in SQL: `CREATE INDEX users_email_idx ON users (email)`, cut at a word near 70 characters. */
+export function statementTitle(s: StatementFacts): string {
+  const text = s.statement.text.replace(/\s+/g, ' ').trim();
+  if (text.length <= 70) return text;
+  const cut = text.lastIndexOf(' ', 70);
+  return `${text.slice(0, cut > 30 ? cut : 70)} …`;
 }
+
+/** The mode other sessions meet while the statement works: its own, or a stronger one the transaction already holds. */
+export const effectiveMode = (l: LockFact) => l.alreadyHeld?.mode ?? l.mode;
 
 /** Whether a statement destroys data, and whether it can come back. */
 function dataLoss(s: StatementFacts): string | undefined {
@@ -38,22 +37,22 @@ function dataLoss(s: StatementFacts): string | undefined {
 
 /** One line for the CodeLens: `ACCESS EXCLUSIVE users · rewrite`. Empty when nothing is locked. */
 export function shortForm(s: StatementFacts): string {
-  const locks = [...s.locks].filter((l) => l.existing).sort((a, b) => strength(b.mode) - strength(a.mode));
+  // The effective lock leads: inside a transaction, one held since an earlier statement can be stronger.
+  const locks = [...s.locks].filter((l) => l.existing).sort((a, b) => strength(effectiveMode(b)) - strength(effectiveMode(a)));
   if (locks.length === 0) return '';
   const parts = [
-    [...locks.map((l) => `${lockName(l.mode)} ${l.relation}`), ...s.implicitLocks.filter((i) => i.on === INDEX_TABLE).map((i) => `${lockName(i.mode)} ${i.on}`)].join(', '),
+    [...locks.map((l) => `${lockName(effectiveMode(l))} ${l.relation}${l.alreadyHeld ? ' (held)' : ''}`), ...s.implicitLocks.filter((i) => i.on === INDEX_TABLE).map((i) => `${lockName(i.mode)} ${i.on}`)].join(', '),
   ];
   if (s.rewrites.length) parts.push('rewrite');
   else if (s.scans.length) parts.push('full scan');
-  // Inside a transaction, what is really held can be stronger than what this statement asks for.
-  const held = heldAfter(s).filter((h) => !locks.some((l) => l.relation === h.relation && l.mode === h.mode));
+  const held = s.heldAfter.filter((h) => !locks.some((l) => l.relation === h.relation));
   if (held.length) parts.push(`transaction holds ${held.map((h) => `${lockName(h.mode)} ${h.relation}`).join(', ')}`);
   return parts.join(' · ');
 }
 
 export function describeStatement(s: StatementFacts, lines?: LineMap, file?: FileFacts): string {
   const out: string[] = [];
-  out.push(`**${statementHead(s)}** \`${s.kind}\``);
+  out.push(`**\`${statementTitle(s).replace(/`/g, "'")}\`**`);
   out.push('');
   if (s.kind === 'SyntaxError') {
     out.push(`Not analysed: ${s.statement.error?.message ?? 'syntax error'}.`);
@@ -69,10 +68,19 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
     );
     return out.join('\n');
   }
+  if (s.kind === 'TransactionStmt' && ['TRANS_STMT_BEGIN', 'TRANS_STMT_START'].includes(node.kind) && !s.inTransaction) {
+    out.push('Opens a transaction block: every lock a statement takes from here is held until COMMIT or ROLLBACK.');
+    return out.join('\n');
+  }
   const until = s.inTransaction ? 'held until the transaction ends' : 'released when the statement ends';
   if (s.locks.length === 0 && s.implicitLocks.length === 0) out.push('Takes no lock on a table.');
   for (const l of s.locks) {
     const isNew = l.existing ? '' : ' (created earlier in this migration: nobody else is waiting on it)';
+    if (l.alreadyHeld) {
+      const since = lines && file ? ` since line ${lineOf(lines, file.statements[l.alreadyHeld.since])}` : ' since an earlier statement';
+      out.push(`- **${lockName(l.alreadyHeld.mode)}** on \`${l.relation}\` (${l.role}), held by the transaction${since}: ${blocksInWords(l.alreadyHeld.mode)} for as long as this statement works; ${until}${isNew}. The statement itself asks for ${lockName(l.mode)}.`);
+      continue;
+    }
     out.push(`- **${lockName(l.mode)}** on \`${l.relation}\` (${l.role}): ${blocksInWords(l.mode)}; ${until}${isNew}.`);
   }
   for (const i of s.implicitLocks) out.push(`- **${lockName(i.mode)}** on ${i.on}${i.scanned ? ', read in full' : ''}.`);
@@ -85,7 +93,7 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
   if (s.inTransaction) {
     const where = s.toolTransaction && file ? ` (${file.context.framework === 'plain' ? "the migration tool's" : `${file.context.framework}'s`})` : '';
     out.push(`Runs inside a transaction block${where}: every lock is held until COMMIT.`);
-    const held = heldAfter(s);
+    const held = s.heldAfter;
     if (held.length) {
       const since = (l: LockFact) => (lines && file && l.since !== undefined && l.since !== s.statement.index ? ` since line ${lineOf(lines, file.statements[l.since])}` : '');
       out.push(`The transaction now holds: ${held.map((l) => `${lockName(l.mode)} on \`${l.relation}\`${since(l)}`).join(', ')}.`);
@@ -148,7 +156,7 @@ export function timeline(file: FileFacts, lines: LineMap): string {
     const first = begin ?? open[0];
     begin = undefined;
     const last = open[open.length - 1];
-    const held = heldAfter(last);
+    const held = last.heldAfter;
     const how = first.toolTransaction ? `the migration tool's (${file.context.framework})` : 'explicit';
     out.push(`Transaction, lines ${lineOf(lines, first)}-${lineOf(lines, end ?? last)} (${how}):`);
     for (const s of open) {

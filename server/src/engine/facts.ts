@@ -25,8 +25,14 @@ export interface LockFact {
   role: string;
   /** False when the migration created the relation earlier (nobody else can be using it yet). */
   existing: boolean;
-  /** In `heldBefore`: the index of the statement that took the lock. */
+  /** In `heldBefore` / `heldAfter`: the index of the statement that took the lock. */
   since?: number;
+  /**
+   * A stronger lock the transaction already holds on the relation when the statement runs (an
+   * ALTER TABLE earlier in the same transaction, say): that one is what blocks other sessions
+   * while this statement works, not this statement's own mode.
+   */
+  alreadyHeld?: { mode: LockMode; since: number };
 }
 
 /**
@@ -70,6 +76,8 @@ export interface StatementFacts {
   inTransaction: boolean;
   /** Locks the transaction holds before this statement runs. */
   heldBefore: LockFact[];
+  /** Locks the transaction holds once the statement has run (none outside a transaction, none after COMMIT). */
+  heldAfter: LockFact[];
   /** Values in force before the statement; undefined when never set or set to 0 (no limit). */
   lockTimeout?: string;
   statementTimeout?: string;
@@ -819,7 +827,12 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     // A relation is new when an earlier statement, or this one (a table referencing itself), created it.
     const ownNew = new Set(createdBy(statement));
     const isNew = (key: string) => created.has(key) || ownNew.has(key);
-    const locks: LockFact[] = effect.locks.map((l) => ({ ...l, existing: !isNew(effect.keys.get(l.relation) ?? l.relation) }));
+    const locks: LockFact[] = effect.locks.map((l) => {
+      const fact: LockFact = { ...l, existing: !isNew(effect.keys.get(l.relation) ?? l.relation) };
+      const h = inTransaction ? held.find((x) => x.relation === l.relation) : undefined;
+      if (h && strength(h.mode) > strength(l.mode)) fact.alreadyHeld = { mode: h.mode, since: h.since ?? 0 };
+      return fact;
+    });
     const facts: StatementFacts = {
       statement,
       kind: statement.kind,
@@ -829,6 +842,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       scans: [...new Set(effect.scans)].filter((s) => !effect.rewrites.includes(s)),
       inTransaction,
       heldBefore: held.length ? held.map((l) => ({ ...l })) : [],
+      heldAfter: [],
       lockTimeout: effective(timeouts.lock_timeout),
       statementTimeout: effective(timeouts.statement_timeout),
       createdBefore: createdSnapshot,
@@ -877,6 +891,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       }
     }
     if (!inTransaction) held = [];
+    if (held.length) facts.heldAfter = held.map((l) => ({ ...l }));
     for (const key of createdBy(statement)) {
       if (!key || created.has(key)) continue;
       created.add(key);

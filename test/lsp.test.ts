@@ -48,6 +48,8 @@ class Client {
   settings: Record<string, unknown> = {};
   private waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   private latest = new Map<string, PublishDiagnosticsParams>();
+  /** Every diagnostics notification, in order. */
+  readonly published: PublishDiagnosticsParams[] = [];
   /** Methods the server registered for dynamically (client/registerCapability). */
   registrations: { method: string; registerOptions?: unknown }[] = [];
 
@@ -56,6 +58,7 @@ class Client {
     this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
       this.latest.set(params.uri, params);
+      this.published.push(params);
       this.waiters = this.waiters.filter((w) => {
         if (w.uri !== params.uri || (w.version !== undefined && params.version !== w.version)) return true;
         w.resolve(params);
@@ -208,6 +211,25 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
         ['adding-required-field', 2, 18],
       ],
     );
+  });
+
+  it('coalesces changes that arrive while it analyses: the latest version is published, the stale ones are dropped', async () => {
+    const uri = uriOf('lsp/migrations/003c_typing.sql');
+    const body = Array.from({ length: 300 }, (_, i) => `ALTER TABLE t${i} ADD COLUMN c text;`).join('\n');
+    await client.open(uri, `${body}\n`);
+    const from = client.published.length;
+    const last = client.diagnostics(uri, 31);
+    for (let version = 2; version <= 31; version++) {
+      void client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version },
+        contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: 'x' }],
+      });
+    }
+    const { diagnostics } = await last;
+    const published = client.published.slice(from).filter((p) => p.uri === uri).map((p) => p.version);
+    assert.ok(diagnostics.some((d) => d.code === 'syntax-error' && d.range.start.line === 0), 'the latest text was analysed');
+    assert.equal(published[published.length - 1], 31);
+    assert.ok(published.length < 30, `30 changes, ${published.length} analyses published: ${published.join(', ')}`);
   });
 
   it('shows each statement\'s locks in a CodeLens, and every lock the transaction holds in the hover', async () => {

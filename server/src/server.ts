@@ -64,6 +64,11 @@ export const TRACE_WARNINGS = 'migrationGuard/traceWarnings';
 /** Findings whose statement has an expand-contract plan. */
 const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
 
+/** Changes to one document closer together than this are analysed once, at the latest version. */
+const COALESCE_MS = 15;
+/** ... but a document that keeps changing is still analysed this often. */
+const COALESCE_MAX_MS = 250;
+
 /** Custom notification: the migration tool detected for a document, for the client's status bar. */
 export const STATUS = 'migrationGuard/status';
 
@@ -197,15 +202,44 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   /** Per document, the analysis in progress: CodeLens waits for it rather than answer from an old one. */
   const inProgress = new Map<string, Promise<void>>();
+  /** Per document, an analysis scheduled and not started yet: its timer, its promise, when it was first asked for. */
+  const scheduled = new Map<string, { timer: NodeJS.Timeout; done: Promise<void>; start: () => void; since: number }>();
+  /**
+   * Analyses a document once the changes that arrive together have all been read, at its latest
+   * version: while someone types (and while an earlier analysis ran) the changes queue up in the
+   * connection, which hands them over one per turn of the event loop, so the analysis waits until
+   * none has come for COALESCE_MS (never longer than COALESCE_MAX_MS after the first). Analyses
+   * then never queue up behind the keystrokes.
+   */
   function validate(document: TextDocument): Promise<void> {
-    const running = analyzeDocument(document);
-    inProgress.set(document.uri, running);
-    return running;
+    const uri = document.uri;
+    const pending = scheduled.get(uri);
+    const now = Date.now();
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending.timer = setTimeout(pending.start, now - pending.since > COALESCE_MAX_MS ? 0 : COALESCE_MS);
+      return pending.done;
+    }
+    let start!: () => void;
+    const done = new Promise<void>((resolve) => {
+      start = () => {
+        scheduled.delete(uri);
+        const latest = documents.get(uri);
+        // Closed meanwhile: nothing to analyse, nothing to publish.
+        if (!latest) return resolve();
+        void analyzeDocument(latest).finally(resolve);
+      };
+    });
+    scheduled.set(uri, { timer: setTimeout(start, COALESCE_MS), done, start, since: now });
+    inProgress.set(uri, done);
+    return done;
   }
 
   async function analyzeDocument(document: TextDocument): Promise<void> {
     try {
       const settings = await settingsFor(document.uri);
+      // A newer version arrived while the settings were pulled: its own analysis is scheduled.
+      if (documents.get(document.uri)?.version !== document.version) return;
       if (!isMigration(document.uri, settings)) {
         analyses.delete(document.uri);
         await connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
@@ -404,10 +438,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   });
 
-  connection.onCodeLens(async (params): Promise<CodeLens[]> => {
+  connection.onCodeLens(async (params, token): Promise<CodeLens[]> => {
     try {
       // The editor asks right after a change; the analysis of that change may still be running.
       await inProgress.get(params.textDocument.uri);
+      // The editor cancels the request when the document changed again meanwhile: a newer one comes.
+      if (token.isCancellationRequested) return [];
       const document = documents.get(params.textDocument.uri);
       const entry = analyses.get(params.textDocument.uri);
       if (!document || !entry || entry.version !== document.version) return [];

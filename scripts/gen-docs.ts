@@ -24,11 +24,31 @@ the template first, or turn the finding off for such files with \`"rules": {"syn
 psql meta-command (\`\\set\`, \`\\i\`); SQL of another database.`,
   },
   'unreadable-file': {
-    title: 'The file is binary or too large',
-    body: `A file that contains NUL bytes or mostly control characters is not SQL text, and a file larger than
-the \`maxFileSizeKB\` setting (5 MB by default) is not analysed, so that the editor stays responsive.
-Split a very large migration (a data load is better done with COPY from a separate file), or raise the
-limit.`,
+    title: 'The file is binary or too large, or cannot be read',
+    body: `A file that contains NUL bytes or mostly control characters in its first 64 KB is not SQL text, and a
+file larger than the \`maxFileSizeKB\` setting (5 MB by default) is not analysed, so that the editor stays
+responsive. Split a very large migration (a data load is better done with COPY from a separate file), or
+raise the limit.
+
+The CLI also reports here, file by file, what it could not read: a file or folder without read
+permission, a path longer than the system allows, a symbolic link to nothing, and a named pipe (FIFO),
+device or socket named \`*.sql\` (never opened: reading one could wait forever).`,
+  },
+  'file-encoding': {
+    title: 'The file is not UTF-8, or holds a NUL byte',
+    body: `psql and the migration tools send a migration to PostgreSQL as UTF-8 unless told otherwise, and
+PostgreSQL stops at the first byte that is not (\`invalid byte sequence for encoding "UTF8"\`). A Latin-1
+\`'Montréal'\` literal is the usual case. The finding is at the first such byte; the bytes that are not
+UTF-8 are read as Latin-1 and the file is analysed as usual. Save the file as UTF-8 (or turn the
+finding off if your tool sets \`client_encoding\` for these files).
+
+A NUL byte (0x00) cannot be part of SQL text: PostgreSQL and psql read a text up to its first NUL, so
+what follows it may never run. It is reported where it is, and the rest of the file is analysed as if it
+were a space.
+
+\`migration-guard fix\` edits the bytes it read: every byte outside a fix's own edits stays as it was.
+It refuses a file with NUL bytes, and a fix that would write non-ASCII text into a file that is not
+UTF-8.`,
   },
   'internal-error': {
     title: 'A rule failed on this file',

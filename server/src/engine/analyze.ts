@@ -19,9 +19,10 @@ export const SYNTAX_ERROR = 'syntax-error';
 export const UNREADABLE_FILE = 'unreadable-file';
 export const INTERNAL_ERROR = 'internal-error';
 export const DYNAMIC_SQL = 'dynamic-sql';
+export const FILE_ENCODING = 'file-encoding';
 
 /** Every id a finding can carry: what the `rules` setting and ignore comments accept. */
-export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR, DYNAMIC_SQL];
+export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR, DYNAMIC_SQL, FILE_ENCODING];
 
 export interface FindingFix {
   title: string;
@@ -84,6 +85,33 @@ export interface AnalyzeOptions {
   previous?: Analysis;
   /** How the tool runs the text, when the caller knows it (embedded SQL). */
   context?: MigrationContext;
+  /**
+   * The adapter read the file's bytes and found one that is not UTF-8 (the engine reads no files):
+   * its value, and the UTF-16 offset in `text` of the character it was decoded as.
+   */
+  invalidUtf8?: { offset: number; value: number };
+}
+
+/** Why the bytes of a file cannot run as they are: a NUL, or a byte that is not UTF-8. At most one report each. */
+function encodingReports(text: string, invalidUtf8: AnalyzeOptions['invalidUtf8']): Report[] {
+  const reports: Report[] = [];
+  if (invalidUtf8) {
+    const hex = `0x${invalidUtf8.value.toString(16).toUpperCase().padStart(2, '0')}`;
+    reports.push({
+      start: invalidUtf8.offset,
+      end: invalidUtf8.offset + 1,
+      message: `The file is not UTF-8: byte ${hex} here is not part of a UTF-8 character (Latin-1 or Windows-1252 text?). psql and the migration tools send the file as UTF-8 by default, and PostgreSQL stops with "invalid byte sequence for encoding UTF8". Save the file as UTF-8. Bytes that are not UTF-8 were read as Latin-1.`,
+    });
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) {
+    reports.push({
+      start: nul,
+      end: nul + 1,
+      message: 'A NUL byte (0x00): SQL text cannot hold one (PostgreSQL and psql read a text up to its first NUL), so what follows may never run. Remove it. The rest of the file is analysed as if it were a space.',
+    });
+  }
+  return reports;
 }
 
 /** Why a text cannot be analysed (binary, too large), or undefined when it can. */
@@ -210,6 +238,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     });
   };
 
+  const encodingLevel = severityOf(FILE_ENCODING, 'error');
+  if (encodingLevel !== 'off') for (const r of encodingReports(text, options.invalidUtf8)) add(FILE_ENCODING, encodingLevel, r);
   const syntaxLevel = severityOf(SYNTAX_ERROR, 'error');
   if (syntaxLevel !== 'off') {
     for (const s of statements) if (s.error) add(SYNTAX_ERROR, syntaxLevel, { start: s.error.start, end: s.error.end, message: s.error.message });
@@ -260,7 +290,7 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
     wrapsInTransaction: migration.transaction,
     optOut: migration.optOut,
   };
-  const inner = analyze(virtual, { ...options, context });
+  const inner = analyze(virtual, { ...options, context, invalidUtf8: undefined });
   const sourceLines = new LineMap(text);
   const pieceAt = (v: number) => [...pieces].reverse().find((p) => p.v <= v);
   const toSource = (start: number, end: number) => {
@@ -318,6 +348,10 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
         edits: edits.map((e) => ({ range: sourceLines.range(e.start, e.end), newText: e.newText })),
       },
     ];
+  }
+  const encodingLevel = settings.rules[FILE_ENCODING] ?? 'error';
+  if (encodingLevel !== 'off') {
+    for (const r of encodingReports('', options.invalidUtf8)) findings.push({ rule: FILE_ENCODING, severity: encodingLevel, message: r.message, range: sourceLines.range(r.start, r.end), fixes: [] });
   }
   const dynamicLevel = settings.rules[DYNAMIC_SQL] ?? 'info';
   if (dynamicLevel !== 'off') {

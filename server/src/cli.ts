@@ -172,22 +172,29 @@ function wanted(name: string, dir: string): boolean {
 
 /**
  * The files named, and the migrations in the folders named (recursively, in name order).
- * Symbolic links are followed, each folder read once (a link back to a folder already read is
- * skipped, with a note on stderr); what cannot be read (permissions, paths too long, links to
- * nothing, FIFOs and devices) is an Input with its problem.
+ * Symbolic links to files and folders are followed; a link to a folder the walk is already in (a
+ * loop) is skipped with a note on stderr. What cannot be read (permissions, paths too long, links
+ * to nothing, FIFOs and devices) is an Input with its problem.
  */
 function collectFiles(inputs: string[]): Input[] {
   const files: Input[] = [];
-  const seen = new Map<string, string>();
   const note = (message: string) => process.stderr.write(`migration-guard: ${message}\n`);
+  /** The folders the walk is in, by device and inode. */
+  const inside = new Set<string>();
   const walk = (dir: string, stat: fs.Stats) => {
     const id = `${stat.dev}:${stat.ino}`;
-    const first = seen.get(id);
-    if (first !== undefined) {
-      note(`skipped ${dir}: the same folder as ${first}, already read (a symbolic link)`);
+    if (inside.has(id)) {
+      note(`skipped ${dir}: a symbolic link to a folder it is in`);
       return;
     }
-    seen.set(id, dir);
+    inside.add(id);
+    try {
+      read(dir);
+    } finally {
+      inside.delete(id);
+    }
+  };
+  const read = (dir: string) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -523,7 +530,7 @@ async function plan(options: Options): Promise<number> {
   if (!exists(file)) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const source = readSource(file);
+  const source = readNamed(file);
   const analysis = analyze(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), invalidUtf8: invalidUtf8Of(source) });
   const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
   const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
@@ -568,7 +575,7 @@ async function oneMigration(options: Options, command: string): Promise<{ file: 
   if (!exists(file)) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const source = readSource(file);
+  const source = readNamed(file);
   const analysis = analyzeSource(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), invalidUtf8: invalidUtf8Of(source) });
   if (!analysis) throw new UsageError(`${file} is not a migration Migration Guard reads`);
   return { file, settings, analysis };
@@ -647,6 +654,16 @@ function init(options: Options): number {
   writeFileAtomic(file, starterConfig(), { within: dir, expected });
   process.stdout.write(`wrote ${file}\n`);
   return 0;
+}
+
+/** The bytes of a file named on the command line; a problem names the file. */
+function readNamed(file: string): SourceFile {
+  try {
+    return readSource(file);
+  } catch (e) {
+    if (e instanceof FileProblem) throw new FileProblem(`${file}: cannot read: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Whether anything (a file, a folder, a link even to nothing) is at the path: a missing path is a usage error. */

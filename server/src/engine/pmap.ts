@@ -34,8 +34,8 @@ const MASK = (1 << BITS) - 1;
 const isBranch = <V>(n: TrieNode<V>): n is Branch<V> => 'bitmap' in n;
 const isCollision = <V>(n: TrieNode<V>): n is Collision<V> => 'leaves' in n;
 
-/** FNV-1a over UTF-16 code units. */
-function hashOf(key: string): number {
+/** FNV-1a over UTF-16 code units (exported for the collision tests). */
+export function hashOf(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);

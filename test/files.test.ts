@@ -5,11 +5,27 @@
  * timeout settings that are written into SQL; the persistent catalog on a 16,000-statement file.
  */
 import assert from 'node:assert/strict';
-import { spawnSync, SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeAction,
+  CodeActionRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  PublishDiagnosticsParams,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
 import { analyze, loadParser } from '../server/src/engine/analyze';
 import { fileCommentPlace } from '../server/src/engine/context';
 import { fixAll } from '../server/src/engine/fixall';
@@ -100,13 +116,20 @@ describe('bytes that are not UTF-8', () => {
     const bytes = Buffer.concat([Buffer.from('é🙂 '), Buffer.from([0xe9, 0x80, 0xff]), Buffer.from('ü\r\n')]);
     const decoded = decodeBytes(bytes);
     assert.equal(decoded.text, 'é🙂 \u00e9\u0080\u00ffü\r\n');
-    assert.deepEqual(decoded.invalid, { byte: 7, value: 0xe9, offset: 4 });
+    assert.deepEqual(decoded.invalid, { byte: 7, value: 0xe9, offset: 4, inSample: 3 });
     const offsets = [0, 1, 3, 4, 5, 6, 7, 8, 10].map((o) => decoded.byteOffset(o));
     assert.deepEqual(offsets, [0, 2, 6, 7, 8, 9, 10, 12, 14]);
     const valid = decodeBytes(Buffer.from('\ufeffSELECT \'ü\';'));
     assert.equal(valid.text.charCodeAt(0), 0xfeff, 'a byte-order mark stays in the text');
     assert.equal(valid.invalid, undefined);
     assert.equal(valid.byteOffset(1), 3);
+  });
+
+  it('a file whose bytes are mostly not UTF-8 is binary, not Latin-1 text', () => {
+    const file = write('latin1/binary/001.sql', Buffer.from(Array.from({ length: 4096 }, (_, i) => 0x80 + ((i * 37) % 128))));
+    const { code, stdout } = cli(['check', '--format', 'json', file]);
+    assert.equal(code, 1);
+    assert.deepEqual((JSON.parse(stdout) as Json).files[0].diagnostics.map((d) => `${d.rule}: ${d.message}`), ['unreadable-file: Binary file (most bytes are not UTF-8 text): not SQL text, not analysed.']);
   });
 
   it('fix-all gives its change as edits of the original text, which patch the bytes to the same text', async () => {
@@ -442,5 +465,54 @@ describe("the editor's ignore comment for a whole file", () => {
     assert.deepEqual(fileCommentPlace('\ufeffSELECT 1;'), { offset: 1, before: '', after: '\n' });
     assert.deepEqual(fileCommentPlace('--liquibase formatted sql'), { offset: 25, before: '\n', after: '' });
     assert.deepEqual(fileCommentPlace('-- migrate:up\nSELECT 1;'), { offset: 0, before: '', after: '\n' });
+  });
+});
+
+describe("the language server's ignore comment for a whole file", { timeout: 60_000 }, () => {
+  it('inserts it after --liquibase formatted sql and after a byte-order mark, and offers none in TypeScript', async () => {
+    const server = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+    const waiting = new Map<string, (p: PublishDiagnosticsParams) => void>();
+    connection.onNotification(PublishDiagnosticsNotification.type, (p) => waiting.get(p.uri)?.(p));
+    connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => ({})));
+    connection.listen();
+    const workspace = path.join(tmp, 'lsp');
+    await connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(workspace).toString(),
+      workspaceFolders: [{ uri: pathToFileURL(workspace).toString(), name: 'lsp' }],
+      capabilities: { workspace: { configuration: true } },
+    });
+    await connection.sendNotification(InitializedNotification.type, {});
+    const fileIgnore = async (name: string, languageId: string, text: string) => {
+      const uri = pathToFileURL(path.join(workspace, 'migrations', name)).toString();
+      const published = new Promise<PublishDiagnosticsParams>((resolve) => waiting.set(uri, resolve));
+      await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
+      const diagnostic = (await published).diagnostics.find((d) => d.code === 'require-concurrent-index')!;
+      assert.ok(diagnostic, name);
+      const actions = (await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+      return { diagnostic, action: actions.find((a) => a.title === 'Ignore require-concurrent-index for this file'), uri };
+    };
+    try {
+      const liquibase = await fileIgnore('changelog.sql', 'sql', '--liquibase formatted sql\n--changeset alice:1\nCREATE INDEX i ON users (email);\n');
+      assert.deepEqual(liquibase.action!.edit!.changes![liquibase.uri], [
+        { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, newText: '-- migration-guard-ignore-file require-concurrent-index\n' },
+      ]);
+      const bom = await fileIgnore('001_bom.sql', 'sql', '\ufeffCREATE INDEX i ON users (email);\n');
+      assert.deepEqual(bom.diagnostic.range.start, { line: 0, character: 1 }, 'the mark is one UTF-16 unit');
+      assert.deepEqual(bom.action!.edit!.changes![bom.uri][0].range.start, { line: 0, character: 1 });
+      const typescript = await fileIgnore(
+        '1700000000000-AddIndex.ts',
+        'typescript',
+        "import { MigrationInterface, QueryRunner } from 'typeorm';\nexport class AddIndex1700000000000 implements MigrationInterface {\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`CREATE INDEX i ON users (email)`);\n  }\n}\n",
+      );
+      assert.equal(typescript.action, undefined, 'an SQL comment has no place in a TypeScript file');
+    } finally {
+      await connection.sendRequest(ShutdownRequest.type);
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      await connection.sendNotification(ExitNotification.type);
+      await exited;
+      connection.dispose();
+    }
   });
 });

@@ -494,7 +494,7 @@ async function fix(options: Options): Promise<number> {
       refuse(file, `cannot read: ${e.message}`);
       continue;
     }
-    if (unreadableReason(source.text, settings)) continue;
+    if (unreadableReason(source.text, settings, invalidUtf8Of(source))) continue;
     const result = fixAll(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), unsafe: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
     if (result.text === source.text) continue;
     // The fixes go into the bytes that were read: nothing outside their own edits is re-encoded.

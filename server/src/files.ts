@@ -63,8 +63,11 @@ export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update
 
 export interface DecodedText {
   text: string;
-  /** The first byte that is not part of a UTF-8 character: its byte offset, value and UTF-16 offset in `text`. */
-  invalid?: { byte: number; value: number; offset: number };
+  /**
+   * The first byte that is not part of a UTF-8 character: its byte offset, value and UTF-16 offset
+   * in `text`; and how many such bytes the first 64 KB hold (a binary file has them everywhere).
+   */
+  invalid?: { byte: number; value: number; offset: number; inSample: number };
   /** Whether the text contains NUL characters. */
   nul: boolean;
   /** Byte offset of a UTF-16 offset of `text` (at a character boundary). */
@@ -187,7 +190,8 @@ export function decodeBytes(bytes: Uint8Array): DecodedText {
       continue;
     }
     flush(i);
-    invalid ??= { byte: i, value: bytes[i], offset: u16 };
+    invalid ??= { byte: i, value: bytes[i], offset: u16, inSample: 0 };
+    if (i < 65536) invalid.inSample++;
     anchors.add(u16, 1, i, 1);
     parts.push(String.fromCharCode(bytes[i]));
     u16++;
@@ -408,6 +412,6 @@ export function makeFolder(dir: string, within: string): void {
 }
 
 /** What the engine is told about a file's bytes that are not UTF-8 (AnalyzeOptions.invalidUtf8). */
-export function invalidUtf8Of(source: DecodedText): { offset: number; value: number } | undefined {
-  return source.invalid && { offset: source.invalid.offset, value: source.invalid.value };
+export function invalidUtf8Of(source: DecodedText): { offset: number; value: number; inSample: number } | undefined {
+  return source.invalid && { offset: source.invalid.offset, value: source.invalid.value, inSample: source.invalid.inSample };
 }

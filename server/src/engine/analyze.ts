@@ -89,7 +89,7 @@ export interface AnalyzeOptions {
    * The adapter read the file's bytes and found one that is not UTF-8 (the engine reads no files):
    * its value, and the UTF-16 offset in `text` of the character it was decoded as.
    */
-  invalidUtf8?: { offset: number; value: number };
+  invalidUtf8?: { offset: number; value: number; /** How many of the first 64 KB of bytes are not UTF-8. */ inSample: number };
 }
 
 /** Why the bytes of a file cannot run as they are: a NUL, or a byte that is not UTF-8. At most one report each. */
@@ -115,7 +115,7 @@ function encodingReports(text: string, invalidUtf8: AnalyzeOptions['invalidUtf8'
 }
 
 /** Why a text cannot be analysed (binary, too large), or undefined when it can. */
-export function unreadableReason(text: string, settings: Settings): string | undefined {
+export function unreadableReason(text: string, settings: Settings, invalidUtf8?: AnalyzeOptions['invalidUtf8']): string | undefined {
   const limit = settings.maxFileSizeKB * 1024;
   if (text.length > limit) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -123,6 +123,10 @@ export function unreadableReason(text: string, settings: Settings): string | und
   }
   const sample = text.slice(0, 65536);
   if (sample.includes('\u0000')) return 'Binary file (it contains NUL bytes): not SQL text, not analysed.';
+  // Latin-1 text has a few bytes that are not UTF-8 (accents); a binary file has them everywhere.
+  if (invalidUtf8 && invalidUtf8.inSample > 8 && invalidUtf8.inSample > Math.min(text.length, 65536) / 10) {
+    return 'Binary file (most bytes are not UTF-8 text): not SQL text, not analysed.';
+  }
   const controls = sample.match(/[\u0001-\u0008\u000e-\u001f\ufffd]/g)?.length ?? 0;
   if (controls > 8 && controls > sample.length / 100) {
     return 'Binary file (control characters or invalid UTF-8): not SQL text, not analysed.';
@@ -181,7 +185,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const lines = new LineMap(text);
   const severityOf = (rule: string, fallback: Severity) => settings.rules[rule] ?? fallback;
 
-  const reason = unreadableReason(text, settings);
+  const reason = unreadableReason(text, settings, options.invalidUtf8);
   if (reason) {
     const empty = { text, statements: [], trailingComments: [] };
     const facts = deriveFacts(empty, settings, migrationContext(options.path, empty, settings, options.hints), options.prior);

@@ -307,6 +307,23 @@ describe('writes are atomic and refuse surprises', () => {
     assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), ['20240101000000_create.sql', '20240102000000_bigint.sql', '20240102000003_prepare.sql']);
   });
 
+  it('plan --write for Prisma refuses a step folder that is a link, before writing any step', () => {
+    write('prisma-link/prisma/migrations/20240101000000_init/migration.sql', 'CREATE TABLE orders (id serial PRIMARY KEY, total int);\n');
+    const file = write('prisma-link/prisma/migrations/20240102000000_change/migration.sql', 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;\n');
+    const migrations = path.join(tmp, 'prisma-link', 'prisma', 'migrations');
+    const elsewhere = path.join(tmp, 'outside', 'prisma-elsewhere');
+    fs.mkdirSync(elsewhere, { recursive: true });
+    fs.symlinkSync(elsewhere, path.join(migrations, '20240102000003_prepare'));
+    const { code, stderr } = cli(['plan', `${file}:1`, '--write']);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /20240102000003_prepare is a symbolic link: not written into/);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+    assert.deepEqual(fs.readdirSync(migrations).sort(), ['20240101000000_init', '20240102000000_change', '20240102000003_prepare']);
+    fs.unlinkSync(path.join(migrations, '20240102000003_prepare'));
+    assert.equal(cli(['plan', `${file}:1`, '--write']).code, 0);
+    assert.equal(fs.readdirSync(migrations).length, 7);
+  });
+
   it('init refuses a symbolic link in place of migration-guard.json, even with --force', () => {
     const outside = write('outside/config.json', '{}');
     fs.mkdirSync(path.join(tmp, 'init-link'));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, analyzeSource, Finding, loadParser, SOURCE_FILE, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
-import { describeFsError, fileKind, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, regularFile, sha256, SourceFile, writeFileAtomic } from './files';
+import { checkFolder, describeFsError, fileKind, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, regularFile, sha256, SourceFile, writeFileAtomic } from './files';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -545,6 +545,7 @@ async function plan(options: Options): Promise<number> {
     const within = analysis.facts.context.framework === 'prisma' ? path.dirname(path.dirname(file)) : path.dirname(file);
     // Every target is checked before the first is written: a refusal leaves no half-written plan.
     const expected = files.map((f) => {
+      if (path.dirname(f.path) !== path.dirname(file)) checkFolder(path.dirname(f.path), within);
       const hash = existingHash(f.path);
       if (hash !== null && !options.force) throw new UsageError(`${f.path} exists already (--force replaces it)`);
       return hash;

@@ -389,11 +389,10 @@ export function writeFileAtomic(target: string, content: string | Uint8Array, op
 }
 
 /**
- * Makes `dir` (one level, inside `within`) when it is not there; a link or a file in its place is
- * refused.
+ * Checks that `dir` is inside `within` and is a real folder or nothing yet (a link or a file in its
+ * place is refused); returns whether it exists.
  */
-export function makeFolder(dir: string, within: string): void {
-  assertWithin(dir, within);
+export function checkFolder(dir: string, within: string): boolean {
   let stat: fs.Stats | undefined;
   try {
     stat = fs.lstatSync(dir);
@@ -402,12 +401,18 @@ export function makeFolder(dir: string, within: string): void {
   }
   if (stat?.isSymbolicLink()) throw new FileProblem(`${dir} is a symbolic link: not written into`);
   if (stat && !stat.isDirectory()) throw new FileProblem(`${dir} is ${fileKind(stat)}, not a folder: not written into`);
-  if (!stat) {
-    try {
-      fs.mkdirSync(dir);
-    } catch (e) {
-      throw new FileProblem(`${dir}: ${describeFsError(e)}`);
-    }
+  // The folder itself when it is there, else the one it would be made in.
+  assertWithin(stat ? path.join(dir, 'x') : dir, within);
+  return stat !== undefined;
+}
+
+/** Makes `dir` (one level, inside `within`) when it is not there; a link or a file in its place is refused. */
+export function makeFolder(dir: string, within: string): void {
+  if (checkFolder(dir, within)) return;
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    throw new FileProblem(`${dir}: ${describeFsError(e)}`);
   }
 }
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, analyzeSource, Finding, loadParser, SOURCE_FILE, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
-import { checkFolder, describeFsError, fileKind, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, regularFile, sha256, SourceFile, writeFileAtomic } from './files';
+import { checkFolder, describeFsError, existingHash, fileKind, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, regularFile, SourceFile, writeFileAtomic } from './files';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -675,23 +675,6 @@ function exists(file: string): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code !== 'ENOENT';
   }
-}
-
-/**
- * The sha256 of a file about to be replaced, or null when nothing is there; a link or a
- * non-regular file in its place is refused (writes never follow links).
- */
-function existingHash(file: string): string | null {
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new FileProblem(`${file}: ${describeFsError(e)}`);
-  }
-  if (stat.isSymbolicLink()) throw new FileProblem(`${file} is a symbolic link: not written (links are never followed when writing)`);
-  if (!stat.isFile()) throw new FileProblem(`${file} is ${fileKind(stat)}: not written`);
-  return sha256(readSource(file).bytes);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -329,6 +329,14 @@ function currentHash(target: string): string {
   }
 }
 
+/**
+ * The sha256 of a file about to be replaced, or null when nothing is there (what WriteOptions.expected
+ * takes); a link or a non-regular file in its place is refused.
+ */
+export function existingHash(target: string): string | null {
+  return existing(target) ? currentHash(target) : null;
+}
+
 export interface WriteOptions {
   /** The folder the target must be in (after resolving links): the migration's folder, or the plan's. */
   within: string;

@@ -147,7 +147,8 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
     return map;
   }
 
-  get(key: string): V | undefined {
+  /** The leaf holding `key`, if any. */
+  private leaf(key: string): Leaf<V> | undefined {
     const hash = hashOf(key);
     let node = this.root;
     for (let shift = 0; node; shift += BITS) {
@@ -155,25 +156,18 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
         const bit = 1 << ((hash >>> shift) & MASK);
         if (!(node.bitmap & bit)) return undefined;
         node = node.children[popcount(node.bitmap & (bit - 1))];
-      } else if (isCollision(node)) {
-        return node.hash === hash ? node.leaves.find((l) => l.key === key)?.value : undefined;
-      } else return node.key === key ? node.value : undefined;
+      } else if (isCollision(node)) return node.hash === hash ? node.leaves.find((l) => l.key === key) : undefined;
+      else return node.key === key ? node : undefined;
     }
     return undefined;
   }
 
+  get(key: string): V | undefined {
+    return this.leaf(key)?.value;
+  }
+
   has(key: string): boolean {
-    const hash = hashOf(key);
-    let node = this.root;
-    for (let shift = 0; node; shift += BITS) {
-      if (isBranch(node)) {
-        const bit = 1 << ((hash >>> shift) & MASK);
-        if (!(node.bitmap & bit)) return false;
-        node = node.children[popcount(node.bitmap & (bit - 1))];
-      } else if (isCollision(node)) return node.hash === hash && node.leaves.some((l) => l.key === key);
-      else return node.key === key;
-    }
-    return false;
+    return this.leaf(key) !== undefined;
   }
 
   /** A map with `key` set to `value`; this one is unchanged. */

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, analyzeSource, Finding, loadParser, SOURCE_FILE, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
 import { OTHER_FINDINGS } from './engine/findings';
+import { checkFolder, describeFsError, existingHash, fileKind, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, regularFile, SourceFile, writeFileAtomic } from './files';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -179,28 +180,107 @@ function excluded(file: string, { settings, base }: FileSettings): boolean {
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out']);
 
-function collectFiles(inputs: string[]): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+/** A file to analyse, or one that was found but cannot be read (said in the output, never skipped in silence). */
+interface Input {
+  path: string;
+  problem?: string;
+}
+
+/** Whether a folder entry is a migration the CLI reads: `*.sql`, or a TypeScript / JavaScript source under a migrations folder. */
+function wanted(name: string, dir: string): boolean {
+  if (name.toLowerCase().endsWith('.sql')) return true;
+  return SOURCE_FILE.test(name) && !name.endsWith('.d.ts') && /(^|[\\/])(migrations?|migrate)([\\/]|$)/i.test(dir);
+}
+
+/**
+ * The files named, and the migrations in the folders named (recursively, in name order).
+ * Symbolic links to files and folders are followed; a link to a folder the walk is already in (a
+ * loop) is skipped with a note on stderr. What cannot be read (permissions, paths too long, links
+ * to nothing, FIFOs and devices) is an Input with its problem.
+ */
+function collectFiles(inputs: string[]): Input[] {
+  const files: Input[] = [];
+  const note = (message: string) => process.stderr.write(`migration-guard: ${message}\n`);
+  /** The folders the walk is in, by device and inode. */
+  const inside = new Set<string>();
+  const walk = (dir: string, stat: fs.Stats) => {
+    const id = `${stat.dev}:${stat.ino}`;
+    if (inside.has(id)) {
+      note(`skipped ${dir}: a symbolic link to a folder it is in`);
+      return;
+    }
+    inside.add(id);
+    try {
+      read(dir);
+    } finally {
+      inside.delete(id);
+    }
+  };
+  const read = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      files.push({ path: dir, problem: `cannot read the folder: ${describeFsError(e)}` });
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) walk(full);
-      else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) files.push(full);
-      // TypeScript / JavaScript migrations: source files under a migrations folder.
-      else if (entry.isFile() && SOURCE_FILE.test(entry.name) && !entry.name.endsWith('.d.ts') && /(^|[\\/])(migrations?|migrate)([\\/]|$)/i.test(dir)) files.push(full);
+      let target: fs.Stats | undefined;
+      try {
+        target = entry.isSymbolicLink() || entry.isDirectory() ? fs.statSync(full) : undefined;
+      } catch (e) {
+        const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'a symbolic link to a file that does not exist' : describeFsError(e);
+        if (entry.isDirectory()) files.push({ path: full, problem: `cannot read the folder: ${reason}` });
+        else if (wanted(entry.name, dir)) files.push({ path: full, problem: `cannot read: ${reason}` });
+        continue;
+      }
+      if (target?.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) walk(full, target);
+      } else if (wanted(entry.name, dir)) {
+        const isFile = target ? target.isFile() : entry.isFile();
+        if (isFile) files.push({ path: full });
+        // A named pipe or a device called *.sql: never opened (reading it could wait forever).
+        else if (!entry.isDirectory()) files.push({ path: full, problem: `${target ? fileKind(target) : entryKind(entry)}, not a regular file: not read` });
+      }
     }
   };
   for (const input of inputs) {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(input);
-    } catch {
-      throw new UsageError(`no such file or folder: ${input}`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const link = (() => {
+        try {
+          return fs.lstatSync(input).isSymbolicLink();
+        } catch {
+          return false;
+        }
+      })();
+      if (code === 'ENOENT' && !link) throw new UsageError(`no such file or folder: ${input}`);
+      files.push({ path: input, problem: `cannot read: ${code === 'ENOENT' ? 'a symbolic link to a file that does not exist' : describeFsError(e)}` });
+      continue;
     }
-    if (stat.isDirectory()) walk(input);
-    else files.push(input);
+    if (stat.isDirectory()) walk(input, stat);
+    else if (stat.isFile()) files.push({ path: input });
+    else files.push({ path: input, problem: `${fileKind(stat)}, not a regular file: not read` });
   }
   return files;
+}
+
+function entryKind(entry: fs.Dirent): string {
+  if (entry.isFIFO()) return 'a named pipe (FIFO)';
+  if (entry.isCharacterDevice()) return 'a character device';
+  if (entry.isBlockDevice()) return 'a block device';
+  if (entry.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The result for a file that could not be read: one unreadable-file finding, saying why. */
+function problemResult(file: string, problem: string): FileResult {
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message: problem.charAt(0).toUpperCase() + problem.slice(1), range, fixes: [] }] };
 }
 
 interface FileResult {
@@ -213,18 +293,24 @@ interface FileResult {
 const folderHints = new Map<string, Omit<ProjectHints, 'scriptConfig'>>();
 const history = new MigrationHistory(true, (file) => projectHints(file, folderHints));
 
-function analyzeFile(file: string, settings: Settings): FileResult | undefined {
-  const size = fs.statSync(file).size;
-  // Past a few times the limit, do not even read the file into memory.
-  if (size > settings.maxFileSizeKB * 1024 * 4) {
-    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-    const message = `File is ${mb(size)}, above the ${mb(settings.maxFileSizeKB * 1024)} limit (setting maxFileSizeKB): not analysed. Split the migration, or raise the limit.`;
-    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message, range, fixes: [] }] };
+function analyzeFile(input: Input, settings: Settings): FileResult | undefined {
+  const file = input.path;
+  if (input.problem) return problemResult(file, input.problem);
+  let source: SourceFile;
+  try {
+    const size = regularFile(file).size;
+    // Past a few times the limit, do not even read the file into memory.
+    if (size > settings.maxFileSizeKB * 1024 * 4) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      return problemResult(file, `File is ${mb(size)}, above the ${mb(settings.maxFileSizeKB * 1024)} limit (setting maxFileSizeKB): not analysed. Split the migration, or raise the limit.`);
+    }
+    source = readSource(file);
+  } catch (e) {
+    if (e instanceof FileProblem) return problemResult(file, `cannot read: ${e.message}`);
+    throw e;
   }
-  const text = fs.readFileSync(file, 'utf8');
   const prior = history.priorCatalog(file, settings);
-  const analysis = history.take(file, settings) ?? analyzeSource(text, { settings, path: file, prior, hints: projectHints(file, folderHints) });
+  const analysis = history.take(file, settings) ?? analyzeSource(source.text, { settings, path: file, prior, hints: projectHints(file, folderHints), invalidUtf8: invalidUtf8Of(source) });
   if (analysis && !SOURCE_FILE.test(file)) history.record(file, analysis.facts.catalogAfter);
   // A source file that is no migration of a known tool is left out.
   return analysis && { path: file, findings: analysis.findings, analysis };
@@ -342,11 +428,12 @@ async function check(options: Options): Promise<number> {
   if (options.database) options.ci.appliedOn = { url: options.database };
   const settingsFor = settingsResolver(options);
   const inputs = options.paths.length ? options.paths : ['.'];
-  const all = collectFiles(inputs).filter((f) => !excluded(f, settingsFor(f)));
+  const all = collectFiles(inputs).filter((f) => !excluded(f.path, settingsFor(f.path)));
+  const byPath = new Map(all.map((f) => [f.path, f]));
   try {
-    const found = scope(all, inputs, options.ci);
+    const found = scope(all.map((f) => f.path), inputs, options.ci);
     await loadParser();
-    const analysed = found.files.map((f) => analyzeFile(f, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
+    const analysed = found.files.map((f) => analyzeFile(byPath.get(f)!, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
     const { results, notes } = await finish(analysed, found, options.ci, (f) => settingsFor(f).settings);
     for (const note of notes) process.stderr.write(`migration-guard: ${note}\n`);
     if (CI_FORMATS.includes(options.format as (typeof CI_FORMATS)[number])) {
@@ -374,10 +461,10 @@ async function explain(options: Options): Promise<number> {
   if (options.paths.length !== 1) throw new UsageError('explain takes one FILE');
   if (!['text', 'json'].includes(options.format)) throw new UsageError('--format must be text or json');
   const file = options.paths[0];
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  if (!exists(file)) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const result = analyzeFile(file, settings);
+  const result = analyzeFile({ path: file }, settings);
   if (!result) throw new UsageError(`${file} is not a migration Migration Guard can read`);
   const { analysis, findings } = result;
   if (!analysis) {
@@ -428,26 +515,53 @@ async function explain(options: Options): Promise<number> {
  */
 async function fix(options: Options): Promise<number> {
   const settingsFor = settingsResolver(options);
-  const files = collectFiles(options.paths.length ? options.paths : ['.']).filter((f) => !excluded(f, settingsFor(f)));
+  const files = collectFiles(options.paths.length ? options.paths : ['.']).filter((f) => !excluded(f.path, settingsFor(f.path)));
   await loadParser();
   let changed = 0;
-  for (const file of files) {
-    const { settings } = settingsFor(file);
-    const text = fs.readFileSync(file, 'utf8');
-    if (unreadableReason(text, settings)) continue;
+  let refused = 0;
+  const refuse = (file: string, why: string) => {
+    refused++;
+    process.stderr.write(`${file}: ${why}\n`);
+  };
+  for (const input of files) {
+    const file = input.path;
+    if (input.problem) {
+      refuse(file, input.problem);
+      continue;
+    }
     if (SOURCE_FILE.test(file)) continue; // TypeScript / JavaScript migrations: fixes are applied in the editor
-    const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), unsafe: options.unsafe });
-    if (result.text === text) continue;
+    const { settings } = settingsFor(file);
+    let source: SourceFile;
+    try {
+      source = readSource(file);
+    } catch (e) {
+      if (!(e instanceof FileProblem)) throw e;
+      refuse(file, `cannot read: ${e.message}`);
+      continue;
+    }
+    if (unreadableReason(source.text, settings, invalidUtf8Of(source))) continue;
+    const result = fixAll(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), unsafe: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
+    if (result.text === source.text) continue;
+    // The fixes go into the bytes that were read: nothing outside their own edits is re-encoded.
+    let bytes: Buffer;
+    try {
+      bytes = patchBytes(source, result.edits);
+      if (options.write) writeFileAtomic(file, bytes, { within: path.dirname(file), expected: source.hash });
+    } catch (e) {
+      if (!(e instanceof FileProblem)) throw e;
+      refuse(file, `not fixed: ${e.message}`);
+      continue;
+    }
     changed++;
-    if (options.write) {
-      fs.writeFileSync(file, result.text);
-      process.stderr.write(`${file}: ${result.applied.join('; ')}\n`);
-    } else {
-      process.stdout.write(`-- ${file}: ${result.applied.join('; ')}\n${result.text}${result.text.endsWith('\n') ? '' : '\n'}`);
+    if (options.write) process.stderr.write(`${file}: ${result.applied.join('; ')}\n`);
+    else {
+      process.stdout.write(`-- ${file}: ${result.applied.join('; ')}\n`);
+      process.stdout.write(bytes);
+      if (bytes[bytes.length - 1] !== 0x0a) process.stdout.write('\n');
     }
   }
-  process.stderr.write(`${changed} of ${files.length} file${files.length === 1 ? '' : 's'} ${options.write ? 'fixed' : 'with fixes'}${options.unsafe ? '' : ' (safe fixes only; --unsafe for all)'}\n`);
-  return 0;
+  process.stderr.write(`${changed} of ${files.length} file${files.length === 1 ? '' : 's'} ${options.write ? 'fixed' : 'with fixes'}${options.unsafe ? '' : ' (safe fixes only; --unsafe for all)'}${refused ? `, ${refused} refused or unreadable` : ''}\n`);
+  return refused ? 1 : 0;
 }
 
 /**
@@ -458,11 +572,11 @@ async function plan(options: Options): Promise<number> {
   const target = /^(.*):(\d+)$/.exec(options.paths[0] ?? '');
   if (options.paths.length !== 1 || !target) throw new UsageError('plan takes FILE:LINE (the line of the statement to plan)');
   const [, file, line] = target;
-  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  if (!exists(file)) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const text = fs.readFileSync(file, 'utf8');
-  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints) });
+  const source = readNamed(file);
+  const analysis = analyze(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), invalidUtf8: invalidUtf8Of(source) });
   const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
   const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
   const result = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
@@ -472,12 +586,20 @@ async function plan(options: Options): Promise<number> {
   }
   const files = planFiles(file, analysis.facts.context.framework, result);
   if (options.write) {
-    for (const f of files) {
-      fs.mkdirSync(path.dirname(f.path), { recursive: true });
-      if (fs.existsSync(f.path) && !options.force) throw new UsageError(`${f.path} exists already (--force replaces it)`);
-      fs.writeFileSync(f.path, f.content);
+    // Plans go beside the migration (Prisma: a folder each, beside the migration's folder), never elsewhere.
+    const within = analysis.facts.context.framework === 'prisma' ? path.dirname(path.dirname(file)) : path.dirname(file);
+    // Every target is checked before the first is written: a refusal leaves no half-written plan.
+    const expected = files.map((f) => {
+      if (path.dirname(f.path) !== path.dirname(file)) checkFolder(path.dirname(f.path), within);
+      const hash = existingHash(f.path);
+      if (hash !== null && !options.force) throw new UsageError(`${f.path} exists already (--force replaces it)`);
+      return hash;
+    });
+    files.forEach((f, i) => {
+      if (path.dirname(f.path) !== path.dirname(file)) makeFolder(path.dirname(f.path), within);
+      writeFileAtomic(f.path, f.content, { within, expected: expected[i] });
       process.stdout.write(`wrote ${f.path}\n`);
-    }
+    });
     process.stdout.write(`Replace the original statement at ${file}:${line} with these migrations.\n`);
   } else {
     process.stdout.write(`-- ${result.title} (${analysis.facts.context.framework})\n`);
@@ -496,10 +618,11 @@ function databaseOf(options: Options): DatabaseTarget | undefined {
 async function oneMigration(options: Options, command: string): Promise<{ file: string; settings: Settings; analysis: Analysis }> {
   if (options.paths.length !== 1) throw new UsageError(`${command} takes one migration file`);
   const file = options.paths[0];
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+  if (!exists(file)) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const analysis = analyzeSource(fs.readFileSync(file, 'utf8'), { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints) });
+  const source = readNamed(file);
+  const analysis = analyzeSource(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), invalidUtf8: invalidUtf8Of(source) });
   if (!analysis) throw new UsageError(`${file} is not a migration Migration Guard reads`);
   return { file, settings, analysis };
 }
@@ -533,7 +656,7 @@ async function checklist(options: Options): Promise<number> {
   const text = options.format === 'json' ? `${JSON.stringify({ ...result, database: input.database, trace: input.trace }, null, 2)}\n` : checklistMarkdown(result, new Date().toISOString(), input);
   if (options.write) {
     const out = `${file.replace(/\.(sql|ts|js|mjs|cjs|mts|cts)$/, '')}.checklist.${options.format === 'json' ? 'json' : 'md'}`;
-    fs.writeFileSync(out, text);
+    writeFileAtomic(out, text, { within: path.dirname(file), expected: existingHash(out) });
     process.stdout.write(`wrote ${out}: ${result.counts.passed} passed, ${result.counts.failed} failed, ${result.counts['needs-you']} need you, ${result.counts['not-checked']} not checked\n`);
   } else process.stdout.write(text);
   return result.counts.failed ? 1 : 0;
@@ -583,10 +706,31 @@ function init(options: Options): number {
   const dir = options.paths[0] ?? '.';
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`no such folder: ${dir}`);
   const file = path.join(dir, CONFIG_NAMES[0]);
-  if (fs.existsSync(file) && !options.force) throw new UsageError(`${file} exists already (--force replaces it)`);
-  fs.writeFileSync(file, starterConfig());
+  const expected = existingHash(file);
+  if (expected !== null && !options.force) throw new UsageError(`${file} exists already (--force replaces it)`);
+  writeFileAtomic(file, starterConfig(), { within: dir, expected });
   process.stdout.write(`wrote ${file}\n`);
   return 0;
+}
+
+/** The bytes of a file named on the command line; a problem names the file. */
+function readNamed(file: string): SourceFile {
+  try {
+    return readSource(file);
+  } catch (e) {
+    if (e instanceof FileProblem) throw new FileProblem(`${file}: cannot read: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Whether anything (a file, a folder, a link even to nothing) is at the path: a missing path is a usage error. */
+function exists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -628,6 +772,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       process.stderr.write(`migration-guard: ${e.message}\n\n${USAGE}\n`);
       return 2;
+    }
+    // A file that cannot be read, or a write refused: the reason, no stack trace.
+    if (e instanceof FileProblem) {
+      process.stderr.write(`migration-guard: ${e.message}\n`);
+      return 1;
     }
     throw e;
   }

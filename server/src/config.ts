@@ -44,6 +44,9 @@ export function stripJsonComments(text: string): string {
 export function readConfigFile(file: string): ProjectConfig {
   let raw: unknown;
   try {
+    // Never opened when it is a FIFO or a device: reading one could wait forever.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new Error('not a regular file');
     raw = JSON.parse(stripJsonComments(fs.readFileSync(file, 'utf8')));
   } catch (e) {
     throw new ConfigError(`${file}: ${(e as Error).message}`);

@@ -21,7 +21,7 @@ export function projectHints(file: string, folders?: Map<string, Omit<ProjectHin
     folders?.set(dir, around);
   }
   const conf = `${path.resolve(file)}.conf`;
-  const scriptConfig = fs.existsSync(conf) ? fs.readFileSync(conf, 'utf8') : undefined;
+  const scriptConfig = readRegular(conf);
   return { ...around, scriptConfig };
 }
 
@@ -35,7 +35,7 @@ function folderHints(dir: string): Omit<ProjectHints, 'scriptConfig'> {
       if (!fs.existsSync(candidate)) continue;
       nearby.push(`${'../'.repeat(up)}${name}`);
       if (name.startsWith('flyway') && flywayExecuteInTransaction === undefined) {
-        const value = /executeInTransaction\s*=\s*"?(true|false)"?/.exec(fs.readFileSync(candidate, 'utf8'))?.[1];
+        const value = /executeInTransaction\s*=\s*"?(true|false)"?/.exec(readRegular(candidate) ?? '')?.[1];
         if (value) flywayExecuteInTransaction = value === 'true';
       }
     }
@@ -45,4 +45,13 @@ function folderHints(dir: string): Omit<ProjectHints, 'scriptConfig'> {
   }
   if (fs.existsSync(path.join(dir, 'meta', '_journal.json'))) nearby.push('meta/_journal.json');
   return { nearby, flywayExecuteInTransaction };
+}
+
+/** A regular file's text, or undefined: a FIFO or device in its place is never opened, an unreadable file is no hint. */
+function readRegular(file: string): string | undefined {
+  try {
+    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -14,6 +14,7 @@ import { Analysis, analyze } from './engine/analyze';
 import { CatalogView } from './engine/catalog';
 import { ProjectHints } from './engine/context';
 import { Settings } from './engine/settings';
+import { invalidUtf8Of, readSource } from './files';
 
 const DOWN = /(^|[._-])(down|rollback|revert|undo)\.sql$/i;
 const natural = new Intl.Collator(undefined, { numeric: true }).compare;
@@ -120,7 +121,13 @@ export class MigrationHistory {
         continue;
       }
       const prior = catalog;
-      catalog = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior, hints: this.hintsFor(earlier) }).facts.catalogAfter;
+      let source;
+      try {
+        source = readSource(earlier);
+      } catch {
+        continue; // unreadable: skipped, as in the CLI's chain
+      }
+      catalog = analyze(source.text, { settings, path: earlier, prior, hints: this.hintsFor(earlier), invalidUtf8: invalidUtf8Of(source) }).facts.catalogAfter;
       this.cache.set(earlier, { size: stat.size, mtimeMs: stat.mtimeMs, prior, catalog });
     }
     return catalog;
@@ -149,7 +156,8 @@ export class MigrationHistory {
       let catalog = prior;
       try {
         if (this.stat(earlier).size <= settings.maxFileSizeKB * 1024) {
-          const analysis = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior, hints: this.hintsFor(earlier) });
+          const source = readSource(earlier);
+          const analysis = analyze(source.text, { settings, path: earlier, prior, hints: this.hintsFor(earlier), invalidUtf8: invalidUtf8Of(source) });
           catalog = analysis.facts.catalogAfter;
           this.ahead.set(earlier, { analysis, settings });
         }

@@ -34,6 +34,7 @@ import { safeFixEdits } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
 import { Token } from './engine/parse';
+import { fileCommentPlace } from './engine/context';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
 import { configFor, mergeSettings, ProjectConfig } from './config';
@@ -51,6 +52,8 @@ export interface DiagnosticData {
   rule: string;
   /** Line of the statement's start, where an ignore comment goes. */
   statementLine?: number;
+  /** Where the file-wide ignore comment goes (after a tool's header line), and the text before/after the comment. */
+  fileIgnore?: { range: Range; before: string; after: string };
 }
 
 /** Custom request: the expand-contract plan for the statement on a line. */
@@ -101,6 +104,18 @@ function documentRange(analysis: Analysis, start: number, end: number): Range {
   return analysis.source.lines.range(mapped.start, mapped.end);
 }
 
+/** Where "Ignore ... for this file" inserts its comment: the same for every finding of an analysis. */
+const fileIgnoreSpots = new WeakMap<Analysis, DiagnosticData['fileIgnore']>();
+function fileIgnoreAt(analysis: Analysis): DiagnosticData['fileIgnore'] {
+  let spot = fileIgnoreSpots.get(analysis);
+  if (!spot) {
+    const { offset, before, after } = fileCommentPlace(analysis.facts.parsed.text);
+    spot = { range: analysis.lines.range(offset, offset), before, after };
+    fileIgnoreSpots.set(analysis, spot);
+  }
+  return spot;
+}
+
 export function toDiagnostic(finding: Finding, analysis: Analysis): Diagnostic {
   const statement = finding.statement === undefined ? undefined : analysis.facts.parsed.statements[finding.statement];
   const data: DiagnosticData = {
@@ -108,6 +123,7 @@ export function toDiagnostic(finding: Finding, analysis: Analysis): Diagnostic {
     rule: finding.rule,
     // Ignore comments are SQL comments: offered in SQL files only.
     statementLine: statement && !analysis.source ? analysis.lines.position(statement.start).line : undefined,
+    fileIgnore: analysis.source ? undefined : fileIgnoreAt(analysis),
   };
   return {
     range: finding.range,
@@ -505,12 +521,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           edit: { changes: { [uri]: [TextEdit.insert(at, `-- migration-guard-ignore ${data.rule}\n`)] } },
         });
       }
-      actions.push({
-        title: `Ignore ${data.rule} for this file`,
-        kind: CodeActionKind.QuickFix,
-        diagnostics: [diagnostic],
-        edit: { changes: { [uri]: [TextEdit.insert({ line: 0, character: 0 }, `-- migration-guard-ignore-file ${data.rule}\n`)] } },
-      });
+      // An SQL comment: SQL files only, after the header line a tool needs first (Liquibase's).
+      const spot = data.fileIgnore;
+      if (spot) {
+        actions.push({
+          title: `Ignore ${data.rule} for this file`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          edit: { changes: { [uri]: [TextEdit.insert(spot.range.start, `${spot.before}-- migration-guard-ignore-file ${data.rule}${spot.after}`)] } },
+        });
+      }
     }
     return actions;
   });

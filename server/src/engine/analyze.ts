@@ -9,13 +9,13 @@ import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
 import { LineMap, Range } from './positions';
 import { FixSafety, Report } from './rule';
-import { DYNAMIC_SQL, INTERNAL_ERROR, OTHER_FINDINGS, otherFinding, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
+import { DYNAMIC_SQL, FILE_ENCODING, INTERNAL_ERROR, OTHER_FINDINGS, otherFinding, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 import { RULES } from './rules';
 import { DEFAULT_SETTINGS, Settings, Severity } from './settings';
 
 export { loadParser } from './parse';
 
-export { DYNAMIC_SQL, EDITED_APPLIED_MIGRATION, INTERNAL_ERROR, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
+export { DYNAMIC_SQL, EDITED_APPLIED_MIGRATION, FILE_ENCODING, INTERNAL_ERROR, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 
 /** Every id a finding can carry: what the `rules` setting and ignore comments accept. */
 export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), ...OTHER_FINDINGS.map((f) => f.id)];
@@ -81,10 +81,37 @@ export interface AnalyzeOptions {
   previous?: Analysis;
   /** How the tool runs the text, when the caller knows it (embedded SQL). */
   context?: MigrationContext;
+  /**
+   * The adapter read the file's bytes and found one that is not UTF-8 (the engine reads no files):
+   * its value, and the UTF-16 offset in `text` of the character it was decoded as.
+   */
+  invalidUtf8?: { offset: number; value: number; /** How many of the first 64 KB of bytes are not UTF-8. */ inSample: number };
+}
+
+/** Why the bytes of a file cannot run as they are: a NUL, or a byte that is not UTF-8. At most one report each. */
+function encodingReports(text: string, invalidUtf8: AnalyzeOptions['invalidUtf8']): Report[] {
+  const reports: Report[] = [];
+  if (invalidUtf8) {
+    const hex = `0x${invalidUtf8.value.toString(16).toUpperCase().padStart(2, '0')}`;
+    reports.push({
+      start: invalidUtf8.offset,
+      end: invalidUtf8.offset + 1,
+      message: `The file is not UTF-8: byte ${hex} here is not part of a UTF-8 character (Latin-1 or Windows-1252 text?). psql and the migration tools send the file as UTF-8 by default, and PostgreSQL stops with "invalid byte sequence for encoding UTF8". Save the file as UTF-8. Bytes that are not UTF-8 were read as Latin-1.`,
+    });
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) {
+    reports.push({
+      start: nul,
+      end: nul + 1,
+      message: 'A NUL byte (0x00): SQL text cannot hold one (PostgreSQL and psql read a text up to its first NUL), so what follows may never run. Remove it. The rest of the file is analysed as if it were a space.',
+    });
+  }
+  return reports;
 }
 
 /** Why a text cannot be analysed (binary, too large), or undefined when it can. */
-export function unreadableReason(text: string, settings: Settings): string | undefined {
+export function unreadableReason(text: string, settings: Settings, invalidUtf8?: AnalyzeOptions['invalidUtf8']): string | undefined {
   const limit = settings.maxFileSizeKB * 1024;
   if (text.length > limit) {
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -92,6 +119,10 @@ export function unreadableReason(text: string, settings: Settings): string | und
   }
   const sample = text.slice(0, 65536);
   if (sample.includes('\u0000')) return 'Binary file (it contains NUL bytes): not SQL text, not analysed.';
+  // Latin-1 text has a few bytes that are not UTF-8 (accents); a binary file has them everywhere.
+  if (invalidUtf8 && invalidUtf8.inSample > 8 && invalidUtf8.inSample > Math.min(text.length, 65536) / 10) {
+    return 'Binary file (most bytes are not UTF-8 text): not SQL text, not analysed.';
+  }
   const controls = sample.match(/[\u0001-\u0008\u000e-\u001f\ufffd]/g)?.length ?? 0;
   if (controls > 8 && controls > sample.length / 100) {
     return 'Binary file (control characters or invalid UTF-8): not SQL text, not analysed.';
@@ -150,7 +181,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const lines = new LineMap(text);
   const severityOf = (id: string) => settings.rules[id] ?? otherFinding(id)!.severity;
 
-  const reason = unreadableReason(text, settings);
+  const reason = unreadableReason(text, settings, options.invalidUtf8);
   if (reason) {
     const empty = { text, statements: [], trailingComments: [] };
     const facts = deriveFacts(empty, settings, migrationContext(options.path, empty, settings, options.hints), options.prior);
@@ -207,6 +238,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     });
   };
 
+  const encodingLevel = severityOf(FILE_ENCODING);
+  if (encodingLevel !== 'off') for (const r of encodingReports(text, options.invalidUtf8)) add(FILE_ENCODING, encodingLevel, r);
   const syntaxLevel = severityOf(SYNTAX_ERROR);
   if (syntaxLevel !== 'off') {
     for (const s of statements) if (s.error) add(SYNTAX_ERROR, syntaxLevel, { start: s.error.start, end: s.error.end, message: s.error.message });
@@ -257,7 +290,7 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
     wrapsInTransaction: migration.transaction,
     optOut: migration.optOut,
   };
-  const inner = analyze(virtual, { ...options, context });
+  const inner = analyze(virtual, { ...options, context, invalidUtf8: undefined });
   const sourceLines = new LineMap(text);
   const pieceAt = (v: number) => [...pieces].reverse().find((p) => p.v <= v);
   const toSource = (start: number, end: number) => {
@@ -315,6 +348,10 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
         edits: edits.map((e) => ({ range: sourceLines.range(e.start, e.end), newText: e.newText })),
       },
     ];
+  }
+  const encodingLevel = settings.rules[FILE_ENCODING] ?? otherFinding(FILE_ENCODING)!.severity;
+  if (encodingLevel !== 'off') {
+    for (const r of encodingReports('', options.invalidUtf8)) findings.push({ rule: FILE_ENCODING, severity: encodingLevel, message: r.message, range: sourceLines.range(r.start, r.end), fixes: [] });
   }
   const dynamicLevel = settings.rules[DYNAMIC_SQL] ?? otherFinding(DYNAMIC_SQL)!.severity;
   if (dynamicLevel !== 'off') {

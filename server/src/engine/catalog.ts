@@ -7,6 +7,7 @@
  * Snapshots are immutable: each statement's facts keep the catalog as it was before it ran.
  */
 import { Node } from './parse';
+import { PersistentMap } from './pmap';
 
 export interface ColumnInfo {
   /** The type's last name as the parser gives it: int4, int8, varchar, numeric, text, timestamp... */
@@ -61,7 +62,8 @@ export function notNullColumnOf(expr: Node | undefined): string | undefined {
 }
 
 export class Catalog {
-  private tables = new Map<string, TableInfo>();
+  /** Persistent: each change makes a new map sharing every other table with the old one. */
+  private tables: PersistentMap<TableInfo> = PersistentMap.empty();
 
   /**
    * `prior`: what the earlier migrations of the same folder left (their transactions are over, so
@@ -69,7 +71,11 @@ export class Catalog {
    */
   constructor(prior?: CatalogView) {
     for (const [key, table] of prior ?? []) {
-      this.tables.set(key, { columns: table.columns, primaryKey: table.primaryKey, checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })) });
+      this.tables = this.tables.set(key, {
+        columns: table.columns,
+        primaryKey: table.primaryKey,
+        checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })),
+      });
     }
   }
 
@@ -80,29 +86,33 @@ export class Catalog {
   /** Continues from a view this class produced (in the same migration: transactions kept as they were). */
   static resume(view: CatalogView): Catalog {
     const catalog = new Catalog();
-    catalog.tables = view as Map<string, TableInfo>;
+    catalog.tables = view instanceof PersistentMap ? view : PersistentMap.from(view);
     return catalog;
   }
 
-  private update(key: string, change: (t: { columns: Map<string, ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[] }) => void): void {
+  private update(key: string, change: (t: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[] }) => void): void {
     const current = this.tables.get(key);
-    const next = { columns: new Map(current?.columns ?? []), checks: [...(current?.checks ?? [])], primaryKey: current?.primaryKey };
+    const columns = current?.columns;
+    const next = {
+      columns: columns instanceof PersistentMap ? columns : PersistentMap.from<ColumnInfo>(columns ?? []),
+      checks: [...(current?.checks ?? [])],
+      primaryKey: current?.primaryKey,
+    };
     change(next);
-    // A new outer map too: earlier snapshots stay as they were.
-    this.tables = new Map(this.tables).set(key, next);
+    // A new map that shares the other tables: earlier snapshots stay as they were.
+    this.tables = this.tables.set(key, next);
   }
 
   createTable(key: string, elements: Node[]): void {
-    this.tables = new Map(this.tables);
-    this.tables.delete(key);
+    this.tables = this.tables.delete(key);
     this.update(key, (t) => {
       for (const e of elements) {
-        if (e.ColumnDef) t.columns.set(e.ColumnDef.colname, columnInfo(e.ColumnDef));
+        if (e.ColumnDef) t.columns = t.columns.set(e.ColumnDef.colname, columnInfo(e.ColumnDef));
         const c = e.Constraint;
         if (c?.contype === 'CONSTR_CHECK') t.checks.push({ name: c.conname, kind: 'check', notNullColumn: notNullColumnOf(c.raw_expr), validated: true });
         if (c?.contype === 'CONSTR_PRIMARY') {
           t.primaryKey = ((c.keys ?? []) as Node[]).map((k) => k.String?.sval as string);
-          for (const k of t.primaryKey) markNotNull(t.columns, k);
+          for (const k of t.primaryKey) t.columns = markNotNull(t.columns, k);
         }
         if (e.ColumnDef && ((e.ColumnDef.constraints ?? []) as Node[]).some((x) => x.Constraint?.contype === 'CONSTR_PRIMARY')) t.primaryKey = [e.ColumnDef.colname];
       }
@@ -110,9 +120,7 @@ export class Catalog {
   }
 
   dropTable(key: string): void {
-    if (!this.tables.has(key)) return;
-    this.tables = new Map(this.tables);
-    this.tables.delete(key);
+    this.tables = this.tables.delete(key);
   }
 
   /** Applies one ALTER TABLE subcommand. Unknown tables get an entry too: what the migration adds to them is known. */
@@ -120,22 +128,22 @@ export class Catalog {
     const def = cmd.def ?? {};
     switch (cmd.subtype) {
       case 'AT_AddColumn':
-        this.update(key, (t) => t.columns.set(def.ColumnDef?.colname, columnInfo(def.ColumnDef ?? {})));
+        this.update(key, (t) => (t.columns = t.columns.set(def.ColumnDef?.colname, columnInfo(def.ColumnDef ?? {}))));
         break;
       case 'AT_DropColumn':
-        this.update(key, (t) => t.columns.delete(cmd.name));
+        this.update(key, (t) => (t.columns = t.columns.delete(cmd.name)));
         break;
       case 'AT_AlterColumnType':
         this.update(key, (t) => {
           const old = t.columns.get(cmd.name);
-          t.columns.set(cmd.name, { ...columnInfo(def.ColumnDef ?? {}), notNull: old?.notNull ?? false });
+          t.columns = t.columns.set(cmd.name, { ...columnInfo(def.ColumnDef ?? {}), notNull: old?.notNull ?? false });
         });
         break;
       case 'AT_SetNotNull':
       case 'AT_DropNotNull':
         this.update(key, (t) => {
           const old = t.columns.get(cmd.name);
-          if (old) t.columns.set(cmd.name, { ...old, notNull: cmd.subtype === 'AT_SetNotNull' });
+          if (old) t.columns = t.columns.set(cmd.name, { ...old, notNull: cmd.subtype === 'AT_SetNotNull' });
         });
         break;
       case 'AT_AddConstraint': {
@@ -171,9 +179,9 @@ export class Catalog {
   }
 }
 
-function markNotNull(columns: Map<string, ColumnInfo>, name: string | undefined): void {
+function markNotNull(columns: PersistentMap<ColumnInfo>, name: string | undefined): PersistentMap<ColumnInfo> {
   const c = name ? columns.get(name) : undefined;
-  if (c) columns.set(name!, { ...c, notNull: true });
+  return c ? columns.set(name!, { ...c, notNull: true }) : columns;
 }
 
 /**
@@ -210,11 +218,20 @@ export const COERCIBLE_TARGETS = new Set(['varchar', 'text', 'numeric', 'varbit'
 export function sameCatalog(a: CatalogView, b: CatalogView): boolean {
   if (a === b) return true;
   if (a.size !== b.size) return false;
+  // Versions of one persistent map: only the paths that differ are compared.
+  if (a instanceof PersistentMap && b instanceof PersistentMap) return a.equals(b, sameTable);
   for (const [key, t] of a) {
     const u = b.get(key);
-    if (t === u) continue;
-    if (!u || t.columns.size !== u.columns.size || JSON.stringify(t.checks) !== JSON.stringify(u.checks) || JSON.stringify(t.primaryKey) !== JSON.stringify(u.primaryKey)) return false;
-    for (const [name, c] of t.columns) if (JSON.stringify(c) !== JSON.stringify(u.columns.get(name))) return false;
+    if (!u || !sameTable(t, u)) return false;
   }
+  return true;
+}
+
+function sameTable(t: TableInfo, u: TableInfo): boolean {
+  if (t === u) return true;
+  if (t.columns.size !== u.columns.size || JSON.stringify(t.checks) !== JSON.stringify(u.checks) || JSON.stringify(t.primaryKey) !== JSON.stringify(u.primaryKey)) return false;
+  const same = (c: ColumnInfo, d: ColumnInfo | undefined) => JSON.stringify(c) === JSON.stringify(d);
+  if (t.columns instanceof PersistentMap && u.columns instanceof PersistentMap) return t.columns.equals(u.columns, same);
+  for (const [name, c] of t.columns) if (!same(c, u.columns.get(name))) return false;
   return true;
 }

@@ -179,6 +179,21 @@ export function migrationContext(path: string | undefined, parsed: ParsedFile, s
   return { framework, evidence, segments, wrapsInTransaction: segments[0].transaction, optOut };
 }
 
+/**
+ * Where a comment about the whole file goes (the editor's "Ignore ... for this file"), written
+ * between `before` and `after` at `offset`: at the top,
+ * but after a byte-order mark and after the lines a tool needs first. Liquibase reads a file as
+ * formatted SQL only when it starts with `--liquibase formatted sql` (docs/frameworks.md); the
+ * other tools' markers (`-- migrate:up`, `-- +goose Up`) may have comments above them.
+ */
+export function fileCommentPlace(text: string): { offset: number; before: string; after: string } {
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const header = /^\s*--\s*liquibase formatted sql[^\r\n]*(\r?\n)?/i.exec(text.slice(bom));
+  if (!header) return { offset: bom, before: '', after: '\n' };
+  // A header with no line break after it (the whole file): the comment goes on a line of its own.
+  return { offset: bom + header[0].length, before: header[1] ? '' : '\n', after: header[1] ?? '' };
+}
+
 /** The segment a document offset belongs to. */
 export function segmentAt(context: MigrationContext, offset: number): Segment {
   let found = context.segments[0];

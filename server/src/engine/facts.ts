@@ -10,6 +10,7 @@
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
 import { Catalog, CatalogView, columnInfo, sameCatalog, typeChangeRewrites } from './catalog';
+import { PersistentSet } from './pmap';
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
 import { Node, ParsedFile, Statement, Token } from './parse';
@@ -675,7 +676,7 @@ function effective(state: TimeoutState): string | undefined {
 
 /** The state deriveFacts carries from one statement to the next, as it was before a statement. */
 interface SavedState {
-  createdSnapshot: ReadonlySet<string>;
+  createdSnapshot: PersistentSet;
   catalog: CatalogView;
   inTransaction: boolean;
   toolTransaction: boolean;
@@ -696,7 +697,7 @@ const sameState = (a: SavedState, b: SavedState) =>
   a.toolTransaction === b.toolTransaction &&
   a.transactions === b.transactions &&
   a.segment === b.segment &&
-  (a.createdSnapshot === b.createdSnapshot || (a.createdSnapshot.size === b.createdSnapshot.size && [...a.createdSnapshot].every((k) => b.createdSnapshot.has(k)))) &&
+  a.createdSnapshot.equals(b.createdSnapshot) &&
   JSON.stringify(a.held) === JSON.stringify(b.held) &&
   JSON.stringify(a.timeouts) === JSON.stringify(b.timeouts) &&
   sameCatalog(a.catalog, b.catalog);
@@ -725,7 +726,7 @@ const sameStatement = (a: Statement, b: Statement, delta: number) => a.text === 
 export function deriveFacts(parsed: ParsedFile, settings: Settings, context: MigrationContext, prior?: CatalogView, previous?: FileFacts): FileFacts {
   const created = new Set<string>();
   let catalog = new Catalog(prior);
-  let createdSnapshot: ReadonlySet<string> = new Set();
+  let createdSnapshot = PersistentSet.empty();
   let inTransaction = false;
   let toolTransaction = false;
   let transactions = 0;
@@ -814,7 +815,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       // A down section runs later, on rollback: what the up section created exists by then.
       if (segment && next.direction !== segment.direction) {
         created.clear();
-        createdSnapshot = new Set();
+        createdSnapshot = PersistentSet.empty();
       }
       if (next.transaction && !inTransaction) {
         inTransaction = true;
@@ -895,7 +896,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     for (const key of createdBy(statement)) {
       if (!key || created.has(key)) continue;
       created.add(key);
-      createdSnapshot = new Set(created); // statements share the snapshot until the next CREATE
+      createdSnapshot = createdSnapshot.add(key); // persistent: statements share all but the new path
     }
     if (statement.kind === 'CreateStmt') catalog.createTable(relationKey(n.relation), n.tableElts ?? []);
     if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') {

@@ -19,6 +19,8 @@ export const SYNTAX_ERROR = 'syntax-error';
 export const UNREADABLE_FILE = 'unreadable-file';
 export const INTERNAL_ERROR = 'internal-error';
 export const DYNAMIC_SQL = 'dynamic-sql';
+/** The file is not UTF-8, or holds a NUL byte. */
+export const FILE_ENCODING = 'file-encoding';
 /** A migration that had already run (merged before the branch, or applied on the database) was edited. */
 export const EDITED_APPLIED_MIGRATION = 'edited-applied-migration';
 
@@ -37,12 +39,34 @@ psql meta-command (\`\\set\`, \`\\i\`); SQL of another database.`,
   },
   {
     id: UNREADABLE_FILE,
-    title: 'The file is binary or too large',
+    title: 'The file is binary or too large, or cannot be read',
     severity: 'error',
-    body: `A file that contains NUL bytes or mostly control characters is not SQL text, and a file larger than
-the \`maxFileSizeKB\` setting (5 MB by default) is not analysed, so that the editor stays responsive.
-Split a very large migration (a data load is better done with COPY from a separate file), or raise the
-limit.`,
+    body: `A file that contains NUL bytes or mostly control characters in its first 64 KB is not SQL text, and a
+file larger than the \`maxFileSizeKB\` setting (5 MB by default) is not analysed, so that the editor stays
+responsive. Split a very large migration (a data load is better done with COPY from a separate file), or
+raise the limit.
+
+The CLI also reports here, file by file, what it could not read: a file or folder without read
+permission, a path longer than the system allows, a symbolic link to nothing, and a named pipe (FIFO),
+device or socket named \`*.sql\` (never opened: reading one could wait forever).`,
+  },
+  {
+    id: FILE_ENCODING,
+    title: 'The file is not UTF-8, or holds a NUL byte',
+    severity: 'error',
+    body: `psql and the migration tools send a migration to PostgreSQL as UTF-8 unless told otherwise, and
+PostgreSQL stops at the first byte that is not (\`invalid byte sequence for encoding "UTF8"\`). A Latin-1
+\`'Montréal'\` literal is the usual case. The finding is at the first such byte; the bytes that are not
+UTF-8 are read as Latin-1 and the file is analysed as usual. Save the file as UTF-8 (or turn the
+finding off if your tool sets \`client_encoding\` for these files).
+
+A NUL byte (0x00) cannot be part of SQL text: PostgreSQL and psql read a text up to its first NUL, so
+what follows it may never run. It is reported where it is, and the rest of the file is analysed as if it
+were a space.
+
+\`migration-guard fix\` edits the bytes it read: every byte outside a fix's own edits stays as it was.
+It refuses a file with NUL bytes, and a fix that would write non-ASCII text into a file that is not
+UTF-8.`,
   },
   {
     id: INTERNAL_ERROR,

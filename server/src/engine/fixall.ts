@@ -7,11 +7,70 @@
 import { analyze, AnalyzeOptions, Finding } from './analyze';
 import { applyEdits } from './edits';
 import { LineMap } from './positions';
+import { OffsetEdit } from './rule';
 
 export interface FixAllResult {
   text: string;
   /** Titles of the fixes applied, in order. */
   applied: string[];
+  /**
+   * The same change as edits of the original text (UTF-16 offsets, in order, not overlapping):
+   * what an adapter applies to the file's bytes, so that nothing outside them is re-encoded.
+   */
+  edits: OffsetEdit[];
+}
+
+/** A piece of the fixed text: a span of the original text, or text a fix wrote. */
+type Piece = { from: number; to: number } | { text: string };
+
+const pieceLength = (p: Piece) => ('text' in p ? p.text.length : p.to - p.from);
+
+/** The pieces with `edits` (offsets into the text the pieces make up, not overlapping) applied. */
+function applyToPieces(pieces: Piece[], edits: OffsetEdit[]): Piece[] {
+  const out: Piece[] = [];
+  // One sweep: `i` is the piece that holds offset `pieceStart`..; edits come in order.
+  let i = 0;
+  let pieceStart = 0;
+  const copy = (from: number, to: number) => {
+    for (; i < pieces.length && from < to; ) {
+      const p = pieces[i];
+      const length = pieceLength(p);
+      if (pieceStart + length <= from) {
+        pieceStart += length;
+        i++;
+        continue;
+      }
+      const a = from - pieceStart;
+      const b = Math.min(length, to - pieceStart);
+      out.push('text' in p ? { text: p.text.slice(a, b) } : { from: p.from + a, to: p.from + b });
+      from = pieceStart + b;
+    }
+  };
+  let at = 0;
+  for (const e of [...edits].sort((x, y) => x.start - y.start || x.end - y.end)) {
+    copy(at, e.start);
+    if (e.newText) out.push({ text: e.newText });
+    at = Math.max(at, e.end);
+  }
+  copy(at, pieces.reduce((n, p) => n + pieceLength(p), 0));
+  return out;
+}
+
+/** Edits of the original text that turn it into the text the pieces make up. */
+function piecesToEdits(pieces: Piece[], originalLength: number): OffsetEdit[] {
+  const edits: OffsetEdit[] = [];
+  let at = 0;
+  let pending = '';
+  for (const p of [...pieces, { from: originalLength, to: originalLength }]) {
+    if ('text' in p) {
+      pending += p.text;
+      continue;
+    }
+    if (p.from !== at || pending) edits.push({ start: at, end: p.from, newText: pending });
+    pending = '';
+    at = p.to;
+  }
+  return edits;
 }
 
 function chooseEdits(text: string, findings: Finding[], unsafe: boolean): { edits: Finding['fixes'][number]['edits']; titles: string[] } {
@@ -38,13 +97,19 @@ function chooseEdits(text: string, findings: Finding[], unsafe: boolean): { edit
 export function fixAll(text: string, options: AnalyzeOptions & { unsafe?: boolean }, passes = 5): FixAllResult {
   const applied: string[] = [];
   let current = text;
+  let pieces: Piece[] = [{ from: 0, to: text.length }];
   for (let pass = 0; pass < passes; pass++) {
     const { edits, titles } = chooseEdits(current, analyze(current, options).findings, options.unsafe === true);
     if (!edits.length) break;
+    const lines = new LineMap(current);
+    pieces = applyToPieces(
+      pieces,
+      edits.map((e) => ({ start: lines.offset(e.range.start), end: lines.offset(e.range.end), newText: e.newText })),
+    );
     current = applyEdits(current, edits);
     applied.push(...titles);
   }
-  return { text: current, applied };
+  return { text: current, applied, edits: piecesToEdits(pieces, text.length) };
 }
 
 /** One pass of safe fixes as edits, for the editor's source.fixAll action. */

@@ -68,11 +68,14 @@ export function toolOptOut(file: FileFacts, s: StatementFacts): { edit: OffsetEd
     case 'liquibase':
       return marker ? { edit: { start: marker.end, end: marker.end, newText: ' runInTransaction:false' }, note: 'with runInTransaction:false on the changeset' } : undefined;
     case 'goose':
-      return { edit: { start: 0, end: 0, newText: '-- +goose NO TRANSACTION\n' }, note: 'with -- +goose NO TRANSACTION' };
+      // At the top, after a byte-order mark if there is one.
+      return { edit: { ...atTop(file), newText: '-- +goose NO TRANSACTION\n' }, note: 'with -- +goose NO TRANSACTION' };
     default:
       return undefined;
   }
 }
+
+const atTop = (file: FileFacts) => (file.parsed.text.charCodeAt(0) === 0xfeff ? { start: 1, end: 1 } : { start: 0, end: 0 });
 
 /**
  * Edits that put `sql` where it runs outside the statement's transaction: right after the

@@ -463,8 +463,26 @@ export function parseFileInFull(text: string): ParsedFile {
   }
 }
 
+/**
+ * The text PostgreSQL's scanner and parser are given: they read C strings, so a NUL would end the
+ * text there (and hide every statement after it), and a byte-order mark at the start is no
+ * token. Each is read as a space, which has the same length in UTF-16 and in UTF-8 as a NUL, and
+ * the same UTF-16 length as the mark: every offset into the document stays as it is.
+ */
+function lexable(text: string): string {
+  const bom = text.charCodeAt(0) === 0xfeff;
+  const nul = text.indexOf('\u0000') >= 0;
+  if (!bom && !nul) return text;
+  return (bom ? ` ${text.slice(1)}` : text).replace(/\u0000/g, ' ');
+}
+
 /** Splits and parses a document. Never throws: problems become statements of kind 'SyntaxError'. */
-export function parseFile(text: string): ParsedFile {
+export function parseFile(document: string): ParsedFile {
+  const parsed = parseLexable(lexable(document));
+  return parsed.text === document ? parsed : { ...parsed, text: document };
+}
+
+function parseLexable(text: string): ParsedFile {
   const scanned = scan(text);
   if (!scanned) {
     // Not even PostgreSQL's lexer can read it: one statement covering the text, with the

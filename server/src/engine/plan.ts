@@ -11,6 +11,7 @@ import { FileFacts } from './facts';
 import { defaultName, ident, keyRangeLoop, syncTriggerSql } from './fixes';
 import { Node } from './parse';
 import { relationText } from './rule';
+import { sqlLiteral } from './settings';
 
 export interface PlanStep {
   /** Short name for the migration: `expand`, `backfill`, ... */
@@ -41,7 +42,7 @@ function backfill(table: string, key: string, set: string, pending: string, o: P
   ].join('\n');
 }
 
-const timeouts = (o: PlanOptions) => `SET lock_timeout = '${o.lockTimeout}';`;
+const timeouts = (o: PlanOptions) => `SET lock_timeout = ${sqlLiteral(o.lockTimeout)};`;
 
 function typeChange(file: FileFacts, s: StatementFacts, cmd: Node, o: PlanOptions): Plan {
   const n = s.statement.node ?? {};

@@ -60,6 +60,21 @@ export const DEFAULT_SETTINGS: Settings = {
   codeLens: true,
 };
 
+/**
+ * A value PostgreSQL takes for lock_timeout and statement_timeout: a number, optionally with a unit
+ * (runtime-config "Parameter Names and Values": us, ms, s, min, h, d, case-sensitive, with
+ * optional whitespace; fractions since PostgreSQL 12). These values are written into SQL by the
+ * fixes and plans, so nothing else is accepted.
+ */
+export function isDuration(value: string): boolean {
+  return /^\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*$/.test(value) && value.length <= 64;
+}
+
+/** A value as a SQL string literal: `'5s'`. Quotes are doubled, whatever the value. */
+export function sqlLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
 const SEVERITIES: RuleSetting[] = ['error', 'warning', 'info', 'hint', 'off'];
 const FRAMEWORK_NAMES = ['auto', 'plain', 'flyway', 'liquibase', 'golang-migrate', 'dbmate', 'goose', 'prisma', 'drizzle', 'sqitch', 'supabase', 'node-pg-migrate'];
 
@@ -76,7 +91,12 @@ export function resolveSettings(input: unknown, knownRules?: readonly string[]):
   }
   const raw = input as Record<string, unknown>;
   for (const [key, value] of Object.entries(raw)) {
-    if (value === undefined || value === null) continue;
+    if (value === undefined) continue;
+    // null is no value: said, not read as "the default" in silence (remove the key for the default).
+    if (value === null) {
+      problems.push(`${key} is null: give it a value, or remove the key to use the default`);
+      continue;
+    }
     switch (key) {
       case 'pgVersion':
         if (typeof value === 'number' && Number.isInteger(value) && value >= 9 && value <= 30) settings.pgVersion = value;
@@ -106,8 +126,8 @@ export function resolveSettings(input: unknown, knownRules?: readonly string[]):
         break;
       case 'lockTimeout':
       case 'statementTimeout':
-        if (typeof value === 'string' && value.trim() !== '') settings[key] = value;
-        else problems.push(`${key} must be a duration such as '5s'`);
+        if (typeof value === 'string' && isDuration(value)) settings[key] = value.trim();
+        else problems.push(`${key} must be a PostgreSQL duration such as '5s', '500ms', '2min' or '1h' (a number and one of the units us, ms, s, min, h, d), got ${JSON.stringify(value)}`);
         break;
       case 'include':
       case 'exclude':

@@ -1,6 +1,7 @@
 import { StatementFacts } from '../facts';
 import { lockName, strength } from '../locks';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
+import { sqlLiteral } from '../settings';
 
 const id = 'require-timeouts';
 
@@ -44,11 +45,11 @@ no timeout.`,
     const lines: string[] = [];
     if (firstLock) {
       missing.push('lock_timeout');
-      lines.push(`SET lock_timeout = '${file.settings.lockTimeout}';`);
+      lines.push(`SET lock_timeout = ${sqlLiteral(file.settings.lockTimeout)};`);
     }
     if (firstLong) {
       missing.push('statement_timeout');
-      lines.push(`SET statement_timeout = '${file.settings.statementTimeout}';`);
+      lines.push(`SET statement_timeout = ${sqlLiteral(file.settings.statementTimeout)};`);
     }
     // At the top of the migration, unless the file itself changes the setting before the
     // statement (`SET lock_timeout = 0`, SET LOCAL in an earlier transaction): then right before it.

@@ -5,31 +5,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Analysis, analyze, analyzeSource, Finding, loadParser, SOURCE_FILE, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
-import { fixAll } from './engine/fixall';
-import { planFor } from './engine/plan';
+import { Analysis, loadParser, SOURCE_FILE, unreadableReason } from './engine/analyze';
 import { planFiles } from './planfiles';
-import { describeStatement, heldAfter, timeline } from './engine/describe';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
-import { CONFIG_NAMES, ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile, starterConfig } from './config';
-import { matchesAny } from './glob';
-import { ProjectHints } from './engine/context';
-import { projectHints } from './hints';
-import { MigrationHistory } from './history';
+import { CONFIG_NAMES, starterConfig } from './config';
+import { collectFiles, excluded, FileResult, MigrationRun, planAtLine, settingsResolver, UsageError, VERSION } from './run';
+import { explainJson, explainText, findingJson } from './report';
 import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, probedRelations } from './engine/checklist';
 // The database client (pg) and the tracer load on the first checklist / trace: `check` never pays for them.
 import type { DatabaseTarget } from './database';
 import type { TraceResult } from './trace';
-
-const VERSION: string = (() => {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
 
 const USAGE = `Usage:
   migration-guard check [paths...] [--format text|json|sarif] [--pg-version N] [--config FILE]
@@ -41,6 +28,7 @@ const USAGE = `Usage:
   migration-guard trace FILE [--database URL --yes] [--schema FILE] [--format text|json]
   migration-guard init [DIR] [--force]
   migration-guard lsp --stdio
+  migration-guard mcp
   migration-guard --version | --help
 
 check: analyses *.sql files (folders are searched recursively) and exits 1 when a finding has
@@ -53,8 +41,6 @@ PGDATABASE... as libpq reads them) it probes that database read-only.
 trace: runs the migration in BEGIN ... ROLLBACK on embedded PGlite (schema from the earlier
 migrations of the folder) or, with --database and --yes, on that database, and shows the locks
 each statement took against the predicted ones.`;
-
-class UsageError extends Error {}
 
 interface Options {
   command: string;
@@ -108,105 +94,8 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-interface FileSettings {
-  settings: Settings;
-  /** Folder that relative `exclude` globs start from. */
-  base: string;
-}
-
-/**
- * Settings per file: --config FILE for every file, else the nearest migration-guard.json above
- * each file (cached per folder). --pg-version wins over both.
- */
-function settingsResolver(options: Options): (file: string) => FileSettings {
-  const read = (config: ProjectConfig): FileSettings => {
-    const flags = options.pgVersion !== undefined ? { pgVersion: options.pgVersion } : {};
-    const { settings } = mergeSettings(config.raw, flags);
-    return { settings, base: config.file ? path.dirname(config.file) : process.cwd() };
-  };
-  const wrap = <T>(f: () => T): T => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof ConfigError) throw new UsageError(`invalid configuration:\n${e.message}`);
-      throw e;
-    }
-  };
-  if (options.config) {
-    if (!fs.existsSync(options.config)) throw new UsageError(`no such configuration file: ${options.config}`);
-    const fixed = wrap(() => read(readConfigFile(options.config!)));
-    return () => fixed;
-  }
-  const byFolder = new Map<string, FileSettings>();
-  return (file) => {
-    const dir = path.dirname(path.resolve(file));
-    let found = byFolder.get(dir);
-    if (!found) {
-      found = wrap(() => read(configFor(file)));
-      byFolder.set(dir, found);
-    }
-    return found;
-  };
-}
-
-function excluded(file: string, { settings, base }: FileSettings): boolean {
-  if (!settings.exclude.length) return false;
-  const rel = (from: string) => path.relative(from, path.resolve(file)).split(path.sep).join('/');
-  return matchesAny(rel(base), settings.exclude) || matchesAny(rel(process.cwd()), settings.exclude);
-}
-
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out']);
-
-function collectFiles(inputs: string[]): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) walk(full);
-      else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) files.push(full);
-      // TypeScript / JavaScript migrations: source files under a migrations folder.
-      else if (entry.isFile() && SOURCE_FILE.test(entry.name) && !entry.name.endsWith('.d.ts') && /(^|[\\/])(migrations?|migrate)([\\/]|$)/i.test(dir)) files.push(full);
-    }
-  };
-  for (const input of inputs) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(input);
-    } catch {
-      throw new UsageError(`no such file or folder: ${input}`);
-    }
-    if (stat.isDirectory()) walk(input);
-    else files.push(input);
-  }
-  return files;
-}
-
-interface FileResult {
-  path: string;
-  findings: Finding[];
-  analysis?: Analysis;
-}
-
 /** One CLI run: the files around the migrations do not change while it runs. */
-const folderHints = new Map<string, Omit<ProjectHints, 'scriptConfig'>>();
-const history = new MigrationHistory(true, (file) => projectHints(file, folderHints));
-
-function analyzeFile(file: string, settings: Settings): FileResult | undefined {
-  const size = fs.statSync(file).size;
-  // Past a few times the limit, do not even read the file into memory.
-  if (size > settings.maxFileSizeKB * 1024 * 4) {
-    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-    const message = `File is ${mb(size)}, above the ${mb(settings.maxFileSizeKB * 1024)} limit (setting maxFileSizeKB): not analysed. Split the migration, or raise the limit.`;
-    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message, range, fixes: [] }] };
-  }
-  const text = fs.readFileSync(file, 'utf8');
-  const prior = history.priorCatalog(file, settings);
-  const analysis = history.take(file, settings) ?? analyzeSource(text, { settings, path: file, prior, hints: projectHints(file, folderHints) });
-  if (analysis && !SOURCE_FILE.test(file)) history.record(file, analysis.facts.catalogAfter);
-  // A source file that is no migration of a known tool is left out.
-  return analysis && { path: file, findings: analysis.findings, analysis };
-}
+const migrations = new MigrationRun();
 
 /** SARIF wants a URI: relative to the working folder (the repository root in CI) when inside it. */
 function sarifUri(file: string): string {
@@ -246,7 +135,7 @@ function printJson(results: FileResult[]): string {
   return JSON.stringify({
     files: results.map((r) => ({
       path: r.path,
-      diagnostics: r.findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range })),
+      diagnostics: r.findings.map((f) => findingJson(f, r.analysis)),
     })),
   });
 }
@@ -320,7 +209,7 @@ async function check(options: Options): Promise<number> {
   const settingsFor = settingsResolver(options);
   const files = collectFiles(options.paths.length ? options.paths : ['.']).filter((f) => !excluded(f, settingsFor(f)));
   await loadParser();
-  const results = files.map((f) => analyzeFile(f, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
+  const results = files.map((f) => migrations.analyzeFile(f, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
   const print = { text: printText, json: printJson, sarif: printSarif }[options.format as 'text' | 'json' | 'sarif'];
   process.stdout.write(print(results) + '\n');
   return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
@@ -333,47 +222,14 @@ async function explain(options: Options): Promise<number> {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const result = analyzeFile(file, settings);
+  const result = migrations.analyzeFile(file, settings);
   if (!result) throw new UsageError(`${file} is not a migration Migration Guard can read`);
   const { analysis, findings } = result;
   if (!analysis) {
     process.stderr.write(`${file}: ${findings[0].message}\n`);
     return 1;
   }
-  const statements = analysis.facts.statements;
-  // Positions in the file: for a TypeScript / JavaScript migration, the literal or call the SQL came from.
-  const rangeOf = (start: number, end: number) =>
-    analysis.source ? analysis.source.lines.range(analysis.source.toSource(start, end).start, analysis.source.toSource(start, end).end) : analysis.lines.range(start, end);
-  if (options.format === 'json') {
-    const out = statements.map((s) => ({
-      range: rangeOf(s.statement.start, s.statement.end),
-      ...(analysis.source ? { sql: s.statement.text } : {}),
-      kind: s.kind,
-      locks: s.locks.map((l) => ({ relation: l.relation, mode: l.mode, role: l.role, existing: l.existing })),
-      implicitLocks: s.implicitLocks.map((i) => ({ on: i.on, mode: i.mode })),
-      rewrites: s.rewrites,
-      scans: s.scans,
-      inTransaction: s.inTransaction,
-      heldBefore: s.heldBefore.map((l) => ({ relation: l.relation, mode: l.mode })),
-      heldAfter: heldAfter(s).map((l) => ({ relation: l.relation, mode: l.mode })),
-      caveats: s.caveats,
-      lockTimeout: s.lockTimeout ?? null,
-      statementTimeout: s.statementTimeout ?? null,
-      ...(s.statement.error ? { error: s.statement.error.message } : {}),
-    }));
-    const { framework, evidence, segments } = analysis.facts.context;
-    const parts = segments.map((g) => ({ line: analysis.lines.position(g.start).line, direction: g.direction, transaction: g.transaction }));
-    process.stdout.write(JSON.stringify({ framework, evidence, segments: parts, statements: out }, null, 2) + '\n');
-  } else {
-    const blocks = statements.map((s) => {
-      const at = rangeOf(s.statement.start, s.statement.end).start;
-      return `${file}:${at.line + 1}:${at.character + 1}\n${describeStatement(s, analysis.lines, analysis.facts).replace(/\*\*|`/g, '').replace(/_Version:_/g, 'Version:')}`;
-    });
-    const plan = timeline(analysis.facts, analysis.lines);
-    const { framework, evidence } = analysis.facts.context;
-    const tool = `Migration tool: ${framework} (${evidence})`;
-    process.stdout.write(`${tool}\n\n${blocks.join('\n\n')}\n\nLock timeline\n${plan || 'No statement takes a table lock.'}\n`);
-  }
+  process.stdout.write(options.format === 'json' ? JSON.stringify(explainJson(analysis), null, 2) + '\n' : explainText(file, analysis));
   return 0;
 }
 
@@ -392,7 +248,7 @@ async function fix(options: Options): Promise<number> {
     const text = fs.readFileSync(file, 'utf8');
     if (unreadableReason(text, settings)) continue;
     if (SOURCE_FILE.test(file)) continue; // TypeScript / JavaScript migrations: fixes are applied in the editor
-    const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), unsafe: options.unsafe });
+    const result = migrations.fixText(text, file, settings, options.unsafe);
     if (result.text === text) continue;
     changed++;
     if (options.write) {
@@ -418,10 +274,8 @@ async function plan(options: Options): Promise<number> {
   const { settings } = settingsResolver(options)(file);
   await loadParser();
   const text = fs.readFileSync(file, 'utf8');
-  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints) });
-  const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
-  const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
-  const result = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
+  const analysis = migrations.analyzeForPlan(text, file, settings);
+  const result = planAtLine(analysis, Number(line) - 1, settings);
   if (!result) {
     process.stderr.write(`${file}:${line}: no expand-contract plan for this statement (plans cover type changes, renames, NOT NULL and required columns)\n`);
     return 1;
@@ -455,7 +309,7 @@ async function oneMigration(options: Options, command: string): Promise<{ file: 
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const analysis = analyzeSource(fs.readFileSync(file, 'utf8'), { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints) });
+  const analysis = migrations.analyzeText(fs.readFileSync(file, 'utf8'), file, settings);
   if (!analysis) throw new UsageError(`${file} is not a migration Migration Guard reads`);
   return { file, settings, analysis };
 }
@@ -565,6 +419,12 @@ export async function main(argv: string[]): Promise<number> {
         // The server runs until the client closes it; stdio is the only transport offered.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         (require('./server') as typeof import('./server')).startServer();
+        return -1;
+      case 'mcp':
+        // The Model Context Protocol server for coding agents, over stdio, until the client closes it.
+        // Its own bundle (dist/mcp.js): `check` never loads the SDK.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        await (require('./mcp') as typeof import('./mcp')).startMcpServer();
         return -1;
       default:
         throw new UsageError(`unknown command ${options.command}`);

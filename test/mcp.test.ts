@@ -107,12 +107,12 @@ describe('migration-guard mcp', () => {
     assert.equal(index.severity, 'error');
     assert.deepEqual(index.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 12 } });
     assert.match(index.why ?? '', /^CREATE INDEX takes a SHARE lock/);
-    assert.match(index.lock ?? '', /^SHARE on users \(blocks writes/);
+    assert.match(index.lock ?? '', /^SHARE on users: blocks writes \(INSERT, UPDATE, DELETE\); reads continue\. .*Released when the statement ends\.$/);
     assert.deepEqual(index.fixes?.[0].edits, [{ range: { start: { line: 0, character: 12 }, end: { line: 0, character: 12 } }, newText: ' CONCURRENTLY' }]);
     const notNull = byRule['set-not-null'];
     assert.equal(notNull.severity, 'error');
     assert.deepEqual(notNull.range, { start: { line: 1, character: 18 }, end: { line: 1, character: 49 } });
-    assert.match(notNull.lock ?? '', /ACCESS EXCLUSIVE on users .*reads all of users while the lock is held/);
+    assert.match(notNull.lock ?? '', /^ACCESS EXCLUSIVE on users: blocks reads and writes .* Reads all of users while the lock is held\./);
     assert.equal(notNull.fixes?.[0].safety, 'unsafe');
     assert.ok(result.summary.errors >= 2);
   });
@@ -196,12 +196,10 @@ describe('migration-guard mcp', () => {
     });
     assert.match(out.title, /NOT NULL/);
     assert.equal(out.replaces.statement, 'ALTER TABLE users ALTER COLUMN email SET NOT NULL');
-    assert.ok(out.files.length >= 2);
-    for (const f of out.files) {
-      assert.equal(path.dirname(f.path), 'db/migrations');
-      assert.match(f.content, /^-- Step \d of \d+: /);
-    }
-    assert.match(out.files.map((f) => f.content).join('\n'), /VALIDATE CONSTRAINT/);
+    // NOT NULL is one migration (CHECK NOT VALID, VALIDATE, SET NOT NULL, DROP CONSTRAINT), named after the original.
+    assert.deepEqual(out.files.map((f) => f.path), ['db/migrations/002_email.step1-enforce.sql']);
+    assert.match(out.files[0].content, /^-- Step 1 of 1: Make users.email NOT NULL/);
+    assert.match(out.files[0].content, /NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;/);
   });
 
   it('rules: the list, one rule with its docs', async () => {

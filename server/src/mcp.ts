@@ -231,11 +231,11 @@ function rules(args: { id?: string }) {
   };
 }
 
-/** A tool's answer as JSON text, or a tool error with the message: nothing escapes to the transport. */
+/** A tool's answer as JSON text (compact: agents pay per token), or a tool error with the message: nothing escapes to the transport. */
 async function answer(compute: () => unknown): Promise<CallToolResult> {
   try {
     await loadParser();
-    return { content: [{ type: 'text', text: JSON.stringify(compute(), null, 2) }] };
+    return { content: [{ type: 'text', text: JSON.stringify(compute()) }] };
   } catch (e) {
     const error = e as NodeJS.ErrnoException;
     // File system errors (EACCES, ELOOP...) name the path: the agent can act on them.

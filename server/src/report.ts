@@ -29,19 +29,21 @@ export function whyOf(rule: string): string | undefined {
   return WHY.get(rule);
 }
 
-/** The locks a statement takes, what they block and for how long, in one line of words. */
+/**
+ * The locks a statement takes, what they block and for how long, in words:
+ * `SHARE on users: blocks writes (INSERT, UPDATE, DELETE); reads continue. Released when the statement ends.`
+ */
 export function lockInWords(s: StatementFacts): string | undefined {
   if (s.kind === 'SyntaxError') return undefined;
   const onExisting = s.locks.filter((l) => l.existing);
-  const parts: string[] = [];
-  if (onExisting.length) parts.push(onExisting.map((l) => `${lockName(l.mode)} on ${l.relation} (${blocksInWords(l.mode)})`).join(', '));
-  else if (s.locks.length) parts.push(`locks only tables created earlier in this migration (${s.locks.map((l) => l.relation).join(', ')}): nobody else waits on them`);
-  for (const i of s.implicitLocks) parts.push(`${lockName(i.mode)} on ${i.on}${i.scanned ? ', read in full' : ''}`);
-  if (!parts.length) return 'takes no table lock';
-  for (const r of s.rewrites) parts.push(`rewrites ${r} into new storage while the lock is held`);
-  for (const r of s.scans) parts.push(`reads all of ${r} while the lock is held`);
-  parts.push(s.inTransaction ? 'held until the transaction ends' : 'released when the statement ends');
-  return parts.join('; ');
+  const sentences: string[] = onExisting.map((l) => `${lockName(l.mode)} on ${l.relation}: ${blocksInWords(l.mode)}.`);
+  if (!onExisting.length && s.locks.length) sentences.push(`Locks only tables created earlier in this migration (${s.locks.map((l) => l.relation).join(', ')}): nobody else waits on them.`);
+  for (const i of s.implicitLocks) sentences.push(`${lockName(i.mode)} on ${i.on}${i.scanned ? ', read in full' : ''}.`);
+  if (!sentences.length) return 'Takes no table lock.';
+  for (const r of s.rewrites) sentences.push(`Rewrites ${r} into new storage while the lock is held.`);
+  for (const r of s.scans) sentences.push(`Reads all of ${r} while the lock is held.`);
+  sentences.push(s.inTransaction ? 'Held until the transaction ends.' : 'Released when the statement ends.');
+  return sentences.join(' ');
 }
 
 export interface FindingJson {

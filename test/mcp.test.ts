@@ -2,8 +2,8 @@
  * `migration-guard mcp` as a coding agent uses it: the built CLI started as a child process, the
  * official SDK's client over stdio, every tool called on a migration with an unsafe CREATE INDEX
  * and a SET NOT NULL; fixes re-checked, plans returned as files, bad arguments answered with tool
- * errors, and the server still serving afterwards. The exchange of the first check is written to
- * test-output/mcp/ (docs/agents.md shows it).
+ * errors, and the server still serving afterwards. The exchanges of the first check and fix are
+ * written to test-output/mcp/ (docs/agents.md shows them).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -153,7 +153,9 @@ describe('migration-guard mcp', () => {
     const file = path.join(migrations, '002_email.sql');
     const safeOnly = await ok<{ changed: boolean; note?: string }>('fix', { path: file });
     assert.match(safeOnly.note ?? '', /unsafe: true/);
-    const out = await ok<{ changed: boolean; written: boolean; applied: string[]; text: string; remaining: { rule: string }[] }>('fix', { path: file, unsafe: true });
+    const request = { name: 'fix', arguments: { path: 'db/migrations/002_email.sql', unsafe: true } };
+    const out = await ok<{ changed: boolean; written: boolean; applied: string[]; text: string; remaining: { rule: string }[] }>(request.name, request.arguments);
+    fs.writeFileSync(path.join(root, 'test-output', 'mcp', 'fix-exchange.json'), JSON.stringify({ request, response: out }, null, 2));
     assert.equal(out.changed, true);
     assert.equal(out.written, false);
     assert.equal(fs.readFileSync(file, 'utf8'), UNSAFE, 'the file is untouched');
@@ -217,6 +219,8 @@ describe('migration-guard mcp', () => {
     await toolError('check', { paths: ['db/migrations/missing.sql'] }, /no such file or folder: db\/migrations\/missing\.sql/);
     await toolError('check', {}, /either paths .* or sql/);
     await toolError('check', { paths: ['db'], sql: 'SELECT 1;' }, /either paths .* or sql/);
+    await toolError('check', { paths: ['db'], file: 'db/x.sql' }, /with paths, leave it out/);
+    await toolError('explain', { path: 'db/migrations/002_email.sql', file: 'db/x.sql' }, /with path, leave it out/);
     await toolError('explain', { path: 'db/migrations/missing.sql' }, /no such file/);
     await toolError('fix', { path: 'db/migrations/missing.sql' }, /no such file/);
     await toolError('plan', { file: 'db/migrations/missing.sql', line: 1 }, /no such file/);

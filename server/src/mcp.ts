@@ -22,11 +22,12 @@ import { planFiles } from './planfiles';
 import { explainJson, findingJson, lockInWords, whyOf } from './report';
 import { collectFiles, excluded, MigrationRun, planAtLine, settingsResolver, statementOnLine, UsageError, VERSION } from './run';
 
-const INSTRUCTIONS = `Migration Guard checks PostgreSQL migrations for production safety: locks that stop traffic
-(CREATE INDEX without CONCURRENTLY, SET NOT NULL, type changes...), table rewrites and scans, migration-tool
-transaction problems, data loss. Call check after you write or edit a migration, and before you propose one
-(pass the SQL and the file name it will have). Use fix for the mechanical rewrites, plan for changes that need
-several migrations (expand-contract), explain to see the locks of each statement, rules for a rule's docs.`;
+const INSTRUCTIONS = [
+  'Migration Guard checks PostgreSQL migrations for production safety: locks that stop traffic (CREATE INDEX without CONCURRENTLY, SET NOT NULL, type changes...),',
+  'table rewrites and scans, transaction problems of the migration tool, data loss.',
+  'Call check after you write or edit a migration, and before you propose one (pass the SQL and the file name it will have).',
+  'Use fix for the mechanical rewrites, plan for changes that need several migrations (expand-contract), explain to see the locks of each statement, rules for a rule\'s docs.',
+].join(' ');
 
 const pgVersion = z.number().int().min(9).max(30).optional().describe('PostgreSQL major version the migrations run on. Default: pgVersion of the nearest migration-guard.json, else 17.');
 const sqlText = z.string().optional().describe('SQL text to analyse instead of a file on disk: a migration you are writing.');
@@ -40,8 +41,9 @@ const asFile = z
 /** A path relative to the server's working folder (the project, as the client starts it) or absolute. */
 const PATH_NOTE = 'relative to the project folder the server runs in, or absolute';
 
-function sqlOrFile(args: { path?: string; sql?: string }, tool: string): void {
+function sqlOrFile(args: { path?: string; sql?: string; file?: string }, tool: string): void {
   if ((args.path === undefined) === (args.sql === undefined)) throw new UsageError(`${tool} takes either path (a migration file) or sql (text), not both or neither`);
+  if (args.path !== undefined && args.file !== undefined) throw new UsageError('file names the migration that sql will be; with path, leave it out');
 }
 
 /** The settings of a migration at `file`, or of one in the working folder when there is no path. */

@@ -38,6 +38,7 @@ interface Finding {
 interface CheckResult {
   files: { path: string; findings: Finding[]; statements?: { analysed: number; unanalysed: number } }[];
   summary: { files: number; errors: number; warnings: number; notes: number };
+  truncated?: string;
 }
 
 describe('migration-guard mcp', () => {
@@ -87,7 +88,7 @@ describe('migration-guard mcp', () => {
       assert.ok((t.description ?? '').length > 100, t.name);
     }
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    assert.deepEqual(Object.keys(byName.check.inputSchema.properties ?? {}).sort(), ['file', 'paths', 'pgVersion', 'sql']);
+    assert.deepEqual(Object.keys(byName.check.inputSchema.properties ?? {}).sort(), ['file', 'maxFindings', 'paths', 'pgVersion', 'sql']);
     assert.deepEqual(byName.plan.inputSchema.required, ['file', 'line']);
     assert.equal(byName.fix.annotations?.readOnlyHint, false);
     assert.equal(byName.check.annotations?.readOnlyHint, true);
@@ -130,6 +131,19 @@ describe('migration-guard mcp', () => {
     assert.ok(rules(alone).includes('set-not-null'));
     fs.rmSync(path.join(migrations, '003_check.sql'));
     fs.rmSync(path.join(migrations, '004_validate.sql'));
+  });
+
+  it('check: lists at most maxFindings findings, and counts them all', async () => {
+    const all = await ok<CheckResult>('check', { paths: ['db'] });
+    assert.equal(all.files.length, 2);
+    const total = all.summary.errors + all.summary.warnings + all.summary.notes;
+    assert.ok(total >= 3);
+    const some = await ok<CheckResult>('check', { paths: ['db'], maxFindings: 2 });
+    assert.deepEqual(some.summary, all.summary);
+    assert.equal(some.files.flatMap((f) => f.findings).length, 2);
+    assert.deepEqual(some.files.flatMap((f) => f.findings), all.files.flatMap((f) => f.findings).slice(0, 2));
+    assert.equal(some.truncated, `Listed 2 of ${total} findings (files 2 of 2): check fewer paths, or raise maxFindings.`);
+    assert.equal(all.truncated, undefined);
   });
 
   it('explain: the lock facts of each statement and the lock timeline', async () => {

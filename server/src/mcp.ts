@@ -67,25 +67,39 @@ function summary(findings: { severity: string }[]) {
   return { errors: count('error'), warnings: count('warning'), notes: count('info') + count('hint') };
 }
 
-function check(args: { paths?: string[]; sql?: string; file?: string; pgVersion?: number }) {
+/** Findings listed by check unless the caller asks for more: a whole repository's would flood an agent's context. */
+const MAX_FINDINGS = 200;
+
+function check(args: { paths?: string[]; sql?: string; file?: string; pgVersion?: number; maxFindings?: number }) {
   if ((args.paths === undefined) === (args.sql === undefined)) throw new UsageError('check takes either paths (files or folders) or sql (text), not both or neither');
   if (args.paths !== undefined && args.file !== undefined) throw new UsageError('file names the migration that sql will be; with paths, leave it out');
   const run = new MigrationRun();
-  const results: { path: string; findings: ReturnType<typeof findingJson>[]; statements?: Analysis['coverage'] }[] = [];
+  const analysed: { path: string; findings: ReturnType<typeof findingJson>[]; statements?: Analysis['coverage'] }[] = [];
   if (args.sql !== undefined) {
     const analysis = run.analyzeText(args.sql, args.file, settingsOf(args.file, args.pgVersion));
     if (!analysis) throw new UsageError(`${args.file} is not a migration of a tool Migration Guard reads (TypeORM, Knex, Sequelize, node-pg-migrate, Kysely)`);
-    results.push({ path: args.file ?? '(sql)', findings: analysis.findings.map((f) => findingJson(f, analysis)), statements: analysis.coverage });
+    analysed.push({ path: args.file ?? '(sql)', findings: analysis.findings.map((f) => findingJson(f, analysis)), statements: analysis.coverage });
   } else {
     const settingsFor = settingsResolver({ pgVersion: args.pgVersion });
     const files = collectFiles(args.paths!).filter((f) => !excluded(f, settingsFor(f)));
     for (const file of files) {
       const r = run.analyzeFile(file, settingsFor(file).settings);
-      if (r) results.push({ path: r.path, findings: r.findings.map((f) => findingJson(f, r.analysis)), statements: r.analysis?.coverage });
+      if (r) analysed.push({ path: r.path, findings: r.findings.map((f) => findingJson(f, r.analysis)), statements: r.analysis?.coverage });
     }
   }
-  const all = results.flatMap((r) => r.findings);
-  return { files: results, summary: { files: results.length, ...summary(all) } };
+  const all = analysed.flatMap((r) => r.findings);
+  const max = args.maxFindings ?? MAX_FINDINGS;
+  // Files in order until the listed findings reach the limit; the summary counts them all.
+  const files: typeof analysed = [];
+  let listed = 0;
+  for (const r of analysed) {
+    if (listed >= max && r.findings.length) break;
+    const findings = r.findings.slice(0, max - listed);
+    listed += findings.length;
+    files.push({ ...r, findings });
+  }
+  const truncated = listed < all.length ? { truncated: `Listed ${listed} of ${all.length} findings (files ${files.length} of ${analysed.length}): check fewer paths, or raise maxFindings.` } : {};
+  return { files, summary: { files: analysed.length, ...summary(all) }, ...truncated };
 }
 
 function explain(args: { path?: string; sql?: string; file?: string; pgVersion?: number }) {
@@ -259,6 +273,7 @@ export function createMcpServer(): McpServer {
         sql: sqlText,
         file: asFile,
         pgVersion,
+        maxFindings: z.number().int().min(1).optional().describe(`Findings to list at most (default ${MAX_FINDINGS}); the summary counts all of them.`),
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

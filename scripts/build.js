@@ -26,10 +26,19 @@ async function main() {
       build.onResolve({ filter: /^@electric-sql\/pglite$/ }, () => ({ path: './pglite.js', external: true }));
     },
   };
+  // The MCP server (SDK and zod, ~1.4 MB) likewise: `migration-guard mcp` loads dist/mcp.js, and
+  // the extension starts it directly for VS Code's agent mode.
+  const mcpOutside = {
+    name: 'mcp-outside',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/mcp$/ }, () => ({ path: './mcp.js', external: true }));
+    },
+  };
   await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(root, 'client/src/extension.ts')], outfile: path.join(dist, 'extension.js'), external: ['vscode'] }),
     esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/server-main.ts')], outfile: path.join(dist, 'server.js'), plugins: [typescriptOutside, pgliteOutside] }),
-    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/cli.ts')], outfile: path.join(dist, 'cli.js'), plugins: [typescriptOutside, pgliteOutside] }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/cli.ts')], outfile: path.join(dist, 'cli.js'), plugins: [typescriptOutside, pgliteOutside, mcpOutside] }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/mcp.ts')], outfile: path.join(dist, 'mcp.js'), plugins: [typescriptOutside, pgliteOutside] }),
     esbuild.build({ ...common, sourcemap: false, entryPoints: [require.resolve('typescript')], outfile: path.join(dist, 'typescript.js') }),
     esbuild.build({ ...common, entryPoints: [path.join(root, 'server/src/trace-worker.ts')], outfile: path.join(dist, 'trace-worker.js'), plugins: [typescriptOutside, pgliteOutside] }),
     esbuild.build({

@@ -103,14 +103,30 @@ describe('migration-guard check', () => {
     assert.equal(code, 1);
     const out = JSON.parse(stdout) as JsonOutput;
     assert.deepEqual(Object.keys(out), ['files']);
-    assert.deepEqual(out.files[0].diagnostics, [
-      {
-        rule: 'concurrently-in-transaction',
-        severity: 'error',
-        message: out.files[0].diagnostics[0].message,
-        range: { start: { line: 4, character: 0 }, end: { line: 4, character: 23 } },
-      },
-    ]);
+    const [finding] = out.files[0].diagnostics as (JsonOutput['files'][number]['diagnostics'][number] & { why: string; lock: string })[];
+    assert.equal(out.files[0].diagnostics.length, 1);
+    // The fields the format always had come first; why, lock and fixes were added after them.
+    assert.deepEqual(Object.keys(finding), ['rule', 'severity', 'message', 'range', 'why', 'lock', 'fixes']);
+    assert.deepEqual(finding, {
+      rule: 'concurrently-in-transaction',
+      severity: 'error',
+      message: finding.message,
+      range: { start: { line: 4, character: 0 }, end: { line: 4, character: 23 } },
+      why: finding.why,
+      lock: finding.lock,
+      fixes: [
+        {
+          title: 'Move the statement after COMMIT',
+          safety: 'unsafe',
+          edits: [
+            { range: { start: { line: 4, character: 0 }, end: { line: 5, character: 0 } }, newText: '' },
+            { range: { start: { line: 5, character: 7 }, end: { line: 5, character: 7 } }, newText: '\nDROP INDEX CONCURRENTLY j;' },
+          ],
+        },
+      ],
+    });
+    assert.match(finding.why, /^CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, .* inside a transaction block \("ERROR: .*"\)\.$/);
+    assert.equal(finding.lock, "SHARE UPDATE EXCLUSIVE on j: blocks schema changes, VACUUM and other index builds; reads and writes continue. SHARE UPDATE EXCLUSIVE on the index's table. Held until the transaction ends.");
   });
 
   it('prints SARIF 2.1.0 with rules, help URIs and 1-based regions', () => {

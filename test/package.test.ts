@@ -102,6 +102,8 @@ describe('the .vsix', () => {
       'extension/package.json',
       'extension/dist/extension.js',
       'extension/dist/server.js',
+      // The MCP server VS Code's agent mode starts (registered where the editor has the API).
+      'extension/dist/mcp.js',
       'extension/dist/libpg-query.wasm',
       // TypeScript (TS / JS migrations) and PGlite (lock traces) are loaded from their own bundles.
       'extension/dist/typescript.js',

@@ -8,6 +8,7 @@ import { commands, ExtensionContext, Uri, window, workspace } from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { Context, planSafeChange, restartServer, showOutput } from './commands';
 import { configureDatabase } from './database';
+import { registerMcpServer } from './mcp';
 import { ChecklistPanel, showTrace } from './panels';
 import { explicitSettings } from './settings';
 import { StatusBar, ToolStatus } from './status';
@@ -51,6 +52,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('migrationGuard.traceLocks', (uri?: Uri) => withMigration(uri, (u) => showTrace(context, client!, u))),
     commands.registerCommand('migrationGuard.configureDatabase', configureDatabase(context)),
   );
+  // Coding agents: the MCP server for VS Code's agent mode, where the editor has the API (1.101+).
+  registerMcpServer(context, (message) => client?.outputChannel.appendLine(message));
   const status = new StatusBar();
   context.subscriptions.push(status);
   await client.start();

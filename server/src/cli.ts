@@ -5,21 +5,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Analysis, analyze, analyzeSource, Finding, loadParser, SOURCE_FILE, UNREADABLE_FILE, unreadableReason } from './engine/analyze';
+import { Analysis, analyze, analyzeSource, loadParser, SOURCE_FILE, unreadableReason } from './engine/analyze';
 import { OTHER_FINDINGS } from './engine/findings';
-import { checkFolder, describeFsError, existingHash, fileKind, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, regularFile, SourceFile, writeFileAtomic } from './files';
+import { checkFolder, existingHash, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, SourceFile, writeFileAtomic } from './files';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
-import { describeStatement, timeline } from './engine/describe';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
-import { CONFIG_NAMES, ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile, starterConfig } from './config';
-import { matchesAny } from './glob';
-import { ProjectHints } from './engine/context';
-import { projectHints } from './hints';
-import { MigrationHistory } from './history';
+import { CONFIG_NAMES, starterConfig } from './config';
+import { collectFiles, excluded, FileResult, MigrationRun, settingsResolver, UsageError, VERSION } from './run';
+import { explainJson, explainText, findingJson } from './report';
 import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, probedRelations } from './engine/checklist';
 // The database client (pg) and the tracer load on the first checklist / trace: `check` never pays for them.
 import type { DatabaseTarget } from './database';
@@ -28,14 +25,6 @@ import { CI_FORMATS, CiOptions, finish, printCi, scope } from './ci';
 import { GitError } from './ci/git';
 import { BaselineError } from './ci/baseline';
 import type { MigrationTool } from './ci/applied';
-
-const VERSION: string = (() => {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
 
 const USAGE = `Usage:
   migration-guard check [paths...] [--format text|json|sarif|github|markdown|gitlab] [--pg-version N] [--config FILE]
@@ -49,6 +38,7 @@ const USAGE = `Usage:
   migration-guard trace FILE [--database URL --yes] [--schema FILE] [--format text|json]
   migration-guard init [DIR] [--force]
   migration-guard lsp --stdio
+  migration-guard mcp
   migration-guard --version | --help
 
 check: analyses *.sql files (folders are searched recursively) and exits 1 when a finding has
@@ -65,8 +55,6 @@ PGDATABASE... as libpq reads them) it probes that database read-only.
 trace: runs the migration in BEGIN ... ROLLBACK on embedded PGlite (schema from the earlier
 migrations of the folder) or, with --database and --yes, on that database, and shows the locks
 each statement took against the predicted ones.`;
-
-class UsageError extends Error {}
 
 interface Options {
   command: string;
@@ -131,190 +119,7 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-interface FileSettings {
-  settings: Settings;
-  /** Folder that relative `exclude` globs start from. */
-  base: string;
-}
-
-/**
- * Settings per file: --config FILE for every file, else the nearest migration-guard.json above
- * each file (cached per folder). --pg-version wins over both.
- */
-function settingsResolver(options: Options): (file: string) => FileSettings {
-  const read = (config: ProjectConfig): FileSettings => {
-    const flags = options.pgVersion !== undefined ? { pgVersion: options.pgVersion } : {};
-    const { settings } = mergeSettings(config.raw, flags);
-    return { settings, base: config.file ? path.dirname(config.file) : process.cwd() };
-  };
-  const wrap = <T>(f: () => T): T => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof ConfigError) throw new UsageError(`invalid configuration:\n${e.message}`);
-      throw e;
-    }
-  };
-  if (options.config) {
-    if (!fs.existsSync(options.config)) throw new UsageError(`no such configuration file: ${options.config}`);
-    const fixed = wrap(() => read(readConfigFile(options.config!)));
-    return () => fixed;
-  }
-  const byFolder = new Map<string, FileSettings>();
-  return (file) => {
-    const dir = path.dirname(path.resolve(file));
-    let found = byFolder.get(dir);
-    if (!found) {
-      found = wrap(() => read(configFor(file)));
-      byFolder.set(dir, found);
-    }
-    return found;
-  };
-}
-
-function excluded(file: string, { settings, base }: FileSettings): boolean {
-  if (!settings.exclude.length) return false;
-  const rel = (from: string) => path.relative(from, path.resolve(file)).split(path.sep).join('/');
-  return matchesAny(rel(base), settings.exclude) || matchesAny(rel(process.cwd()), settings.exclude);
-}
-
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out']);
-
-/** A file to analyse, or one that was found but cannot be read (said in the output, never skipped in silence). */
-interface Input {
-  path: string;
-  problem?: string;
-}
-
-/** Whether a folder entry is a migration the CLI reads: `*.sql`, or a TypeScript / JavaScript source under a migrations folder. */
-function wanted(name: string, dir: string): boolean {
-  if (name.toLowerCase().endsWith('.sql')) return true;
-  return SOURCE_FILE.test(name) && !name.endsWith('.d.ts') && /(^|[\\/])(migrations?|migrate)([\\/]|$)/i.test(dir);
-}
-
-/**
- * The files named, and the migrations in the folders named (recursively, in name order).
- * Symbolic links to files and folders are followed; a link to a folder the walk is already in (a
- * loop) is skipped with a note on stderr. What cannot be read (permissions, paths too long, links
- * to nothing, FIFOs and devices) is an Input with its problem.
- */
-function collectFiles(inputs: string[]): Input[] {
-  const files: Input[] = [];
-  const note = (message: string) => process.stderr.write(`migration-guard: ${message}\n`);
-  /** The folders the walk is in, by device and inode. */
-  const inside = new Set<string>();
-  const walk = (dir: string, stat: fs.Stats) => {
-    const id = `${stat.dev}:${stat.ino}`;
-    if (inside.has(id)) {
-      note(`skipped ${dir}: a symbolic link to a folder it is in`);
-      return;
-    }
-    inside.add(id);
-    try {
-      read(dir);
-    } finally {
-      inside.delete(id);
-    }
-  };
-  const read = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      files.push({ path: dir, problem: `cannot read the folder: ${describeFsError(e)}` });
-      return;
-    }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      let target: fs.Stats | undefined;
-      try {
-        target = entry.isSymbolicLink() || entry.isDirectory() ? fs.statSync(full) : undefined;
-      } catch (e) {
-        const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'a symbolic link to a file that does not exist' : describeFsError(e);
-        if (entry.isDirectory()) files.push({ path: full, problem: `cannot read the folder: ${reason}` });
-        else if (wanted(entry.name, dir)) files.push({ path: full, problem: `cannot read: ${reason}` });
-        continue;
-      }
-      if (target?.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) walk(full, target);
-      } else if (wanted(entry.name, dir)) {
-        const isFile = target ? target.isFile() : entry.isFile();
-        if (isFile) files.push({ path: full });
-        // A named pipe or a device called *.sql: never opened (reading it could wait forever).
-        else if (!entry.isDirectory()) files.push({ path: full, problem: `${target ? fileKind(target) : entryKind(entry)}, not a regular file: not read` });
-      }
-    }
-  };
-  for (const input of inputs) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(input);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const link = (() => {
-        try {
-          return fs.lstatSync(input).isSymbolicLink();
-        } catch {
-          return false;
-        }
-      })();
-      if (code === 'ENOENT' && !link) throw new UsageError(`no such file or folder: ${input}`);
-      files.push({ path: input, problem: `cannot read: ${code === 'ENOENT' ? 'a symbolic link to a file that does not exist' : describeFsError(e)}` });
-      continue;
-    }
-    if (stat.isDirectory()) walk(input, stat);
-    else if (stat.isFile()) files.push({ path: input });
-    else files.push({ path: input, problem: `${fileKind(stat)}, not a regular file: not read` });
-  }
-  return files;
-}
-
-function entryKind(entry: fs.Dirent): string {
-  if (entry.isFIFO()) return 'a named pipe (FIFO)';
-  if (entry.isCharacterDevice()) return 'a character device';
-  if (entry.isBlockDevice()) return 'a block device';
-  if (entry.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
-/** The result for a file that could not be read: one unreadable-file finding, saying why. */
-function problemResult(file: string, problem: string): FileResult {
-  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message: problem.charAt(0).toUpperCase() + problem.slice(1), range, fixes: [] }] };
-}
-
-interface FileResult {
-  path: string;
-  findings: Finding[];
-  analysis?: Analysis;
-}
-
-/** One CLI run: the files around the migrations do not change while it runs. */
-const folderHints = new Map<string, Omit<ProjectHints, 'scriptConfig'>>();
-const history = new MigrationHistory(true, (file) => projectHints(file, folderHints));
-
-function analyzeFile(input: Input, settings: Settings): FileResult | undefined {
-  const file = input.path;
-  if (input.problem) return problemResult(file, input.problem);
-  let source: SourceFile;
-  try {
-    const size = regularFile(file).size;
-    // Past a few times the limit, do not even read the file into memory.
-    if (size > settings.maxFileSizeKB * 1024 * 4) {
-      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-      return problemResult(file, `File is ${mb(size)}, above the ${mb(settings.maxFileSizeKB * 1024)} limit (setting maxFileSizeKB): not analysed. Split the migration, or raise the limit.`);
-    }
-    source = readSource(file);
-  } catch (e) {
-    if (e instanceof FileProblem) return problemResult(file, `cannot read: ${e.message}`);
-    throw e;
-  }
-  const prior = history.priorCatalog(file, settings);
-  const analysis = history.take(file, settings) ?? analyzeSource(source.text, { settings, path: file, prior, hints: projectHints(file, folderHints), invalidUtf8: invalidUtf8Of(source) });
-  if (analysis && !SOURCE_FILE.test(file)) history.record(file, analysis.facts.catalogAfter);
-  // A source file that is no migration of a known tool is left out.
-  return analysis && { path: file, findings: analysis.findings, analysis };
-}
+const migrations = new MigrationRun();
 
 /** SARIF wants a URI: relative to the working folder (the repository root in CI) when inside it. */
 function sarifUri(file: string): string {
@@ -355,7 +160,7 @@ function printJson(results: FileResult[]): string {
   return JSON.stringify({
     files: results.map((r) => ({
       path: r.path,
-      diagnostics: r.findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range })),
+      diagnostics: r.findings.map((f) => findingJson(f, r.analysis)),
     })),
   });
 }
@@ -433,7 +238,7 @@ async function check(options: Options): Promise<number> {
   try {
     const found = scope(all.map((f) => f.path), inputs, options.ci);
     await loadParser();
-    const analysed = found.files.map((f) => analyzeFile(byPath.get(f)!, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
+    const analysed = found.files.map((f) => migrations.analyzeFile(byPath.get(f)!, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
     const { results, notes } = await finish(analysed, found, options.ci, (f) => settingsFor(f).settings);
     for (const note of notes) process.stderr.write(`migration-guard: ${note}\n`);
     if (CI_FORMATS.includes(options.format as (typeof CI_FORMATS)[number])) {
@@ -464,47 +269,14 @@ async function explain(options: Options): Promise<number> {
   if (!exists(file)) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const result = analyzeFile({ path: file }, settings);
+  const result = migrations.analyzeFile({ path: file }, settings);
   if (!result) throw new UsageError(`${file} is not a migration Migration Guard can read`);
   const { analysis, findings } = result;
   if (!analysis) {
     process.stderr.write(`${file}: ${findings[0].message}\n`);
     return 1;
   }
-  const statements = analysis.facts.statements;
-  // Positions in the file: for a TypeScript / JavaScript migration, the literal or call the SQL came from.
-  const rangeOf = (start: number, end: number) =>
-    analysis.source ? analysis.source.lines.range(analysis.source.toSource(start, end).start, analysis.source.toSource(start, end).end) : analysis.lines.range(start, end);
-  if (options.format === 'json') {
-    const out = statements.map((s) => ({
-      range: rangeOf(s.statement.start, s.statement.end),
-      ...(analysis.source ? { sql: s.statement.text } : {}),
-      kind: s.kind,
-      locks: s.locks.map((l) => ({ relation: l.relation, mode: l.mode, role: l.role, existing: l.existing, ...(l.alreadyHeld ? { heldMode: l.alreadyHeld.mode } : {}) })),
-      implicitLocks: s.implicitLocks.map((i) => ({ on: i.on, mode: i.mode })),
-      rewrites: s.rewrites,
-      scans: s.scans,
-      inTransaction: s.inTransaction,
-      heldBefore: s.heldBefore.map((l) => ({ relation: l.relation, mode: l.mode })),
-      heldAfter: s.heldAfter.map((l) => ({ relation: l.relation, mode: l.mode })),
-      caveats: s.caveats,
-      lockTimeout: s.lockTimeout ?? null,
-      statementTimeout: s.statementTimeout ?? null,
-      ...(s.statement.error ? { error: s.statement.error.message } : {}),
-    }));
-    const { framework, evidence, segments } = analysis.facts.context;
-    const parts = segments.map((g) => ({ line: analysis.lines.position(g.start).line, direction: g.direction, transaction: g.transaction }));
-    process.stdout.write(JSON.stringify({ framework, evidence, segments: parts, statements: out }, null, 2) + '\n');
-  } else {
-    const blocks = statements.map((s) => {
-      const at = rangeOf(s.statement.start, s.statement.end).start;
-      return `${file}:${at.line + 1}:${at.character + 1}\n${describeStatement(s, analysis.lines, analysis.facts).replace(/\*\*|`/g, '').replace(/_Version:_/g, 'Version:')}`;
-    });
-    const plan = timeline(analysis.facts, analysis.lines);
-    const { framework, evidence } = analysis.facts.context;
-    const tool = `Migration tool: ${framework} (${evidence})`;
-    process.stdout.write(`${tool}\n\n${blocks.join('\n\n')}\n\nLock timeline\n${plan || 'No statement takes a table lock.'}\n`);
-  }
+  process.stdout.write(options.format === 'json' ? `${JSON.stringify(explainJson(analysis), null, 2)}\n` : explainText(file, analysis));
   return 0;
 }
 
@@ -540,7 +312,7 @@ async function fix(options: Options): Promise<number> {
       continue;
     }
     if (unreadableReason(source.text, settings, invalidUtf8Of(source))) continue;
-    const result = fixAll(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), unsafe: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
+    const result = fixAll(source.text, { ...migrations.around(file, settings), unsafe: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
     if (result.text === source.text) continue;
     // The fixes go into the bytes that were read: nothing outside their own edits is re-encoded.
     let bytes: Buffer;
@@ -576,7 +348,7 @@ async function plan(options: Options): Promise<number> {
   const { settings } = settingsResolver(options)(file);
   await loadParser();
   const source = readNamed(file);
-  const analysis = analyze(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), invalidUtf8: invalidUtf8Of(source) });
+  const analysis = analyze(source.text, { ...migrations.around(file, settings), invalidUtf8: invalidUtf8Of(source) });
   const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
   const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
   const result = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
@@ -622,7 +394,7 @@ async function oneMigration(options: Options, command: string): Promise<{ file: 
   const { settings } = settingsResolver(options)(file);
   await loadParser();
   const source = readNamed(file);
-  const analysis = analyzeSource(source.text, { settings, path: file, prior: history.priorCatalog(file, settings), hints: projectHints(file, folderHints), invalidUtf8: invalidUtf8Of(source) });
+  const analysis = analyzeSource(source.text, { ...migrations.around(file, settings), invalidUtf8: invalidUtf8Of(source) });
   if (!analysis) throw new UsageError(`${file} is not a migration Migration Guard reads`);
   return { file, settings, analysis };
 }
@@ -764,6 +536,12 @@ export async function main(argv: string[]): Promise<number> {
         // The server runs until the client closes it; stdio is the only transport offered.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         (require('./server') as typeof import('./server')).startServer();
+        return -1;
+      case 'mcp':
+        // The Model Context Protocol server for coding agents, over stdio, until the client closes it.
+        // Its own bundle (dist/mcp.js): `check` never loads the SDK.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        await (require('./mcp') as typeof import('./mcp')).startMcpServer();
         return -1;
       default:
         throw new UsageError(`unknown command ${options.command}`);

@@ -11,6 +11,8 @@ export interface OtherFinding {
   title: string;
   /** Its severity when the `rules` setting does not change it. */
   severity: Severity;
+  /** Why it matters, in one sentence (JSON output and the MCP server give it with each finding). */
+  why: string;
   /** The docs page's body (Markdown). */
   body: string;
 }
@@ -27,6 +29,7 @@ export const EDITED_APPLIED_MIGRATION = 'edited-applied-migration';
 export const OTHER_FINDINGS: readonly OtherFinding[] = [
   {
     id: SYNTAX_ERROR,
+    why: 'PostgreSQL would reject the statement, so it was not analysed: the locks it takes are unknown and the migration fails where it stands.',
     title: 'The statement is not valid PostgreSQL',
     severity: 'error',
     body: `Migration Guard parses each statement with PostgreSQL's own parser (libpg-query, PostgreSQL 18's
@@ -39,6 +42,7 @@ psql meta-command (\`\\set\`, \`\\i\`); SQL of another database.`,
   },
   {
     id: UNREADABLE_FILE,
+    why: 'The file is binary, larger than the maxFileSizeKB setting or cannot be read, so none of its statements was analysed.',
     title: 'The file is binary or too large, or cannot be read',
     severity: 'error',
     body: `A file that contains NUL bytes or mostly control characters in its first 64 KB is not SQL text, and a
@@ -52,6 +56,7 @@ device or socket named \`*.sql\` (never opened: reading one could wait forever).
   },
   {
     id: FILE_ENCODING,
+    why: 'PostgreSQL rejects bytes that are not UTF-8 (or stops at a NUL byte), so the migration fails or runs only in part.',
     title: 'The file is not UTF-8, or holds a NUL byte',
     severity: 'error',
     body: `psql and the migration tools send a migration to PostgreSQL as UTF-8 unless told otherwise, and
@@ -70,6 +75,7 @@ UTF-8.`,
   },
   {
     id: INTERNAL_ERROR,
+    why: "A rule failed on this file, so that rule's findings may be missing; the other rules still ran.",
     title: 'A rule failed on this file',
     severity: 'warning',
     body: `A rule threw an exception on this file. The other rules' findings are still shown. Please report it
@@ -77,6 +83,7 @@ with the SQL that triggers it.`,
   },
   {
     id: DYNAMIC_SQL,
+    why: 'The SQL is built at run time, so Migration Guard cannot see the statement and its locks: check it by hand.',
     title: 'SQL built at run time, not analysed',
     severity: 'info',
     body: `In a migration written in TypeScript or JavaScript (TypeORM, Knex, Sequelize, node-pg-migrate,
@@ -89,6 +96,7 @@ To have it analysed, write the statement as a literal, or move it into a \`.sql\
   },
   {
     id: EDITED_APPLIED_MIGRATION,
+    why: 'A database that already ran this migration will not run it again, so the edit reaches only new databases and their schemas drift apart.',
     title: 'A migration that already ran was edited',
     severity: 'warning',
     body: `Migration tools run each migration once and record it: a database that already ran a migration never

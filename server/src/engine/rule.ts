@@ -12,6 +12,8 @@ export interface RuleDocs {
   summary: string;
   /** Why it is unsafe: the lock, what it blocks, for how long. */
   why: string;
+  /** The why in one sentence (machine output gives it per finding), when the first sentence of `why` is not it. */
+  because?: string;
   /** SQL that the rule reports. Every statement example here is a test (STYLE.md §12). */
   unsafe: string;
   /** The safe alternative. Must stay quiet. */

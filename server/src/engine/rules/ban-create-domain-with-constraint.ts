@@ -10,6 +10,7 @@ export const rule: Rule = {
 verified against every row of every table with a column of that domain, under locks, and domain
 constraints cannot be swapped as easily as a table CHECK. A CHECK on each table column keeps each
 change to one table and allows NOT VALID / VALIDATE.`,
+    because: 'A CHECK on a domain is verified against every row of every table with a column of that domain, under locks, each time one is added or changed: a change to the domain blocks writes to all those tables at once.',
     unsafe: `CREATE DOMAIN positive_int AS int CHECK (VALUE > 0);`,
     safe: `CREATE DOMAIN positive_int AS int;
 ALTER TABLE orders ADD CONSTRAINT orders_qty_positive CHECK (qty > 0) NOT VALID;`,

@@ -11,6 +11,7 @@ export const rule: Rule = {
     why: `Locks are held until the transaction ends. After an ALTER TABLE (ACCESS EXCLUSIVE) in the same
 transaction, a backfill that touches many rows keeps the table blocked for reads and writes for as
 long as the backfill runs, instead of the milliseconds the ALTER needs.`,
+    because: 'Locks are held until the transaction ends, so a backfill after an ALTER TABLE in the same transaction keeps the table blocked for reads and writes for as long as the backfill runs.',
     unsafe: `BEGIN;
 ALTER TABLE users ADD COLUMN plan text;
 UPDATE users SET plan = 'free';

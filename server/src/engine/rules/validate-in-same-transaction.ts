@@ -10,6 +10,7 @@ export const rule: Rule = {
 EXCLUSIVE (CHECK) or SHARE ROW EXCLUSIVE (FOREIGN KEY) for an instant, and VALIDATE scans under SHARE
 UPDATE EXCLUSIVE, which lets reads and writes go on. In one transaction the lock from the ADD is held
 until COMMIT, so it is held through the whole validation scan: the same outage as without NOT VALID.`,
+    because: 'In one transaction the lock taken by ADD CONSTRAINT ... NOT VALID is held until COMMIT, so it is held through the whole validation scan: the same outage as without NOT VALID.',
     unsafe: `BEGIN;
 ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
 ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;

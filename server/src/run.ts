@@ -1,0 +1,261 @@
+/**
+ * One run over migrations on disk, shared by the CLI and the MCP server: which files, the settings
+ * of each (the nearest migration-guard.json, or --config), the chain of earlier migrations of its
+ * folder, and the analyses, fixes and plans the two adapters print in their own ways.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Analysis, analyze, analyzeSource, Finding, SOURCE_FILE, UNREADABLE_FILE } from './engine/analyze';
+import { ProjectHints } from './engine/context';
+import { fixAll, FixAllResult } from './engine/fixall';
+import { Plan, planFor } from './engine/plan';
+import { Settings } from './engine/settings';
+import { ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile } from './config';
+import { describeFsError, fileKind, FileProblem, invalidUtf8Of, readSource, regularFile, SourceFile } from './files';
+import { matchesAny } from './glob';
+import { projectHints } from './hints';
+import { MigrationHistory } from './history';
+
+/** A mistake in what the caller asked for (bad path, bad argument, bad configuration): the message says which. */
+export class UsageError extends Error {}
+
+export const VERSION: string = (() => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export interface SettingsOptions {
+  /** A configuration file for every migration, instead of the nearest one. */
+  config?: string;
+  /** Wins over the configuration files. */
+  pgVersion?: number;
+}
+
+export interface FileSettings {
+  settings: Settings;
+  /** Folder that relative `exclude` globs start from. */
+  base: string;
+}
+
+/**
+ * Settings per file: `config` for every file, else the nearest migration-guard.json above
+ * each file (cached per folder). `pgVersion` wins over both.
+ */
+export function settingsResolver(options: SettingsOptions): (file: string) => FileSettings {
+  const read = (config: ProjectConfig): FileSettings => {
+    const flags = options.pgVersion !== undefined ? { pgVersion: options.pgVersion } : {};
+    const { settings } = mergeSettings(config.raw, flags);
+    return { settings, base: config.file ? path.dirname(config.file) : process.cwd() };
+  };
+  const wrap = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(`invalid configuration:\n${e.message}`);
+      throw e;
+    }
+  };
+  if (options.config) {
+    if (!fs.existsSync(options.config)) throw new UsageError(`no such configuration file: ${options.config}`);
+    const fixed = wrap(() => read(readConfigFile(options.config!)));
+    return () => fixed;
+  }
+  const byFolder = new Map<string, FileSettings>();
+  return (file) => {
+    const dir = path.dirname(path.resolve(file));
+    let found = byFolder.get(dir);
+    if (!found) {
+      found = wrap(() => read(configFor(file)));
+      byFolder.set(dir, found);
+    }
+    return found;
+  };
+}
+
+export function excluded(file: string, { settings, base }: FileSettings): boolean {
+  if (!settings.exclude.length) return false;
+  const rel = (from: string) => path.relative(from, path.resolve(file)).split(path.sep).join('/');
+  return matchesAny(rel(base), settings.exclude) || matchesAny(rel(process.cwd()), settings.exclude);
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out']);
+
+/** A file to analyse, or one that was found but cannot be read (said in the output, never skipped in silence). */
+export interface Input {
+  path: string;
+  problem?: string;
+}
+
+/** Whether a folder entry is a migration the CLI reads: `*.sql`, or a TypeScript / JavaScript source under a migrations folder. */
+function wanted(name: string, dir: string): boolean {
+  if (name.toLowerCase().endsWith('.sql')) return true;
+  return SOURCE_FILE.test(name) && !name.endsWith('.d.ts') && /(^|[\\/])(migrations?|migrate)([\\/]|$)/i.test(dir);
+}
+
+/**
+ * The files named, and the migrations in the folders named (recursively, in name order).
+ * Symbolic links to files and folders are followed; a link to a folder the walk is already in (a
+ * loop) is skipped with a note on stderr. What cannot be read (permissions, paths too long, links
+ * to nothing, FIFOs and devices) is an Input with its problem.
+ */
+export function collectFiles(inputs: string[]): Input[] {
+  const files: Input[] = [];
+  const note = (message: string) => process.stderr.write(`migration-guard: ${message}\n`);
+  /** The folders the walk is in, by device and inode. */
+  const inside = new Set<string>();
+  const walk = (dir: string, stat: fs.Stats) => {
+    const id = `${stat.dev}:${stat.ino}`;
+    if (inside.has(id)) {
+      note(`skipped ${dir}: a symbolic link to a folder it is in`);
+      return;
+    }
+    inside.add(id);
+    try {
+      read(dir);
+    } finally {
+      inside.delete(id);
+    }
+  };
+  const read = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      files.push({ path: dir, problem: `cannot read the folder: ${describeFsError(e)}` });
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      let target: fs.Stats | undefined;
+      try {
+        target = entry.isSymbolicLink() || entry.isDirectory() ? fs.statSync(full) : undefined;
+      } catch (e) {
+        const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'a symbolic link to a file that does not exist' : describeFsError(e);
+        if (entry.isDirectory()) files.push({ path: full, problem: `cannot read the folder: ${reason}` });
+        else if (wanted(entry.name, dir)) files.push({ path: full, problem: `cannot read: ${reason}` });
+        continue;
+      }
+      if (target?.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) walk(full, target);
+      } else if (wanted(entry.name, dir)) {
+        const isFile = target ? target.isFile() : entry.isFile();
+        if (isFile) files.push({ path: full });
+        // A named pipe or a device called *.sql: never opened (reading it could wait forever).
+        else if (!entry.isDirectory()) files.push({ path: full, problem: `${target ? fileKind(target) : entryKind(entry)}, not a regular file: not read` });
+      }
+    }
+  };
+  for (const input of inputs) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(input);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const link = (() => {
+        try {
+          return fs.lstatSync(input).isSymbolicLink();
+        } catch {
+          return false;
+        }
+      })();
+      if (code === 'ENOENT' && !link) throw new UsageError(`no such file or folder: ${input}`);
+      files.push({ path: input, problem: `cannot read: ${code === 'ENOENT' ? 'a symbolic link to a file that does not exist' : describeFsError(e)}` });
+      continue;
+    }
+    if (stat.isDirectory()) walk(input, stat);
+    else if (stat.isFile()) files.push({ path: input });
+    else files.push({ path: input, problem: `${fileKind(stat)}, not a regular file: not read` });
+  }
+  return files;
+}
+
+function entryKind(entry: fs.Dirent): string {
+  if (entry.isFIFO()) return 'a named pipe (FIFO)';
+  if (entry.isCharacterDevice()) return 'a character device';
+  if (entry.isBlockDevice()) return 'a block device';
+  if (entry.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The result for a file that could not be read: one unreadable-file finding, saying why. */
+function problemResult(file: string, problem: string): FileResult {
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return { path: file, findings: [{ rule: UNREADABLE_FILE, severity: 'error', message: problem.charAt(0).toUpperCase() + problem.slice(1), range, fixes: [] }] };
+}
+
+export interface FileResult {
+  path: string;
+  findings: Finding[];
+  analysis?: Analysis;
+}
+
+/**
+ * The files around the migrations do not change while a run lives (one CLI invocation, one MCP
+ * tool call): folder listings, project hints and the catalogs of earlier migrations are read once.
+ */
+export class MigrationRun {
+  private readonly folderHints = new Map<string, Omit<ProjectHints, 'scriptConfig'>>();
+  private readonly history = new MigrationHistory(true, (file) => projectHints(file, this.folderHints));
+
+  /** Framework hints and the earlier migrations' catalog for a migration at `file` (which need not exist yet). */
+  around(file: string, settings: Settings) {
+    return { settings, path: file, prior: this.history.priorCatalog(file, settings), hints: projectHints(file, this.folderHints) };
+  }
+
+  analyzeFile(input: Input, settings: Settings): FileResult | undefined {
+    const file = input.path;
+    if (input.problem) return problemResult(file, input.problem);
+    let source: SourceFile;
+    try {
+      const size = regularFile(file).size;
+      // Past a few times the limit, do not even read the file into memory.
+      if (size > settings.maxFileSizeKB * 1024 * 4) {
+        const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+        return problemResult(file, `File is ${mb(size)}, above the ${mb(settings.maxFileSizeKB * 1024)} limit (setting maxFileSizeKB): not analysed. Split the migration, or raise the limit.`);
+      }
+      source = readSource(file);
+    } catch (e) {
+      if (e instanceof FileProblem) return problemResult(file, `cannot read: ${e.message}`);
+      throw e;
+    }
+    const prior = this.history.priorCatalog(file, settings);
+    const analysis = this.history.take(file, settings) ?? analyzeSource(source.text, { settings, path: file, prior, hints: projectHints(file, this.folderHints), invalidUtf8: invalidUtf8Of(source) });
+    if (analysis && !SOURCE_FILE.test(file)) this.history.record(file, analysis.facts.catalogAfter);
+    // A source file that is no migration of a known tool is left out.
+    return analysis && { path: file, findings: analysis.findings, analysis };
+  }
+
+  /**
+   * Text that is (or will be) the migration at `file`: its tool is detected from that path and
+   * the earlier migrations of its folder are read, as if the file held the text. Without a
+   * path, a plain SQL file run as psql -f runs it. Undefined as for analyzeSource.
+   */
+  analyzeText(text: string, file: string | undefined, settings: Settings): Analysis | undefined {
+    return analyzeSource(text, file === undefined ? { settings } : this.around(file, settings));
+  }
+
+  /** The text with its fixes applied (the safe ones, or all with `unsafe`), as `fix` prints or writes it. */
+  fixText(text: string, file: string | undefined, settings: Settings, unsafe: boolean | undefined, invalidUtf8?: ReturnType<typeof invalidUtf8Of>): FixAllResult {
+    return fixAll(text, { ...(file === undefined ? { settings } : this.around(file, settings)), unsafe, invalidUtf8 });
+  }
+
+  /** The SQL analysis a plan is made from (plans rewrite SQL, not TypeScript / JavaScript sources). */
+  analyzeForPlan(text: string, file: string, settings: Settings): Analysis {
+    return analyze(text, this.around(file, settings));
+  }
+}
+
+/** The index of the statement on a 0-based line (the first one that starts or ends on it), or -1. */
+export function statementOnLine(analysis: Analysis, line: number): number {
+  const { start, end } = analysis.lines.lineSpan(line);
+  return analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
+}
+
+/** The expand-contract plan for the statement on a 0-based line, with the plan settings, when there is one. */
+export function planAtLine(analysis: Analysis, line: number, settings: Settings): Plan | undefined {
+  const index = statementOnLine(analysis, line);
+  return index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
+}

@@ -11,7 +11,9 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
 import { applyEdits } from '../server/src/engine/edits';
-import { projectHints } from '../server/src/hints';
+import { Framework, MigrationTool, TOOLS } from '../server/src/engine/tools';
+import { planFiles } from '../server/src/planfiles';
+import { projectProbe } from '../server/src/probe';
 
 before(loadParser);
 
@@ -32,7 +34,7 @@ function findings(relative: string): string[] {
 
 function analysis(relative: string) {
   const file = path.join(fixtures, relative);
-  return analyze(fs.readFileSync(file, 'utf8'), { path: file, hints: projectHints(file) });
+  return analyze(fs.readFileSync(file, 'utf8'), { path: file, probe: projectProbe(file) });
 }
 
 const parts = (e: ReturnType<typeof explain>) => e.segments.map((s) => `${s.line}:${s.direction}:${s.transaction ? 'tx' : 'no-tx'}`);
@@ -134,5 +136,48 @@ describe('fixes take the statement out the tool way', () => {
   it('Drizzle has no switch: the fix says why it cannot apply', () => {
     const { fix } = fixOf('drizzle/drizzle/0001_orders_total.sql', 'concurrently-in-transaction');
     assert.match(fix.disabled!, /drizzle runs this in a transaction: drizzle-kit migrate has no way out/);
+  });
+});
+
+describe('the tool registry (one module per tool, server/src/engine/tools)', () => {
+  it('has unique ids, docs and sources for every tool, and a fixture project for every SQL tool', () => {
+    const tools: readonly MigrationTool[] = TOOLS;
+    assert.equal(new Set(tools.map((t) => t.id)).size, tools.length);
+    for (const t of tools) {
+      assert.ok(t.sql || t.embedded, t.id);
+      assert.ok(t.docs.transaction && t.docs.optOut, t.id);
+      if (t.id !== 'plain') assert.ok(t.docs.sources.length > 0, `${t.id} names its sources`);
+      if (t.sql && t.id !== 'plain') {
+        assert.ok(t.sql.detect && t.docs.detectedFrom, t.id);
+        assert.ok(fs.existsSync(path.join(fixtures, t.id)), `test/fixtures/frameworks/${t.id}`);
+      }
+    }
+  });
+
+  it('names plan steps the way each tool expects', () => {
+    const plan = {
+      title: 'Change the type',
+      steps: [
+        { slug: 'expand', note: 'add', sql: 'ALTER TABLE t ADD COLUMN c2 bigint;' },
+        { slug: 'index', note: 'build', sql: 'CREATE INDEX CONCURRENTLY i ON t (c2);' },
+      ],
+    };
+    const cases: [Framework, string, string[], RegExp][] = [
+      ['plain', '/p/m/010_plan.sql', ['/p/m/010_plan.step1-expand.sql', '/p/m/010_plan.step2-index.sql'], /^-- Step 2 of 2: Change the type\n-- build\nCREATE INDEX/],
+      ['flyway', '/p/sql/V3__x.sql', ['/p/sql/V3.1__expand.sql', '/p/sql/V3.2__index.sql'], /^-- Step 2/],
+      ['golang-migrate', '/p/000002_total.up.sql', ['/p/000003_expand.up.sql', '/p/000004_index.up.sql'], /^-- Step 2/],
+      ['dbmate', '/p/db/20231231235959_x.sql', ['/p/db/20240101000000_expand.sql', '/p/db/20240101000001_index.sql'], /^-- migrate:up transaction:false\n-- Step 2[^]*\n-- migrate:down\n$/],
+      ['goose', '/p/db/00002_x.sql', ['/p/db/00003_expand.sql', '/p/db/00004_index.sql'], /^-- \+goose NO TRANSACTION\n-- \+goose Up\n-- Step 2/],
+      ['prisma', '/p/prisma/migrations/20240101000000_add/migration.sql', ['/p/prisma/migrations/20240101000001_expand/migration.sql', '/p/prisma/migrations/20240101000002_index/migration.sql'], /^-- Step 2/],
+      ['supabase', '/p/supabase/migrations/20240101000000_x.sql', ['/p/supabase/migrations/20240101000001_expand.sql', '/p/supabase/migrations/20240101000002_index.sql'], /^-- Step 2/],
+      ['node-pg-migrate', '/p/migrations/1700000000000_x.sql', ['/p/migrations/1700000000001_expand.sql', '/p/migrations/1700000000002_index.sql'], /^-- Up Migration\n-- Step 2/],
+      ['liquibase', '/p/changelog.sql', ['/p/changelog.step1-expand.sql', '/p/changelog.step2-index.sql'], /^--liquibase formatted sql\n\n--changeset migration-guard:index-2 runInTransaction:false\n-- Step 2/],
+      ['drizzle', '/p/drizzle/0001_x.sql', ['/p/drizzle/0001_x.step1-expand.sql', '/p/drizzle/0001_x.step2-index.sql'], /^-- Step 2/],
+    ];
+    for (const [framework, original, names, second] of cases) {
+      const files = planFiles(original, framework, plan);
+      assert.deepEqual(files.map((f) => f.path.split(path.sep).join('/')), names, framework);
+      assert.match(files[1].content, second, framework);
+    }
   });
 });

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Analysis, analyze } from './engine/analyze';
 import { CatalogView } from './engine/catalog';
-import { ProjectHints } from './engine/context';
+import { ProjectProbe } from './engine/context';
 import { Settings } from './engine/settings';
 
 const DOWN = /(^|[._-])(down|rollback|revert|undo)\.sql$/i;
@@ -84,8 +84,8 @@ export class MigrationHistory {
    */
   constructor(
     private readonly stable = false,
-    /** The framework hints of a file, so that earlier files are read as the tool runs them. */
-    private readonly hintsFor: (file: string) => ProjectHints | undefined = () => undefined,
+    /** The project-file probe of a file, so that earlier files are read as their tool runs them. */
+    private readonly probeFor: (file: string) => ProjectProbe | undefined = () => undefined,
   ) {}
 
   private list(dir: string): fs.Dirent[] {
@@ -120,7 +120,7 @@ export class MigrationHistory {
         continue;
       }
       const prior = catalog;
-      catalog = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior, hints: this.hintsFor(earlier) }).facts.catalogAfter;
+      catalog = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior, probe: this.probeFor(earlier) }).facts.catalogAfter;
       this.cache.set(earlier, { size: stat.size, mtimeMs: stat.mtimeMs, prior, catalog });
     }
     return catalog;
@@ -149,7 +149,7 @@ export class MigrationHistory {
       let catalog = prior;
       try {
         if (this.stat(earlier).size <= settings.maxFileSizeKB * 1024) {
-          const analysis = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior, hints: this.hintsFor(earlier) });
+          const analysis = analyze(fs.readFileSync(earlier, 'utf8'), { settings, path: earlier, prior, probe: this.probeFor(earlier) });
           catalog = analysis.facts.catalogAfter;
           this.ahead.set(earlier, { analysis, settings });
         }
@@ -163,7 +163,7 @@ export class MigrationHistory {
 
   /**
    * Stable mode: the analysis of `file` made while building a later file's chain, with the same
-   * settings, prior catalog and hints the caller would use; handed out once.
+   * settings, prior catalog and probe the caller would use; handed out once.
    */
   take(file: string, settings: Settings): Analysis | undefined {
     const resolved = path.resolve(file);

@@ -15,7 +15,7 @@ import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
 import { CONFIG_NAMES, ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile, starterConfig } from './config';
 import { matchesAny } from './glob';
-import { projectProbe } from './probe';
+import { projectOptions, projectProbe } from './probe';
 import { MigrationHistory } from './history';
 import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, probedRelations } from './engine/checklist';
 // The database client (pg) and the tracer load on the first checklist / trace: `check` never pays for them.
@@ -201,7 +201,7 @@ function analyzeFile(file: string, settings: Settings): FileResult | undefined {
   }
   const text = fs.readFileSync(file, 'utf8');
   const prior = history.priorCatalog(file, settings);
-  const analysis = history.take(file, settings) ?? analyzeSource(text, { settings, path: file, prior, probe: projectProbe(file, probeCache) });
+  const analysis = history.take(file, settings) ?? analyzeSource(text, { settings, prior, ...projectOptions(file, probeCache) });
   if (analysis && !SOURCE_FILE.test(file)) history.record(file, analysis.facts.catalogAfter);
   // A source file that is no migration of a known tool is left out.
   return analysis && { path: file, findings: analysis.findings, analysis };
@@ -391,7 +391,7 @@ async function fix(options: Options): Promise<number> {
     const text = fs.readFileSync(file, 'utf8');
     if (unreadableReason(text, settings)) continue;
     if (SOURCE_FILE.test(file)) continue; // TypeScript / JavaScript migrations: fixes are applied in the editor
-    const result = fixAll(text, { settings, path: file, prior: history.priorCatalog(file, settings), probe: projectProbe(file, probeCache), unsafe: options.unsafe });
+    const result = fixAll(text, { settings, prior: history.priorCatalog(file, settings), ...projectOptions(file, probeCache), unsafe: options.unsafe });
     if (result.text === text) continue;
     changed++;
     if (options.write) {
@@ -417,7 +417,7 @@ async function plan(options: Options): Promise<number> {
   const { settings } = settingsResolver(options)(file);
   await loadParser();
   const text = fs.readFileSync(file, 'utf8');
-  const analysis = analyze(text, { settings, path: file, prior: history.priorCatalog(file, settings), probe: projectProbe(file, probeCache) });
+  const analysis = analyze(text, { settings, prior: history.priorCatalog(file, settings), ...projectOptions(file, probeCache) });
   const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
   const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
   const result = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
@@ -454,7 +454,7 @@ async function oneMigration(options: Options, command: string): Promise<{ file: 
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
   const { settings } = settingsResolver(options)(file);
   await loadParser();
-  const analysis = analyzeSource(fs.readFileSync(file, 'utf8'), { settings, path: file, prior: history.priorCatalog(file, settings), probe: projectProbe(file, probeCache) });
+  const analysis = analyzeSource(fs.readFileSync(file, 'utf8'), { settings, prior: history.priorCatalog(file, settings), ...projectOptions(file, probeCache) });
   if (!analysis) throw new UsageError(`${file} is not a migration Migration Guard reads`);
   return { file, settings, analysis };
 }

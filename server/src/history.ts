@@ -1,19 +1,21 @@
 /**
- * The migrations that run before a file: its siblings in the same folder (or, for Prisma's
- * `<timestamp>_<name>/migration.sql`, the sibling folders), in natural order, without down, undo
- * and revert files. Their statements tell the engine the column types and constraints the tables
- * already have, so that ALTER COLUMN TYPE to the type a column already has, or SET NOT NULL after
- * a CHECK validated in an earlier migration, is known not to rewrite or scan.
+ * The migrations that run before a file: its siblings in the same folder or, for the tools with one
+ * folder per migration (Prisma's and Drizzle's `<version>_<name>/migration.sql`, Diesel's
+ * `<version>_<name>/up.sql` and `down.sql`: each tool module's `folder`), the same file of the
+ * sibling folders; in natural order, without down, undo and revert files. Their statements tell
+ * the engine the column types and constraints the tables already have, so that ALTER COLUMN TYPE
+ * to the type a column already has, or SET NOT NULL after a CHECK validated in an earlier
+ * migration, is known not to rewrite or scan.
  *
  * Each file's resulting catalog is cached by path, size, modification time and the catalog it
- * started from.
- */
+ * started from. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Analysis, analyze } from './engine/analyze';
 import { CatalogView } from './engine/catalog';
 import { ProjectProbe } from './engine/context';
 import { Settings } from './engine/settings';
+import { FOLDER_LAYOUTS } from './engine/tools';
 
 const DOWN = /(^|[._-])(down|rollback|revert|undo)\.sql$/i;
 const natural = new Intl.Collator(undefined, { numeric: true }).compare;
@@ -24,20 +26,25 @@ function outOfChain(file: string): boolean {
   return DOWN.test(base) || /^(U\d|R__)/.test(base) || /(^|\/)(revert|verify)\//.test(file.split(path.sep).join('/'));
 }
 
-/** Where the chain of a file lives: the folder listed, and how its entries become migration files. */
-function chainKey(resolved: string): { root: string; prisma: boolean } {
+/**
+ * Where the chain of a file lives: the folder listed, and, for one folder per migration, the file
+ * of each sibling folder that runs forward (a down file's chain is that of the up files).
+ */
+function chainKey(resolved: string): { root: string; folderFile?: string } {
   const dir = path.dirname(resolved);
-  return path.basename(resolved) === 'migration.sql' ? { root: path.dirname(dir), prisma: true } : { root: dir, prisma: false };
+  const base = path.basename(resolved);
+  const layout = FOLDER_LAYOUTS.find((l) => l.up === base || l.down === base);
+  return layout ? { root: path.dirname(dir), folderFile: layout.up } : { root: dir };
 }
 
 /** The in-chain migration files of a folder, in the order the tool runs them. */
-function chainOf(root: string, prisma: boolean, listing: (dir: string) => fs.Dirent[]): string[] {
+function chainOf(root: string, folderFile: string | undefined, listing: (dir: string) => fs.Dirent[]): string[] {
   let files: string[];
   try {
-    files = prisma
+    files = folderFile
       ? listing(root)
           .filter((e) => e.isDirectory())
-          .map((e) => path.join(root, e.name, 'migration.sql'))
+          .map((e) => path.join(root, e.name, folderFile))
           .filter((f) => fs.existsSync(f))
       : listing(root)
           .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.sql'))
@@ -48,9 +55,13 @@ function chainOf(root: string, prisma: boolean, listing: (dir: string) => fs.Dir
   return files.filter((f) => !outOfChain(f)).sort(natural);
 }
 
-/** How many files of the sorted `chain` run before `resolved`. A down file runs after its own up file. */
+/**
+ * How many files of the sorted `chain` run before `resolved`. A down file runs after its own up
+ * file (`x.down.sql` after `x.up.sql`, Diesel's `<folder>/down.sql` after `<folder>/up.sql`).
+ */
 function positionIn(chain: string[], resolved: string): number {
-  const position = resolved.replace(/([._-])down\.sql$/i, '$1up.sql~');
+  const layout = FOLDER_LAYOUTS.find((l) => l.down && path.basename(resolved) === l.down);
+  const position = layout ? `${path.join(path.dirname(resolved), layout.up)}~` : resolved.replace(/([._-])down\.sql$/i, '$1up.sql~');
   let [lo, hi] = [0, chain.length];
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
@@ -63,8 +74,8 @@ function positionIn(chain: string[], resolved: string): number {
 /** The migration files that run before `file`, in order. */
 export function earlierMigrations(file: string, listing: (dir: string) => fs.Dirent[] = (dir) => fs.readdirSync(dir, { withFileTypes: true })): string[] {
   const resolved = path.resolve(file);
-  const { root, prisma } = chainKey(resolved);
-  const chain = chainOf(root, prisma, listing);
+  const { root, folderFile } = chainKey(resolved);
+  const chain = chainOf(root, folderFile, listing);
   return chain.slice(0, positionIn(chain, resolved)).filter((f) => f !== resolved);
 }
 
@@ -132,10 +143,10 @@ export class MigrationHistory {
    */
   /** Stable mode: the chain of the folder `resolved` is in, listed once. */
   private chainFor(resolved: string): { files: string[]; after: (CatalogView | undefined)[]; done: number } {
-    const { root, prisma } = chainKey(resolved);
-    const key = `${prisma ? 'prisma:' : ''}${root}`;
+    const { root, folderFile } = chainKey(resolved);
+    const key = `${folderFile ? `${folderFile}:` : ''}${root}`;
     let chain = this.chains.get(key);
-    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, prisma, (dir) => this.list(dir)), after: [], done: 0 }));
+    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, folderFile, (dir) => this.list(dir)), after: [], done: 0 }));
     return chain;
   }
 

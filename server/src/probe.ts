@@ -32,3 +32,12 @@ export function projectProbe(file: string, cache?: Map<string, string | null | b
       }) ?? undefined,
   };
 }
+
+/**
+ * What the engine is told about where a migration is: its absolute path (tool detection must not
+ * depend on how the path was spelled: `migration.sql` from inside `prisma/migrations/<name>/` is
+ * Prisma's) and the probe of the files around it.
+ */
+export function projectOptions(file: string, cache?: Map<string, string | null | boolean>): { path: string; probe: ProjectProbe } {
+  return { path: path.resolve(file), probe: projectProbe(file, cache) };
+}

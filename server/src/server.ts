@@ -36,7 +36,7 @@ import { Token } from './engine/parse';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
 import { configFor, mergeSettings, ProjectConfig } from './config';
-import { projectProbe } from './probe';
+import { projectOptions, projectProbe } from './probe';
 import { MigrationHistory } from './history';
 import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, probedRelations } from './engine/checklist';
 import type { DatabaseTarget } from './database';
@@ -211,9 +211,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const file = document.uri.startsWith('file:') ? fileURLToPath(document.uri) : undefined;
       const analysis = analyzeSource(text, {
         settings,
-        path: file,
         prior: file ? history.priorCatalog(file, settings) : undefined,
-        probe: file ? projectProbe(file) : undefined,
+        ...(file ? projectOptions(file) : {}),
         // The last analysis of this document: facts are derived again from the edited statement on.
         previous: analyses.get(document.uri)?.analysis,
       });

@@ -48,7 +48,8 @@ function fileDirection(path: string | undefined): 'up' | 'down' {
 export function migrationContext(path: string | undefined, parsed: ParsedFile, settings: Settings, probe: ProjectProbe = NO_PROBE): MigrationContext {
   const { framework, evidence } = detectFramework(path, parsed.text, settings, probe);
   const sql = (toolById(framework) ?? toolById('plain')!).sql ?? toolById('plain')!.sql!;
-  const file: RunFile = { ...toolFile(path, parsed.text, probe), statements: parsed.statements, direction: fileDirection(path), settings };
+  const seen = toolFile(path, parsed.text, probe);
+  const file: RunFile = { ...seen, statements: parsed.statements, direction: sql.direction?.(seen) ?? fileDirection(path), settings };
   const segments = sql.segments(file);
   return { framework, evidence, segments, wrapsInTransaction: segments[0].transaction, optOut: sql.optOut };
 }

@@ -1,6 +1,12 @@
 /** goose: `-- +goose Up` / `-- +goose Down`, one transaction per migration unless `-- +goose NO TRANSACTION`. */
 import { defineTool, leadingVersion, lineMarkers, markerOf, nextVersion, Segment, stepNeedsNoTransaction } from './tool';
 
+/**
+ * goose's annotations (internal/sqlparser/parser.go extractAnnotation): a line starting with `--`
+ * (no leading blank) holding `+goose` and the annotation, compared case-insensitively.
+ */
+const ANNOTATION_UP_DOWN = /^--\s*\+goose\s+(up|down)\s*$/gim;
+
 export const goose = defineTool({
   id: 'goose',
   label: 'goose',
@@ -8,14 +14,16 @@ export const goose = defineTool({
     detectedFrom: '`-- +goose Up`, `-- +goose Down`',
     transaction: 'one per migration',
     optOut: '`-- +goose NO TRANSACTION`',
-    sources: ['annotations `-- +goose NO TRANSACTION`, https://pressly.github.io/goose/blog/2022/overview-sql-file'],
+    sources: [
+      'annotations `-- +goose NO TRANSACTION`, https://pressly.github.io/goose/blog/2022/overview-sql-file; pressly/goose `internal/sqlparser/parser.go` (`extractAnnotation`: Up, Down, StatementBegin, StatementEnd, NO TRANSACTION, ENVSUB ON/OFF, matched with `strings.EqualFold`; statements are sent one by one, in the migration\'s transaction unless NO TRANSACTION)',
+    ],
   },
   sql: {
-    detect: (file) => (/^--\s*\+goose (Up|Down)\b/m.test(file.text) ? '-- +goose Up' : undefined),
+    detect: (file) => (new RegExp(ANNOTATION_UP_DOWN.source, 'im').test(file.text) ? '-- +goose Up' : undefined),
     segments(file) {
-      const noTransaction = /^--\s*\+goose NO TRANSACTION\b/m.test(file.text);
+      const noTransaction = /^--\s*\+goose\s+NO TRANSACTION\s*$/im.test(file.text);
       const segments: Segment[] = [{ start: 0, direction: file.direction, transaction: false }];
-      for (const m of lineMarkers(file.text, /^--\s*\+goose (Up|Down)\b[^\n]*$/gm)) {
+      for (const m of lineMarkers(file.text, ANNOTATION_UP_DOWN)) {
         segments.push({ start: m.start, direction: m.match[1].toLowerCase() === 'down' ? 'down' : 'up', transaction: !noTransaction, marker: markerOf(m) });
       }
       return segments;

@@ -15,6 +15,7 @@ export const prisma = defineTool({
     // prisma-engines apply_migration_script: simple_query.
     segments: oneSimpleQuery,
     optOut: 'put the statement alone in a migration of its own (a single-statement script runs outside a transaction)',
+    folder: { up: 'migration.sql' },
     planFile({ folder, n, step, body }) {
       const stamp = /^(\d+)_/.exec(folder)?.[1] ?? '0';
       return { path: `../${nextVersion(stamp, n)}_${step.slug}/migration.sql`, content: body };

@@ -87,6 +87,18 @@ export interface SqlSupport {
   optOutEdit?(segment: Segment, text: string): { edit: OffsetEdit; note: string } | undefined;
   /** Where a plan step goes: a path relative to the planned file's folder (`/`-separated), and its content. */
   planFile?(input: PlanFileInput): { path: string; content: string };
+  /**
+   * Whether the file is an up or a down migration, where the tool says so otherwise than the
+   * usual names (`*.down.sql`, `revert/`, Flyway's `U<version>__`): yoyo's `*.rollback.sql` is a
+   * down file, refinery's `U<version>__` an up one.
+   */
+  direction?(file: ToolFile): Direction | undefined;
+  /**
+   * One folder per migration (`<version>_<name>/migration.sql`): the name of the file in each
+   * folder that runs forward, and of the one that reverts it. The chain of earlier migrations is
+   * then that file in each sibling folder.
+   */
+  folder?: { up: string; down?: string };
 }
 
 /** The tool's rows in docs/frameworks.md (Markdown, one line each). */
@@ -177,4 +189,25 @@ export const leadingVersion = (base: string, fallback = '0'): string => /^(\d+)/
  * statements as one implicit transaction, a single statement on its own, and a file with its own
  * BEGIN / COMMIT as written.
  */
-export const oneSimpleQuery = (file: RunFile): Segment[] => wholeFile(file, !file.statements.some((s) => s.kind === 'TransactionStmt') && file.statements.length > 1);
+export const oneSimpleQuery = (file: RunFile): Segment[] => wholeFile(file, implicitTransaction(file.statements));
+
+/**
+ * Statements sent together as one simple query (libpq's PQexec, lib/pq's Exec or node-postgres'
+ * query without parameters) run as one implicit transaction when there are several of them,
+ * unless they hold their own BEGIN / COMMIT (PostgreSQL protocol docs, "Multiple Statements in a
+ * Simple Query").
+ */
+export const implicitTransaction = (statements: readonly Statement[]): boolean => statements.length > 1 && !statements.some((s) => s.kind === 'TransactionStmt');
+
+/** Whether a Cargo.toml in the file's folder or one of its parents depends on the crate. */
+export function cargoDepends(probe: ProjectProbe, crate: string): boolean {
+  const dependency = new RegExp(`^\\s*(\\[[\\w.-]*dependencies\\.)?${crate}(?![\\w-])`, 'm');
+  for (let up = 0; up < 5; up++) {
+    const text = probe.read(`${'../'.repeat(up)}Cargo.toml`);
+    if (text !== undefined && dependency.test(text)) return true;
+  }
+  return false;
+}
+
+/** The statements of the file that start in [from, to). */
+export const statementsIn = (file: RunFile, from: number, to = Infinity): Statement[] => file.statements.filter((s) => s.start >= from && s.start < to);

@@ -37,15 +37,17 @@ describe('earlier migrations of a folder', () => {
   });
 
   it("follows Diesel's one folder per migration; down.sql files never feed the chain of up files", () => {
-    for (const v of ['00000000000000_diesel_initial_setup', '2017-03-18-181441_a', '2017-03-19-000000_b', '2026-07-30-140000-0000_c']) {
+    // Diesel orders by the version without its dashes, as text: 20160101000000 runs before 2017-03-18-181441 (natural order of the names would put it last).
+    for (const v of ['00000000000000_diesel_initial_setup', '20160101000000_old', '2017-03-18-181441_a', '2017-03-19-000000_b', '2026-07-30-140000-0000_c']) {
       write(`diesel/migrations/${v}/up.sql`, 'SELECT 1;');
       write(`diesel/migrations/${v}/down.sql`, 'SELECT 1;');
     }
     write('diesel/migrations/2017-03-19-000000_b/metadata.toml', 'run_in_transaction = false\n');
     const folders = (file: string) => earlierMigrations(path.join(tmp, 'diesel/migrations', file)).map((f) => `${path.basename(path.dirname(f))}/${path.basename(f)}`);
-    assert.deepEqual(folders('2026-07-30-140000-0000_c/up.sql'), ['00000000000000_diesel_initial_setup/up.sql', '2017-03-18-181441_a/up.sql', '2017-03-19-000000_b/up.sql']);
+    assert.deepEqual(folders('2026-07-30-140000-0000_c/up.sql'), ['00000000000000_diesel_initial_setup/up.sql', '20160101000000_old/up.sql', '2017-03-18-181441_a/up.sql', '2017-03-19-000000_b/up.sql']);
     // A down file runs after its own up file, and sees only up files before it.
-    assert.deepEqual(folders('2017-03-19-000000_b/down.sql'), ['00000000000000_diesel_initial_setup/up.sql', '2017-03-18-181441_a/up.sql', '2017-03-19-000000_b/up.sql']);
+    assert.deepEqual(folders('2017-03-19-000000_b/down.sql'), ['00000000000000_diesel_initial_setup/up.sql', '20160101000000_old/up.sql', '2017-03-18-181441_a/up.sql', '2017-03-19-000000_b/up.sql']);
+    assert.deepEqual(folders('20160101000000_old/up.sql'), ['00000000000000_diesel_initial_setup/up.sql']);
   });
 
   it('leaves sqlx-style .down.sql and yoyo .rollback.sql files out of a flat chain', () => {

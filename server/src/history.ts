@@ -30,15 +30,24 @@ function outOfChain(file: string): boolean {
  * Where the chain of a file lives: the folder listed, and, for one folder per migration, the file
  * of each sibling folder that runs forward (a down file's chain is that of the up files).
  */
-function chainKey(resolved: string): { root: string; folderFile?: string } {
+function chainKey(resolved: string): { root: string; folderFile?: string; order: (a: string, b: string) => number } {
   const dir = path.dirname(resolved);
   const base = path.basename(resolved);
   const layout = FOLDER_LAYOUTS.find((l) => l.up === base || l.down === base);
-  return layout ? { root: path.dirname(dir), folderFile: layout.up } : { root: dir };
+  if (!layout) return { root: dir, order: natural };
+  // The tool's own order of its folders (Diesel: the version with its dashes removed, compared as text).
+  const version = layout.version;
+  const order = version
+    ? (a: string, b: string) => {
+        const [va, vb] = [version(path.basename(path.dirname(a))), version(path.basename(path.dirname(b)))];
+        return va < vb ? -1 : va > vb ? 1 : natural(a, b);
+      }
+    : natural;
+  return { root: path.dirname(dir), folderFile: layout.up, order };
 }
 
 /** The in-chain migration files of a folder, in the order the tool runs them. */
-function chainOf(root: string, folderFile: string | undefined, listing: (dir: string) => fs.Dirent[]): string[] {
+function chainOf(root: string, folderFile: string | undefined, order: (a: string, b: string) => number, listing: (dir: string) => fs.Dirent[]): string[] {
   let files: string[];
   try {
     files = folderFile
@@ -52,20 +61,20 @@ function chainOf(root: string, folderFile: string | undefined, listing: (dir: st
   } catch {
     return [];
   }
-  return files.filter((f) => !outOfChain(f)).sort(natural);
+  return files.filter((f) => !outOfChain(f)).sort(order);
 }
 
 /**
  * How many files of the sorted `chain` run before `resolved`. A down file runs after its own up
  * file (`x.down.sql` after `x.up.sql`, Diesel's `<folder>/down.sql` after `<folder>/up.sql`).
  */
-function positionIn(chain: string[], resolved: string): number {
+function positionIn(chain: string[], resolved: string, order: (a: string, b: string) => number): number {
   const layout = FOLDER_LAYOUTS.find((l) => l.down && path.basename(resolved) === l.down);
   const position = layout ? `${path.join(path.dirname(resolved), layout.up)}~` : resolved.replace(/([._-])down\.sql$/i, '$1up.sql~');
   let [lo, hi] = [0, chain.length];
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (natural(chain[mid], position) < 0) lo = mid + 1;
+    if (order(chain[mid], position) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -74,9 +83,9 @@ function positionIn(chain: string[], resolved: string): number {
 /** The migration files that run before `file`, in order. */
 export function earlierMigrations(file: string, listing: (dir: string) => fs.Dirent[] = (dir) => fs.readdirSync(dir, { withFileTypes: true })): string[] {
   const resolved = path.resolve(file);
-  const { root, folderFile } = chainKey(resolved);
-  const chain = chainOf(root, folderFile, listing);
-  return chain.slice(0, positionIn(chain, resolved)).filter((f) => f !== resolved);
+  const { root, folderFile, order } = chainKey(resolved);
+  const chain = chainOf(root, folderFile, order, listing);
+  return chain.slice(0, positionIn(chain, resolved, order)).filter((f) => f !== resolved);
 }
 
 export class MigrationHistory {
@@ -87,7 +96,7 @@ export class MigrationHistory {
   /** Stable mode: analyses made for the chain before the caller reached the file itself. */
   private readonly ahead = new Map<string, { analysis: Analysis; settings: Settings }>();
   /** Stable mode: per folder, its chain and the catalog after each of its first files (undefined: not yet computed). */
-  private readonly chains = new Map<string, { files: string[]; after: (CatalogView | undefined)[]; done: number }>();
+  private readonly chains = new Map<string, { files: string[]; order: (a: string, b: string) => number; after: (CatalogView | undefined)[]; done: number }>();
 
   /**
    * `stable`: the files do not change while this object lives (one CLI run), so folder listings
@@ -142,18 +151,18 @@ export class MigrationHistory {
    * is computed once, so a folder of n migrations costs n analyses, not n squared.
    */
   /** Stable mode: the chain of the folder `resolved` is in, listed once. */
-  private chainFor(resolved: string): { files: string[]; after: (CatalogView | undefined)[]; done: number } {
-    const { root, folderFile } = chainKey(resolved);
+  private chainFor(resolved: string): { files: string[]; order: (a: string, b: string) => number; after: (CatalogView | undefined)[]; done: number } {
+    const { root, folderFile, order } = chainKey(resolved);
     const key = `${folderFile ? `${folderFile}:` : ''}${root}`;
     let chain = this.chains.get(key);
-    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, folderFile, (dir) => this.list(dir)), after: [], done: 0 }));
+    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, folderFile, order, (dir) => this.list(dir)), order, after: [], done: 0 }));
     return chain;
   }
 
   private stablePrior(resolved: string, settings: Settings): CatalogView | undefined {
     const chain = this.chainFor(resolved);
     // positionIn counts the files before `resolved` only: the file itself compares equal.
-    const count = positionIn(chain.files, resolved);
+    const count = positionIn(chain.files, resolved, chain.order);
     while (chain.done < count) {
       const earlier = chain.files[chain.done];
       const prior = chain.done === 0 ? undefined : chain.after[chain.done - 1];

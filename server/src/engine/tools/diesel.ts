@@ -42,7 +42,9 @@ export const diesel = defineTool({
     },
     segments: (file) => (runInTransaction(file.probe.read('metadata.toml')) ? wholeFile(file, true) : oneSimpleQuery(file)),
     optOut: 'put the statement alone in a migration of its own with run_in_transaction = false in its metadata.toml (Diesel sends the file as one query: several statements still share an implicit transaction)',
-    folder: { up: 'up.sql', down: 'down.sql' },
+    // migrations_internals version_from_string: the name up to its first `_`, dashes removed;
+    // migrations run in the order of that text (MigrationVersion derives Ord on a string).
+    folder: { up: 'up.sql', down: 'down.sql', version: (name) => name.split('_')[0].replace(/-/g, '') },
     direction: (file) => (file.base === 'down.sql' ? 'down' : 'up'),
     planFile: ({ folder, n, step, body }) => ({ path: `../${nextDieselVersion(folder, n)}_${step.slug}/up.sql`, content: body }),
   },

@@ -28,7 +28,7 @@ import { sqitch } from './sqitch';
 import { sqlx } from './sqlx';
 import { supabase } from './supabase';
 import { tern } from './tern';
-import { MigrationTool } from './tool';
+import { FolderLayout, MigrationTool } from './tool';
 import { typeorm } from './typeorm';
 import { yoyo } from './yoyo';
 
@@ -72,7 +72,7 @@ export function toolById(id: string): MigrationTool | undefined {
 export const SQL_TOOLS: readonly Framework[] = TOOLS.filter((t) => t.sql).map((t) => t.id);
 
 /** One folder per migration: the names of the files that run in each folder (Prisma's migration.sql, Diesel's up.sql). */
-export const FOLDER_LAYOUTS: readonly { up: string; down?: string }[] = TOOLS.flatMap((t) => (t.sql?.folder ? [t.sql.folder] : []));
+export const FOLDER_LAYOUTS: readonly FolderLayout[] = TOOLS.flatMap((t) => (t.sql?.folder ? [t.sql.folder] : []));
 
 /** The tools with TypeScript / JavaScript migrations, in the order they claim an `up` function. */
 export const EMBEDDED_TOOLS = TOOLS.filter((t) => t.embedded);

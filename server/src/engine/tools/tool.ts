@@ -69,6 +69,14 @@ export interface PlanFileInput {
   body: string;
 }
 
+/** One folder per migration: which file of a folder runs forward, which reverts it, and the tool's order of the folders. */
+export interface FolderLayout {
+  up: string;
+  down?: string;
+  /** The folder's version as the tool sorts it (compared as text), when that is not the natural order of the names. */
+  version?(folder: string): string;
+}
+
 /** How a tool runs `.sql` migration files. */
 export interface SqlSupport {
   /**
@@ -98,7 +106,7 @@ export interface SqlSupport {
    * folder that runs forward, and of the one that reverts it. The chain of earlier migrations is
    * then that file in each sibling folder.
    */
-  folder?: { up: string; down?: string };
+  folder?: FolderLayout;
 }
 
 /** The tool's rows in docs/frameworks.md (Markdown, one line each). */

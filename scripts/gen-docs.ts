@@ -1,15 +1,18 @@
 /**
  * Generates docs/rules/*.md from the rule files (STYLE.md §3): the docs live with each rule, and
- * these pages are what every diagnostic's `codeDescription.href` opens. `npm run docs` writes
- * them; test/docs.test.ts fails when they are out of date.
+ * these pages are what every diagnostic's `codeDescription.href` opens. From the migration tool
+ * modules (STYLE.md §19) it generates docs/frameworks.md's tables and sources, and the
+ * `migrationGuard.framework` setting's values in package.json. `npm run docs` writes them all;
+ * test/package.test.ts fails when they are out of date.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze, loadParser } from '../server/src/engine/analyze';
 import { lockName } from '../server/src/engine/locks';
 import { Rule } from '../server/src/engine/rule';
-import { resolveSettings } from '../server/src/engine/settings';
 import { OTHER_FINDINGS, OtherFinding } from '../server/src/engine/findings';
+import { FRAMEWORK_NAMES, resolveSettings } from '../server/src/engine/settings';
+import { MigrationTool, toolById, TOOLS } from '../server/src/engine/tools';
 import { RULES } from '../server/src/engine/rules';
 
 /** What the engine says PostgreSQL does for each unsafe example statement: the facts proven in docs/locks.md. */
@@ -105,6 +108,50 @@ export function generatedPages(): Map<string, string> {
 }
 
 export const DOCS_DIR = path.join(__dirname, '..', '..', 'docs', 'rules');
+export const FRAMEWORKS_DOC = path.join(__dirname, '..', '..', 'docs', 'frameworks.md');
+export const MANIFEST = path.join(__dirname, '..', '..', 'package.json');
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** The generated blocks of docs/frameworks.md, by name. */
+function frameworkBlocks(): Record<string, string> {
+  const tools: readonly MigrationTool[] = TOOLS;
+  const sql = tools
+    .filter((t) => t.sql)
+    .map((t) => `| ${t.label} | ${cell(t.docs.detectedFrom ?? '—')} | ${cell(t.docs.transaction)} | ${cell(t.docs.optOut)} |`);
+  const embedded = tools
+    .filter((t) => t.embedded)
+    .map((t) => {
+      const d = t.docs.embedded ?? t.docs;
+      return `| ${t.label} | ${cell(d.transaction)} | ${cell(d.optOut)} |`;
+    });
+  const sources = tools.filter((t) => t.docs.sources.length).map((t) => `- ${t.label}: ${t.docs.sources.join('; ')}`);
+  return {
+    'sql-tools': ['| tool | detected from | transaction | how a file opts out |', '| --- | --- | --- | --- |', ...sql].join('\n'),
+    'embedded-tools': ['| tool | transaction | how a migration opts out |', '| --- | --- | --- |', ...embedded].join('\n'),
+    sources: sources.join('\n'),
+  };
+}
+
+/** docs/frameworks.md with its generated blocks rewritten from the tool modules (the prose around them is kept). */
+export function frameworksDoc(current: string): string {
+  let out = current;
+  for (const [name, body] of Object.entries(frameworkBlocks())) {
+    const re = new RegExp(`(<!-- BEGIN generated: ${name} [^\\n]*-->\\n)[\\s\\S]*?(<!-- END generated: ${name} -->)`);
+    if (!re.test(out)) throw new Error(`docs/frameworks.md has no generated block ${name}`);
+    out = out.replace(re, (_m, begin: string, end: string) => `${begin}${body}\n${end}`);
+  }
+  return out;
+}
+
+/** package.json with the `framework` setting's values (and their descriptions) taken from the tool modules. */
+export function manifestWithTools(current: string): string {
+  const manifest = JSON.parse(current);
+  const setting = manifest.contributes.configuration[0].properties['migrationGuard.framework'];
+  setting.enum = [...FRAMEWORK_NAMES];
+  setting.enumDescriptions = FRAMEWORK_NAMES.map((id) => toolById(id)?.label.replace(/`/g, '') ?? 'Detect the tool of each file (docs/frameworks.md)');
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
 
 if (require.main === module) {
   void loadParser().then(() => {
@@ -113,5 +160,8 @@ if (require.main === module) {
     const pages = generatedPages();
     for (const [name, content] of pages) fs.writeFileSync(path.join(DOCS_DIR, name), content);
     console.log(`wrote ${pages.size} pages to ${path.relative(process.cwd(), DOCS_DIR)}`);
+    fs.writeFileSync(FRAMEWORKS_DOC, frameworksDoc(fs.readFileSync(FRAMEWORKS_DOC, 'utf8')));
+    fs.writeFileSync(MANIFEST, manifestWithTools(fs.readFileSync(MANIFEST, 'utf8')));
+    console.log('wrote docs/frameworks.md and the framework setting in package.json');
   });
 }

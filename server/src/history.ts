@@ -1,20 +1,22 @@
 /**
- * The migrations that run before a file: its siblings in the same folder (or, for Prisma's
- * `<timestamp>_<name>/migration.sql`, the sibling folders), in natural order, without down, undo
- * and revert files. Their statements tell the engine the column types and constraints the tables
- * already have, so that ALTER COLUMN TYPE to the type a column already has, or SET NOT NULL after
- * a CHECK validated in an earlier migration, is known not to rewrite or scan.
+ * The migrations that run before a file: its siblings in the same folder or, for the tools with one
+ * folder per migration (Prisma's and Drizzle's `<version>_<name>/migration.sql`, Diesel's
+ * `<version>_<name>/up.sql` and `down.sql`: each tool module's `folder`), the same file of the
+ * sibling folders; in natural order, without down, undo and revert files. Their statements tell
+ * the engine the column types and constraints the tables already have, so that ALTER COLUMN TYPE
+ * to the type a column already has, or SET NOT NULL after a CHECK validated in an earlier
+ * migration, is known not to rewrite or scan.
  *
  * Each file's resulting catalog is cached by path, size, modification time and the catalog it
- * started from.
- */
+ * started from. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Analysis, analyze } from './engine/analyze';
 import { CatalogView } from './engine/catalog';
-import { ProjectHints } from './engine/context';
+import { ProjectProbe } from './engine/context';
 import { Settings } from './engine/settings';
 import { invalidUtf8Of, readSource } from './files';
+import { FOLDER_LAYOUTS } from './engine/tools';
 
 const DOWN = /(^|[._-])(down|rollback|revert|undo)\.sql$/i;
 const natural = new Intl.Collator(undefined, { numeric: true }).compare;
@@ -25,20 +27,34 @@ function outOfChain(file: string): boolean {
   return DOWN.test(base) || /^(U\d|R__)/.test(base) || /(^|\/)(revert|verify)\//.test(file.split(path.sep).join('/'));
 }
 
-/** Where the chain of a file lives: the folder listed, and how its entries become migration files. */
-function chainKey(resolved: string): { root: string; prisma: boolean } {
+/**
+ * Where the chain of a file lives: the folder listed, and, for one folder per migration, the file
+ * of each sibling folder that runs forward (a down file's chain is that of the up files).
+ */
+function chainKey(resolved: string): { root: string; folderFile?: string; order: (a: string, b: string) => number } {
   const dir = path.dirname(resolved);
-  return path.basename(resolved) === 'migration.sql' ? { root: path.dirname(dir), prisma: true } : { root: dir, prisma: false };
+  const base = path.basename(resolved);
+  const layout = FOLDER_LAYOUTS.find((l) => l.up === base || l.down === base);
+  if (!layout) return { root: dir, order: natural };
+  // The tool's own order of its folders (Diesel: the version with its dashes removed, compared as text).
+  const version = layout.version;
+  const order = version
+    ? (a: string, b: string) => {
+        const [va, vb] = [version(path.basename(path.dirname(a))), version(path.basename(path.dirname(b)))];
+        return va < vb ? -1 : va > vb ? 1 : natural(a, b);
+      }
+    : natural;
+  return { root: path.dirname(dir), folderFile: layout.up, order };
 }
 
 /** The in-chain migration files of a folder, in the order the tool runs them. */
-function chainOf(root: string, prisma: boolean, listing: (dir: string) => fs.Dirent[]): string[] {
+function chainOf(root: string, folderFile: string | undefined, order: (a: string, b: string) => number, listing: (dir: string) => fs.Dirent[]): string[] {
   let files: string[];
   try {
-    files = prisma
+    files = folderFile
       ? listing(root)
           .filter((e) => e.isDirectory())
-          .map((e) => path.join(root, e.name, 'migration.sql'))
+          .map((e) => path.join(root, e.name, folderFile))
           .filter((f) => fs.existsSync(f))
       : listing(root)
           .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.sql'))
@@ -46,16 +62,20 @@ function chainOf(root: string, prisma: boolean, listing: (dir: string) => fs.Dir
   } catch {
     return [];
   }
-  return files.filter((f) => !outOfChain(f)).sort(natural);
+  return files.filter((f) => !outOfChain(f)).sort(order);
 }
 
-/** How many files of the sorted `chain` run before `resolved`. A down file runs after its own up file. */
-function positionIn(chain: string[], resolved: string): number {
-  const position = resolved.replace(/([._-])down\.sql$/i, '$1up.sql~');
+/**
+ * How many files of the sorted `chain` run before `resolved`. A down file runs after its own up
+ * file (`x.down.sql` after `x.up.sql`, Diesel's `<folder>/down.sql` after `<folder>/up.sql`).
+ */
+function positionIn(chain: string[], resolved: string, order: (a: string, b: string) => number): number {
+  const layout = FOLDER_LAYOUTS.find((l) => l.down && path.basename(resolved) === l.down);
+  const position = layout ? `${path.join(path.dirname(resolved), layout.up)}~` : resolved.replace(/([._-])down\.sql$/i, '$1up.sql~');
   let [lo, hi] = [0, chain.length];
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (natural(chain[mid], position) < 0) lo = mid + 1;
+    if (order(chain[mid], position) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -64,9 +84,9 @@ function positionIn(chain: string[], resolved: string): number {
 /** The migration files that run before `file`, in order. */
 export function earlierMigrations(file: string, listing: (dir: string) => fs.Dirent[] = (dir) => fs.readdirSync(dir, { withFileTypes: true })): string[] {
   const resolved = path.resolve(file);
-  const { root, prisma } = chainKey(resolved);
-  const chain = chainOf(root, prisma, listing);
-  return chain.slice(0, positionIn(chain, resolved)).filter((f) => f !== resolved);
+  const { root, folderFile, order } = chainKey(resolved);
+  const chain = chainOf(root, folderFile, order, listing);
+  return chain.slice(0, positionIn(chain, resolved, order)).filter((f) => f !== resolved);
 }
 
 export class MigrationHistory {
@@ -77,7 +97,7 @@ export class MigrationHistory {
   /** Stable mode: analyses made for the chain before the caller reached the file itself. */
   private readonly ahead = new Map<string, { analysis: Analysis; settings: Settings }>();
   /** Stable mode: per folder, its chain and the catalog after each of its first files (undefined: not yet computed). */
-  private readonly chains = new Map<string, { files: string[]; after: (CatalogView | undefined)[]; done: number }>();
+  private readonly chains = new Map<string, { files: string[]; order: (a: string, b: string) => number; after: (CatalogView | undefined)[]; done: number }>();
 
   /**
    * `stable`: the files do not change while this object lives (one CLI run), so folder listings
@@ -85,8 +105,8 @@ export class MigrationHistory {
    */
   constructor(
     private readonly stable = false,
-    /** The framework hints of a file, so that earlier files are read as the tool runs them. */
-    private readonly hintsFor: (file: string) => ProjectHints | undefined = () => undefined,
+    /** The project-file probe of a file, so that earlier files are read as their tool runs them. */
+    private readonly probeFor: (file: string) => ProjectProbe | undefined = () => undefined,
   ) {}
 
   private list(dir: string): fs.Dirent[] {
@@ -127,7 +147,7 @@ export class MigrationHistory {
       } catch {
         continue; // unreadable: skipped, as in the CLI's chain
       }
-      catalog = analyze(source.text, { settings, path: earlier, prior, hints: this.hintsFor(earlier), invalidUtf8: invalidUtf8Of(source) }).facts.catalogAfter;
+      catalog = analyze(source.text, { settings, path: earlier, prior, probe: this.probeFor(earlier), invalidUtf8: invalidUtf8Of(source) }).facts.catalogAfter;
       this.cache.set(earlier, { size: stat.size, mtimeMs: stat.mtimeMs, prior, catalog });
     }
     return catalog;
@@ -138,18 +158,18 @@ export class MigrationHistory {
    * is computed once, so a folder of n migrations costs n analyses, not n squared.
    */
   /** Stable mode: the chain of the folder `resolved` is in, listed once. */
-  private chainFor(resolved: string): { files: string[]; after: (CatalogView | undefined)[]; done: number } {
-    const { root, prisma } = chainKey(resolved);
-    const key = `${prisma ? 'prisma:' : ''}${root}`;
+  private chainFor(resolved: string): { files: string[]; order: (a: string, b: string) => number; after: (CatalogView | undefined)[]; done: number } {
+    const { root, folderFile, order } = chainKey(resolved);
+    const key = `${folderFile ? `${folderFile}:` : ''}${root}`;
     let chain = this.chains.get(key);
-    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, prisma, (dir) => this.list(dir)), after: [], done: 0 }));
+    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, folderFile, order, (dir) => this.list(dir)), order, after: [], done: 0 }));
     return chain;
   }
 
   private stablePrior(resolved: string, settings: Settings): CatalogView | undefined {
     const chain = this.chainFor(resolved);
     // positionIn counts the files before `resolved` only: the file itself compares equal.
-    const count = positionIn(chain.files, resolved);
+    const count = positionIn(chain.files, resolved, chain.order);
     while (chain.done < count) {
       const earlier = chain.files[chain.done];
       const prior = chain.done === 0 ? undefined : chain.after[chain.done - 1];
@@ -157,7 +177,7 @@ export class MigrationHistory {
       try {
         if (this.stat(earlier).size <= settings.maxFileSizeKB * 1024) {
           const source = readSource(earlier);
-          const analysis = analyze(source.text, { settings, path: earlier, prior, hints: this.hintsFor(earlier), invalidUtf8: invalidUtf8Of(source) });
+          const analysis = analyze(source.text, { settings, path: earlier, prior, probe: this.probeFor(earlier), invalidUtf8: invalidUtf8Of(source) });
           catalog = analysis.facts.catalogAfter;
           this.ahead.set(earlier, { analysis, settings });
         }
@@ -171,7 +191,7 @@ export class MigrationHistory {
 
   /**
    * Stable mode: the analysis of `file` made while building a later file's chain, with the same
-   * settings, prior catalog and hints the caller would use; handed out once.
+   * settings, prior catalog and probe the caller would use; handed out once.
    */
   take(file: string, settings: Settings): Analysis | undefined {
     const resolved = path.resolve(file);

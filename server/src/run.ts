@@ -6,14 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Analysis, analyze, analyzeSource, Finding, SOURCE_FILE, UNREADABLE_FILE } from './engine/analyze';
-import { ProjectHints } from './engine/context';
 import { fixAll, FixAllResult } from './engine/fixall';
 import { Plan, planFor } from './engine/plan';
 import { Settings } from './engine/settings';
 import { ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile } from './config';
 import { describeFsError, fileKind, FileProblem, invalidUtf8Of, readSource, regularFile, SourceFile } from './files';
 import { matchesAny } from './glob';
-import { projectHints } from './hints';
+import { projectOptions, projectProbe } from './probe';
 import { MigrationHistory } from './history';
 
 /** A mistake in what the caller asked for (bad path, bad argument, bad configuration): the message says which. */
@@ -194,15 +193,15 @@ export interface FileResult {
 
 /**
  * The files around the migrations do not change while a run lives (one CLI invocation, one MCP
- * tool call): folder listings, project hints and the catalogs of earlier migrations are read once.
+ * tool call): folder listings, the project files around them and the catalogs of earlier migrations are read once.
  */
 export class MigrationRun {
-  private readonly folderHints = new Map<string, Omit<ProjectHints, 'scriptConfig'>>();
-  private readonly history = new MigrationHistory(true, (file) => projectHints(file, this.folderHints));
+  private readonly probeCache = new Map<string, string | null | boolean>();
+  private readonly history = new MigrationHistory(true, (file) => projectProbe(file, this.probeCache));
 
   /** Framework hints and the earlier migrations' catalog for a migration at `file` (which need not exist yet). */
   around(file: string, settings: Settings) {
-    return { settings, path: file, prior: this.history.priorCatalog(file, settings), hints: projectHints(file, this.folderHints) };
+    return { settings, prior: this.history.priorCatalog(file, settings), ...projectOptions(file, this.probeCache) };
   }
 
   analyzeFile(input: Input, settings: Settings): FileResult | undefined {
@@ -222,7 +221,7 @@ export class MigrationRun {
       throw e;
     }
     const prior = this.history.priorCatalog(file, settings);
-    const analysis = this.history.take(file, settings) ?? analyzeSource(source.text, { settings, path: file, prior, hints: projectHints(file, this.folderHints), invalidUtf8: invalidUtf8Of(source) });
+    const analysis = this.history.take(file, settings) ?? analyzeSource(source.text, { settings, prior, ...projectOptions(file, this.probeCache), invalidUtf8: invalidUtf8Of(source) });
     if (analysis && !SOURCE_FILE.test(file)) this.history.record(file, analysis.facts.catalogAfter);
     // A source file that is no migration of a known tool is left out.
     return analysis && { path: file, findings: analysis.findings, analysis };

@@ -38,7 +38,7 @@ import { fileCommentPlace } from './engine/context';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
 import { configFor, mergeSettings, ProjectConfig } from './config';
-import { projectHints } from './hints';
+import { projectOptions, projectProbe } from './probe';
 import { MigrationHistory } from './history';
 import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, probedRelations } from './engine/checklist';
 import type { DatabaseTarget } from './database';
@@ -148,7 +148,7 @@ function relationNameAt(tokens: Token[], i: number): string | undefined {
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
   const documents = new TextDocuments(TextDocument);
-  const history = new MigrationHistory(false, (file) => projectHints(file));
+  const history = new MigrationHistory(false, (file) => projectProbe(file));
   const settingsCache = new Map<string, Promise<Settings>>();
   const analyses = new Map<string, { version: number; analysis: Analysis }>();
   let workspaceFolders: string[] = [];
@@ -265,9 +265,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const file = document.uri.startsWith('file:') ? fileURLToPath(document.uri) : undefined;
       const analysis = analyzeSource(text, {
         settings,
-        path: file,
         prior: file ? history.priorCatalog(file, settings) : undefined,
-        hints: file ? projectHints(file) : undefined,
+        ...(file ? projectOptions(file) : {}),
         // The last analysis of this document: facts are derived again from the edited statement on.
         previous: analyses.get(document.uri)?.analysis,
       });

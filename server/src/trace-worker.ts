@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { analyzeSource, loadParser } from './engine/analyze';
 import { Settings } from './engine/settings';
 import { DatabaseTarget } from './database';
-import { projectHints } from './hints';
+import { projectOptions, projectProbe } from './probe';
 import { MigrationHistory } from './history';
 import { PgliteHost, runTrace } from './targets';
 
@@ -21,7 +21,7 @@ export interface TraceJob {
 }
 
 const host = new PgliteHost();
-const history = new MigrationHistory(false, (file) => projectHints(file));
+const history = new MigrationHistory(false, (file) => projectProbe(file));
 
 /** Warm for the next trace, but not forever: PGlite holds ~470 MB while it is open. */
 const IDLE_CLOSE_MS = 10 * 60 * 1000;
@@ -31,7 +31,7 @@ parentPort?.on('message', async (job: TraceJob) => {
   clearTimeout(idle);
   try {
     await loadParser();
-    const analysis = analyzeSource(job.text, { settings: job.settings, path: job.file, prior: history.priorCatalog(job.file, job.settings), hints: projectHints(job.file) });
+    const analysis = analyzeSource(job.text, { settings: job.settings, prior: history.priorCatalog(job.file, job.settings), ...projectOptions(job.file) });
     if (!analysis) throw new Error(`${job.file} is not a migration Migration Guard reads`);
     const result = await runTrace({ file: job.file, analysis, settings: job.settings, database: job.database, schema: job.schema }, host);
     parentPort!.postMessage({ id: job.id, result });

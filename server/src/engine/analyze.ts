@@ -3,7 +3,7 @@
  * file system, no process; the LSP server and the CLI are adapters over `analyze`.
  */
 import { CatalogView } from './catalog';
-import { MigrationContext, migrationContext, ProjectHints } from './context';
+import { MigrationContext, migrationContext, ProjectProbe } from './context';
 import { EmbeddedStatement, extractMigration, SourceEdit } from './embedded';
 import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
@@ -72,8 +72,8 @@ export interface AnalyzeOptions {
   path?: string;
   /** What the earlier migrations of the folder say about the tables (column types, CHECKs). */
   prior?: CatalogView;
-  /** Project files near the migration, for framework detection (the adapters read the disk). */
-  hints?: ProjectHints;
+  /** A read-only look at the project files around the migration, for framework detection (the adapters read the disk). */
+  probe?: ProjectProbe;
   /**
    * The analysis of the same document before an edit (the language server keeps it): facts are
    * derived again only from the edited statement on (see deriveFacts).
@@ -184,7 +184,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const reason = unreadableReason(text, settings, options.invalidUtf8);
   if (reason) {
     const empty = { text, statements: [], trailingComments: [] };
-    const facts = deriveFacts(empty, settings, migrationContext(options.path, empty, settings, options.hints), options.prior);
+    const facts = deriveFacts(empty, settings, migrationContext(options.path, empty, settings, options.probe), options.prior);
     const level = severityOf(UNREADABLE_FILE);
     const findings: Finding[] =
       level === 'off' ? [] : [{ rule: UNREADABLE_FILE, severity: level, message: reason, range: lines.range(0, 0), fixes: [] }];
@@ -192,7 +192,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   }
 
   const parsed = parseFile(text);
-  const context = options.context ?? migrationContext(options.path, parsed, settings, options.hints);
+  const context = options.context ?? migrationContext(options.path, parsed, settings, options.probe);
   const facts = deriveFacts(parsed, settings, context, options.prior, options.previous?.source ? undefined : options.previous?.facts);
   const findings: Finding[] = [];
   const ignored: IgnoredFinding[] = [];

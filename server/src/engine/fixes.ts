@@ -4,6 +4,7 @@
  * transaction it runs in, the way the file can do it.
  */
 import { segmentAt } from './context';
+import { toolById } from './tools';
 import { FileFacts, StatementFacts } from './facts';
 import { Node, Token } from './parse';
 import { OffsetEdit } from './rule';
@@ -60,22 +61,8 @@ export type Placement = { edits: OffsetEdit[]; moved: boolean; note?: string } |
  * `runInTransaction:false`. Undefined when the tool has no such switch in the file.
  */
 export function toolOptOut(file: FileFacts, s: StatementFacts): { edit: OffsetEdit; note: string } | undefined {
-  const segment = segmentAt(file.context, s.statement.start);
-  const marker = segment.marker;
-  switch (file.context.framework) {
-    case 'dbmate':
-      return marker ? { edit: { start: marker.end, end: marker.end, newText: ' transaction:false' }, note: `with transaction:false on the ${segment.direction} section` } : undefined;
-    case 'liquibase':
-      return marker ? { edit: { start: marker.end, end: marker.end, newText: ' runInTransaction:false' }, note: 'with runInTransaction:false on the changeset' } : undefined;
-    case 'goose':
-      // At the top, after a byte-order mark if there is one.
-      return { edit: { ...atTop(file), newText: '-- +goose NO TRANSACTION\n' }, note: 'with -- +goose NO TRANSACTION' };
-    default:
-      return undefined;
-  }
+  return toolById(file.context.framework)?.sql?.optOutEdit?.(segmentAt(file.context, s.statement.start), file.parsed.text);
 }
-
-const atTop = (file: FileFacts) => (file.parsed.text.charCodeAt(0) === 0xfeff ? { start: 1, end: 1 } : { start: 0, end: 0 });
 
 /**
  * Edits that put `sql` where it runs outside the statement's transaction: right after the

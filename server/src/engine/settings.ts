@@ -4,6 +4,8 @@
  * in step); the CLI reads them, without the prefix, from `migration-guard.json`.
  */
 
+import { Framework, SQL_TOOLS } from './tools';
+
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 export type RuleSetting = Severity | 'off';
 
@@ -13,7 +15,7 @@ export interface Settings {
   /** Treat a file as if the migration tool wrapped it in one transaction (plain files run statement by statement, as `psql -f` does). */
   assumeInTransaction: boolean;
   /** The migration tool, or 'auto' to detect it per file. */
-  framework: 'auto' | 'plain' | 'flyway' | 'liquibase' | 'golang-migrate' | 'dbmate' | 'goose' | 'prisma' | 'drizzle' | 'sqitch' | 'supabase' | 'node-pg-migrate';
+  framework: 'auto' | Framework;
   /** Severity per rule id, or "off". Rules not listed keep their default. */
   rules: Record<string, RuleSetting>;
   /** Glob patterns (relative to the workspace folder) of the files the editor treats as migrations. */
@@ -76,7 +78,8 @@ export function sqlLiteral(value: string): string {
 }
 
 const SEVERITIES: RuleSetting[] = ['error', 'warning', 'info', 'hint', 'off'];
-const FRAMEWORK_NAMES = ['auto', 'plain', 'flyway', 'liquibase', 'golang-migrate', 'dbmate', 'goose', 'prisma', 'drizzle', 'sqitch', 'supabase', 'node-pg-migrate'];
+/** The `framework` setting's values: the tools that run `.sql` files (tools/index.ts), or auto. */
+export const FRAMEWORK_NAMES: readonly string[] = ['auto', ...SQL_TOOLS];
 
 /**
  * Overlays user-supplied values on the defaults, keeping only values of the right type, and

@@ -1,0 +1,60 @@
+/** Flyway: `V<version>__<description>.sql` (and `U...` undo, `R__...` repeatable), one transaction per script. */
+import { defineTool, findUp, simplified, wholeFile } from './tool';
+
+// Flyway's PostgreSQLParser.detectCanExecuteInTransaction: a script with one of these runs
+// without a transaction (flyway/flyway, flyway-database-postgresql, PostgreSQLParser.java).
+const NON_TRANSACTIONAL = [
+  /^(CREATE|DROP)( UNIQUE)? INDEX CONCURRENTLY/,
+  /^REINDEX( VERBOSE)? (SCHEMA|DATABASE|SYSTEM)/,
+  /^VACUUM/,
+  /^DISCARD ALL/,
+  /^ALTER TYPE( .*)? ADD VALUE/,
+  /^(CREATE|DROP) (DATABASE|TABLESPACE|SUBSCRIPTION)/,
+  /^ALTER SYSTEM/,
+];
+
+const PROJECT_FILES = ['flyway.conf', 'flyway.toml'];
+
+/** `executeInTransaction` from the nearest flyway.conf / flyway.toml that sets it. */
+function projectSetting(probe: import('./tool').ProjectProbe): boolean | undefined {
+  for (let up = 0; up < 5; up++) {
+    for (const name of PROJECT_FILES) {
+      const text = probe.read(`${'../'.repeat(up)}${name}`);
+      const value = text === undefined ? undefined : /executeInTransaction\s*=\s*"?(true|false)"?/.exec(text)?.[1];
+      if (value) return value === 'true';
+    }
+  }
+  return undefined;
+}
+
+export const flyway = defineTool({
+  id: 'flyway',
+  label: 'Flyway',
+  docs: {
+    detectedFrom: '`V<version>__<desc>.sql`, `U...`, `R__...`; `flyway.conf` / `flyway.toml`',
+    transaction: 'one per script',
+    optOut:
+      'automatic for scripts with `CREATE/DROP [UNIQUE] INDEX CONCURRENTLY`, `VACUUM`, `ALTER TYPE ... ADD VALUE`, `REINDEX SCHEMA/DATABASE/SYSTEM`, `ALTER SYSTEM`, `CREATE/DROP DATABASE/TABLESPACE/SUBSCRIPTION`, `DISCARD ALL`; else `executeInTransaction=false` in `<script>.sql.conf` (or in flyway.conf)',
+    sources: [
+      `\`executeInTransaction\` (default true; project and script configuration), https://documentation.red-gate.com/fd/flyway-execute-in-transaction-setting-277578997.html; automatic detection in \`PostgreSQLParser.detectCanExecuteInTransaction\` (flyway/flyway, \`flyway-database-postgresql/.../PostgreSQLParser.java\`: \`CREATE_INDEX_CONCURRENTLY_REGEX\`, \`REINDEX_REGEX\` = \`^REINDEX( VERBOSE)? (SCHEMA|DATABASE|SYSTEM)\`, \`VACUUM_REGEX\`, \`ALTER_TYPE_ADD_VALUE_REGEX\`, ...). A script-level decision: one match makes the whole script non-transactional; \`REINDEX INDEX/TABLE CONCURRENTLY\` and \`DETACH PARTITION CONCURRENTLY\` are not matched.`,
+    ],
+  },
+  sql: {
+    detect(file) {
+      const base = file.base;
+      if (!(/^[VUR]\d*(\.\d+)*__.+\.sql$/.test(base) && (/^[VU]\d/.test(base) || base.startsWith('R__')))) return undefined;
+      return PROJECT_FILES.some((name) => findUp(file.probe, name)) ? 'flyway.conf' : `${base[0]}<version>__<description>.sql`;
+    },
+    segments(file) {
+      const conf = /^\s*executeInTransaction\s*=\s*(true|false)\s*$/m.exec(file.probe.read(`${file.base}.conf`) ?? '')?.[1];
+      const auto = file.statements.some((s) => NON_TRANSACTIONAL.some((re) => re.test(simplified(s))));
+      const transaction = conf !== undefined ? conf === 'true' : projectSetting(file.probe) === false ? false : !auto;
+      return wholeFile(file, transaction);
+    },
+    optOut: 'Flyway runs a script without a transaction when it has CREATE/DROP INDEX CONCURRENTLY (detected), or with executeInTransaction=false in <script>.sql.conf',
+    planFile({ base, n, step, body }) {
+      const version = /^V([\d._]+)__/.exec(base)?.[1] ?? '1';
+      return { path: `V${version}.${n}__${step.slug}.sql`, content: body };
+    },
+  },
+});

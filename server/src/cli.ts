@@ -19,7 +19,7 @@ import { matchesAny } from './glob';
 import { ProjectHints } from './engine/context';
 import { projectHints } from './hints';
 import { MigrationHistory } from './history';
-import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, probedRelations } from './engine/checklist';
+import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, probeRequest } from './engine/checklist';
 // The database client (pg) and the tracer load on the first checklist / trace: `check` never pays for them.
 import type { DatabaseTarget } from './database';
 import type { TraceResult } from './trace';
@@ -514,7 +514,7 @@ async function checklist(options: Options): Promise<number> {
   const database = databaseOf(options);
   if (database) {
     try {
-      input.database = await gatherEvidence(database, probedRelations(analysis));
+      input.database = await gatherEvidence(database, probeRequest(analysis));
     } catch (e) {
       if (!(e instanceof DatabaseError)) throw e;
       process.stderr.write(`migration-guard: ${e.message}\n`);

@@ -155,7 +155,11 @@ async function vacuums(client: Client, oids: Map<number, string>): Promise<Probe
   });
 }
 
-/** pg_prepared_xacts, with the relation locks each holds in this database (a prepared transaction's locks show as virtualtransaction '-1/xid'). */
+/**
+ * pg_prepared_xacts, with the relation locks each holds in this database. A prepared
+ * transaction's locks have no pid and keep the virtual transaction id it had before PREPARE
+ * (observed on PostgreSQL 15): they are found through its transactionid lock.
+ */
 async function prepared(client: Client, oids: Map<number, string>): Promise<Probed<PreparedEvidence[]>> {
   return optional(client, 'prepared transactions', async () => {
     const rows = (
@@ -163,8 +167,10 @@ async function prepared(client: Client, oids: Map<number, string>): Promise<Prob
         `SELECT p.gid, p.owner::text AS owner, p.database::text AS database, EXTRACT(epoch FROM now() - p.prepared)::float8 AS seconds,
                 COALESCE(json_agg(json_build_object('oid', l.relation::int, 'relation', l.relation::regclass::text, 'mode', l.mode)) FILTER (WHERE l.relation IS NOT NULL), '[]') AS locks
          FROM pg_prepared_xacts p
-         LEFT JOIN pg_locks l ON l.virtualtransaction = '-1/' || p.transaction::text AND l.locktype = 'relation'
+         LEFT JOIN pg_locks x ON x.locktype = 'transactionid' AND x.transactionid = p.transaction AND x.pid IS NULL
+         LEFT JOIN pg_locks l ON l.virtualtransaction = x.virtualtransaction AND l.pid IS NULL AND l.locktype = 'relation'
                               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                              AND (SELECT relkind FROM pg_class WHERE oid = l.relation) NOT IN ('i', 'I')
          GROUP BY p.gid, p.owner, p.database, p.prepared
          ORDER BY p.prepared`,
       )

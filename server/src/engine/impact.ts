@@ -232,7 +232,7 @@ export function rate(perSecond: number): string {
 }
 
 /** A query's first words: `INSERT INTO orders (customer, total) ...`. */
-export function shortQuery(query: string, length = 48): string {
+export function shortQuery(query: string, length = 72): string {
   const flat = query.replace(/\s+/g, ' ').trim();
   if (flat.length <= length) return flat;
   const cut = flat.lastIndexOf(' ', length);
@@ -354,7 +354,7 @@ function workloadItem(analysis: Analysis, db: DatabaseEvidence | undefined): Che
     const { queries, unparsed } = classifyWorkload(db);
     evidence.push(
       `pg_stat_statements on ${db.target}: ${queries.length} recorded statements name the tables locked, over ${seconds(workload.seconds).replace(/^~/, '')} since the last ${workload.sinceWhat === 'reset' ? 'reset' : 'server start (PostgreSQL before 14 does not record resets)'} (${workload.since}).` +
-        `${workload.hidden ? ` ${workload.hidden} more are hidden from this user (grant pg_read_all_stats).` : ''}${unparsed ? ` ${unparsed} could not be parsed.` : ''}`,
+        `${workload.hidden ? ` ${workload.hidden} statements of this database are hidden from this user (grant pg_read_all_stats): some queries on the tables may be missing.` : ''}${unparsed ? ` ${unparsed} could not be parsed.` : ''}`,
     );
     for (const s of statements) {
       for (const point of lockPoints(s, db)) {
@@ -448,7 +448,14 @@ function planItem(analysis: Analysis, db: DatabaseEvidence | undefined): Checkli
   const indexes = db.indexes;
   const { queries } = classifyWorkload(db);
   const creates = createdIndexes(analysis.facts);
-  const dropped = new Set(targets.flatMap((t) => (t.kind === 'drop index' ? [t.key] : [])));
+  const affectedBy = (t: PlanTarget) =>
+    t.kind === 'drop index'
+      ? indexes.filter((i) => i.name === t.key)
+      : t.kind === 'drop constraint'
+        ? indexes.filter((i) => i.table === t.table && i.constraint === t.name)
+        : indexes.filter((i) => i.table === t.table && i.referenced.includes(t.column));
+  // Indexes the migration removes: none of them is another's replacement.
+  const dropped = new Set(targets.filter((t) => t.kind !== 'type change').flatMap((t) => affectedBy(t).map((i) => i.name)));
   const evidence: string[] = [];
   let state: ItemState = 'passed';
   const worse = (s: ItemState) => {
@@ -456,12 +463,7 @@ function planItem(analysis: Analysis, db: DatabaseEvidence | undefined): Checkli
   };
   for (const t of targets) {
     const at = `line ${lineOf(analysis, t.s)}: ${describe(t)}`;
-    const affected =
-      t.kind === 'drop index'
-        ? indexes.filter((i) => i.name === t.key)
-        : t.kind === 'drop constraint'
-          ? indexes.filter((i) => i.table === t.table && i.constraint === t.name)
-          : indexes.filter((i) => i.table === t.table && i.referenced.includes(t.column));
+    const affected = affectedBy(t);
     if (t.kind === 'drop index' && !affected.length) {
       evidence.push(`${at}: no index of that name on ${db.target}.`);
       continue;

@@ -8,8 +8,8 @@
  * a report, a missing extension and a user without pg_read_all_stats are reported, not thrown,
  * and the language server's hover tells the blocked workload after a checklist run.
  *
- * The report of the main migration is written to out/test/workload.checklist.md
- * (docs/checklist.md shows one).
+ * The report of the main migration is written to out/test/workload.checklist.md, the hover to
+ * out/test/workload.hover.md (docs/checklist.md shows them).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -313,6 +313,7 @@ describe('database impact on Debian PostgreSQL with pg_stat_statements and a run
       const result = (await connection.sendRequest('migrationGuard/checklist', { uri, database: target })) as { problems: string[] };
       assert.deepEqual(result.problems, []);
       const value = await hover();
+      fs.writeFileSync(path.join(__dirname, 'workload.hover.md'), value);
       assert.match(value, /\*\*ALTER TABLE wl_orders\*\*/);
       assert.match(value, /Blocks ~[\d,]+ reads and writes\/s on wl_orders: (INSERT INTO wl_orders .*|SELECT id, total FROM .*) \([\d,.]+\/(s|min)\), /);
       assert.match(value, /_pg_stat_statements on 127\.0\.0\.1:\d+\/postgres as postgres, since .*, as of the last checklist run\._/);

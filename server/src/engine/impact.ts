@@ -353,7 +353,7 @@ function workloadItem(analysis: Analysis, db: DatabaseEvidence | undefined): Che
   } else {
     const { queries, unparsed } = classifyWorkload(db);
     evidence.push(
-      `pg_stat_statements on ${db.target}: ${queries.length} recorded statements name the tables locked, over ${seconds(workload.seconds).replace(/^~/, '')} since the last ${workload.sinceWhat === 'reset' ? 'reset' : 'server start (PostgreSQL before 14 does not record resets)'} (${workload.since}).` +
+      `pg_stat_statements on ${db.target}: ${queries.length} recorded statements name the tables locked, over ${workload.seconds < 1 ? 'less than a second' : seconds(workload.seconds).replace(/^~/, '')} since the last ${workload.sinceWhat === 'reset' ? 'reset' : 'server start (PostgreSQL before 14 does not record resets)'} (${workload.since}).` +
         `${workload.hidden ? ` ${workload.hidden} statements of this database are hidden from this user (grant pg_read_all_stats): some queries on the tables may be missing.` : ''}${unparsed ? ` ${unparsed} could not be parsed.` : ''}`,
     );
     for (const s of statements) {

@@ -370,6 +370,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
             input.database = await gatherEvidence(params.database, probeRequest(analysis));
             lastEvidence.set(params.uri, input.database);
           } catch (e) {
+            lastEvidence.delete(params.uri);
             problems.push((e as Error).message);
           }
         }

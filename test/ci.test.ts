@@ -85,14 +85,14 @@ describe('check --changed-since', { timeout: 180_000 }, () => {
       out.files.map((f) => path.basename(f.path)),
       ['004_narrow.sql'],
     );
-    assert.deepEqual(rulesOf(out, '004_narrow.sql'), ['require-timeouts:warning', 'changing-column-type:error']);
+    assert.deepEqual(rulesOf(out, '004_narrow.sql'), ['require-timeouts:warning', 'changing-column-type:error', 'require-analyze:info']);
     assert.match(out.files[0].diagnostics[1].message, /rewrites notes and all its indexes/);
     assert.match(result.stderr, /1 of 4 migrations added or changed since [0-9a-f]{12}; the 3 others are read for the tables they create, not reported/);
 
     // The control: the same file without the earlier ones does not know notes.body's type.
     const alone = path.join(tmp, 'alone');
     write(alone, 'migrations/004_narrow.sql', NEW);
-    assert.deepEqual(rulesOf(json(cli(['check', 'migrations', '--format', 'json'], alone).stdout), '004_narrow.sql'), ['require-timeouts:warning', 'changing-column-type:info']);
+    assert.deepEqual(rulesOf(json(cli(['check', 'migrations', '--format', 'json'], alone).stdout), '004_narrow.sql'), ['require-timeouts:warning', 'changing-column-type:info', 'require-analyze:info']);
   });
 
   it('gives an edited migration that existed at the merge base its own finding, and counts uncommitted files', () => {

@@ -17,7 +17,7 @@ import { Settings } from './engine/settings';
 import { CONFIG_NAMES, starterConfig } from './config';
 import { collectFiles, excluded, FileResult, MigrationRun, settingsResolver, UsageError, VERSION } from './run';
 import { explainJson, explainText, findingJson } from './report';
-import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, probedRelations } from './engine/checklist';
+import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, probeRequest } from './engine/checklist';
 // The database client (pg) and the tracer load on the first checklist / trace: `check` never pays for them.
 import type { DatabaseTarget } from './database';
 import type { TraceResult } from './trace';
@@ -409,7 +409,7 @@ async function checklist(options: Options): Promise<number> {
   const database = databaseOf(options);
   if (database) {
     try {
-      input.database = await gatherEvidence(database, probedRelations(analysis));
+      input.database = await gatherEvidence(database, probeRequest(analysis));
     } catch (e) {
       if (!(e instanceof DatabaseError)) throw e;
       process.stderr.write(`migration-guard: ${e.message}\n`);

@@ -40,7 +40,8 @@ import { Settings, Severity } from './engine/settings';
 import { configFor, mergeSettings, ProjectConfig } from './config';
 import { projectOptions, projectProbe } from './probe';
 import { MigrationHistory } from './history';
-import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, probedRelations } from './engine/checklist';
+import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, DatabaseEvidence, probeRequest } from './engine/checklist';
+import { workloadHover } from './engine/impact';
 import type { DatabaseTarget } from './database';
 import type { TraceResult } from './trace';
 import { TraceWorker } from './trace-client';
@@ -151,6 +152,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const history = new MigrationHistory(false, (file) => projectProbe(file));
   const settingsCache = new Map<string, Promise<Settings>>();
   const analyses = new Map<string, { version: number; analysis: Analysis }>();
+  /** The database evidence of each document's last checklist run: the hover tells the workload a statement's locks block. */
+  const lastEvidence = new Map<string, DatabaseEvidence>();
   let workspaceFolders: string[] = [];
   let pullConfiguration = false;
   let codeLensRefresh = false;
@@ -331,6 +334,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     settingsCache.delete(event.document.uri);
     inProgress.delete(event.document.uri);
     analyses.delete(event.document.uri);
+    lastEvidence.delete(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
 
@@ -359,8 +363,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (relation && !analysis.source) {
         return { contents: { kind: MarkupKind.Markdown, value: relation }, range: analysis.lines.range(tokens[at].start, tokens[at].end) };
       }
+      const evidence = lastEvidence.get(params.textDocument.uri);
+      const workload = evidence ? workloadHover(facts, analysis.facts, evidence) : undefined;
       return {
-        contents: { kind: MarkupKind.Markdown, value: describeStatement(facts, analysis.lines, analysis.facts) },
+        contents: { kind: MarkupKind.Markdown, value: [describeStatement(facts, analysis.lines, analysis.facts), workload].filter(Boolean).join('\n\n') },
         range: documentRange(analysis, facts.statement.start, facts.statement.end),
       };
     } catch (e) {
@@ -410,8 +416,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           try {
             // pg loads on the first probe: the server starts without it.
             const { gatherEvidence } = (require('./database') as typeof import('./database'));
-            input.database = await gatherEvidence(params.database, probedRelations(analysis));
+            input.database = await gatherEvidence(params.database, probeRequest(analysis));
+            lastEvidence.set(params.uri, input.database);
           } catch (e) {
+            lastEvidence.delete(params.uri);
             problems.push((e as Error).message);
           }
         }

@@ -98,7 +98,12 @@ function pgSession(client: Client): Session {
   };
 }
 
-export async function startDebianServer(): Promise<Server> {
+export interface DebianOptions {
+  /** Extra postgresql.conf lines, appended after initdb: `{ shared_preload_libraries: "'pg_stat_statements'" }` (values as the file writes them). */
+  settings?: Record<string, string>;
+}
+
+export async function startDebianServer(options: DebianOptions = {}): Promise<Server> {
   const bin = debianBinaries();
   if (!bin) throw new Error('no PostgreSQL server under /usr/lib/postgresql: apt-get install -y postgresql');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-pg-'));
@@ -128,6 +133,8 @@ export async function startDebianServer(): Promise<Server> {
   process.once('exit', cleanup);
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
+    const extra = Object.entries(options.settings ?? {});
+    if (extra.length) fs.appendFileSync(path.join(data, 'postgresql.conf'), `\n# Added by the test (startDebianServer)\n${extra.map(([k, v]) => `${k} = ${v}`).join('\n')}\n`);
     run('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', 'start']);
     started = true;
   } catch (e) {

@@ -11,8 +11,13 @@ import { Analysis } from './analyze';
 import { REPOSITORY_URL } from './docs';
 import { statementHead } from './describe';
 import { StatementFacts } from './facts';
-import { conflicts, LockMode, lockName, strength } from './locks';
+import { ConnectionEvidence, impactItems, IndexEvidence, PreparedEvidence, Probed, ReplicationEvidence, VacuumEvidence, WorkloadEvidence } from './impact';
+import { bytes, heavyTables, lockedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYTES_PER_SECOND, seconds } from './estimate';
+import { conflicts, LockMode, lockName } from './locks';
 import { existingTableCommands, parsedStatements } from './rule';
+
+export { heavyTables, lockedRelations, probedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYTES_PER_SECOND } from './estimate';
+export { probeRequest } from './impact';
 
 export type ItemState = 'passed' | 'failed' | 'needs-you' | 'not-checked';
 
@@ -45,12 +50,30 @@ export interface DatabaseEvidence {
   archiver?: { archivedCount: number; lastArchivedTime?: string; failedCount: number; lastFailedTime?: string };
   /** pg_stat_activity, client backends by state. */
   activity: { state: string; count: number }[];
-  /** Every table the migration locks, rewrites or scans, as the server knows it. */
-  tables: { relation: string; exists: boolean; rows?: number; bytes?: number }[];
-  /** Locks other sessions hold (or wait for) on those tables. */
-  locks: { pid: number; relation: string; mode: LockMode; granted: boolean; state: string; xactSeconds?: number; query: string }[];
+  /**
+   * Every table the migration locks, rewrites or scans (and the tables of the indexes it drops), as
+   * the server knows it: where it lives, and age(relfrozenxid).
+   */
+  tables: { relation: string; exists: boolean; rows?: number; bytes?: number; schema?: string; name?: string; xidAge?: number }[];
+  /** Locks other sessions hold (or wait for) on those tables, with how long their query has run. */
+  locks: { pid: number; relation: string; mode: LockMode; granted: boolean; state: string; xactSeconds?: number; querySeconds?: number; backendType?: string; query: string }[];
   /** Transactions open for more than a minute (by default), on any table. */
   longTransactions: { pid: number; state: string; xactSeconds: number; query: string }[];
+  // The probes below are read by impact.ts; each is absent when not probed, or says why it has no answer.
+  /** pg_stat_statements: the statements that name those tables. */
+  workload?: Probed<WorkloadEvidence>;
+  /** Every index of those tables. */
+  indexes?: Probed<IndexEvidence[]>;
+  /** pg_stat_database.stats_reset, where idx_scan counts from (undefined: never reset). */
+  statsReset?: string;
+  /** Vacuums running on (or waiting for) those tables. */
+  vacuums?: Probed<VacuumEvidence[]>;
+  freezeMaxAge?: number;
+  prepared?: Probed<PreparedEvidence[]>;
+  replication?: Probed<ReplicationEvidence>;
+  /** pg_database_size of the current database. */
+  databaseBytes?: number;
+  connection?: ConnectionEvidence;
 }
 
 /** What a lock trace of the migration found (server/src/trace.ts). */
@@ -86,12 +109,6 @@ export interface Checklist {
   counts: Record<ItemState, number>;
 }
 
-/**
- * Throughputs behind the duration estimate. Assumptions, said so in the evidence: a rewrite copies
- * the table and rebuilds its indexes; a scan reads it once. Staging tells the real figure.
- */
-export const REWRITE_BYTES_PER_SECOND = 50 * 1024 * 1024;
-export const SCAN_BYTES_PER_SECOND = 200 * 1024 * 1024;
 /** Above this, a statement that holds a lock while it rewrites or scans needs a person's look. */
 const LONG_SECONDS = 10;
 
@@ -104,54 +121,8 @@ FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
 WHERE l.locktype = 'relation' AND a.pid <> pg_backend_pid()
 ORDER BY a.xact_start;`;
 
-function bytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
-function seconds(s: number): string {
-  if (s < 1) return 'under a second';
-  if (s < 90) return `~${Math.round(s)} s`;
-  if (s < 5400) return `~${Math.round(s / 60)} min`;
-  return `~${(s / 3600).toFixed(1)} h`;
-}
-
 const where = (analysis: Analysis, s: StatementFacts) => `line ${analysis.lines.position(s.statement.start).line + 1}`;
 
-/** The relation names (as the SQL writes them) the migration locks on existing tables, with the strongest mode. */
-export function lockedRelations(analysis: Analysis): Map<string, LockMode> {
-  const out = new Map<string, LockMode>();
-  for (const s of analysis.facts.statements) {
-    if (s.direction === 'down') continue;
-    for (const l of s.locks) {
-      if (!l.existing || l.role === 'index') continue;
-      out.set(l.relation, strongerOf(out.get(l.relation), l.mode));
-    }
-  }
-  return out;
-}
-
-const strongerOf = (a: LockMode | undefined, b: LockMode): LockMode => (a && strength(a) > strength(b) ? a : b);
-
-/** Existing tables the migration rewrites or reads in full, with whether it rewrites them and the lock held meanwhile. */
-export function heavyTables(analysis: Analysis): Map<string, { rewrite: boolean; lock: LockMode }> {
-  const heavy = new Map<string, { rewrite: boolean; lock: LockMode }>();
-  for (const s of parsedStatements(analysis.facts)) {
-    if (s.direction === 'down') continue;
-    const existing = new Map(s.locks.filter((l) => l.existing).map((l) => [l.relation, l.mode]));
-    for (const r of s.rewrites) if (existing.has(r)) heavy.set(r, { rewrite: true, lock: existing.get(r)! });
-    for (const r of s.scans) if (existing.has(r) && !heavy.get(r)?.rewrite) heavy.set(r, { rewrite: false, lock: existing.get(r)! });
-  }
-  return heavy;
-}
-
-/** The relations the database probes look at: every table the migration locks, rewrites or scans. */
-export const probedRelations = (analysis: Analysis): string[] => [...new Set([...lockedRelations(analysis).keys(), ...heavyTables(analysis).keys()])];
 
 /** The statements that destroy or rename what running code uses: they need a roll-forward plan. */
 function destructive(analysis: Analysis): { s: StatementFacts; what: string }[] {
@@ -358,6 +329,9 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
     }
     items.push({ id: 'blockers', title: 'Nothing the migration would queue behind', state, evidence, fix: doc('blockers'), manual: false });
   }
+
+  // 12-20. What the database's workload, indexes and state say about the migration.
+  items.push(...impactItems(analysis, db));
 
   const counts: Record<ItemState, number> = { passed: 0, failed: 0, 'needs-you': 0, 'not-checked': 0 };
   for (const i of items) counts[i.state]++;

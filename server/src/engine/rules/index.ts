@@ -31,6 +31,7 @@ import { rule as preferTimestamptz } from './prefer-timestamptz';
 import { rule as refreshMaterializedViewBlocking } from './refresh-materialized-view-blocking';
 import { rule as renamingColumn } from './renaming-column';
 import { rule as renamingTable } from './renaming-table';
+import { rule as requireAnalyze } from './require-analyze';
 import { rule as requireConcurrentIndex } from './require-concurrent-index';
 import { rule as requireTimeouts } from './require-timeouts';
 import { rule as setNotNull } from './set-not-null';
@@ -64,6 +65,7 @@ export const RULES: readonly Rule[] = [
   enumValueInTransaction,
   addingSerialPrimaryKey,
   requireTimeouts,
+  requireAnalyze,
   // Data loss and compatibility with running code
   renamingColumn,
   renamingTable,

@@ -1,0 +1,125 @@
+import { relationKey, StatementFacts, FileFacts } from '../facts';
+import { transactionEnd } from '../fixes';
+import { Node } from '../parse';
+import { existingTableCommands, Fix, parsedStatements, Report, Rule } from '../rule';
+
+/** A statement after which the planner has no statistics for what it made, until ANALYZE. */
+export interface StaleStatistics {
+  s: StatementFacts;
+  /** The table as the SQL writes it, and its key (relationKey). */
+  table: string;
+  key: string;
+  /** What lost or lacks statistics, in words. */
+  what: string;
+  start: number;
+  end: number;
+}
+
+/** ANALYZE t, ANALYZE (no table: every table), VACUUM (ANALYZE) t: the statements that gather statistics again. */
+function analyses(s: StatementFacts): string[] | 'all' | undefined {
+  const n = s.statement.node ?? {};
+  if (s.kind !== 'VacuumStmt') return undefined;
+  const analyze = !n.is_vacuumcmd || ((n.options ?? []) as Node[]).some((o) => o.DefElem?.defname === 'analyze');
+  if (!analyze) return undefined;
+  const rels = ((n.rels ?? []) as Node[]).map((r) => relationKey(r.VacuumRelation?.relation));
+  return rels.length ? rels : 'all';
+}
+
+/**
+ * Statements that leave the planner without statistics, and no later ANALYZE of the table in the
+ * migration: an index on an expression (the expression's statistics come only from ANALYZE) and a
+ * column type change (ALTER TABLE drops the column's pg_statistic rows; proven in
+ * test/workload.pg.test.ts). Tables the migration created are left out: nothing queries them yet.
+ */
+export function staleStatistics(file: FileFacts): StaleStatistics[] {
+  const found: StaleStatistics[] = [];
+  const statements = parsedStatements(file).filter((s) => s.direction === 'up');
+  for (const s of statements) {
+    const n = s.statement.node ?? {};
+    if (s.kind !== 'IndexStmt' || !s.locks[0]?.existing) continue;
+    const expressions = ((n.indexParams ?? []) as Node[]).filter((p) => p.IndexElem?.expr);
+    if (!expressions.length) continue;
+    found.push({ s, table: s.locks[0].relation, key: relationKey(n.relation), what: `the expression${expressions.length > 1 ? 's' : ''} of ${n.idxname ?? 'the new index'}`, start: s.statement.start, end: s.statement.end });
+  }
+  for (const { s, cmd, table } of existingTableCommands(file)) {
+    if (s.direction === 'down' || cmd.subtype !== 'AT_AlterColumnType') continue;
+    found.push({ s, table, key: relationKey(s.statement.node?.relation), what: `${table}.${cmd.node.name} (its statistics are dropped with the old type)`, start: cmd.start, end: cmd.end });
+  }
+  return found
+    .filter((f) => !statements.some((a) => a.statement.index > f.s.statement.index && (analyses(a) === 'all' || analyses(a)?.includes(f.key))))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** `ANALYZE table;` after the last statement that needs it: after its COMMIT when it runs in a BEGIN block of the file. */
+function analyzeFix(file: FileFacts, last: StaleStatistics): Fix {
+  const s = last.s;
+  const after = s.inTransaction && !s.toolTransaction ? (transactionEnd(file, s) ?? s) : s;
+  const at = after.statement.terminatorEnd ?? after.statement.end;
+  return { title: `Add ANALYZE ${last.table} after it`, safety: 'safe', edits: [{ start: at, end: at, newText: `${after.statement.terminatorEnd ? '' : ';'}\nANALYZE ${last.table};` }] };
+}
+
+export const rule: Rule = {
+  id: 'require-analyze',
+  severity: 'info',
+  docs: {
+    summary: 'An index on an expression, or a column type change, with no ANALYZE of the table after it.',
+    why: `The planner estimates rows from pg_statistic. A new index on an expression has no statistics
+for the expression until the table is analysed, and ALTER COLUMN ... TYPE drops the column's
+statistics. Until autovacuum analyses the table (after enough rows change: on a table that changes
+slowly, that can be days), queries on the column or the expression are planned from default
+guesses: a sequential scan where an index would do, or a bad join order.
+
+ANALYZE reads a sample of the table (300 × default_statistics_target rows) under SHARE UPDATE
+EXCLUSIVE, which blocks neither reads nor writes.`,
+    unsafe: `CREATE INDEX CONCURRENTLY users_lower_email_idx ON users (lower(email));
+
+ALTER TABLE orders ALTER COLUMN total TYPE numeric(12, 2);`,
+    safe: `CREATE INDEX CONCURRENTLY users_lower_email_idx ON users (lower(email));
+ANALYZE users;
+-- An index on plain columns uses the columns' statistics: nothing to gather.
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);`,
+  },
+  check(file) {
+    const stale = staleStatistics(file);
+    const reports: Report[] = [];
+    for (const f of stale) {
+      const last = stale.filter((x) => x.key === f.key).pop()!;
+      reports.push({
+        start: f.start,
+        end: f.end,
+        message: `The planner has no statistics for ${f.what} until ${f.table} is analysed: queries on it are planned from guesses. Run ANALYZE ${f.table} after the migration's change.`,
+        fixes: [analyzeFix(file, last)],
+      });
+    }
+    return reports;
+  },
+  tests: {
+    valid: [
+      'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+      'CREATE INDEX CONCURRENTLY users_lower_email_idx ON users (lower(email));\nANALYZE users;',
+      'ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nVACUUM (ANALYZE) orders;',
+      'ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nANALYZE;',
+      'CREATE TABLE t (a text);\nCREATE INDEX t_lower_idx ON t (lower(a));',
+    ],
+    invalid: [
+      {
+        sql: 'CREATE INDEX CONCURRENTLY users_lower_email_idx ON users (lower(email));',
+        reports: [{ range: [0, 0, 0, 71], message: 'no statistics for the expression of users_lower_email_idx until users is analysed' }],
+        output: 'CREATE INDEX CONCURRENTLY users_lower_email_idx ON users (lower(email));\nANALYZE users;',
+      },
+      {
+        sql: 'ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nANALYZE users;',
+        reports: [{ range: [0, 19, 0, 49], message: 'orders.total (its statistics are dropped with the old type)' }],
+        output: 'ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nANALYZE orders;\nANALYZE users;',
+      },
+      {
+        sql: 'BEGIN;\nALTER TABLE orders ALTER COLUMN total TYPE bigint;\nCREATE INDEX orders_abs_idx ON orders (abs(total));\nCOMMIT;',
+        reports: [
+          { range: [1, 19, 1, 49], message: 'orders.total' },
+          { range: [2, 0, 2, 50], message: 'orders_abs_idx' },
+        ],
+        output: 'BEGIN;\nALTER TABLE orders ALTER COLUMN total TYPE bigint;\nCREATE INDEX orders_abs_idx ON orders (abs(total));\nCOMMIT;\nANALYZE orders;',
+      },
+    ],
+  },
+};

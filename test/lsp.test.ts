@@ -152,6 +152,9 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
     assert.deepEqual(fix.edit!.changes![uri], [
       { range: { start: { line: 2, character: 12 }, end: { line: 2, character: 12 } }, newText: ' CONCURRENTLY' },
     ]);
+    // Ignoring asks for a reason (VS Code's client makes the placeholder a snippet).
+    const ignore = actions.find((a) => a.title === 'Ignore require-concurrent-index for this statement')!;
+    assert.deepEqual(ignore.edit!.changes![uri].map((e) => e.newText), ['-- migration-guard-ignore require-concurrent-index -- reason: why this is safe here\n']);
   });
 
   it('fixes all safe problems with source.fixAll.migrationGuard, and shows why a fix cannot apply', async () => {

@@ -1,5 +1,6 @@
 /** Commands are small functions over the running client (STYLE.md §8); extension.ts only wires them. */
 import { Uri, window, workspace } from 'vscode';
+import { PLAN } from '../../server/src/protocol';
 import { LanguageClient } from 'vscode-languageclient/node';
 
 export interface Context {
@@ -32,7 +33,7 @@ export function planSafeChange(ctx: Context): (uri?: string, line?: number) => P
     const target = uri ?? editor?.document.uri.toString();
     const at = line ?? editor?.selection.active.line;
     if (!target || at === undefined) return;
-    const plan = await ctx.client.sendRequest<{ title: string; framework: string; files: PlannedFile[] } | null>('migrationGuard/plan', { uri: target, line: at });
+    const plan = await ctx.client.sendRequest<{ title: string; framework: string; files: PlannedFile[] } | null>(PLAN, { uri: target, line: at });
     if (!plan) {
       void window.showInformationMessage('Migration Guard: no expand-contract plan for this statement (plans cover type changes, renames, NOT NULL and required columns).');
       return;

@@ -4,7 +4,7 @@
  * document, so nothing here reads configuration.
  */
 import * as path from 'node:path';
-import { commands, ExtensionContext, Uri, window, workspace } from 'vscode';
+import { CodeAction, commands, ExtensionContext, Position, SnippetString, TextEdit, Uri, window, workspace } from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { Context, planSafeChange, restartServer, showOutput } from './commands';
 import { configureDatabase } from './database';
@@ -12,6 +12,7 @@ import { registerMcpServer } from './mcp';
 import { ChecklistPanel, showTrace } from './panels';
 import { explicitSettings } from './settings';
 import { StatusBar, ToolStatus } from './status';
+import { IGNORE_REASON_PLACEHOLDER, INSERT_IGNORE_COMMAND, STATUS } from '../../server/src/protocol';
 
 let client: LanguageClient | undefined;
 
@@ -37,6 +38,11 @@ export async function activate(context: ExtensionContext): Promise<void> {
       fileEvents: workspace.createFileSystemWatcher('**/{migration-guard.json,.migration-guard.json}'),
     },
     middleware: {
+      // The ignore quick fixes ask for a reason: inserted as a snippet, the placeholder selected.
+      provideCodeActions: async (document, range, context, token, next) => {
+        const actions = await next(document, range, context, token);
+        return actions?.map((a) => (a instanceof CodeAction ? asIgnoreSnippet(a) : a));
+      },
       workspace: {
         configuration: (params) => params.items.map((item) => (item.section === 'migrationGuard' ? explicitSettings(keys, item.scopeUri) : null)),
       },
@@ -51,13 +57,17 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('migrationGuard.runChecklist', (uri?: Uri) => withMigration(uri, (u) => ChecklistPanel.show(context, client!, u))),
     commands.registerCommand('migrationGuard.traceLocks', (uri?: Uri) => withMigration(uri, (u) => showTrace(context, client!, u))),
     commands.registerCommand('migrationGuard.configureDatabase', configureDatabase(context)),
+    commands.registerCommand(INSERT_IGNORE_COMMAND, async (uri: Uri, position: Position, snippet: string) => {
+      const editor = await window.showTextDocument(uri);
+      await editor.insertSnippet(new SnippetString(snippet), position);
+    }),
   );
   // Coding agents: the MCP server for VS Code's agent mode, where the editor has the API (1.101+).
   registerMcpServer(context, (message) => client?.outputChannel.appendLine(message));
   const status = new StatusBar();
   context.subscriptions.push(status);
   await client.start();
-  context.subscriptions.push(client.onNotification('migrationGuard/status', (params: ToolStatus) => status.update(params)));
+  context.subscriptions.push(client.onNotification(STATUS, (params: ToolStatus) => status.update(params)));
 }
 
 /** Runs `f` on the migration a menu passed, or the active editor's. */
@@ -73,4 +83,19 @@ async function withMigration<T>(uri: Uri | undefined, f: (uri: Uri) => Promise<T
 
 export async function deactivate(): Promise<void> {
   await client?.stop();
+}
+
+/**
+ * An "Ignore ..." action whose one edit inserts the comment with the reason placeholder becomes
+ * a command that inserts it as a snippet (the cursor on the placeholder); other actions are kept.
+ */
+function asIgnoreSnippet(action: CodeAction): CodeAction {
+  const entries = action.edit?.entries() ?? [];
+  const [uri, edits] = entries.length === 1 ? entries[0] : [undefined, [] as TextEdit[]];
+  const edit = edits.length === 1 ? edits[0] : undefined;
+  if (!uri || !edit || !edit.range.isEmpty || !edit.newText.includes(IGNORE_REASON_PLACEHOLDER)) return action;
+  const escaped = edit.newText.replace(/[$}\\]/g, (c) => `\\${c}`).replace(IGNORE_REASON_PLACEHOLDER, `\${1:${IGNORE_REASON_PLACEHOLDER}}`);
+  action.edit = undefined;
+  action.command = { title: action.title, command: INSERT_IGNORE_COMMAND, arguments: [uri, edit.range.start, escaped] };
+  return action;
 }

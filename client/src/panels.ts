@@ -4,6 +4,7 @@
  * beside the migration for the pull request.
  */
 import * as path from 'node:path';
+import { CHECKLIST, TRACE, TRACE_WARNINGS } from '../../server/src/protocol';
 import { ExtensionContext, Uri, ViewColumn, WebviewPanel, window, workspace } from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { databaseTarget } from './database';
@@ -114,7 +115,7 @@ export class ChecklistPanel {
   async refresh(trace: boolean): Promise<Record<string, number> | undefined> {
     const database = await databaseTarget(this.context);
     this.panel.webview.html = page('Checklist', `<p>Checking${database ? ` against ${escape(database.where)}` : ''}${trace ? ', tracing locks on PGlite' : ''}…</p>`, nonce(), this.panel.webview.cspSource);
-    const reply = await this.client.sendRequest<{ checklist?: { file: string; items: ChecklistItem[]; counts: Record<string, number> }; markdown?: string; problems: string[] }>('migrationGuard/checklist', {
+    const reply = await this.client.sendRequest<{ checklist?: { file: string; items: ChecklistItem[]; counts: Record<string, number> }; markdown?: string; problems: string[] }>(CHECKLIST, {
       uri: this.uri.toString(),
       answers: this.answers(),
       database: database?.target,
@@ -168,7 +169,7 @@ export async function showTrace(context: ExtensionContext, client: LanguageClien
   let database = await databaseTarget(context);
   if (database) {
     const onDatabase = `Run on ${database.where}`;
-    const warnings = await client.sendRequest<string[]>('migrationGuard/traceWarnings', { uri: uri.toString() }).catch(() => [] as string[]);
+    const warnings = await client.sendRequest<string[]>(TRACE_WARNINGS, { uri: uri.toString() }).catch(() => [] as string[]);
     const choice = await window.showWarningMessage(
       `Trace ${migrationLabel(uri)} on ${database.where}? It runs inside BEGIN ... ROLLBACK with a low lock_timeout and statement_timeout; statements that cannot run in a transaction, and the migration's own transaction control, are not run.`,
       { modal: true, detail: warnings.length ? `Not undone by the rollback:\n${warnings.join('\n')}` : undefined },
@@ -184,7 +185,7 @@ export async function showTrace(context: ExtensionContext, client: LanguageClien
   const schemaSetting = workspace.getConfiguration('migrationGuard.trace', uri).get<string>('schemaFile')?.trim();
   const folder = workspace.getWorkspaceFolder(uri)?.uri.fsPath;
   const schema = schemaSetting ? (path.isAbsolute(schemaSetting) || !folder ? schemaSetting : path.join(folder, schemaSetting)) : undefined;
-  const { result, error } = await client.sendRequest<{ result?: TraceResult; error?: string }>('migrationGuard/trace', { uri: uri.toString(), database: database?.target, schema });
+  const { result, error } = await client.sendRequest<{ result?: TraceResult; error?: string }>(TRACE, { uri: uri.toString(), database: database?.target, schema });
   if (!result) {
     panel.webview.html = page('Lock trace', `<p class="failed">Trace failed: ${escape(error ?? 'no result')}</p>`, nonce(), panel.webview.cspSource);
     return;

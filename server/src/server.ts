@@ -34,6 +34,7 @@ import { safeFixEdits } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
 import { Token } from './engine/parse';
+import { CHECKLIST, IGNORE_REASON_PLACEHOLDER, PLAN, STATUS, TRACE, TRACE_WARNINGS } from './protocol';
 import { fileCommentPlace } from './engine/context';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
@@ -57,14 +58,6 @@ export interface DiagnosticData {
   fileIgnore?: { range: Range; before: string; after: string };
 }
 
-/** Custom request: the expand-contract plan for the statement on a line. */
-export const PLAN = 'migrationGuard/plan';
-/** The production checklist of a document: `{ uri, answers, database?, trace? }`. */
-export const CHECKLIST = 'migrationGuard/checklist';
-/** A lock trace of a document: `{ uri, database?, schema? }`, on PGlite without a database. */
-export const TRACE = 'migrationGuard/trace';
-/** What a database trace of the document cannot take back (sequences), for the confirmation. */
-export const TRACE_WARNINGS = 'migrationGuard/traceWarnings';
 /** Findings whose statement has an expand-contract plan. */
 const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
 
@@ -72,9 +65,6 @@ const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-ta
 const COALESCE_MS = 15;
 /** ... but a document that keeps changing is still analysed this often. */
 const COALESCE_MAX_MS = 250;
-
-/** Custom notification: the migration tool detected for a document, for the client's status bar. */
-export const STATUS = 'migrationGuard/status';
 
 /** The editor's "fix all" kind for this extension: `editor.codeActionsOnSave: {"source.fixAll.migrationGuard": "explicit"}`. */
 const FIX_ALL = `${CodeActionKind.SourceFixAll}.migrationGuard`;
@@ -525,7 +515,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           title: `Ignore ${data.rule} for this statement`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
-          edit: { changes: { [uri]: [TextEdit.insert(at, `-- migration-guard-ignore ${data.rule}\n`)] } },
+          edit: { changes: { [uri]: [TextEdit.insert(at, `-- migration-guard-ignore ${data.rule} -- reason: ${IGNORE_REASON_PLACEHOLDER}\n`)] } },
         });
       }
       // An SQL comment: SQL files only, after the header line a tool needs first (Liquibase's).
@@ -535,7 +525,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           title: `Ignore ${data.rule} for this file`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
-          edit: { changes: { [uri]: [TextEdit.insert(spot.range.start, `${spot.before}-- migration-guard-ignore-file ${data.rule}${spot.after}`)] } },
+          edit: { changes: { [uri]: [TextEdit.insert(spot.range.start, `${spot.before}-- migration-guard-ignore-file ${data.rule} -- reason: ${IGNORE_REASON_PLACEHOLDER}${spot.after}`)] } },
         });
       }
     }

@@ -61,6 +61,19 @@ export async function run(): Promise<void> {
   assert.match(text, /SHARE/);
   assert.match(text, /blocks writes/);
 
+  // The ignore quick fix asks for a reason: a snippet, with the placeholder selected for typing.
+  const ignoreActions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+  const ignore = ignoreActions.find((a) => a.title === 'Ignore require-concurrent-index for this statement');
+  assert.ok(ignore?.command && !ignore.edit, `an ignore action that inserts a snippet among ${ignoreActions.map((a) => a.title).join(', ')}`);
+  await vscode.commands.executeCommand(ignore.command.command, ...(ignore.command.arguments ?? []));
+  assert.match(document.getText(), /^-- migration-guard-ignore require-concurrent-index -- reason: why this is safe here\nCREATE INDEX users_email_idx/m);
+  const editor = vscode.window.activeTextEditor!;
+  assert.equal(editor.document.getText(editor.selection), 'why this is safe here', 'the cursor selects the reason placeholder');
+  await diagnosticsOf(uri, (d) => !d.some((x) => x.source === 'migration-guard'));
+  await vscode.commands.executeCommand('undo');
+  assert.doesNotMatch(document.getText(), /migration-guard-ignore/);
+  await diagnosticsOf(uri, (d) => d.some((x) => (x.code as { value: string } | undefined)?.value === 'require-concurrent-index'));
+
   // The quick fix, applied as the light bulb would.
   const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
   const fix = actions.find((a) => a.title.startsWith('Add CONCURRENTLY'));

@@ -10,6 +10,7 @@ import { parseFile, Token } from './parse';
 import { LineMap, Range } from './positions';
 import { FixSafety, Report } from './rule';
 import { DYNAMIC_SQL, FILE_ENCODING, INTERNAL_ERROR, OTHER_FINDINGS, otherFinding, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
+import { IGNORE_REASON_PLACEHOLDER } from '../protocol';
 import { RULES } from './rules';
 import { DEFAULT_SETTINGS, Settings, Severity } from './settings';
 
@@ -160,7 +161,9 @@ function ignoredBy(comments: Token[], fileWide: boolean): IgnoreComment[] {
       // `-- migration-guard-ignore rule-a, rule-b -- reason`
       const [list, ...rest] = m[3].split('--');
       const ids = list.match(/[a-z][a-z0-9-]*/g) ?? [];
-      const reason = rest.join('--').replace(/\*\/\s*$/, '').trim() || undefined;
+      // `reason: why this is safe here` as the quick fix wrote it, never filled in, is no reason.
+      const written = rest.join('--').replace(/\*\/\s*$/, '').trim();
+      const reason = written && written.replace(/^reason:\s*/i, '') !== IGNORE_REASON_PLACEHOLDER ? written : undefined;
       out.push({ ids: m[1] === 'squawk' ? ids.flatMap((id) => SQUAWK_RULES[id] ?? [id]) : ids, reason });
     }
   }

@@ -1,0 +1,24 @@
+/**
+ * What the language server and the VS Code client say to each other beyond LSP: request and
+ * notification names, and the texts both sides must agree on. The client imports this module
+ * (esbuild bundles it), so a name cannot drift between the two.
+ */
+
+/** The expand-contract plan for the statement on a line: `{ uri, line }`. */
+export const PLAN = 'migrationGuard/plan';
+/** The production checklist of a document: `{ uri, answers, database?, trace? }`. */
+export const CHECKLIST = 'migrationGuard/checklist';
+/** A lock trace of a document: `{ uri, database?, schema? }`, on PGlite without a database. */
+export const TRACE = 'migrationGuard/trace';
+/** What a database trace of the document cannot take back (sequences), for the confirmation: `{ uri }`. */
+export const TRACE_WARNINGS = 'migrationGuard/traceWarnings';
+/** Notification: the migration tool detected for a document, for the client's status bar. */
+export const STATUS = 'migrationGuard/status';
+
+/**
+ * The reason an ignore comment asks for: plain text for LSP editors; VS Code's client turns it
+ * into a snippet placeholder, selected, so that typing replaces it.
+ */
+export const IGNORE_REASON_PLACEHOLDER = 'why this is safe here';
+/** The client command that inserts an ignore comment as a snippet: `(uri, position, text)`. */
+export const INSERT_IGNORE_COMMAND = 'migrationGuard.insertIgnore';

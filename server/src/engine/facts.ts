@@ -13,6 +13,7 @@ import { Catalog, CatalogView, columnInfo, sameCatalog, typeChangeRewrites } fro
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
 import { Node, ParsedFile, Statement, Token } from './parse';
+import { calledRoutines, plpgsqlRoutine, RoutineBody, routineBody } from './plpgsql';
 import { Settings } from './settings';
 
 export type { MigrationContext } from './context';
@@ -89,6 +90,34 @@ export interface StatementFacts {
   toolTransaction: boolean;
   /** CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH ... CONCURRENTLY, REFRESH ... CONCURRENTLY. */
   concurrently: boolean;
+  /** For a statement inside a PL/pgSQL body (its `statement` is a BodyStatement): the block it runs in. */
+  block?: BlockFacts;
+  /**
+   * For a DO block, or a CALL / SELECT that runs a PL/pgSQL routine the migration created: the
+   * facts of the statements the body runs, in order. This statement's locks, rewrites and scans
+   * are their union (what a trace observes for the whole statement).
+   */
+  inner?: StatementFacts[];
+  /** The bodies it runs: their SQL built at run time, and a body that does not parse. */
+  routines?: RoutineBody[];
+}
+
+/**
+ * A PL/pgSQL body runs in the transaction of the statement that runs it: an implicit one of its
+ * own in autocommit, or the open transaction block. Since PostgreSQL 11 a DO block or a procedure
+ * called outside a transaction block may COMMIT (each COMMIT starts a new transaction); inside a
+ * transaction block, inside a BEGIN ... EXCEPTION block, or in a function, COMMIT fails with
+ * "invalid transaction termination" (https://www.postgresql.org/docs/current/plpgsql-transactions.html).
+ */
+export interface BlockFacts {
+  /** Index of the top-level statement that runs the body: the DO, the CALL or the SELECT. */
+  runner: number;
+  /** 'DO block', 'function f', 'procedure p'. */
+  routine: string;
+  /** The body runs inside a transaction block (BEGIN, or the migration tool's). */
+  inTransactionBlock: boolean;
+  /** For COMMIT / ROLLBACK in the body: why PostgreSQL rejects it when it runs (undefined: it ends the body's transaction). */
+  fails?: 'transaction block' | 'subtransaction' | 'function';
 }
 
 export interface FileFacts {
@@ -774,9 +803,161 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     }
   }
 
+  const lastRunner = previous ? previous.statements.reduce((last, f, i) => (f.inner ? i : last), -1) : -1;
+  // PL/pgSQL routines the migration creates, by name: a CALL or SELECT after one runs its body.
+  const routines = new Map<string, number[]>();
+  for (const s of parsed.statements) {
+    const r = plpgsqlRoutine(s);
+    if (r) routines.set(r.name, [...(routines.get(r.name) ?? []), s.index]);
+  }
+  /** The PL/pgSQL bodies a statement runs: a DO block's own, the routines a CALL or SELECT calls. */
+  const bodiesRun = (statement: Statement): RoutineBody[] => {
+    if (statement.kind === 'DoStmt') {
+      const body = routineBody(statement);
+      return body ? [body] : [];
+    }
+    return calledRoutines(statement, routines).flatMap((name) => {
+      const creator = routines.get(name)!.filter((i) => i < statement.index).pop();
+      const body = creator === undefined ? undefined : routineBody(parsed.statements[creator], statement.index);
+      return body ? [body] : [];
+    });
+  };
+  /**
+   * A statement that runs PL/pgSQL bodies: each statement of the bodies in turn, in the
+   * transaction the runner is in, or in the runner's own implicit one (which each permitted
+   * COMMIT of the body ends and opens anew); the runner's facts are the union of theirs.
+   */
+  const runBodies = (runner: Statement, bodies: RoutineBody[]): StatementFacts => {
+    const outer = inTransaction;
+    const self = step(runner);
+    if (!inTransaction) {
+      inTransaction = true;
+      transactions++;
+    }
+    const inner: StatementFacts[] = [];
+    for (const body of bodies) {
+      for (const s of body.statements) {
+        const ends = s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(s.node?.kind);
+        const fails: BlockFacts['fails'] = !ends ? undefined : outer ? 'transaction block' : s.body.subtransaction ? 'subtransaction' : body.routine.startsWith('function') ? 'function' : undefined;
+        inner.push(step(s, { runner: runner.index, routine: body.routine, inTransactionBlock: outer, fails }));
+        if (ends && !fails) {
+          held = [];
+          for (const t of Object.values(timeouts)) t.local = undefined;
+          transactions++;
+        }
+      }
+    }
+    if (!outer) {
+      inTransaction = false;
+      held = [];
+      for (const t of Object.values(timeouts)) t.local = undefined;
+    }
+    const locks = [...self.locks.map((l) => ({ ...l }))];
+    for (const l of inner.flatMap((f) => f.locks)) {
+      const found = locks.find((x) => x.relation === l.relation);
+      if (!found) locks.push({ ...l });
+      else {
+        if (strength(l.mode) > strength(found.mode)) found.mode = l.mode;
+        found.existing ||= l.existing;
+      }
+    }
+    const implicit = new Map([...self.implicitLocks, ...inner.flatMap((f) => f.implicitLocks)].map((i) => [`${i.on}|${i.mode}`, i]));
+    const rewrites = [...new Set([...self.rewrites, ...inner.flatMap((f) => f.rewrites)])];
+    return {
+      ...self,
+      locks,
+      implicitLocks: [...implicit.values()],
+      rewrites,
+      scans: [...new Set([...self.scans, ...inner.flatMap((f) => f.scans)])].filter((r) => !rewrites.includes(r)),
+      caveats: [...new Set([...self.caveats, ...inner.flatMap((f) => f.caveats)])],
+      inner,
+      routines: bodies,
+    };
+  };
+
+  /** The facts of one statement in the state it runs in, and the state after it (`block`: inside a PL/pgSQL body). */
+  const step = (statement: Statement, block?: BlockFacts): StatementFacts => {
+    const effect = statementEffect(statement, settings, catalog.view());
+    // A relation is new when an earlier statement, or this one (a table referencing itself), created it.
+    const ownNew = new Set(createdBy(statement));
+    const isNew = (key: string) => created.has(key) || ownNew.has(key);
+    const locks: LockFact[] = effect.locks.map((l) => ({ ...l, existing: !isNew(effect.keys.get(l.relation) ?? l.relation) }));
+    const facts: StatementFacts = {
+      statement,
+      kind: statement.kind,
+      locks,
+      implicitLocks: effect.implicit,
+      rewrites: [...new Set(effect.rewrites)],
+      scans: [...new Set(effect.scans)].filter((s) => !effect.rewrites.includes(s)),
+      inTransaction,
+      heldBefore: held.length ? held.map((l) => ({ ...l })) : [],
+      lockTimeout: effective(timeouts.lock_timeout),
+      statementTimeout: effective(timeouts.statement_timeout),
+      createdBefore: createdSnapshot,
+      commands: statement.kind === 'AlterTableStmt' ? alterCommands(statement) : [],
+      concurrently: effect.concurrently,
+      caveats: effect.caveats,
+      catalog: catalog.view(),
+      transaction: inTransaction ? transactions : undefined,
+      direction: segment?.direction ?? 'up',
+      toolTransaction,
+      ...(block ? { block } : {}),
+    };
+
+    // The state after the statement.
+    const n = statement.node ?? {};
+    if (inTransaction) {
+      for (const l of locks) {
+        const h = held.find((x) => x.relation === l.relation);
+        if (!h) held.push({ ...l, since: statement.index });
+        else if (strength(l.mode) > strength(h.mode)) h.mode = l.mode;
+      }
+    }
+    if (statement.kind === 'TransactionStmt' && !block) {
+      const kind = n.kind as string;
+      if ((kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') && !inTransaction) {
+        inTransaction = true;
+        transactions++;
+      }
+      if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
+        inTransaction = false;
+        toolTransaction = false;
+        held = [];
+        for (const t of Object.values(timeouts)) t.local = undefined;
+      }
+    } else if (statement.kind === 'VariableSetStmt' && (n.name === 'lock_timeout' || n.name === 'statement_timeout')) {
+      const state = timeouts[n.name as 'lock_timeout' | 'statement_timeout'];
+      const value = n.kind === 'VAR_SET_VALUE' ? constantText(n.args?.[0]) : undefined;
+      setTimeout(state, value, n.is_local === true, inTransaction);
+    } else if (statement.kind === 'SelectStmt') {
+      // SELECT set_config('lock_timeout', '5s', is_local)
+      for (const target of (n.targetList ?? []) as Node[]) {
+        const fc = target.ResTarget?.val?.FuncCall;
+        if (fc?.funcname?.map((x: Node) => x.String?.sval).pop() !== 'set_config') continue;
+        const [name, value, local] = ((fc.args ?? []) as Node[]).map(constantText);
+        if (name === 'lock_timeout' || name === 'statement_timeout') setTimeout(timeouts[name], value, local === 'true', inTransaction);
+      }
+    }
+    if (!inTransaction) held = [];
+    for (const key of createdBy(statement)) {
+      if (!key || created.has(key)) continue;
+      created.add(key);
+      createdSnapshot = new Set(created); // statements share the snapshot until the next CREATE
+    }
+    if (statement.kind === 'CreateStmt') catalog.createTable(relationKey(n.relation), n.tableElts ?? []);
+    if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') {
+      for (const o of (n.objects ?? []) as Node[]) catalog.dropTable(namesToRelation(o.List?.items ?? []).key);
+    }
+    if (statement.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
+      for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
+    }
+    return facts;
+  };
+
   for (let index = first; index < parsed.statements.length; index++) {
     const statement = parsed.statements[index];
-    if (tail >= 0 && index >= tail && old && sameStatement(previous!.parsed.statements[index], statement, delta)) {
+    // Facts of PL/pgSQL bodies hold positions inside them: re-derived, never moved.
+    if (tail >= 0 && index >= tail && index > lastRunner && old && sameStatement(previous!.parsed.statements[index], statement, delta)) {
       const before = save();
       if (sameState(before, old[index])) {
         // From here on, nothing differs from the previous analysis but the positions.
@@ -815,80 +996,8 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       }
       segment = next;
     }
-    const effect = statementEffect(statement, settings, catalog.view());
-    // A relation is new when an earlier statement, or this one (a table referencing itself), created it.
-    const ownNew = new Set(createdBy(statement));
-    const isNew = (key: string) => created.has(key) || ownNew.has(key);
-    const locks: LockFact[] = effect.locks.map((l) => ({ ...l, existing: !isNew(effect.keys.get(l.relation) ?? l.relation) }));
-    const facts: StatementFacts = {
-      statement,
-      kind: statement.kind,
-      locks,
-      implicitLocks: effect.implicit,
-      rewrites: [...new Set(effect.rewrites)],
-      scans: [...new Set(effect.scans)].filter((s) => !effect.rewrites.includes(s)),
-      inTransaction,
-      heldBefore: held.length ? held.map((l) => ({ ...l })) : [],
-      lockTimeout: effective(timeouts.lock_timeout),
-      statementTimeout: effective(timeouts.statement_timeout),
-      createdBefore: createdSnapshot,
-      commands: statement.kind === 'AlterTableStmt' ? alterCommands(statement) : [],
-      concurrently: effect.concurrently,
-      caveats: effect.caveats,
-      catalog: catalog.view(),
-      transaction: inTransaction ? transactions : undefined,
-      direction: segment.direction,
-      toolTransaction,
-    };
-    out.push(facts);
-
-    // The state after the statement.
-    const n = statement.node ?? {};
-    if (inTransaction) {
-      for (const l of locks) {
-        const h = held.find((x) => x.relation === l.relation);
-        if (!h) held.push({ ...l, since: statement.index });
-        else if (strength(l.mode) > strength(h.mode)) h.mode = l.mode;
-      }
-    }
-    if (statement.kind === 'TransactionStmt') {
-      const kind = n.kind as string;
-      if ((kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') && !inTransaction) {
-        inTransaction = true;
-        transactions++;
-      }
-      if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
-        inTransaction = false;
-        toolTransaction = false;
-        held = [];
-        for (const t of Object.values(timeouts)) t.local = undefined;
-      }
-    } else if (statement.kind === 'VariableSetStmt' && (n.name === 'lock_timeout' || n.name === 'statement_timeout')) {
-      const state = timeouts[n.name as 'lock_timeout' | 'statement_timeout'];
-      const value = n.kind === 'VAR_SET_VALUE' ? constantText(n.args?.[0]) : undefined;
-      setTimeout(state, value, n.is_local === true, inTransaction);
-    } else if (statement.kind === 'SelectStmt') {
-      // SELECT set_config('lock_timeout', '5s', is_local)
-      for (const target of (n.targetList ?? []) as Node[]) {
-        const fc = target.ResTarget?.val?.FuncCall;
-        if (fc?.funcname?.map((x: Node) => x.String?.sval).pop() !== 'set_config') continue;
-        const [name, value, local] = ((fc.args ?? []) as Node[]).map(constantText);
-        if (name === 'lock_timeout' || name === 'statement_timeout') setTimeout(timeouts[name], value, local === 'true', inTransaction);
-      }
-    }
-    if (!inTransaction) held = [];
-    for (const key of createdBy(statement)) {
-      if (!key || created.has(key)) continue;
-      created.add(key);
-      createdSnapshot = new Set(created); // statements share the snapshot until the next CREATE
-    }
-    if (statement.kind === 'CreateStmt') catalog.createTable(relationKey(n.relation), n.tableElts ?? []);
-    if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') {
-      for (const o of (n.objects ?? []) as Node[]) catalog.dropTable(namesToRelation(o.List?.items ?? []).key);
-    }
-    if (statement.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
-      for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
-    }
+    const bodies = bodiesRun(statement);
+    out.push(bodies.length ? runBodies(statement, bodies) : step(statement));
   }
   const result = { parsed, statements: out, context, settings, catalogAfter: catalog.view() };
   savedStates.set(result, states);

@@ -86,8 +86,14 @@ function once<T>(compute: (file: FileFacts) => T): (file: FileFacts) => T {
   };
 }
 
-/** Statements of the file that parsed, with their facts. */
-export const parsedStatements = once((file: FileFacts): StatementFacts[] => file.statements.filter((s) => s.kind !== 'SyntaxError'));
+/**
+ * Statements of the file that parsed, with their facts. A DO block (or a CALL / SELECT running a
+ * PL/pgSQL routine of the migration) stands for the statements its body runs: rules see those,
+ * each at its place in the body, and not the block's union of them.
+ */
+export const parsedStatements = once((file: FileFacts): StatementFacts[] =>
+  file.statements.flatMap((s) => (s.inner ? s.inner : [s])).filter((s) => s.kind !== 'SyntaxError'),
+);
 
 /** Every ALTER TABLE subcommand on a relation that existed before the migration, with its statement. */
 export const existingTableCommands = once((file: FileFacts): { s: StatementFacts; cmd: AlterCommand; table: string }[] =>

@@ -52,7 +52,8 @@ create the index on each partition concurrently, then on the parent with ON ONLY
         message = `REINDEX ${target.relation} blocks writes to the table and queries that use the index while it rebuilds. Use REINDEX ... CONCURRENTLY (PostgreSQL 12+).`;
         if (file.settings.pgVersion >= 12) insertAfter = keywordToken(tokens, n.kind === 'REINDEX_OBJECT_INDEX' ? 'INDEX' : 'TABLE', 1)?.end;
       } else continue;
-      if (s.inTransaction) message += ' CONCURRENTLY cannot run inside a transaction block: run it on its own, outside the transaction.';
+      if (s.block) message += ` CONCURRENTLY cannot run inside a ${s.block.routine} either: move the statement out of the block, on its own.`;
+      else if (s.inTransaction) message += ' CONCURRENTLY cannot run inside a transaction block: run it on its own, outside the transaction.';
       const head = headThrough(s, s.kind === 'ReindexStmt' ? 'REINDEX' : 'INDEX');
       const fixes: Fix[] = [];
       if (insertAfter !== undefined) {

@@ -7,6 +7,7 @@ function batched(file: FileFacts, s: StatementFacts): Fix {
   const n = s.statement.node ?? {};
   const title = `Batch it: ${file.settings.batchSize} rows per transaction by key range`;
   if (n.returningList?.length) return { title, safety: 'unsafe', edits: [], disabled: 'RETURNING cannot be kept across batches' };
+  if (s.block) return { title, safety: 'unsafe', edits: [], disabled: `the statement is inside a ${s.block.routine}: batch it there, in a loop that COMMITs each batch (see the rule's docs)` };
   if (s.inTransaction || file.settings.pgVersion < 11) {
     return { title, safety: 'unsafe', edits: [], disabled: 'a COMMIT per batch needs PostgreSQL 11+ and a file that does not run in a transaction block' };
   }

@@ -312,7 +312,11 @@ function extract(container: Statement): Extracted | undefined {
     out.found.push({ sql: { text: sql, pos }, place: { ...ctx, read: true } });
   };
 
-  /** EXECUTE of an expression: analysed when it is a literal or format() of a literal. */
+  /**
+   * EXECUTE of an expression: analysed when it is a literal, format() of a literal, or literals
+   * joined with `||` to other values; each value not written as a constant stands as an unknown
+   * name `"<arg>"` (or literal `'<arg>'` for %L, quote_literal), so the SQL around it still parses.
+   */
   const addExecute = (expr: Node | undefined, line: number | undefined, ctx: Context) => {
     const q = expr?.PLpgSQL_expr?.query as string | undefined;
     if (!q) return;
@@ -321,75 +325,81 @@ function extract(container: Statement): Extracted | undefined {
     const range = { start: body.pos[map[0]], end: body.pos[map[q.length]] };
     const dynamic = (why: string) => out.dynamic.push({ ...range, why });
     const parsed = parseCached(`SELECT ${q}`);
-    const value = parsed instanceof Error ? undefined : (parsed.stmts?.[0]?.stmt as Node | undefined)?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
-    const call = value?.FuncCall;
-    const isFormat = call && ((call.funcname ?? []) as Node[]).map((n) => n.String?.sval).pop() === 'format';
-    const literal = value?.A_Const?.sval ? value.A_Const : isFormat ? call.args?.[0]?.A_Const : undefined;
-    if (!literal?.sval || parsed instanceof Error) {
+    const value = parsed instanceof Error ? undefined : ((parsed.stmts?.[0]?.stmt as Node | undefined)?.SelectStmt?.targetList?.[0]?.ResTarget?.val as Node | undefined);
+    const parts = value ? executedParts(q, value) : undefined;
+    if (!parts) {
       dynamic(`EXECUTE of SQL built at run time (${oneLine(q, 50)})`);
       return;
     }
-    // The literal's token in the expression (locations count UTF-8 bytes of `SELECT ` + q).
-    const qMap = new OffsetMap(q);
-    const at = qMap.fromUtf8((literal.location as number) - 7);
-    let raw: string | undefined;
-    try {
-      const t = pg.scanSync(q.slice(at)).tokens[0];
-      raw = t?.tokenName === 'SCONST' ? q.slice(at, at + new OffsetMap(q.slice(at)).fromUtf8(t.end)) : undefined;
-    } catch {
-      raw = undefined;
-    }
-    const decoded = raw ? decodeLiteral(raw) : undefined;
-    if (!decoded) {
-      dynamic(`EXECUTE of a string Migration Guard cannot read (${oneLine(q, 50)})`);
-      return;
-    }
-    const posOf = (k: number) => body.pos[map[at + decoded.src[k]]];
+    const form: 'literal' | 'format' = parts.some((p) => 'label' in p) || value?.FuncCall ? 'format' : 'literal';
+    // The SQL, and for each character its offset in the container's text.
     let sql = '';
-    let pos: number[] = [];
+    const pos: number[] = [];
+    /** For each character, the offset just after its source (a doubled quote is two characters). */
+    const after: number[] = [];
     const unknown: string[] = [];
-    if (!isFormat) {
-      sql = decoded.text;
-      pos = decoded.src.map((_, k) => posOf(k));
-    } else {
-      // format(): %[n$][flags][width]{s,I,L} and %%; arguments written as constants are used as they are.
-      const args = ((call.args ?? []) as Node[]).slice(1);
-      let next = 0;
-      const spec = /%(?:(\d+)\$)?-?(?:\d+|\*)?([sIL%])/g;
-      let last = 0;
-      for (const m of decoded.text.matchAll(spec)) {
-        const k = m.index!;
-        sql += decoded.text.slice(last, k);
-        for (let c = last; c < k; c++) pos.push(posOf(c));
-        last = k + m[0].length;
-        let piece: string;
-        if (m[2] === '%') piece = '%';
-        else {
-          const argIndex = m[1] ? Number(m[1]) - 1 : next;
-          next = argIndex + 1;
-          const arg = args[argIndex];
-          const known = arg?.A_Const?.sval?.sval as string | undefined;
-          const name = arg?.ColumnRef ? ((arg.ColumnRef.fields ?? []) as Node[]).map((f) => f.String?.sval ?? '*').join('.') : undefined;
-          const label = `<${name ?? `%${m[2]}`}>`;
-          if (known === undefined) unknown.push(`%${m[2]}${name ? ` (${name})` : ''}`);
-          piece = m[2] === 'L' ? (known === undefined ? quoteLiteral(label) : quoteLiteral(known)) : m[2] === 'I' ? (known === undefined ? `"${label}"` : quoteName(known)) : (known ?? `"${label}"`);
-        }
-        sql += piece;
-        for (let c = 0; c < piece.length; c++) pos.push(posOf(Math.min(k + c, last - 1)));
+    let open = false; // an unknown name's quoted identifier takes the name characters that follow it
+    const put = (chars: string, at: (k: number) => number, end = (k: number) => at(k) + 1) => {
+      for (let k = 0; k < chars.length; k++) {
+        pos.push(at(k));
+        after.push(Math.max(at(k) + 1, end(k)));
       }
-      sql += decoded.text.slice(last);
-      for (let c = last; c <= decoded.text.length; c++) pos.push(posOf(c));
+      sql += chars;
+    };
+    const source = (part: { src: number[] }, from: number) => [(k: number) => body.pos[map[part.src[from + k]]], (k: number) => body.pos[map[part.src[from + k + 1]]]] as const;
+    const close = (at: number) => {
+      if (open) put('"', () => at);
+      open = false;
+    };
+    for (const part of parts) {
+      if ('literal' in part) {
+        let from = 0;
+        if (open) {
+          from = /^[A-Za-z0-9_$]*/.exec(part.literal)![0].length;
+          put(part.literal.slice(0, from), ...source(part, 0));
+          close(body.pos[map[part.src[from]]]);
+        }
+        put(part.literal.slice(from), ...source(part, from));
+        continue;
+      }
+      const at = body.pos[map[part.at]];
+      close(at);
+      if (part.known !== undefined) {
+        put(part.kind === 'I' ? quoteName(part.known) : part.kind === 'L' ? quoteLiteral(part.known) : part.known, () => at);
+        continue;
+      }
+      unknown.push(part.label);
+      const label = `<${part.label.replace(/^\S+ \((.*)\)$/, '$1')}>`;
+      if (part.kind === 'L') {
+        put(quoteLiteral(label), () => at);
+        continue;
+      }
+      // A name written around the placeholder (`idx_%s_on`) is part of the same identifier.
+      const prefix = /[A-Za-z0-9_$]*$/.exec(sql)![0];
+      const kept = pos.slice(pos.length - prefix.length);
+      sql = sql.slice(0, sql.length - prefix.length);
+      pos.length -= prefix.length;
+      after.length -= prefix.length;
+      put('"', () => kept[0] ?? at);
+      put(prefix, (k) => kept[k]);
+      put(label, () => at);
+      open = true;
     }
+    close(pos.length ? pos[pos.length - 1] : range.start);
+    pos.push(pos.length ? pos[pos.length - 1] + 1 : range.end);
     // Whitespace around the SQL is not part of the statement.
     const lead = sql.length - sql.trimStart().length;
-    const trimmed = sql.trim().replace(/;\s*$/, '');
+    const trimmed = sql.trim().replace(/\s*;\s*$/, '');
     if (!trimmed) return;
     const checked = parseCached(trimmed);
     if (checked instanceof Error) {
-      dynamic(`EXECUTE ${isFormat ? 'format()' : 'of a literal'} whose SQL does not parse${unknown.length ? ` with its placeholders (${unknown.join(', ')}) as names` : ''}: ${oneLine(checked.message, 80)}`);
+      const template = /\{\{.*?\}\}/s.test(trimmed) ? ' (a template placeholder such as {{ .Schema }}: analysed once the template is rendered)' : '';
+      const what = form === 'literal' ? 'of a literal' : `of SQL with values known only at run time (${unknown.join(', ')})`;
+      dynamic(`EXECUTE ${what} that does not parse${form === 'literal' ? '' : ' with them as names'}: ${oneLine(checked.message, 80)}${template}`);
       return;
     }
-    out.found.push({ sql: { text: trimmed, pos: pos.slice(lead, lead + trimmed.length + 1) }, place: { ...ctx, executed: { form: isFormat ? 'format' : 'literal', unknown } } });
+    const end = after[lead + trimmed.length - 1];
+    out.found.push({ sql: { text: trimmed, pos: [...pos.slice(lead, lead + trimmed.length), end] }, place: { ...ctx, executed: { form, unknown } } });
   };
 
   /** COMMIT / ROLLBACK of the body: a statement of its own, from its keyword to its `;`. */
@@ -516,6 +526,90 @@ function extract(container: Statement): Extracted | undefined {
   return out;
 }
 
+type Part = { literal: string; src: number[] } | { label: string; kind: 'I' | 'L' | 's'; at: number; known?: string };
+
+/**
+ * The pieces of an EXECUTE expression `q` (parsed as `SELECT q`, so locations are 7 bytes on):
+ * literal text with each character's offset in `q`, and values (format() arguments, `||`
+ * operands) with their kind. Undefined when the SQL is not built from a literal at all.
+ */
+function executedParts(q: string, value: Node): Part[] | undefined {
+  const qMap = new OffsetMap(q);
+  const offset = (location: number | undefined) => qMap.fromUtf8(Math.max(0, (location ?? 7) - 7));
+  /** The string constant at a location of `q`, decoded, with each character's offset in `q`. */
+  const literalAt = (location: number | undefined): { text: string; src: number[] } | undefined => {
+    const at = offset(location);
+    try {
+      const t = pg.scanSync(q.slice(at)).tokens[0];
+      if (t?.tokenName !== 'SCONST') return undefined;
+      const raw = q.slice(at, at + new OffsetMap(q.slice(at)).fromUtf8(t.end));
+      const decoded = decodeLiteral(raw);
+      return decoded && { text: decoded.text, src: decoded.src.map((i) => at + i) };
+    } catch {
+      return undefined;
+    }
+  };
+  const nameOf = (n: Node): string | undefined => (n.ColumnRef ? ((n.ColumnRef.fields ?? []) as Node[]).map((f) => f.String?.sval ?? '*').join('.') : undefined);
+  const funcName = (n: Node) => ((n.FuncCall?.funcname ?? []) as Node[]).map((x) => x.String?.sval).pop();
+  const stringConst = (n: Node | undefined): Node | undefined => (n?.A_Const?.sval ? n.A_Const : n?.TypeCast?.arg?.A_Const?.sval ? n.TypeCast.arg.A_Const : undefined);
+  /** An operand of `||`, or a format() argument: its kind, and its value when written as a constant. */
+  const valuePart = (n: Node, kind: 'I' | 'L' | 's', label: string): Part => {
+    const c = stringConst(n);
+    if (c) return { label, kind, at: offset(c.location), known: c.sval.sval ?? '' };
+    const fn = funcName(n);
+    const inner = n.FuncCall?.args?.[0] as Node | undefined;
+    const name = (inner && nameOf(inner)) ?? nameOf(n) ?? fn ?? 'value';
+    const k = fn === 'quote_ident' ? 'I' : fn === 'quote_literal' || fn === 'quote_nullable' ? 'L' : kind;
+    return { label: label.includes('(') ? label : `${label} (${name})`, kind: k, at: offset(n.FuncCall?.location ?? n.ColumnRef?.location ?? n.location) };
+  };
+  const c = stringConst(value);
+  if (c) {
+    const lit = literalAt(c.location);
+    return lit && [{ literal: lit.text, src: lit.src }];
+  }
+  if (funcName(value) === 'format') {
+    const args = (value.FuncCall.args ?? []) as Node[];
+    const fmt = stringConst(args[0]);
+    const lit = fmt && literalAt(fmt.location);
+    if (!lit) return undefined;
+    // %[n$][flags][width]{s,I,L}, and %% (https://www.postgresql.org/docs/current/functions-string.html#FUNCTIONS-STRING-FORMAT).
+    const parts: Part[] = [];
+    let last = 0;
+    let next = 0;
+    for (const m of lit.text.matchAll(/%(?:(\d+)\$)?-?(?:\d+|\*)?([sIL%])/g)) {
+      const k = m.index!;
+      parts.push({ literal: lit.text.slice(last, k) + (m[2] === '%' ? '%' : ''), src: [...lit.src.slice(last, k + (m[2] === '%' ? 1 : 0)), lit.src[k]] });
+      last = k + m[0].length;
+      if (m[2] === '%') continue;
+      const index = m[1] ? Number(m[1]) - 1 : next;
+      next = index + 1;
+      const arg = args[index + 1];
+      const part = arg ? valuePart(arg, m[2] as 'I' | 'L' | 's', `%${m[2]}`) : ({ label: `%${m[2]}`, kind: m[2] as 'I' | 'L' | 's', at: lit.src[k] } as Part);
+      parts.push({ ...part, at: lit.src[k] });
+    }
+    parts.push({ literal: lit.text.slice(last), src: lit.src.slice(last) });
+    return parts;
+  }
+  // 'ALTER TABLE ' || quote_ident(t) || ' ADD COLUMN x int': literals joined to values.
+  const operands: Node[] = [];
+  const flatten = (n: Node): boolean => {
+    const e = n.A_Expr;
+    if (e && e.kind === 'AEXPR_OP' && ((e.name ?? []) as Node[]).map((x) => x.String?.sval).join() === '||') return flatten(e.lexpr) && flatten(e.rexpr);
+    operands.push(n);
+    return true;
+  };
+  flatten(value);
+  if (operands.length < 2 || !operands.some((o) => stringConst(o))) return undefined;
+  const parts: Part[] = [];
+  for (const o of operands) {
+    const oc = stringConst(o);
+    const lit = oc && literalAt(oc.location);
+    if (oc && !lit) return undefined;
+    parts.push(lit ? { literal: lit.text, src: lit.src } : valuePart(o, 's', '||'));
+  }
+  return parts;
+}
+
 /** Extractions by container text, relative to it: an unchanged body is read once. */
 const extractCache = new Map<string, Extracted | null>();
 /** Positioned bodies per container statement and runner index. */
@@ -592,7 +686,7 @@ function makeStatements(sql: Mapped, base: number, index: number, place: BodyPla
     for (const t of pg.scanSync(sql.text).tokens) {
       const s = map.fromUtf8(t.start);
       const e = map.fromUtf8(t.end);
-      const token: Token = { start: doc(s), end: Math.max(doc(s) + 1, doc(e - 1) + 1), text: sql.text.slice(s, e), name: t.tokenName, keyword: t.keywordKind !== 0 ? t.text.toUpperCase() : '' };
+      const token: Token = { start: doc(s), end: Math.max(doc(s) + 1, doc(e)), text: sql.text.slice(s, e), name: t.tokenName, keyword: t.keywordKind !== 0 ? t.text.toUpperCase() : '' };
       (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT' ? own : tokens).push(token);
     }
   } catch {
@@ -603,7 +697,7 @@ function makeStatements(sql: Mapped, base: number, index: number, place: BodyPla
   const statement: BodyStatement = {
     index,
     start: doc(0),
-    end: Math.max(doc(0), doc(sql.text.length - 1) + 1),
+    end: Math.max(doc(0), doc(sql.text.length)),
     terminatorEnd,
     text: sql.text,
     tokens,
@@ -611,7 +705,7 @@ function makeStatements(sql: Mapped, base: number, index: number, place: BodyPla
     ownComments: own,
     kind,
     node: raw ? raw[kind] ?? {} : undefined,
-    error: parsed instanceof Error ? { message: parsed.message, start: doc(0), end: doc(sql.text.length - 1) + 1 } : undefined,
+    error: parsed instanceof Error ? { message: parsed.message, start: doc(0), end: doc(sql.text.length) } : undefined,
     at: (location: number) => doc(map.fromUtf8(Math.max(0, location))),
     body: place,
   };

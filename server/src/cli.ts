@@ -10,7 +10,8 @@ import { OTHER_FINDINGS } from './engine/findings';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
-import { describeStatement, heldAfter, timeline } from './engine/describe';
+import { describeStatement, heldAfter, timeline, withBodies } from './engine/describe';
+import { inBody } from './engine/plpgsql';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
@@ -251,14 +252,20 @@ function printText(results: FileResult[]): string {
   // Coverage: nothing is skipped in silence. Files with statements not analysed are named.
   let analysed = 0;
   let unanalysed = 0;
+  let inBodies = 0;
+  let dynamic = 0;
   for (const r of results) {
     const c = r.analysis?.coverage;
     if (!c) continue;
     analysed += c.analysed;
     unanalysed += c.unanalysed;
+    inBodies += c.inBodies ?? 0;
+    dynamic += c.dynamic ?? 0;
     if (c.unanalysed) lines.push(`${r.path}: ${c.analysed} statements analysed, ${c.unanalysed} not analysed (dynamic SQL, DO blocks, syntax errors)`);
   }
-  lines.push(`${analysed} statements analysed, ${unanalysed} not analysed`);
+  lines.push(
+    `${analysed} statements analysed${inBodies ? ` (${inBodies} inside DO blocks and PL/pgSQL routines)` : ''}, ${unanalysed} not analysed${dynamic ? ` (${dynamic} dynamic SQL)` : ''}`,
+  );
   lines.push(
     `${results.length} file${results.length === 1 ? '' : 's'} checked: ${total === 0 ? 'no problems' : `${count.error} errors, ${count.warning} warnings, ${count.info + count.hint} notes`}`,
   );
@@ -384,7 +391,8 @@ async function explain(options: Options): Promise<number> {
     process.stderr.write(`${file}: ${findings[0].message}\n`);
     return 1;
   }
-  const statements = analysis.facts.statements;
+  // DO blocks are followed by the statements of their bodies.
+  const statements = withBodies(analysis.facts);
   // Positions in the file: for a TypeScript / JavaScript migration, the literal or call the SQL came from.
   const rangeOf = (start: number, end: number) =>
     analysis.source ? analysis.source.lines.range(analysis.source.toSource(start, end).start, analysis.source.toSource(start, end).end) : analysis.lines.range(start, end);
@@ -403,6 +411,9 @@ async function explain(options: Options): Promise<number> {
       caveats: s.caveats,
       lockTimeout: s.lockTimeout ?? null,
       statementTimeout: s.statementTimeout ?? null,
+      ...(s.block && inBody(s.statement)
+        ? { inBody: { routine: s.block.routine, line: analysis.lines.position(s.statement.body.container.start).line, conditions: s.statement.body.conditions, loops: s.statement.body.loops, ...(s.statement.body.executed ? { executed: s.statement.body.executed } : {}), ...(s.block.fails ? { fails: s.block.fails } : {}) } }
+        : {}),
       ...(s.statement.error ? { error: s.statement.error.message } : {}),
     }));
     const { framework, evidence, segments } = analysis.facts.context;

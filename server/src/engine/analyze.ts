@@ -281,7 +281,11 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
  * at the top of the file) are kept. Otherwise the fix is shown disabled, with the reason.
  */
 function fixInBody(fix: Fix, inner: BodyStatement): Fix {
-  if (fix.disabled) return fix;
+  if (fix.disabled) {
+    // "The transaction does not end in this file": the block's own transaction does, at its end.
+    if (/concurrently/i.test(fix.title)) return { ...fix, disabled: `CONCURRENTLY cannot run inside the ${inner.body.routine}: move the statement out of the block, on its own` };
+    return /transaction/i.test(fix.disabled) ? { ...fix, disabled: `the statement is inside the ${inner.body.routine}, which runs as one transaction: this fix needs transactions of its own; edit the block by hand` } : fix;
+  }
   const container = inner.body.container;
   const inContainer = (e: OffsetEdit) => e.end > container.start && e.start < (container.terminatorEnd ?? container.end);
   const within = (e: OffsetEdit) => e.start >= inner.start && e.end <= (inner.terminatorEnd ?? inner.end);

@@ -12,6 +12,7 @@ import { REPOSITORY_URL } from './docs';
 import { statementHead } from './describe';
 import { StatementFacts } from './facts';
 import { conflicts, LockMode, lockName, strength } from './locks';
+import { inBody } from './plpgsql';
 import { existingTableCommands, parsedStatements } from './rule';
 
 export type ItemState = 'passed' | 'failed' | 'needs-you' | 'not-checked';
@@ -293,7 +294,12 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
   {
     const unbatched = analysis.findings.filter((f) => f.rule === 'unbatched-data-change');
     const evidence = unbatched.map((f) => `line ${f.range.start.line + 1}: ${f.message}`);
-    if (!unbatched.length) evidence.push('No UPDATE or DELETE over a whole existing table.');
+    // A loop in a DO block that changes rows and COMMITs each time round: a batched backfill.
+    for (const s of parsedStatements(analysis.facts)) {
+      if ((s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') || !inBody(s.statement) || !s.statement.body.committingLoop || s.block?.inTransactionBlock || !s.locks[0]?.existing) continue;
+      evidence.push(`line ${analysis.lines.position(s.statement.start).line + 1}: batched: ${statementHead(s)} in a loop of the ${s.statement.body.routine} that COMMITs each batch`);
+    }
+    if (!unbatched.length && evidence.length === 0) evidence.push('No UPDATE or DELETE over a whole existing table.');
     items.push({ id: 'backfills', title: 'Backfills batched', state: unbatched.length ? 'failed' : 'passed', evidence, fix: `${doc('backfills')} (quick fix: unbatched-data-change)`, manual: false });
   }
 

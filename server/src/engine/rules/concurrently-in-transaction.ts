@@ -82,6 +82,11 @@ statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a too
         reports: [{ range: [1, 0, 1, 26] }],
         output: 'BEGIN;\nEND;\nREINDEX INDEX CONCURRENTLY users_email_idx;',
       },
+      {
+        sql: 'DO $$\nBEGIN\n  CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nEND $$;',
+        reports: [{ range: [2, 2, 2, 27], message: 'inside a DO block' }],
+        output: null,
+      },
     ],
   },
 };

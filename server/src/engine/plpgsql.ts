@@ -173,8 +173,10 @@ function align(body: string, q: string, p: number, perform: boolean): number[] |
   let i = 0;
   let j = p;
   if (perform) {
-    if (!/^perform$/i.test(body.slice(p, p + 7)) || !q.startsWith('SELECT ')) return undefined;
+    // PostgreSQL runs `SELECT ` followed by the text from the token after PERFORM (pl_gram.y).
+    if (!/^perform\s/i.test(body.slice(p, p + 8)) || !q.startsWith('SELECT ')) return undefined;
     for (; i < 7; i++, j++) map[i] = j;
+    while (/\s/.test(body[j] ?? '')) j++;
   }
   while (i < q.length) {
     if (j < body.length && q[i] === body[j]) {

@@ -186,8 +186,8 @@ export function headThrough(s: StatementFacts, keyword: string): { start: number
 export function firstLine(s: StatementFacts): { start: number; end: number } {
   const text = s.statement.text;
   const newline = text.search(/[\r\n]/);
-  // Clamped: the text of a statement inside an EXECUTE string is shorter than its source ('' for ').
-  return { start: s.statement.start, end: Math.min(s.statement.end, s.statement.start + (newline < 0 ? text.length : newline)) };
+  // To the statement's end: the text of a statement in an EXECUTE string is shorter than its source ('' for ').
+  return { start: s.statement.start, end: newline < 0 ? s.statement.end : Math.min(s.statement.end, s.statement.start + newline) };
 }
 
 /** The document text of the tokens naming the statement's relation (keeps quoting and schema). */

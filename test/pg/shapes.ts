@@ -185,6 +185,7 @@ export const SHAPES: Shape[] = [
   { sql: 'DELETE FROM orders WHERE id = 5', indexScans: true, docs: LOCKING },
   { sql: 'INSERT INTO orders (id, user_id, total) VALUES (9999, 1, 1)', implicit: { [FKS_REFERENCED]: 'users' }, docs: LOCKING },
   { sql: 'INSERT INTO users (id, email) SELECT id + 100000, email FROM users WHERE id < 10', docs: LOCKING },
+  { sql: 'WITH changed AS (UPDATE users SET n = 1 WHERE id = 5 RETURNING id) SELECT count(*) FROM changed', indexScans: true, docs: doc('queries-with') },
   // DO blocks (issue 16): the block's claim is the union of the claims of the statements in its body.
   { sql: 'DO $$ BEGIN ALTER TABLE users ADD COLUMN c int; CREATE INDEX users_n_idx ON users (n); END $$', docs: doc('sql-do') },
   {

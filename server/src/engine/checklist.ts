@@ -296,7 +296,8 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
     const evidence = unbatched.map((f) => `line ${f.range.start.line + 1}: ${f.message}`);
     // A loop in a DO block that changes rows and COMMITs each time round: a batched backfill.
     for (const s of parsedStatements(analysis.facts)) {
-      if ((s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') || !inBody(s.statement) || !s.statement.body.committingLoop || s.block?.inTransactionBlock || !s.locks[0]?.existing) continue;
+      const writes = s.locks.some((l) => l.mode === 'RowExclusiveLock' && l.existing) && s.kind !== 'InsertStmt';
+      if (!writes || !inBody(s.statement) || !s.statement.body.committingLoop || s.block?.inTransactionBlock) continue;
       evidence.push(`line ${analysis.lines.position(s.statement.start).line + 1}: batched: ${statementHead(s)} in a loop of the ${s.statement.body.routine} that COMMITs each batch`);
     }
     if (!unbatched.length && evidence.length === 0) evidence.push('No UPDATE or DELETE over a whole existing table.');

@@ -582,6 +582,13 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
   }
   // Names of WITH queries are not relations.
   const ctes = statement.tokens.some((t) => t.keyword === 'WITH') ? (JSON.stringify(n).match(/"ctename":"[^"]+"/g)?.map((m) => m.slice(11, -1)) ?? []) : [];
+  // A data-modifying WITH query (`WITH u AS (UPDATE t ...) SELECT ...`, a common batch step in DO
+  // blocks) takes ROW EXCLUSIVE on its table, as the statement itself would.
+  for (const cte of (n.withClause?.ctes ?? []) as Node[]) {
+    const q = cte.CommonTableExpr?.ctequery as Node | undefined;
+    const target = q?.UpdateStmt ?? q?.DeleteStmt ?? q?.InsertStmt ?? q?.MergeStmt;
+    if (target?.relation) rel(effect, target.relation, 'RowExclusiveLock', 'table');
+  }
   readRelations(effect, n, new Set([...createdBy(statement), ...ctes]));
   return effect;
 }

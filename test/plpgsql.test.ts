@@ -4,6 +4,10 @@
  * own place in the body, in the transaction PostgreSQL runs them in.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Analysis, analyze, loadParser } from '../server/src/engine/analyze';
 import { buildChecklist } from '../server/src/engine/checklist';
@@ -254,5 +258,21 @@ describe('routines the migration creates and calls', () => {
     const a = run(proc);
     assert.ok(!ruleIds(a).includes('transaction-nesting'));
     assert.equal(a.facts.statements[1].inner![1].block!.fails, undefined);
+  });
+});
+
+describe('the CLI', () => {
+  it('counts the statements inside DO blocks and the dynamic SQL in its summary', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-plpgsql-'));
+    try {
+      const file = path.join(dir, '001_backfill.sql');
+      fs.writeFileSync(file, "DO $$\nDECLARE stmt text := 'SELECT 1';\nBEGIN\n  ALTER TABLE users ADD COLUMN plan text;\n  EXECUTE stmt;\nEND $$;\n");
+      const root = path.join(__dirname, '..', '..');
+      const out = spawnSync(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), 'check', file], { encoding: 'utf8', timeout: 60_000 });
+      assert.match(out.stdout, /001_backfill\.sql:5:11: info dynamic-sql: Not analysed: EXECUTE of SQL built at run time \(stmt\)/);
+      assert.match(out.stdout, /^1 statements analysed \(1 inside DO blocks and PL\/pgSQL routines\), 1 not analysed \(1 dynamic SQL\)$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

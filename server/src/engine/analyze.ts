@@ -399,7 +399,7 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
     ignored: inner.ignored.map((i) => ({ ...i, range: mapRange(i.range) })),
     facts: inner.facts,
     lines: inner.lines,
-    coverage: { analysed: inner.coverage.analysed, unanalysed: inner.coverage.unanalysed + migration.dynamic.length },
+    coverage: { ...inner.coverage, unanalysed: inner.coverage.unanalysed + migration.dynamic.length, dynamic: (inner.coverage.dynamic ?? 0) + migration.dynamic.length },
     source: { tool: migration.tool, lines: sourceLines, toSource, toVirtual },
   };
 }

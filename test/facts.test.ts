@@ -43,6 +43,7 @@ describe('lock facts per statement', () => {
     ['CREATE TABLE orders (id int, u int REFERENCES users (id))', ['users:ShareRowExclusiveLock']],
     ['UPDATE users SET a = 1', ['users:RowExclusiveLock'], { scans: ['users'] }],
     ['UPDATE users SET a = 1 WHERE id < 100', ['users:RowExclusiveLock']],
+    ['WITH c AS (UPDATE users SET a = 1 WHERE id < 100 RETURNING id) SELECT count(*) FROM c', ['users:RowExclusiveLock']],
     ['COMMENT ON COLUMN users.email IS $$x$$', ['users:ShareUpdateExclusiveLock']],
     ['ALTER INDEX i RENAME TO j', ['i:ShareUpdateExclusiveLock']],
     ['ALTER TABLE users RENAME TO people', ['users:AccessExclusiveLock']],

@@ -142,14 +142,20 @@ function printText(results: FileResult[]): string {
   // Coverage: nothing is skipped in silence. Files with statements not analysed are named.
   let analysed = 0;
   let unanalysed = 0;
+  let inBodies = 0;
+  let dynamic = 0;
   for (const r of results) {
     const c = r.analysis?.coverage;
     if (!c) continue;
     analysed += c.analysed;
     unanalysed += c.unanalysed;
+    inBodies += c.inBodies ?? 0;
+    dynamic += c.dynamic ?? 0;
     if (c.unanalysed) lines.push(`${r.path}: ${c.analysed} statements analysed, ${c.unanalysed} not analysed (dynamic SQL, DO blocks, syntax errors)`);
   }
-  lines.push(`${analysed} statements analysed, ${unanalysed} not analysed`);
+  lines.push(
+    `${analysed} statements analysed${inBodies ? ` (${inBodies} inside DO blocks and PL/pgSQL routines)` : ''}, ${unanalysed} not analysed${dynamic ? ` (${dynamic} dynamic SQL)` : ''}`,
+  );
   lines.push(
     `${results.length} file${results.length === 1 ? '' : 's'} checked: ${total === 0 ? 'no problems' : `${count.error} errors, ${count.warning} warnings, ${count.info + count.hint} notes`}`,
   );

@@ -4,7 +4,8 @@
  */
 import { Analysis, Finding } from './engine/analyze';
 import { OTHER_FINDINGS } from './engine/findings';
-import { describeStatement, timeline } from './engine/describe';
+import { describeStatement, timeline, withBodies } from './engine/describe';
+import { inBody } from './engine/plpgsql';
 import { StatementFacts } from './engine/facts';
 import { blocksInWords, lockName } from './engine/locks';
 import { RULES } from './engine/rules';
@@ -73,7 +74,8 @@ function rangeOf(analysis: Analysis, start: number, end: number) {
 
 /** `explain --format json`: the migration tool, its transaction segments, and the facts of every statement. */
 export function explainJson(analysis: Analysis) {
-  const statements = analysis.facts.statements.map((s) => ({
+  // DO blocks are followed by the statements of their bodies.
+  const statements = withBodies(analysis.facts).map((s) => ({
     range: rangeOf(analysis, s.statement.start, s.statement.end),
     ...(analysis.source ? { sql: s.statement.text } : {}),
     kind: s.kind,
@@ -87,6 +89,9 @@ export function explainJson(analysis: Analysis) {
     caveats: s.caveats,
     lockTimeout: s.lockTimeout ?? null,
     statementTimeout: s.statementTimeout ?? null,
+    ...(s.block && inBody(s.statement)
+      ? { inBody: { routine: s.block.routine, line: analysis.lines.position(s.statement.body.container.start).line, conditions: s.statement.body.conditions, loops: s.statement.body.loops, ...(s.statement.body.executed ? { executed: s.statement.body.executed } : {}), ...(s.block.fails ? { fails: s.block.fails } : {}) } }
+      : {}),
     ...(s.statement.error ? { error: s.statement.error.message } : {}),
   }));
   const { framework, evidence, segments } = analysis.facts.context;
@@ -96,7 +101,7 @@ export function explainJson(analysis: Analysis) {
 
 /** `explain`'s text: the migration tool, each statement's facts in words, and the lock timeline. */
 export function explainText(file: string, analysis: Analysis): string {
-  const blocks = analysis.facts.statements.map((s) => {
+  const blocks = withBodies(analysis.facts).map((s) => {
     const at = rangeOf(analysis, s.statement.start, s.statement.end).start;
     return `${file}:${at.line + 1}:${at.character + 1}\n${describeStatement(s, analysis.lines, analysis.facts).replace(/\*\*|`/g, '').replace(/_Version:_/g, 'Version:')}`;
   });

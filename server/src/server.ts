@@ -29,7 +29,7 @@ import {
   TextEdit,
 } from 'vscode-languageserver/node';
 import { Analysis, analyzeSource, Finding, FindingFix, loadParser } from './engine/analyze';
-import { describeRelation, describeStatement, shortForm } from './engine/describe';
+import { describeRelation, describeStatement, factsAt, shortForm, withBodies } from './engine/describe';
 import { safeFixEdits } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -344,8 +344,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         if (all[mid].statement.start <= offset) lo = mid;
         else hi = mid - 1;
       }
-      const facts = all[lo] && all[lo].statement.start <= offset && offset <= (all[lo].statement.terminatorEnd ?? all[lo].statement.end) ? all[lo] : undefined;
-      if (!facts) return null;
+      const outer = all[lo] && all[lo].statement.start <= offset && offset <= (all[lo].statement.terminatorEnd ?? all[lo].statement.end) ? all[lo] : undefined;
+      if (!outer) return null;
+      // Inside a DO block or a routine the migration calls: the statement of the body there.
+      const facts = factsAt(analysis.facts, outer, offset);
       const tokens = facts.statement.tokens;
       const at = tokens.findIndex((t) => t.start <= offset && offset <= t.end);
       const name = at >= 0 ? relationNameAt(tokens, at) : undefined;
@@ -462,7 +464,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (!document || !entry || entry.version !== document.version) return [];
       if (!(await settingsFor(params.textDocument.uri)).codeLens) return [];
       const { analysis } = entry;
-      return analysis.facts.statements.flatMap((s) => {
+      return withBodies(analysis.facts).flatMap((s) => {
         const title = shortForm(s);
         const line = documentRange(analysis, s.statement.start, s.statement.end).start.line;
         return title ? [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, command: { title, command: '' } }] : [];

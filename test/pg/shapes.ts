@@ -185,4 +185,18 @@ export const SHAPES: Shape[] = [
   { sql: 'DELETE FROM orders WHERE id = 5', indexScans: true, docs: LOCKING },
   { sql: 'INSERT INTO orders (id, user_id, total) VALUES (9999, 1, 1)', implicit: { [FKS_REFERENCED]: 'users' }, docs: LOCKING },
   { sql: 'INSERT INTO users (id, email) SELECT id + 100000, email FROM users WHERE id < 10', docs: LOCKING },
+  { sql: 'WITH changed AS (UPDATE users SET n = 1 WHERE id = 5 RETURNING id) SELECT count(*) FROM changed', indexScans: true, docs: doc('queries-with') },
+  // DO blocks (issue 16): the block's claim is the union of the claims of the statements in its body.
+  { sql: 'DO $$ BEGIN ALTER TABLE users ADD COLUMN c int; CREATE INDEX users_n_idx ON users (n); END $$', docs: doc('sql-do') },
+  {
+    sql: "DO $$ BEGIN IF current_setting('server_version_num')::int >= 110000 THEN ALTER TABLE orders ADD CONSTRAINT orders_user_fk3 FOREIGN KEY (user_id) REFERENCES users (id); END IF; END $$",
+    docs: doc('plpgsql-control-structures'),
+  },
+  { sql: "DO $$ BEGIN EXECUTE format('ALTER TABLE %I ALTER COLUMN score TYPE bigint', 'users'); END $$", docs: doc('plpgsql-statements') },
+  {
+    sql: 'DO $$ DECLARE low bigint := 1; BEGIN WHILE low <= 2000 LOOP UPDATE users SET n = n + 1 WHERE id >= low AND id < low + 500; low := low + 500; END LOOP; END $$',
+    indexScans: true,
+    docs: doc('plpgsql-control-structures'),
+  },
+  { sql: 'DO $$ BEGIN ALTER TABLE orders DROP CONSTRAINT orders_user_fk; LOCK TABLE accounts IN SHARE MODE; END $$', implicit: { [FK_REFERENCED]: 'users' }, docs: doc('sql-do') },
 ];

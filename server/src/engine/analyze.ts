@@ -7,8 +7,9 @@ import { MigrationContext, migrationContext, ProjectProbe } from './context';
 import { EmbeddedStatement, extractMigration, SourceEdit } from './embedded';
 import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
+import { BodyStatement } from './plpgsql';
 import { LineMap, Range } from './positions';
-import { FixSafety, Report } from './rule';
+import { Fix, FixSafety, OffsetEdit, Report } from './rule';
 import { DYNAMIC_SQL, FILE_ENCODING, INTERNAL_ERROR, OTHER_FINDINGS, otherFinding, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 import { IGNORE_REASON_PLACEHOLDER } from '../protocol';
 import { RULES } from './rules';
@@ -50,8 +51,12 @@ export interface Analysis {
   facts: FileFacts;
   /** Line/character of the analysed SQL text (for embedded SQL: the SQL extracted from the source). */
   lines: LineMap;
-  /** Statements the engine has facts for, and those it could not analyse (syntax errors, DO blocks, dynamic SQL). */
-  coverage: { analysed: number; unanalysed: number };
+  /**
+   * Statements the engine has facts for, and those it could not analyse (syntax errors, DO blocks
+   * it cannot read, dynamic SQL). `inBodies`: of the analysed, those inside DO blocks and PL/pgSQL
+   * routines; `dynamic`: of the unanalysed, SQL built at run time.
+   */
+  coverage: { analysed: number; unanalysed: number; inBodies?: number; dynamic?: number };
   /** For SQL embedded in TypeScript / JavaScript: the source file and the way back to it. */
   source?: EmbeddedSource;
 }
@@ -215,13 +220,30 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     }
     return found >= 0 && offset <= (statements[found].terminatorEnd ?? statements[found].end) ? found : -1;
   };
+  // Statements inside PL/pgSQL bodies, by start: a report inside a body is on the innermost one.
+  const bodyStatements = [...new Set(facts.statements.flatMap((s) => (s.inner ?? []).map((f) => f.statement as BodyStatement)))].sort((a, b) => a.start - b.start);
+  const bodyStatementAt = (offset: number) => {
+    for (let i = bodyStatements.length - 1; i >= 0; i--) {
+      const b = bodyStatements[i];
+      if (b.start <= offset && offset <= (b.terminatorEnd ?? b.end)) return b;
+    }
+    return undefined;
+  };
   const allComments = [...statements.flatMap((s) => [...s.leadingComments, ...s.ownComments]), ...parsed.trailingComments];
   const fileIgnores = ignoredBy(allComments, true);
+  const seen = new Set<string>();
   const add = (rule: string, severity: Severity, report: Report) => {
+    // A routine called twice runs the same statements twice: one finding each.
+    const key = `${rule}\u0000${report.start}\u0000${report.end}\u0000${report.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
     const index = statementAt(report.start);
+    const inner = bodyStatements.length ? bodyStatementAt(report.start) : undefined;
     const by =
       suppressedBy(rule, fileIgnores) ??
-      (index >= 0 ? suppressedBy(rule, ignoredBy([...statements[index].leadingComments, ...statements[index].ownComments], false)) : undefined);
+      (index >= 0 ? suppressedBy(rule, ignoredBy([...statements[index].leadingComments, ...statements[index].ownComments], false)) : undefined) ??
+      (inner ? suppressedBy(rule, ignoredBy([...inner.leadingComments, ...inner.ownComments], false)) : undefined);
+    if (inner && report.fixes?.length) report = { ...report, fixes: report.fixes.map((f) => fixInBody(f, inner)) };
     if (by) {
       ignored.push({ rule, severity, message: report.message, range: lines.range(report.start, report.end), statement: index >= 0 ? index : undefined, reason: by.reason });
       return;
@@ -260,9 +282,58 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     }
     for (const r of reports) add(rule.id, configured ?? r.severity ?? rule.severity, r);
   }
+  // PL/pgSQL bodies: one that does not parse is a syntax error (PostgreSQL rejects it when the
+  // DO runs); SQL they build at run time is named, as in TypeScript migrations.
+  const dynamicLevel = severityOf(DYNAMIC_SQL);
+  let dynamic = 0;
+  for (const body of new Set(facts.statements.flatMap((s) => s.routines ?? []))) {
+    if (body.error) {
+      if (syntaxLevel !== 'off') add(SYNTAX_ERROR, syntaxLevel, { start: body.error.start, end: body.error.end, message: body.error.message });
+    }
+    for (const d of body.dynamic) {
+      dynamic++;
+      if (dynamicLevel !== 'off') add(DYNAMIC_SQL, dynamicLevel, { start: d.start, end: d.end, message: `Not analysed: ${d.why}. Migration Guard reads SQL written in the ${body.routine}, and EXECUTE of a literal or of format() with a literal format string; check this statement by hand.` });
+    }
+  }
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  const unanalysed = statements.filter((s) => UNMODELLED.has(s.kind)).length;
-  return { findings, ignored, facts, lines, coverage: { analysed: statements.length - unanalysed, unanalysed } };
+  // A DO block whose body was read stands for the statements in it: those are counted, not the block.
+  const readBlocks = facts.statements.filter((s) => s.kind === 'DoStmt' && s.routines?.length && !s.routines.some((b) => b.error)).length;
+  const unmodelled = statements.filter((s) => UNMODELLED.has(s.kind)).length - readBlocks;
+  const inBodies = bodyStatements.filter((b) => !b.body.read && b.kind !== 'SyntaxError').length;
+  return {
+    findings,
+    ignored,
+    facts,
+    lines,
+    coverage: { analysed: statements.length - unmodelled - readBlocks + inBodies, unanalysed: unmodelled + dynamic, inBodies, dynamic },
+  };
+}
+
+/**
+ * A quick fix of a report on a statement inside a PL/pgSQL body. Its edits inside the block
+ * must stay within that statement's own text, written there as it runs (not the text of an
+ * EXECUTE string, nor a PERFORM read as SELECT), and must not bring in what cannot run inside a
+ * function (CONCURRENTLY, transaction control, another DO block); edits outside the block (a SET
+ * at the top of the file) are kept. Otherwise the fix is shown disabled, with the reason.
+ */
+function fixInBody(fix: Fix, inner: BodyStatement): Fix {
+  if (fix.disabled) {
+    // "The transaction does not end in this file": the block's own transaction does, at its end.
+    if (/concurrently/i.test(fix.title)) return { ...fix, disabled: `CONCURRENTLY cannot run inside the ${inner.body.routine}: move the statement out of the block, on its own` };
+    return /transaction/i.test(fix.disabled) ? { ...fix, disabled: `the statement is inside the ${inner.body.routine}, which runs as one transaction: this fix needs transactions of its own; edit the block by hand` } : fix;
+  }
+  const container = inner.body.container;
+  const inContainer = (e: OffsetEdit) => e.end > container.start && e.start < (container.terminatorEnd ?? container.end);
+  const within = (e: OffsetEdit) => e.start >= inner.start && e.end <= (inner.terminatorEnd ?? inner.end);
+  const edits = fix.edits.filter(inContainer);
+  const where = `inside the ${inner.body.routine}`;
+  let why: string | undefined;
+  if (edits.length && (!inner.body.verbatim || inner.body.executed)) why = `the statement is ${inner.body.executed ? 'run through EXECUTE' : 'not written as it runs'} ${where}: edit it by hand`;
+  else if (edits.some((e) => !within(e))) why = `this fix rewrites the migration around the statement, which is ${where}: edit the block by hand`;
+  else if (edits.some((e) => /\bconcurrently\b|\b(begin|commit|rollback)\s*;|\bdo\s+\$/i.test(e.newText))) {
+    why = `${/concurrently/i.test(edits.map((e) => e.newText).join(' ')) ? 'CONCURRENTLY cannot run' : 'transaction control and DO blocks do not belong'} ${where}: move the statement out of the block`;
+  }
+  return why ? { ...fix, edits: [], disabled: why } : fix;
 }
 
 /** TypeScript / JavaScript sources the embedded-SQL reader takes. */
@@ -368,7 +439,7 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
     ignored: inner.ignored.map((i) => ({ ...i, range: mapRange(i.range) })),
     facts: inner.facts,
     lines: inner.lines,
-    coverage: { analysed: inner.coverage.analysed, unanalysed: inner.coverage.unanalysed + migration.dynamic.length },
+    coverage: { ...inner.coverage, unanalysed: inner.coverage.unanalysed + migration.dynamic.length, dynamic: (inner.coverage.dynamic ?? 0) + migration.dynamic.length },
     source: { tool: migration.tool, lines: sourceLines, toSource, toVirtual },
   };
 }

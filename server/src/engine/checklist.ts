@@ -14,6 +14,7 @@ import { StatementFacts } from './facts';
 import { ConnectionEvidence, impactItems, IndexEvidence, PreparedEvidence, Probed, ReplicationEvidence, VacuumEvidence, WorkloadEvidence } from './impact';
 import { bytes, heavyTables, lockedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYTES_PER_SECOND, seconds } from './estimate';
 import { conflicts, LockMode, lockName } from './locks';
+import { inBody } from './plpgsql';
 import { existingTableCommands, parsedStatements } from './rule';
 
 export { heavyTables, lockedRelations, probedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYTES_PER_SECOND } from './estimate';
@@ -264,7 +265,13 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
   {
     const unbatched = analysis.findings.filter((f) => f.rule === 'unbatched-data-change');
     const evidence = unbatched.map((f) => `line ${f.range.start.line + 1}: ${f.message}`);
-    if (!unbatched.length) evidence.push('No UPDATE or DELETE over a whole existing table.');
+    // A loop in a DO block that changes rows and COMMITs each time round: a batched backfill.
+    for (const s of parsedStatements(analysis.facts)) {
+      const writes = s.locks.some((l) => l.mode === 'RowExclusiveLock' && l.existing) && s.kind !== 'InsertStmt';
+      if (!writes || !inBody(s.statement) || !s.statement.body.committingLoop || s.block?.inTransactionBlock) continue;
+      evidence.push(`line ${analysis.lines.position(s.statement.start).line + 1}: batched: ${statementHead(s)} in a loop of the ${s.statement.body.routine} that COMMITs each batch`);
+    }
+    if (!unbatched.length && evidence.length === 0) evidence.push('No UPDATE or DELETE over a whole existing table.');
     items.push({ id: 'backfills', title: 'Backfills batched', state: unbatched.length ? 'failed' : 'passed', evidence, fix: `${doc('backfills')} (quick fix: unbatched-data-change)`, manual: false });
   }
 

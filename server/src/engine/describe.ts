@@ -4,6 +4,7 @@
  */
 import { FileFacts, INDEX_TABLE, LockFact, relationKey, StatementFacts } from './facts';
 import { blocksInWords, lockName, strength } from './locks';
+import { inBody } from './plpgsql';
 import { LineMap } from './positions';
 
 const lineOf = (lines: LineMap, s: StatementFacts) => lines.position(s.statement.start).line + 1;
@@ -50,15 +51,62 @@ export function shortForm(s: StatementFacts): string {
   return parts.join(' · ');
 }
 
+/**
+ * Where a statement of a PL/pgSQL body runs, in words: its block, the conditions and loops around
+ * it, how EXECUTE runs it, and the transaction it is in.
+ */
+function bodyNotes(s: StatementFacts, lines?: LineMap): string[] {
+  if (!s.block || !inBody(s.statement)) return [];
+  const place = s.statement.body;
+  const line = lines ? ` on line ${lines.position(place.container.start).line + 1}` : '';
+  const out = [`In the ${place.routine}${line}${s.block.runner !== place.container.index ? ', run by the statement that calls it' : ''}.`];
+  if (place.conditions.length) out.push(`**Conditional:** runs only ${place.conditions.map((c) => (c.startsWith('EXCEPTION') ? `when the block fails (${c})` : `if ${c.replace(/^(IF|ELSIF|CASE WHEN) /, '')}`)).join(', and ')}; analysed as if it runs.`);
+  if (place.loops.length) out.push(`**In a loop:** ${place.loops.join(' › ')}: runs once per iteration${place.committingLoop ? ', and the loop COMMITs each time round: a batched change, one transaction per batch' : ', all in one transaction'}.`);
+  if (place.executed) {
+    const how = place.executed.form === 'literal' ? 'EXECUTE of a string literal' : 'EXECUTE of SQL built from a literal';
+    out.push(`**Run through ${how}**${place.executed.unknown.length ? `: values known only at run time (${place.executed.unknown.join(', ')}) stand as <name>` : ''}.`);
+  }
+  if (place.read) out.push('Evaluated to read (a condition, a loop query, PERFORM or an assignment).');
+  return out;
+}
+
+/** A DO block (or a CALL / SELECT running a routine of the migration): what its body holds. */
+function runnerNotes(s: StatementFacts, lines?: LineMap): string[] {
+  if (!s.routines?.length) return [];
+  const out: string[] = [];
+  for (const body of s.routines) {
+    if (body.error) {
+      out.push(`Not analysed: ${body.error.message}.`);
+      continue;
+    }
+    const statements = body.statements.filter((b) => !b.body.read);
+    const span = lines && statements.length ? ` (lines ${lines.position(statements[0].start).line + 1}-${lines.position(statements[statements.length - 1].end).line + 1})` : '';
+    const commits = statements.filter((b) => b.kind === 'TransactionStmt').length;
+    out.push(
+      `${body.routine[0].toUpperCase()}${body.routine.slice(1)}: ${statements.length} statement${statements.length === 1 ? '' : 's'} analysed inside${span}; the locks below are their union` +
+        `${commits ? `; it ends its transaction ${commits} time${commits === 1 ? '' : 's'} (COMMIT / ROLLBACK)` : ''}` +
+        `${body.dynamic.length ? `; ${body.dynamic.length} EXECUTE of SQL built at run time not analysed` : ''}.`,
+    );
+  }
+  return out;
+}
+
 export function describeStatement(s: StatementFacts, lines?: LineMap, file?: FileFacts): string {
   const out: string[] = [];
   out.push(`**\`${statementTitle(s).replace(/`/g, "'")}\`**`);
   out.push('');
+  const notes = [...bodyNotes(s, lines), ...runnerNotes(s, lines)];
+  if (notes.length) out.push(...notes, '');
   if (s.kind === 'SyntaxError') {
     out.push(`Not analysed: ${s.statement.error?.message ?? 'syntax error'}.`);
     return out.join('\n');
   }
   const node = s.statement.node ?? {};
+  if (s.kind === 'TransactionStmt' && s.block?.fails) {
+    const why = { 'transaction block': 'the block runs inside a transaction block', subtransaction: 'it is inside a BEGIN ... EXCEPTION block (a subtransaction)', function: 'a function cannot end its transaction' }[s.block.fails];
+    out.push(`Fails when it runs: ${why}, and PostgreSQL stops the migration.`);
+    return out.join('\n');
+  }
   if (s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'].includes(node.kind)) {
     const since = (l: LockFact) => (lines && file && l.since !== undefined ? ` (since line ${lineOf(lines, file.statements[l.since])})` : '');
     out.push(
@@ -72,7 +120,8 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
     out.push('Opens a transaction block: every lock a statement takes from here is held until COMMIT or ROLLBACK.');
     return out.join('\n');
   }
-  const until = s.inTransaction ? 'held until the transaction ends' : 'released when the statement ends';
+  const ownBlock = s.block && !s.block.inTransactionBlock;
+  const until = ownBlock ? `held until the ${s.block!.routine}'s next COMMIT or its end` : s.inTransaction ? 'held until the transaction ends' : 'released when the statement ends';
   if (s.locks.length === 0 && s.implicitLocks.length === 0) out.push('Takes no lock on a table.');
   for (const l of s.locks) {
     const isNew = l.existing ? '' : ' (created earlier in this migration: nobody else is waiting on it)';
@@ -90,7 +139,11 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
   const lost = dataLoss(s);
   if (lost) out.push(`- _Data:_ ${lost}`);
   out.push('');
-  if (s.inTransaction) {
+  if (ownBlock) {
+    out.push(`Runs in the ${s.block!.routine}'s own transaction (the block runs outside a transaction block): every lock is held until the block COMMITs or ends.`);
+    const held = s.heldAfter;
+    if (held.length) out.push(`That transaction now holds: ${held.map((l) => `${lockName(l.mode)} on \`${l.relation}\``).join(', ')}.`);
+  } else if (s.inTransaction) {
     const where = s.toolTransaction && file ? ` (${file.context.framework === 'plain' ? "the migration tool's" : `${file.context.framework}'s`})` : '';
     out.push(`Runs inside a transaction block${where}: every lock is held until COMMIT.`);
     const held = s.heldAfter;
@@ -105,6 +158,28 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
   return out.join('\n');
 }
 
+/**
+ * The facts a position is in: the statement of a PL/pgSQL body there (a DO block's, or a called
+ * routine's) when there is one, else the top-level statement's `outer`.
+ */
+export function factsAt(file: FileFacts, outer: StatementFacts, offset: number): StatementFacts {
+  const inside = (f: StatementFacts) => f.statement.start <= offset && offset <= (f.statement.terminatorEnd ?? f.statement.end);
+  for (const s of file.statements) {
+    if (!s.inner) continue;
+    const found = [...s.inner].reverse().find(inside);
+    if (found) return found;
+  }
+  return outer;
+}
+
+/**
+ * Every statement with facts, in order: each DO block (or CALL / SELECT running a routine of the
+ * migration) followed by the statements its body runs (conditions and other reads left out).
+ */
+export function withBodies(file: FileFacts): StatementFacts[] {
+  return file.statements.flatMap((s) => (s.inner ? [s, ...s.inner.filter((f) => !(inBody(f.statement) && f.statement.body.read))] : [s]));
+}
+
 /** Hover on a table name: what this migration does to it, statement by statement. */
 const keyOfName = (n: string) => relationKey({ schemaname: n.includes('.') ? n.split('.')[0] : undefined, relname: n.split('.').pop() });
 
@@ -114,7 +189,8 @@ function statementsLocking(file: FileFacts, key: string): StatementFacts[] {
   let index = lockIndex.get(file);
   if (!index) {
     index = new Map();
-    for (const s of file.statements) {
+    // A DO block's statements, each on its own line, rather than the block's union of them.
+    for (const s of file.statements.flatMap((f) => f.inner ?? [f])) {
       for (const k of new Set(s.locks.map((l) => keyOfName(l.relation)))) {
         const list = index.get(k);
         if (list) list.push(s);
@@ -151,24 +227,29 @@ export function timeline(file: FileFacts, lines: LineMap): string {
   const out: string[] = [];
   let open: StatementFacts[] = [];
   let begin: StatementFacts | undefined;
-  const flush = (end?: StatementFacts) => {
+  const flush = (end?: StatementFacts, until?: string) => {
     if (!open.length) return;
     const first = begin ?? open[0];
     begin = undefined;
     const last = open[open.length - 1];
     const held = last.heldAfter;
-    const how = first.toolTransaction ? `the migration tool's (${file.context.framework})` : 'explicit';
+    const how = first.block && !first.block.inTransactionBlock ? `the ${first.block.routine}'s own` : first.toolTransaction ? `the migration tool's (${file.context.framework})` : 'explicit';
     out.push(`Transaction, lines ${lineOf(lines, first)}-${lineOf(lines, end ?? last)} (${how}):`);
     for (const s of open) {
       const work = [s.rewrites.length ? `rewrites ${s.rewrites.join(', ')}` : '', s.scans.length ? `scans ${s.scans.join(', ')}` : ''].filter(Boolean).join('; ');
       out.push(`  line ${lineOf(lines, s)}  ${statementHead(s)}${taken(s) ? `  + ${taken(s)}` : ''}${work ? `  (${work})` : ''}`);
     }
-    out.push(`  held until ${end ? (end.statement.node?.kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'COMMIT') : 'the end of the file'}: ${held.length ? held.map((l) => `${lockName(l.mode)} ${l.relation}`).join(', ') : 'no table lock'}`);
+    out.push(`  held until ${until ?? (end ? (end.statement.node?.kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'COMMIT') : 'the end of the file')}: ${held.length ? held.map((l) => `${lockName(l.mode)} ${l.relation}`).join(', ') : 'no table lock'}`);
     open = [];
   };
   const ENDS = ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'];
-  for (const s of file.statements) {
-    if (s.kind === 'TransactionStmt' && ENDS.includes(s.statement.node?.kind)) {
+  // A DO block (or a called routine) stands for the statements of its body.
+  const statements = file.statements.flatMap((s) => (s.inner ? s.inner.filter((f) => !(inBody(f.statement) && f.statement.body.read)) : [s]));
+  for (const s of statements) {
+    // The end of a block that ran in its own transaction ends that transaction.
+    const last = open[open.length - 1];
+    if (last?.block && !last.block.inTransactionBlock && s.block?.runner !== last.block.runner) flush(undefined, `the end of the ${last.block.routine}`);
+    if (s.kind === 'TransactionStmt' && ENDS.includes(s.statement.node?.kind) && !s.block?.fails) {
       flush(s);
       continue;
     }
@@ -180,6 +261,7 @@ export function timeline(file: FileFacts, lines: LineMap): string {
     if (s.kind === 'TransactionStmt') begin = s;
     if (taken(s)) out.push(`line ${lineOf(lines, s)}  ${statementHead(s)}  (autocommit)  ${taken(s)}, released when it ends`);
   }
-  flush();
+  const last = open[open.length - 1];
+  flush(undefined, last?.block && !last.block.inTransactionBlock ? `the end of the ${last.block.routine}` : undefined);
   return out.join('\n');
 }

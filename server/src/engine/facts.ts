@@ -14,6 +14,7 @@ import { PersistentSet } from './pmap';
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
 import { Node, ParsedFile, Statement, Token } from './parse';
+import { calledRoutines, plpgsqlRoutine, RoutineBody, routineBody } from './plpgsql';
 import { Settings } from './settings';
 
 export type { MigrationContext } from './context';
@@ -98,6 +99,34 @@ export interface StatementFacts {
   toolTransaction: boolean;
   /** CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH ... CONCURRENTLY, REFRESH ... CONCURRENTLY. */
   concurrently: boolean;
+  /** For a statement inside a PL/pgSQL body (its `statement` is a BodyStatement): the block it runs in. */
+  block?: BlockFacts;
+  /**
+   * For a DO block, or a CALL / SELECT that runs a PL/pgSQL routine the migration created: the
+   * facts of the statements the body runs, in order. This statement's locks, rewrites and scans
+   * are their union (what a trace observes for the whole statement).
+   */
+  inner?: StatementFacts[];
+  /** The bodies it runs: their SQL built at run time, and a body that does not parse. */
+  routines?: RoutineBody[];
+}
+
+/**
+ * A PL/pgSQL body runs in the transaction of the statement that runs it: an implicit one of its
+ * own in autocommit, or the open transaction block. Since PostgreSQL 11 a DO block or a procedure
+ * called outside a transaction block may COMMIT (each COMMIT starts a new transaction); inside a
+ * transaction block, inside a BEGIN ... EXCEPTION block, or in a function, COMMIT fails with
+ * "invalid transaction termination" (https://www.postgresql.org/docs/current/plpgsql-transactions.html).
+ */
+export interface BlockFacts {
+  /** Index of the top-level statement that runs the body: the DO, the CALL or the SELECT. */
+  runner: number;
+  /** 'DO block', 'function f', 'procedure p'. */
+  routine: string;
+  /** The body runs inside a transaction block (BEGIN, or the migration tool's). */
+  inTransactionBlock: boolean;
+  /** For COMMIT / ROLLBACK in the body: why PostgreSQL rejects it when it runs (undefined: it ends the body's transaction). */
+  fails?: 'transaction block' | 'subtransaction' | 'function';
 }
 
 export interface FileFacts {
@@ -562,6 +591,13 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
   }
   // Names of WITH queries are not relations.
   const ctes = statement.tokens.some((t) => t.keyword === 'WITH') ? (JSON.stringify(n).match(/"ctename":"[^"]+"/g)?.map((m) => m.slice(11, -1)) ?? []) : [];
+  // A data-modifying WITH query (`WITH u AS (UPDATE t ...) SELECT ...`, a common batch step in DO
+  // blocks) takes ROW EXCLUSIVE on its table, as the statement itself would.
+  for (const cte of (n.withClause?.ctes ?? []) as Node[]) {
+    const q = cte.CommonTableExpr?.ctequery as Node | undefined;
+    const target = q?.UpdateStmt ?? q?.DeleteStmt ?? q?.InsertStmt ?? q?.MergeStmt;
+    if (target?.relation) rel(effect, target.relation, 'RowExclusiveLock', 'table');
+  }
   readRelations(effect, n, new Set([...createdBy(statement), ...ctes]));
   return effect;
 }
@@ -783,47 +819,82 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     }
   }
 
-  for (let index = first; index < parsed.statements.length; index++) {
-    const statement = parsed.statements[index];
-    if (tail >= 0 && index >= tail && old && sameStatement(previous!.parsed.statements[index], statement, delta)) {
-      const before = save();
-      if (sameState(before, old[index])) {
-        // From here on, nothing differs from the previous analysis but the positions.
-        for (let i = index; i < parsed.statements.length; i++) {
-          const f = previous!.statements[i];
-          const moved = parsed.statements[i];
-          out.push({ ...f, statement: moved, commands: f.commands.length ? alterCommands(moved) : f.commands });
-          states.push(old[i]);
-        }
-        const result = { parsed, statements: out, context, settings, catalogAfter: previous!.catalogAfter };
-        savedStates.set(result, states);
-        priorOf.set(result, prior);
-        return result;
-      }
-      states.push(before);
-    } else states.push(save());
-    // Entering a new part of the file (a changeset, dbmate's down section...): the tool commits
-    // the previous part's transaction and opens the next one's.
-    const next = segmentAt(context, statement.start);
-    if (next !== segment) {
-      if (toolTransaction) {
-        inTransaction = false;
-        toolTransaction = false;
-        held = [];
-        for (const t of Object.values(timeouts)) t.local = undefined;
-      }
-      // A down section runs later, on rollback: what the up section created exists by then.
-      if (segment && next.direction !== segment.direction) {
-        created.clear();
-        createdSnapshot = PersistentSet.empty();
-      }
-      if (next.transaction && !inTransaction) {
-        inTransaction = true;
-        toolTransaction = true;
-        transactions++;
-      }
-      segment = next;
+  const lastRunner = previous ? previous.statements.reduce((last, f, i) => (f.inner ? i : last), -1) : -1;
+  // PL/pgSQL routines the migration creates, by name: a CALL or SELECT after one runs its body.
+  const routines = new Map<string, number[]>();
+  for (const s of parsed.statements) {
+    const r = plpgsqlRoutine(s);
+    if (r) routines.set(r.name, [...(routines.get(r.name) ?? []), s.index]);
+  }
+  /** The PL/pgSQL bodies a statement runs: a DO block's own, the routines a CALL or SELECT calls. */
+  const bodiesRun = (statement: Statement): RoutineBody[] => {
+    if (statement.kind === 'DoStmt') {
+      const body = routineBody(statement);
+      return body ? [body] : [];
     }
+    return calledRoutines(statement, routines).flatMap((name) => {
+      const creator = routines.get(name)!.filter((i) => i < statement.index).pop();
+      const body = creator === undefined ? undefined : routineBody(parsed.statements[creator], statement.index);
+      return body ? [body] : [];
+    });
+  };
+  /**
+   * A statement that runs PL/pgSQL bodies: each statement of the bodies in turn, in the
+   * transaction the runner is in, or in the runner's own implicit one (which each permitted
+   * COMMIT of the body ends and opens anew); the runner's facts are the union of theirs.
+   */
+  const runBodies = (runner: Statement, bodies: RoutineBody[]): StatementFacts => {
+    const outer = inTransaction;
+    const self = step(runner);
+    if (!inTransaction) {
+      inTransaction = true;
+      transactions++;
+    }
+    const inner: StatementFacts[] = [];
+    for (const body of bodies) {
+      for (const s of body.statements) {
+        const ends = s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(s.node?.kind);
+        const fails: BlockFacts['fails'] = !ends ? undefined : outer ? 'transaction block' : s.body.subtransaction ? 'subtransaction' : body.routine.startsWith('function') ? 'function' : undefined;
+        inner.push(step(s, { runner: runner.index, routine: body.routine, inTransactionBlock: outer, fails }));
+        if (ends && !fails) {
+          held = [];
+          for (const t of Object.values(timeouts)) t.local = undefined;
+          transactions++;
+        }
+      }
+    }
+    if (!outer) {
+      inTransaction = false;
+      held = [];
+      for (const t of Object.values(timeouts)) t.local = undefined;
+    }
+    const locks = [...self.locks.map((l) => ({ ...l }))];
+    for (const l of inner.flatMap((f) => f.locks)) {
+      const found = locks.find((x) => x.relation === l.relation);
+      if (!found) locks.push({ ...l });
+      else {
+        if (strength(l.mode) > strength(found.mode)) found.mode = l.mode;
+        found.existing ||= l.existing;
+      }
+    }
+    const implicit = new Map([...self.implicitLocks, ...inner.flatMap((f) => f.implicitLocks)].map((i) => [`${i.on}|${i.mode}`, i]));
+    const rewrites = [...new Set([...self.rewrites, ...inner.flatMap((f) => f.rewrites)])];
+    return {
+      ...self,
+      locks,
+      implicitLocks: [...implicit.values()],
+      rewrites,
+      scans: [...new Set([...self.scans, ...inner.flatMap((f) => f.scans)])].filter((r) => !rewrites.includes(r)),
+      caveats: [...new Set([...self.caveats, ...inner.flatMap((f) => f.caveats)])],
+      // What the transaction holds once the block has run (nothing when the block ran on its own).
+      heldAfter: held.map((l) => ({ ...l })),
+      inner,
+      routines: bodies,
+    };
+  };
+
+  /** The facts of one statement in the state it runs in, and the state after it (`block`: inside a PL/pgSQL body). */
+  const step = (statement: Statement, block?: BlockFacts): StatementFacts => {
     const effect = statementEffect(statement, settings, catalog.view());
     // A relation is new when an earlier statement, or this one (a table referencing itself), created it.
     const ownNew = new Set(createdBy(statement));
@@ -852,10 +923,10 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       caveats: effect.caveats,
       catalog: catalog.view(),
       transaction: inTransaction ? transactions : undefined,
-      direction: segment.direction,
+      direction: segment?.direction ?? 'up',
       toolTransaction,
+      ...(block ? { block } : {}),
     };
-    out.push(facts);
 
     // The state after the statement.
     const n = statement.node ?? {};
@@ -866,7 +937,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
         else if (strength(l.mode) > strength(h.mode)) h.mode = l.mode;
       }
     }
-    if (statement.kind === 'TransactionStmt') {
+    if (statement.kind === 'TransactionStmt' && !block) {
       const kind = n.kind as string;
       if ((kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') && !inTransaction) {
         inTransaction = true;
@@ -905,6 +976,53 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     if (statement.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
       for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
     }
+    return facts;
+  };
+
+  for (let index = first; index < parsed.statements.length; index++) {
+    const statement = parsed.statements[index];
+    // Facts of PL/pgSQL bodies hold positions inside them: re-derived, never moved.
+    if (tail >= 0 && index >= tail && index > lastRunner && old && sameStatement(previous!.parsed.statements[index], statement, delta)) {
+      const before = save();
+      if (sameState(before, old[index])) {
+        // From here on, nothing differs from the previous analysis but the positions.
+        for (let i = index; i < parsed.statements.length; i++) {
+          const f = previous!.statements[i];
+          const moved = parsed.statements[i];
+          out.push({ ...f, statement: moved, commands: f.commands.length ? alterCommands(moved) : f.commands });
+          states.push(old[i]);
+        }
+        const result = { parsed, statements: out, context, settings, catalogAfter: previous!.catalogAfter };
+        savedStates.set(result, states);
+        priorOf.set(result, prior);
+        return result;
+      }
+      states.push(before);
+    } else states.push(save());
+    // Entering a new part of the file (a changeset, dbmate's down section...): the tool commits
+    // the previous part's transaction and opens the next one's.
+    const next = segmentAt(context, statement.start);
+    if (next !== segment) {
+      if (toolTransaction) {
+        inTransaction = false;
+        toolTransaction = false;
+        held = [];
+        for (const t of Object.values(timeouts)) t.local = undefined;
+      }
+      // A down section runs later, on rollback: what the up section created exists by then.
+      if (segment && next.direction !== segment.direction) {
+        created.clear();
+        createdSnapshot = PersistentSet.empty();
+      }
+      if (next.transaction && !inTransaction) {
+        inTransaction = true;
+        toolTransaction = true;
+        transactions++;
+      }
+      segment = next;
+    }
+    const bodies = bodiesRun(statement);
+    out.push(bodies.length ? runBodies(statement, bodies) : step(statement));
   }
   const result = { parsed, statements: out, context, settings, catalogAfter: catalog.view() };
   savedStates.set(result, states);

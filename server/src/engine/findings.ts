@@ -92,7 +92,14 @@ placeholders. SQL assembled at run time (a variable, a function call, a template
 \`\${...}\` in it) cannot be read before it runs: it is reported once per call, so that you know which
 statements to check by hand.
 
-To have it analysed, write the statement as a literal, or move it into a \`.sql\` migration.`,
+To have it analysed, write the statement as a literal, or move it into a \`.sql\` migration.
+
+Inside a DO block (or a PL/pgSQL function or procedure the migration calls), the statements written
+in the body are analysed, and so is \`EXECUTE\` of a string literal, of \`format()\` with a literal
+format string, or of literals joined with \`||\`: a value known only at run time (\`%I\`, \`%L\`, \`%s\`, a
+variable) stands as an unknown name shown as \`<variable>\`. \`EXECUTE\` of SQL assembled any other
+way (a variable holding the whole statement, a function's result) is reported here, once per
+\`EXECUTE\`; the CLI summary counts these statements.`,
   },
   {
     id: EDITED_APPLIED_MIGRATION,

@@ -88,8 +88,14 @@ function once<T>(compute: (file: FileFacts) => T): (file: FileFacts) => T {
   };
 }
 
-/** Statements of the file that parsed, with their facts. */
-export const parsedStatements = once((file: FileFacts): StatementFacts[] => file.statements.filter((s) => s.kind !== 'SyntaxError'));
+/**
+ * Statements of the file that parsed, with their facts. A DO block (or a CALL / SELECT running a
+ * PL/pgSQL routine of the migration) stands for the statements its body runs: rules see those,
+ * each at its place in the body, and not the block's union of them.
+ */
+export const parsedStatements = once((file: FileFacts): StatementFacts[] =>
+  file.statements.flatMap((s) => (s.inner ? s.inner : [s])).filter((s) => s.kind !== 'SyntaxError'),
+);
 
 /** Every ALTER TABLE subcommand on a relation that existed before the migration, with its statement. */
 export const existingTableCommands = once((file: FileFacts): { s: StatementFacts; cmd: AlterCommand; table: string }[] =>
@@ -182,7 +188,8 @@ export function headThrough(s: StatementFacts, keyword: string): { start: number
 export function firstLine(s: StatementFacts): { start: number; end: number } {
   const text = s.statement.text;
   const newline = text.search(/[\r\n]/);
-  return { start: s.statement.start, end: s.statement.start + (newline < 0 ? text.length : newline) };
+  // To the statement's end: the text of a statement in an EXECUTE string is shorter than its source ('' for ').
+  return { start: s.statement.start, end: newline < 0 ? s.statement.end : Math.min(s.statement.end, s.statement.start + newline) };
 }
 
 /** The document text of the tokens naming the statement's relation (keeps quoting and schema). */

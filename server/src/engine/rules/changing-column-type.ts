@@ -69,6 +69,12 @@ ALTER TABLE notes ALTER COLUMN body TYPE varchar(500);`,
         reports: [{ range: [0, 18, 0, 56], message: 'rewrites notes and all its indexes' }],
         output: null,
       },
+      {
+        // Conditional DDL is analysed as if the branch runs.
+        sql: "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attname = 'x') THEN\n    ALTER TABLE users ALTER COLUMN id TYPE bigint;\n  END IF;\nEND $$;",
+        reports: [{ range: [3, 22, 3, 49], message: 'rewrites users' }],
+        output: null,
+      },
     ],
   },
 };

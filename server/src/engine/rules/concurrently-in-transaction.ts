@@ -33,7 +33,9 @@ statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a too
     for (const s of parsedStatements(file)) {
       // REFRESH MATERIALIZED VIEW CONCURRENTLY is allowed in a transaction block.
       if (!s.concurrently || !s.inTransaction || s.kind === 'RefreshMatViewStmt') continue;
-      const where = s.toolTransaction
+      const where = s.block
+        ? `it is inside a ${s.block.routine}, which PostgreSQL runs as a function ("cannot be executed from a function")`
+        : s.toolTransaction
         ? file.context.framework === 'plain'
           ? 'the migration runs in one transaction (assumeInTransaction)'
           : `${file.context.framework} runs it in a transaction (detected from ${file.context.evidence}); ${file.context.optOut}`
@@ -45,7 +47,7 @@ statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a too
           : { title: placed.note ? `Run it outside the transaction, ${placed.note}` : 'Move the statement after COMMIT', safety: 'unsafe', edits: placed.edits };
       reports.push({
         ...headThrough(s, 'CONCURRENTLY'),
-        message: `${s.statement.text.split(/\s+/).slice(0, 2).join(' ').toUpperCase()} ... CONCURRENTLY cannot run inside a transaction block, and ${where}: PostgreSQL rejects the statement. Run it outside the transaction.`,
+        message: `${s.statement.text.split(/\s+/).slice(0, 2).join(' ').toUpperCase()} ... CONCURRENTLY cannot run inside a transaction block, and ${where}: PostgreSQL rejects the statement. Run it outside the ${s.block ? 'block, on its own' : 'transaction'}.`,
         fixes: [fix],
       });
     }
@@ -79,6 +81,11 @@ statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a too
         sql: 'BEGIN;\nREINDEX INDEX CONCURRENTLY users_email_idx;\nEND;',
         reports: [{ range: [1, 0, 1, 26] }],
         output: 'BEGIN;\nEND;\nREINDEX INDEX CONCURRENTLY users_email_idx;',
+      },
+      {
+        sql: 'DO $$\nBEGIN\n  CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nEND $$;',
+        reports: [{ range: [2, 2, 2, 27], message: 'inside a DO block' }],
+        output: null,
       },
     ],
   },

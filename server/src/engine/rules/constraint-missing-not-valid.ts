@@ -147,6 +147,11 @@ INDEX instead.`,
         reports: [{ range: [0, 19, 0, 64], message: 'inline CHECK' }],
         output: null,
       },
+      {
+        sql: 'DO $do$\nBEGIN\n  ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $do$;',
+        reports: [{ range: [2, 21, 2, 94], message: 'FOREIGN KEY' }],
+        output: null,
+      },
     ],
   },
 };

@@ -1,3 +1,4 @@
+import { inBody } from '../plpgsql';
 import { Fix, firstLine, keywordToken, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -19,6 +20,8 @@ DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
+      // In a DO block under IF NOT EXISTS (...) or EXCEPTION WHEN ...: the robust form already.
+      if (inBody(s.statement) && s.statement.body.conditions.length) continue;
       const n = s.statement.node ?? {};
       const tokens = s.statement.tokens;
       let clause: string | undefined;

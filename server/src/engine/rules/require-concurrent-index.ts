@@ -52,7 +52,8 @@ create the index on each partition concurrently, then on the parent with ON ONLY
         message = `REINDEX ${target.relation} blocks writes to the table and queries that use the index while it rebuilds. Use REINDEX ... CONCURRENTLY (PostgreSQL 12+).`;
         if (file.settings.pgVersion >= 12) insertAfter = keywordToken(tokens, n.kind === 'REINDEX_OBJECT_INDEX' ? 'INDEX' : 'TABLE', 1)?.end;
       } else continue;
-      if (s.inTransaction) message += ' CONCURRENTLY cannot run inside a transaction block: run it on its own, outside the transaction.';
+      if (s.block) message += ` CONCURRENTLY cannot run inside a ${s.block.routine} either: move the statement out of the block, on its own.`;
+      else if (s.inTransaction) message += ' CONCURRENTLY cannot run inside a transaction block: run it on its own, outside the transaction.';
       const head = headThrough(s, s.kind === 'ReindexStmt' ? 'REINDEX' : 'INDEX');
       const fixes: Fix[] = [];
       if (insertAfter !== undefined) {
@@ -73,6 +74,7 @@ create the index on each partition concurrently, then on the parent with ON ONLY
     valid: [
       'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
       'DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;',
+      'DO $$\nBEGIN\n  CREATE TABLE accounts (id bigint, email text);\n  CREATE INDEX accounts_email_idx ON accounts (email);\nEND $$;',
       'REINDEX INDEX CONCURRENTLY users_email_idx;',
       'REINDEX (VERBOSE) TABLE CONCURRENTLY users;',
       'CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\nCREATE INDEX accounts_email_idx ON accounts (email);',
@@ -120,6 +122,17 @@ create the index on each partition concurrently, then on the parent with ON ONLY
         sql: 'CREATE INDEX ON users (email);',
         settings: { assumeInTransaction: true },
         reports: [{ range: [0, 0, 0, 12], message: 'cannot run inside a transaction block' }],
+        output: null,
+      },
+      // Inside a DO block (issue 16), after non-ASCII text: the range is in the block; CONCURRENTLY cannot run there.
+      {
+        sql: '-- índice para el login ✓\nDO $$\nBEGIN\n  CREATE INDEX users_email_idx ON users (email);\nEND $$;',
+        reports: [{ range: [3, 2, 3, 14], message: 'cannot run inside a DO block either' }],
+        output: null,
+      },
+      {
+        sql: "DO $$\nBEGIN\n  EXECUTE format('CREATE INDEX %I ON %I (email)', 'users_email_idx', tbl);\nEND $$;",
+        reports: [{ range: [2, 18, 2, 30], message: 'CREATE INDEX on <tbl>' }],
         output: null,
       },
     ],

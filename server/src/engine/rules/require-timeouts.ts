@@ -57,7 +57,9 @@ no timeout.`,
     const touchedEarlier = statements.some(
       (s) => s.statement.index < target.statement.index && missing.some((name) => s.statement.text.toLowerCase().includes(name)),
     );
-    const top = touchedEarlier ? target.statement.start : statements[0].statement.start;
+    // A statement inside a DO block (or a called routine): before the statement that runs it.
+    const outside = (s: StatementFacts) => (s.block ? file.statements[s.block.runner] : s);
+    const top = touchedEarlier ? outside(target).statement.start : outside(statements[0]).statement.start;
     const fix = {
       title: `Set ${missing.join(' and ')} at the top of the migration`,
       safety: 'unsafe' as const,

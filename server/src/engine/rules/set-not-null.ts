@@ -115,6 +115,11 @@ DROP NOT NULL is instant and not reported.`,
         reports: [{ range: [2, 18, 2, 49] }],
         output: null,
       },
+      {
+        sql: 'DO $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; END $$;',
+        reports: [{ range: [0, 30, 0, 61], message: 'users.email' }],
+        output: null,
+      },
     ],
   },
 };

@@ -7,6 +7,7 @@ function batched(file: FileFacts, s: StatementFacts): Fix {
   const n = s.statement.node ?? {};
   const title = `Batch it: ${file.settings.batchSize} rows per transaction by key range`;
   if (n.returningList?.length) return { title, safety: 'unsafe', edits: [], disabled: 'RETURNING cannot be kept across batches' };
+  if (s.block) return { title, safety: 'unsafe', edits: [], disabled: `the statement is inside a ${s.block.routine}: batch it there, in a loop that COMMITs each batch (see the rule's docs)` };
   if (s.inTransaction || file.settings.pgVersion < 11) {
     return { title, safety: 'unsafe', edits: [], disabled: 'a COMMIT per batch needs PostgreSQL 11+ and a file that does not run in a transaction block' };
   }
@@ -54,7 +55,12 @@ UPDATE users SET plan = 'free' WHERE id > 5000 AND id <= 10000 AND plan IS NULL;
     return reports;
   },
   tests: {
-    valid: ["UPDATE users SET plan = 'free' WHERE id <= 5000;", 'CREATE TABLE t (a int);\nUPDATE t SET a = 1;'],
+    valid: [
+      "UPDATE users SET plan = 'free' WHERE id <= 5000;",
+      'CREATE TABLE t (a int);\nUPDATE t SET a = 1;',
+      // Batched in a DO block: LIMIT per batch, one COMMIT each.
+      "DO $$\nDECLARE n int;\nBEGIN\n  LOOP\n    UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS NULL LIMIT 1000);\n    GET DIAGNOSTICS n = ROW_COUNT;\n    EXIT WHEN n = 0;\n    COMMIT;\n  END LOOP;\nEND $$;",
+    ],
     invalid: [
       {
         sql: "UPDATE users SET plan = 'free';",
@@ -103,6 +109,11 @@ UPDATE users SET plan = 'free' WHERE id > 5000 AND id <= 10000 AND plan IS NULL;
         ].join('\n'),
       },
       { sql: 'BEGIN;\nDELETE FROM sessions;\nCOMMIT;', reports: [{ range: [1, 0, 1, 20] }], output: null },
+      {
+        sql: "DO $$\nBEGIN\n  UPDATE users SET plan = 'free';\nEND $$;",
+        reports: [{ range: [2, 2, 2, 32], message: 'every row of users' }],
+        output: null,
+      },
     ],
   },
 };

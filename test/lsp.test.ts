@@ -235,6 +235,45 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
     assert.ok(published.length < 30, `30 changes, ${published.length} analyses published: ${published.join(', ')}`);
   });
 
+  it('survives a storm of random edits and requests (fixed seed): it answers, and its last diagnostics are for the last text', async () => {
+    const uri = uriOf('lsp/migrations/003d_storm.sql');
+    let text = "SET lock_timeout = '5s';\nBEGIN;\nALTER TABLE users ADD COLUMN c int;\nCREATE INDEX users_c_idx ON users (c);\nDO $$ BEGIN UPDATE users SET c = 1; END $$;\nCOMMIT;\n";
+    await client.open(uri, text);
+    let state = 20261130;
+    const random = (n: number) => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state % n;
+    };
+    // Pieces that break SQL in every way the lexer and the parser can meet while someone types.
+    const junk = ["'", '"', '$$', '$x$', '/*', '*/', '--', ';', '(', ')', 'BEGIN', 'COMMIT', ' CONCURRENTLY', '5s', '0x', 'é🙂', '\u0000', '\n', 'DO $$', 'E\'\\'];
+    const position = (offset: number) => {
+      const before = text.slice(0, offset).split('\n');
+      return { line: before.length - 1, character: before[before.length - 1].length };
+    };
+    let version = 1;
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const at = random(text.length + 1);
+      const cut = Math.min(text.length - at, random(4));
+      const insert = random(3) ? junk[random(junk.length)] : '';
+      const range = { start: position(at), end: position(at + cut) };
+      text = text.slice(0, at) + insert + text.slice(at + cut);
+      version++;
+      void client.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ range, text: insert }] });
+      const where = position(random(text.length + 1));
+      if (i % 3 === 0) pending.push(client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: where }));
+      if (i % 7 === 0) pending.push(client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }));
+      if (i % 5 === 0) pending.push(client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: where, end: where }, context: { diagnostics: [] } }));
+    }
+    const last = client.diagnostics(uri, version);
+    await Promise.all(pending);
+    await last;
+    // Still answering, and the published state is the final text's.
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 0, character: 1 } });
+    assert.ok(hover === null || typeof hover === 'object');
+    assert.ok(client.process.exitCode === null, 'the server is still running');
+  });
+
   it('shows each statement\'s locks in a CodeLens, and every lock the transaction holds in the hover', async () => {
     const uri = uriOf('lsp/migrations/006_lens.sql');
     await client.open(uri, "SET lock_timeout = '5s';\nBEGIN;\nALTER TABLE users ALTER COLUMN id TYPE bigint;\nCREATE INDEX users_email_idx ON users (email);\nCOMMIT;");

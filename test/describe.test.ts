@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
-import { describeStatement, shortForm } from '../server/src/engine/describe';
+import { describeStatement, lensTitle, shortForm } from '../server/src/engine/describe';
 import { resolveSettings } from '../server/src/engine/settings';
 
 const settings = resolveSettings({}).settings;
@@ -46,5 +46,18 @@ describe('hover and CodeLens words', () => {
   it('heldAfter is a fact: the transaction\'s locks after each statement, none after COMMIT', () => {
     const a = analyze(SAME_TABLE, { settings });
     assert.deepEqual(a.facts.statements.map((s) => s.heldAfter.map((l) => `${l.mode} ${l.relation}`)), [[], ['AccessExclusiveLock users'], ['AccessExclusiveLock users'], []]);
+  });
+
+  it('a CodeLens only where the lock is worth a glance, never wider than the editor', () => {
+    const lens = (sql: string) => analyze(sql, { settings }).facts.statements.map(lensTitle);
+    // An instant metadata change on its own: no lens. The same held until COMMIT: a lens.
+    assert.deepEqual(lens("ALTER TABLE users ADD COLUMN note text;\nALTER TABLE users ALTER COLUMN note SET DEFAULT 'x';"), ['', '']);
+    assert.deepEqual(lens('BEGIN;\nALTER TABLE users ADD COLUMN note text;\nCOMMIT;'), ['', 'ACCESS EXCLUSIVE users', '']);
+    // A rewrite or a scan: always.
+    assert.deepEqual(lens('ALTER TABLE users ALTER COLUMN id TYPE bigint;\nCREATE INDEX i ON users (email);'), ['ACCESS EXCLUSIVE users · rewrite', 'SHARE users · full scan']);
+    const names = Array.from({ length: 12 }, (_, i) => `table_with_a_long_name_${i}`);
+    const wide = lens(`BEGIN;\n${names.map((n) => `ALTER TABLE ${n} ADD COLUMN c int;`).join('\n')}\nALTER TABLE users ALTER COLUMN id TYPE bigint;\nCOMMIT;`);
+    const last = wide[wide.length - 2];
+    assert.ok(last.length <= 90 && last.endsWith(' …'), last);
   });
 });

@@ -29,7 +29,7 @@ import {
   TextEdit,
 } from 'vscode-languageserver/node';
 import { Analysis, analyzeSource, Finding, FindingFix, loadParser } from './engine/analyze';
-import { describeRelation, describeStatement, factsAt, shortForm, withBodies } from './engine/describe';
+import { describeRelation, describeStatement, factsAt, lensTitle, withBodies } from './engine/describe';
 import { safeFixEdits } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -465,7 +465,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (!(await settingsFor(params.textDocument.uri)).codeLens) return [];
       const { analysis } = entry;
       return withBodies(analysis.facts).flatMap((s) => {
-        const title = shortForm(s);
+        const title = lensTitle(s);
         const line = documentRange(analysis, s.statement.start, s.statement.end).start.line;
         return title ? [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, command: { title, command: '' } }] : [];
       });

@@ -36,6 +36,23 @@ function dataLoss(s: StatementFacts): string | undefined {
   return undefined;
 }
 
+/** Widest CodeLens line: the full list of locks is in the hover. */
+const LENS_WIDTH = 90;
+
+/**
+ * The CodeLens, where the lock is worth a glance: a rewrite or a full scan under the lock, or
+ * ACCESS EXCLUSIVE on a table in use held longer than an instant (until a COMMIT, or a block's
+ * end). An instant metadata change on its own (a nullable ADD COLUMN, a SET DEFAULT) gets none:
+ * a lens on every line is noise. Cut to the editor's width.
+ */
+export function lensTitle(s: StatementFacts): string {
+  const exclusive = s.locks.some((l) => l.existing && effectiveMode(l) === 'AccessExclusiveLock');
+  const worth = s.rewrites.length > 0 || s.scans.length > 0 || (exclusive && s.inTransaction);
+  if (!worth) return '';
+  const title = shortForm(s);
+  return title.length > LENS_WIDTH ? `${title.slice(0, LENS_WIDTH - 1).replace(/[ ,·]+[^ ,·]*$/, '')} …` : title;
+}
+
 /** One line for the CodeLens: `ACCESS EXCLUSIVE users · rewrite`. Empty when nothing is locked. */
 export function shortForm(s: StatementFacts): string {
   // The effective lock leads: inside a transaction, one held since an earlier statement can be stronger.

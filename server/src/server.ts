@@ -32,6 +32,7 @@ import { Analysis, analyzeSource, Finding, FindingFix, loadParser } from './engi
 import { describeRelation, describeStatement, shortForm } from './engine/describe';
 import { safeFixEdits } from './engine/fixall';
 import { planFor } from './engine/plan';
+import { findRule } from './engine/rules';
 import { planFiles } from './planfiles';
 import { Token } from './engine/parse';
 import { docsUrl } from './engine/docs';
@@ -61,8 +62,6 @@ export const CHECKLIST = 'migrationGuard/checklist';
 export const TRACE = 'migrationGuard/trace';
 /** What a database trace of the document cannot take back (sequences), for the confirmation. */
 export const TRACE_WARNINGS = 'migrationGuard/traceWarnings';
-/** Findings whose statement has an expand-contract plan. */
-const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
 
 /** Custom notification: the migration tool detected for a document, for the client's status bar. */
 export const STATUS = 'migrationGuard/status';
@@ -452,7 +451,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
             : { edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } } }),
         });
       });
-      if (data.statementLine !== undefined && PLANNED.has(data.rule)) {
+      if (data.statementLine !== undefined && findRule(data.rule)?.meta.plan) {
         actions.push({
           title: 'Plan the safe change as expand-contract migrations',
           kind: CodeActionKind.RefactorRewrite,

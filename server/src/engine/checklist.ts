@@ -13,6 +13,7 @@ import { statementHead } from './describe';
 import { StatementFacts } from './facts';
 import { conflicts, LockMode, lockName, strength } from './locks';
 import { existingTableCommands, parsedStatements } from './rule';
+import { rulesForChecklist } from './rules';
 
 export type ItemState = 'passed' | 'failed' | 'needs-you' | 'not-checked';
 
@@ -291,10 +292,11 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
 
   // 8. Backfills batched.
   {
-    const unbatched = analysis.findings.filter((f) => f.rule === 'unbatched-data-change');
+    const rules = rulesForChecklist('backfills').map((r) => r.meta.id);
+    const unbatched = analysis.findings.filter((f) => rules.includes(f.rule));
     const evidence = unbatched.map((f) => `line ${f.range.start.line + 1}: ${f.message}`);
     if (!unbatched.length) evidence.push('No UPDATE or DELETE over a whole existing table.');
-    items.push({ id: 'backfills', title: 'Backfills batched', state: unbatched.length ? 'failed' : 'passed', evidence, fix: `${doc('backfills')} (quick fix: unbatched-data-change)`, manual: false });
+    items.push({ id: 'backfills', title: 'Backfills batched', state: unbatched.length ? 'failed' : 'passed', evidence, fix: `${doc('backfills')} (quick fix: ${rules.join(', ')})`, manual: false });
   }
 
   // 9. CONCURRENTLY outside transactions.
@@ -303,7 +305,7 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
     const all = statements.filter((s) => s.concurrently);
     const evidence = inside.map((s) => `${where(analysis, s)}: ${statementHead(s)} runs inside ${s.toolTransaction ? `${analysis.facts.context.framework}'s` : 'a'} transaction: PostgreSQL refuses it.`);
     if (!inside.length) evidence.push(all.length ? `${all.length} CONCURRENTLY statements, each outside a transaction.` : 'No CONCURRENTLY statement.');
-    items.push({ id: 'concurrently', title: 'CONCURRENTLY statements outside transactions', state: inside.length ? 'failed' : 'passed', evidence, fix: `${doc('concurrently')} (quick fix: concurrently-in-transaction)`, manual: false });
+    items.push({ id: 'concurrently', title: 'CONCURRENTLY statements outside transactions', state: inside.length ? 'failed' : 'passed', evidence, fix: `${doc('concurrently')} (quick fix: ${rulesForChecklist('concurrently').map((r) => r.meta.id).join(', ')})`, manual: false });
   }
 
   // 10. Table sizes and duration (with a connection).

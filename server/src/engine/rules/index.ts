@@ -1,4 +1,7 @@
-/** The rule registry: adding a rule is adding its file and one line here. */
+/**
+ * The rule registry: adding a rule is adding its file and one line here. Everything other code
+ * needs to know about a rule (squawk names, plans, checklist items) is read from its `meta`.
+ */
 import { Rule } from '../rule';
 import { rule as addingFieldWithVolatileDefault } from './adding-field-with-volatile-default';
 import { rule as addingForeignKeyColumn } from './adding-foreign-key-column';
@@ -86,6 +89,24 @@ export const RULES: readonly Rule[] = [
   preferRobustStmts,
 ];
 
+const BY_ID = new Map(RULES.map((r) => [r.meta.id, r]));
+
 export function findRule(id: string): Rule | undefined {
-  return RULES.find((r) => r.id === id);
+  return BY_ID.get(id);
+}
+
+/**
+ * squawk's rule names, so that `-- squawk-ignore` comments keep working after a switch: each
+ * name, with the rules that answer for it (from each rule's `meta.squawk`). A name not listed
+ * here means the rule of the same id.
+ */
+export const SQUAWK_RULES: Readonly<Record<string, readonly string[]>> = (() => {
+  const map: Record<string, string[]> = {};
+  for (const r of RULES) for (const name of r.meta.squawk ?? []) (map[name] ??= []).push(r.meta.id);
+  return map;
+})();
+
+/** The rules whose findings are evidence for a production checklist item. */
+export function rulesForChecklist(item: NonNullable<Rule['meta']['checklist']>): Rule[] {
+  return RULES.filter((r) => r.meta.checklist === item);
 }

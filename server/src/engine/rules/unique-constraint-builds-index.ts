@@ -25,21 +25,31 @@ function indexFirst(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[
 }
 
 export const rule: Rule = {
-  id: 'unique-constraint-builds-index',
-  severity: 'error',
-  docs: {
-    summary: 'ADD UNIQUE / PRIMARY KEY / EXCLUDE on an existing table builds its index under ACCESS EXCLUSIVE.',
-    why: `Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index while holding ACCESS EXCLUSIVE on
+  meta: {
+    id: 'unique-constraint-builds-index',
+    severity: 'error',
+    docs: {
+      summary: 'ADD UNIQUE / PRIMARY KEY / EXCLUDE on an existing table builds its index under ACCESS EXCLUSIVE.',
+      why: `Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index while holding ACCESS EXCLUSIVE on
 the table: no query can read or write it for the whole build, minutes on a large table. Build the
 unique index CONCURRENTLY first (reads and writes go on), then attach it: ADD CONSTRAINT ... USING
 INDEX only takes the lock for a catalog change.`,
-    unsafe: `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
+      unsafe: `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
 ALTER TABLE accounts ADD PRIMARY KEY (id);`,
-    safe: `CREATE UNIQUE INDEX CONCURRENTLY users_email_key_idx ON users (email);
+      safe: `CREATE UNIQUE INDEX CONCURRENTLY users_email_key_idx ON users (email);
 ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_idx;`,
-    notes: `A PRIMARY KEY also needs its columns NOT NULL: SET NOT NULL them first the safe way (set-not-null).
+      notes: `A PRIMARY KEY also needs its columns NOT NULL: SET NOT NULL them first the safe way (set-not-null).
 EXCLUDE constraints have no USING INDEX form: on a busy table, consider a trigger or a unique index
 instead.`,
+    },
+    messages: {
+      buildsIndex:
+        '{{constraint}} builds its index on {{table}} under ACCESS EXCLUSIVE: reads and writes wait for the whole build. CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX.',
+      exclusion:
+        'EXCLUDE builds its index on {{table}} under ACCESS EXCLUSIVE: reads and writes wait for the whole build. There is no USING INDEX form for EXCLUDE: run it when the table is small or quiet.',
+    },
+    fixable: ['unsafe'],
+    squawk: ['disallowed-unique-constraint'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -60,46 +70,9 @@ instead.`,
         start: cmd.start,
         end: cmd.end,
         fixes: kind === 'EXCLUDE' || cmd.subtype !== 'AT_AddConstraint' ? [] : indexFirst(file, s, cmd),
-        message: `${kind} builds its index on ${table} under ACCESS EXCLUSIVE: reads and writes wait for the whole build. ${kind === 'EXCLUDE' ? 'There is no USING INDEX form for EXCLUDE: run it when the table is small or quiet.' : 'CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX.'}`,
+        ...(kind === 'EXCLUDE' ? { messageId: 'exclusion', data: { table } } : { messageId: 'buildsIndex', data: { constraint: kind, table } }),
       });
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_idx;',
-      'ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_pkey_idx;',
-      'CREATE TABLE users (id bigint, email text);\nALTER TABLE users ADD PRIMARY KEY (id), ADD UNIQUE (email);',
-    ],
-    invalid: [
-      {
-        sql: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);',
-        reports: [{ range: [0, 18, 0, 63], message: 'UNIQUE builds its index on users' }],
-        output:
-          'CREATE UNIQUE INDEX CONCURRENTLY users_email_key_idx ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_idx;',
-      },
-      {
-        sql: 'ALTER TABLE app.accounts ADD PRIMARY KEY (id);',
-        reports: [{ range: [0, 25, 0, 45], message: 'PRIMARY KEY' }],
-        output:
-          'CREATE UNIQUE INDEX CONCURRENTLY accounts_pkey_idx ON app.accounts (id);\nALTER TABLE app.accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_pkey_idx;',
-      },
-      {
-        sql: 'BEGIN;\nALTER TABLE users ADD UNIQUE (tenant_id, email);\nCOMMIT;',
-        reports: [{ range: [1, 18, 1, 47] }],
-        output:
-          'BEGIN;\nCOMMIT;\nCREATE UNIQUE INDEX CONCURRENTLY users_tenant_id_email_key_idx ON users (tenant_id, email);\nALTER TABLE users ADD CONSTRAINT users_tenant_id_email_key UNIQUE USING INDEX users_tenant_id_email_key_idx;',
-      },
-      {
-        sql: 'ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);',
-        reports: [{ range: [0, 18, 0, 92], message: 'no USING INDEX form' }],
-        output: null,
-      },
-      {
-        sql: 'ALTER TABLE users ADD COLUMN code text UNIQUE;',
-        reports: [{ range: [0, 18, 0, 45] }],
-        output: null,
-      },
-    ],
   },
 };

@@ -20,5 +20,10 @@ export const tests: RuleTests = {
       reports: [{ range: [0, 18, 0, 76], messageId: 'storedGenerated', data: { table: 'users' } }],
       output: null,
     },
+    {
+      sql: 'ALTER INDEX users_email_idx SET TABLESPACE fast;',
+      reports: [{ range: [0, 28, 0, 47], messageId: 'rewriteIndex', data: { form: 'SET TABLESPACE', index: 'users_email_idx' } }],
+      output: null,
+    },
   ],
 };

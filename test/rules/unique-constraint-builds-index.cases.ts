@@ -34,6 +34,18 @@ export const tests: RuleTests = {
     {
       sql: 'ALTER TABLE users ADD COLUMN code text UNIQUE;',
       reports: [{ range: [0, 18, 0, 45], messageId: 'buildsIndex', data: { constraint: 'UNIQUE', table: 'users' } }],
+      output:
+        'ALTER TABLE users ADD COLUMN code text;\nCREATE UNIQUE INDEX CONCURRENTLY users_code_key_idx ON users (code);\nALTER TABLE users ADD CONSTRAINT users_code_key UNIQUE USING INDEX users_code_key_idx;',
+    },
+    {
+      sql: 'BEGIN;\nALTER TABLE users ADD COLUMN code text NOT NULL DEFAULT md5(random()::text) CONSTRAINT users_code_uq UNIQUE;\nCOMMIT;',
+      reports: [{ range: [1, 18, 1, 107], messageId: 'buildsIndex', data: { constraint: 'UNIQUE', table: 'users' } }],
+      output:
+        "BEGIN;\nALTER TABLE users ADD COLUMN code text NOT NULL DEFAULT md5(random()::text);\nCOMMIT;\nCREATE UNIQUE INDEX CONCURRENTLY users_code_uq_idx ON users (code);\nALTER TABLE users ADD CONSTRAINT users_code_uq UNIQUE USING INDEX users_code_uq_idx;",
+    },
+    {
+      sql: 'ALTER TABLE users ADD COLUMN id2 bigint PRIMARY KEY;',
+      reports: [{ range: [0, 18, 0, 51], messageId: 'buildsIndex', data: { constraint: 'PRIMARY KEY', table: 'users' } }],
       output: null,
     },
   ],

@@ -6,7 +6,7 @@
  * registry in rules/index.ts lists the rules; docs pages, SARIF, the settings, ignore comments,
  * the plan action, the checklist, the test runner and the adapters all read the same objects.
  */
-import { AlterCommand, FileFacts, relationName, StatementFacts } from './facts';
+import { AlterCommand, FileFacts, relationKey, relationName, StatementFacts } from './facts';
 import type { EmbeddedStatement, SourceEdit } from './embedded';
 import { Node, Token } from './parse';
 import { Settings, Severity } from './settings';
@@ -285,6 +285,33 @@ export function relationText(s: StatementFacts, location: number | undefined): s
   }
   return s.statement.text.slice(start - s.statement.start, end - s.statement.start);
 }
+
+/** The 1-based line of an offset in the file. */
+export function lineOf(file: FileFacts, offset: number): number {
+  let line = 1;
+  const text = file.parsed.text;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/**
+ * Tables the migration shows to be partitioned, by key: the parent of a PARTITION OF, the table of
+ * an ATTACH or DETACH PARTITION, a table created with PARTITION BY. (What earlier migrations made
+ * partitioned is not in the catalog yet.)
+ */
+export const partitionedTables = once((file: FileFacts): ReadonlySet<string> => {
+  const out = new Set<string>();
+  for (const s of parsedStatements(file)) {
+    const n = s.statement.node ?? {};
+    if (s.kind === 'CreateStmt') {
+      if (n.partspec) out.add(relationKey(n.relation));
+      if (n.partbound) for (const parent of (n.inhRelations ?? []) as Node[]) out.add(relationKey(parent.RangeVar));
+    } else if (s.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE' && s.commands.some((c) => c.subtype === 'AT_AttachPartition' || c.subtype === 'AT_DetachPartition')) {
+      out.add(relationKey(n.relation));
+    }
+  }
+  return out;
+});
 
 /** Quotes an identifier when PostgreSQL would need it. */
 export function quoteIdent(name: string): string {

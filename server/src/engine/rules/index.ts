@@ -18,25 +18,37 @@ import { rule as banDropTable } from './ban-drop-table';
 import { rule as banTruncate } from './ban-truncate';
 import { rule as changingColumnType } from './changing-column-type';
 import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
+import { rule as createExtensionIfNotExists } from './create-extension-if-not-exists';
 import { rule as constraintMissingNotValid } from './constraint-missing-not-valid';
 import { rule as ddlWithBackfillInTransaction } from './ddl-with-backfill-in-transaction';
 import { rule as destructiveDownMigration } from './destructive-down-migration';
+import { rule as dropNotNullOrDefault } from './drop-not-null-or-default';
 import { rule as enumValueInTransaction } from './enum-value-in-transaction';
 import { rule as explicitLockTable } from './explicit-lock-table';
+import { rule as foreignKeyWithoutIndex } from './foreign-key-without-index';
 import { rule as identifierTooLong } from './identifier-too-long';
+import { rule as indexOnPartitionedTable } from './index-on-partitioned-table';
+import { rule as indexTooManyColumns } from './index-too-many-columns';
+import { rule as mergeAlterTable } from './merge-alter-table';
 import { rule as multipleExclusiveLocks } from './multiple-exclusive-locks';
 import { rule as partitionDetachBlocking } from './partition-detach-blocking';
 import { rule as preferBigintOverInt } from './prefer-bigint-over-int';
 import { rule as preferIdentity } from './prefer-identity';
+import { rule as preferJsonb } from './prefer-jsonb';
 import { rule as preferRobustStmts } from './prefer-robust-stmts';
 import { rule as preferTextField } from './prefer-text-field';
 import { rule as preferTimestamptz } from './prefer-timestamptz';
 import { rule as refreshMaterializedViewBlocking } from './refresh-materialized-view-blocking';
 import { rule as renamingColumn } from './renaming-column';
+import { rule as renamingObject } from './renaming-object';
 import { rule as renamingTable } from './renaming-table';
+import { rule as replicaIdentityFull } from './replica-identity-full';
 import { rule as requireConcurrentIndex } from './require-concurrent-index';
 import { rule as requireTimeouts } from './require-timeouts';
+import { rule as rowLevelSecurityWithoutPolicy } from './row-level-security-without-policy';
+import { rule as sequenceAsInt } from './sequence-as-int';
 import { rule as setNotNull } from './set-not-null';
+import { rule as statementAfterExclusiveLock } from './statement-after-exclusive-lock';
 import { rule as tableRewrite } from './table-rewrite';
 import { rule as transactionNesting } from './transaction-nesting';
 import { rule as unbatchedDataChange } from './unbatched-data-change';
@@ -66,6 +78,9 @@ export const RULES: readonly Rule[] = [
   banAlterDomainWithAddConstraint,
   enumValueInTransaction,
   addingSerialPrimaryKey,
+  indexOnPartitionedTable,
+  statementAfterExclusiveLock,
+  replicaIdentityFull,
   requireTimeouts,
   // Data loss and compatibility with running code
   renamingColumn,
@@ -77,16 +92,26 @@ export const RULES: readonly Rule[] = [
   banDropSchemaCascade,
   unbatchedDataChange,
   destructiveDownMigration,
+  renamingObject,
+  rowLevelSecurityWithoutPolicy,
+  sequenceAsInt,
+  createExtensionIfNotExists,
+  foreignKeyWithoutIndex,
+  dropNotNullOrDefault,
   // Type choices
   preferBigintOverInt,
   preferIdentity,
   preferTextField,
   preferTimestamptz,
+  preferJsonb,
   banCharField,
   identifierTooLong,
   // Transactions and robustness
   transactionNesting,
   preferRobustStmts,
+  // Hints on the shape of the migration
+  mergeAlterTable,
+  indexTooManyColumns,
 ];
 
 const BY_ID = new Map(RULES.map((r) => [r.meta.id, r]));

@@ -1,6 +1,6 @@
-import { hasDefElem } from '../facts';
+import { hasDefElem, relationKey } from '../facts';
 import { moveOutOfTransaction } from '../fixes';
-import { Fix, headThrough, keywordToken, outsideToolTransaction, parsedStatements, Report, Rule } from '../rule';
+import { Fix, headThrough, keywordToken, outsideToolTransaction, parsedStatements, partitionedTables, Report, Rule } from '../rule';
 
 const id = 'require-concurrent-index';
 
@@ -56,6 +56,8 @@ create the index on each partition concurrently, then on the parent with ON ONLY
       let report: Pick<Report, 'messageId' | 'data'>;
       let insertAfter = undefined as number | undefined;
       if (s.kind === 'IndexStmt') {
+        // CONCURRENTLY is refused on a partitioned table: index-on-partitioned-table has the way.
+        if (partitionedTables(file).has(relationKey(n.relation))) continue;
         report = { messageId: s.inTransaction ? 'createIndexInTransaction' : 'createIndex', data: { table: target.relation } };
         insertAfter = keywordToken(tokens, 'INDEX')?.end;
       } else if (s.kind === 'DropStmt' && n.removeType === 'OBJECT_INDEX') {

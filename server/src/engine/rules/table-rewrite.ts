@@ -14,7 +14,7 @@ export const rule: Rule = {
     id: 'table-rewrite',
     severity: 'error',
     docs: {
-      summary: 'VACUUM FULL, CLUSTER, SET LOGGED / UNLOGGED, SET TABLESPACE, SET ACCESS METHOD, SET EXPRESSION and stored generated columns rewrite the table.',
+      summary: 'VACUUM FULL, CLUSTER, SET LOGGED / UNLOGGED, SET TABLESPACE (of a table or an index), SET ACCESS METHOD, SET EXPRESSION and stored generated columns rewrite the table.',
       why: `Each of these copies the whole table (and rebuilds its indexes) into new storage while holding ACCESS
 EXCLUSIVE: nobody reads or writes the table until the copy ends, and the disk needs room for a
 second copy. squawk does not report VACUUM FULL or CLUSTER.`,
@@ -33,6 +33,7 @@ columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do n
       vacuumFull: 'VACUUM FULL rewrites {{tables}} under ACCESS EXCLUSIVE: reads and writes wait until the copy ends. Use plain VACUUM, or pg_repack.',
       cluster: 'CLUSTER rewrites {{table}} under ACCESS EXCLUSIVE: reads and writes wait until the copy ends. Use pg_repack to reorder without blocking.',
       rewrite: '{{form}} rewrites {{table}} and its indexes under ACCESS EXCLUSIVE: reads and writes wait until the copy ends.',
+      rewriteIndex: '{{form}} copies the index {{index}} under ACCESS EXCLUSIVE: queries that would use it, and writes to its table, wait until the copy ends.',
       storedGenerated: 'A stored generated column rewrites {{table}} and its indexes under ACCESS EXCLUSIVE: reads and writes wait until the copy ends.',
     },
     fixable: [],
@@ -57,7 +58,11 @@ columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do n
       reports.push({
         start: cmd.start,
         end: cmd.end,
-        ...(generated ? { messageId: 'storedGenerated', data: { table } } : { messageId: 'rewrite', data: { form, table } }),
+        ...(generated
+          ? { messageId: 'storedGenerated', data: { table } }
+          : s.statement.node?.objtype === 'OBJECT_INDEX'
+            ? { messageId: 'rewriteIndex', data: { form, index: table } }
+            : { messageId: 'rewrite', data: { form, table } }),
       });
     }
     return reports;

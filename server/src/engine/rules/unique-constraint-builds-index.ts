@@ -1,5 +1,5 @@
 import { AlterCommand, FileFacts, StatementFacts } from '../facts';
-import { defaultName, ident, moveOutOfTransaction } from '../fixes';
+import { afterTransaction, defaultName, deleteWithLeadingSpace, ident, moveOutOfTransaction } from '../fixes';
 import { Node } from '../parse';
 import { existingTableCommands, Fix, isSerialPrimaryKey, relationText, Report, Rule } from '../rule';
 
@@ -24,6 +24,31 @@ function indexFirst(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[
   return [{ title: placed.note ? `${title}, ${placed.note}` : placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits: placed.edits }];
 }
 
+/** ADD COLUMN ... UNIQUE: the column without UNIQUE, then the index CONCURRENTLY and USING INDEX (out of the transaction). */
+function columnThenIndex(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[] {
+  const column = cmd.node.def?.ColumnDef ?? {};
+  const unique = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {}).find((c) => c.contype === 'CONSTR_UNIQUE');
+  if (!unique || unique.options?.length || unique.indexspace || unique.deferrable || unique.nulls_not_distinct || s.commands.length !== 1) return [];
+  // From CONSTRAINT name (or UNIQUE) through UNIQUE.
+  const from = s.statement.at(unique.location ?? -1);
+  const start = cmd.tokens.find((t) => t.start === from);
+  const end = cmd.tokens.find((t) => t.start >= from && t.keyword === 'UNIQUE');
+  if (!start || !end) return [];
+  const table = s.statement.node?.relation?.relname as string;
+  const relation = relationText(s, s.statement.node?.relation?.location) ?? table;
+  const name = unique.conname ?? defaultName(table, column.colname, 'key');
+  const index = ident(defaultName(name, 'idx'));
+  const sql = [
+    `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${relation} (${ident(column.colname)});`,
+    `ALTER TABLE ${relation} ADD CONSTRAINT ${ident(name)} UNIQUE USING INDEX ${index};`,
+  ].join('\n');
+  const placed = afterTransaction(file, s, sql);
+  const title = 'Add the column without UNIQUE, build the unique index CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX';
+  if ('disabled' in placed) return [{ title, safety: 'unsafe', edits: [], disabled: placed.disabled }];
+  const edits = [deleteWithLeadingSpace(file, { start: start.start, end: end.end }), ...placed.edits];
+  return [{ title: placed.note ? `${title}, ${placed.note}` : placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits }];
+}
+
 export const rule: Rule = {
   meta: {
     id: 'unique-constraint-builds-index',
@@ -39,8 +64,10 @@ ALTER TABLE accounts ADD PRIMARY KEY (id);`,
       safe: `CREATE UNIQUE INDEX CONCURRENTLY users_email_key_idx ON users (email);
 ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_idx;`,
       notes: `A PRIMARY KEY also needs its columns NOT NULL: SET NOT NULL them first the safe way (set-not-null).
-EXCLUDE constraints have no USING INDEX form: on a busy table, consider a trigger or a unique index
-instead.`,
+EXCLUDE constraints have no USING INDEX form and no CONCURRENTLY way: on a large busy table, plan it on a
+new table (create it with the constraint, keep it in sync with a trigger, copy the rows in batches,
+then swap the names in one short transaction), or enforce the rule with a trigger. ADD COLUMN ...
+UNIQUE has a fix: the column first, then the index CONCURRENTLY and ADD CONSTRAINT ... USING INDEX.`,
     },
     messages: {
       buildsIndex:
@@ -69,7 +96,7 @@ instead.`,
       reports.push({
         start: cmd.start,
         end: cmd.end,
-        fixes: kind === 'EXCLUDE' || cmd.subtype !== 'AT_AddConstraint' ? [] : indexFirst(file, s, cmd),
+        fixes: kind === 'EXCLUDE' ? [] : cmd.subtype === 'AT_AddConstraint' ? indexFirst(file, s, cmd) : kind === 'UNIQUE' ? columnThenIndex(file, s, cmd) : [],
         ...(kind === 'EXCLUDE' ? { messageId: 'exclusion', data: { table } } : { messageId: 'buildsIndex', data: { constraint: kind, table } }),
       });
     }

@@ -98,6 +98,16 @@ describe('rule registry', () => {
     for (const { meta } of RULES) for (const name of meta.squawk ?? []) assert.match(name, /^[a-z]+(-[a-z]+)+$/);
     assert.deepEqual(SQUAWK_RULES['require-concurrent-index-deletion'], ['require-concurrent-index']);
     assert.deepEqual(SQUAWK_RULES['adding-foreign-key-constraint'], ['constraint-missing-not-valid', 'adding-foreign-key-column']);
+    // squawk 2.66's names that had no mapping before (its binary lists them).
+    for (const [name, id] of [
+      ['prefer-timestamp-tz', 'prefer-timestamptz'],
+      ['require-concurrent-reindex', 'require-concurrent-index'],
+      ['require-concurrent-partition-detach', 'partition-detach-blocking'],
+      ['require-lock-timeout', 'require-timeouts'],
+      ['require-statement-timeout', 'require-timeouts'],
+      ['prefer-repack', 'table-rewrite'],
+      ['ban-drop-not-null', 'drop-not-null-or-default'],
+    ]) assert.deepEqual(SQUAWK_RULES[name], [id], name);
   });
 });
 

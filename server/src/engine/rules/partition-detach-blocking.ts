@@ -23,6 +23,7 @@ CONCURRENTLY is not allowed when the parent has a default partition.`,
         'DETACH PARTITION takes ACCESS EXCLUSIVE on {{table}}, and PostgreSQL {{pgVersion}} has no CONCURRENTLY form (14+): run it in a quiet window with a lock_timeout.',
     },
     fixable: ['unsafe'],
+    squawk: ['require-concurrent-partition-detach'],
   },
   check(file) {
     const reports: Report[] = [];

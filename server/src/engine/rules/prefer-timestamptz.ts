@@ -18,6 +18,7 @@ table.`,
       timestamp: '{{table}}.{{column}} is timestamp without time zone: use timestamptz.',
     },
     fixable: ['unsafe'],
+    squawk: ['prefer-timestamp-tz'],
   },
   check(file) {
     return columnDefinitions(file)

@@ -44,7 +44,7 @@ create the index on each partition concurrently, then on the parent with ON ONLY
         'REINDEX {{relation}} blocks writes to the table and queries that use the index while it rebuilds. Use REINDEX ... CONCURRENTLY (PostgreSQL 12+). CONCURRENTLY cannot run inside a transaction block: run it on its own, outside the transaction.',
     },
     fixable: ['unsafe'],
-    squawk: ['require-concurrent-index-creation', 'require-concurrent-index-deletion'],
+    squawk: ['require-concurrent-index-creation', 'require-concurrent-index-deletion', 'require-concurrent-reindex'],
   },
   check(file) {
     const reports: Report[] = [];

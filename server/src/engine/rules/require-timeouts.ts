@@ -43,7 +43,7 @@ no timeout.`,
       noStatementTimeout: 'No statement_timeout is set before this statement, which rewrites or scans the table while holding its lock ({{lock}})',
     },
     fixable: ['unsafe'],
-    squawk: ['require-timeout-settings'],
+    squawk: ['require-timeout-settings', 'require-lock-timeout', 'require-statement-timeout'],
   },
   check(file) {
     const statements = parsedStatements(file);

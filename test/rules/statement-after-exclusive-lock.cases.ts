@@ -11,6 +11,8 @@ export const tests: RuleTests = {
     "BEGIN;\nALTER TABLE users ADD COLUMN plan text;\nUPDATE accounts SET plan = 'free';\nALTER TABLE accounts ADD COLUMN tier text;\nCOMMIT;",
     // On the locked table itself, its foreign key's referenced table included; an index of unknown table.
     'BEGIN;\nALTER TABLE "TriggerSource" ADD COLUMN "externalAccountId" text;\nALTER TABLE "TriggerSource" ADD CONSTRAINT fk FOREIGN KEY ("externalAccountId") REFERENCES "ExternalAccount" ("id");\nDROP INDEX "TriggerSource_key";\nCOMMIT;',
+    // CONCURRENTLY in a transaction is refused: concurrently-in-transaction reports it.
+    'BEGIN;\nALTER TABLE orders ADD COLUMN region text;\nALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;\nCOMMIT;',
   ],
   invalid: [
     {

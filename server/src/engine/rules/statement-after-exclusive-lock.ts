@@ -39,7 +39,8 @@ same migration are left out on both sides.`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      if (!s.inTransaction || CONTROL.has(s.kind) || DATA.has(s.kind)) continue;
+      // A CONCURRENTLY statement in a transaction fails outright: concurrently-in-transaction's.
+      if (!s.inTransaction || s.concurrently || CONTROL.has(s.kind) || DATA.has(s.kind)) continue;
       const held = s.heldBefore.filter((l) => l.existing && l.mode === 'AccessExclusiveLock' && l.role !== 'index');
       if (!held.length) continue;
       const heldNames = new Set(s.heldBefore.map((l) => l.relation));

@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { CORPUS as corpus, noCorpus, requireCorpus } from './corpus';
 
 const root = path.join(__dirname, '..', '..');
-const corpus = path.join(root, '..', 'shared', 'corpus');
 
 function cli(args: string[], cwd = root) {
   const result = spawnSync(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), ...args], {
@@ -175,7 +175,8 @@ describe('migration-guard check', () => {
   });
 });
 
-describe('the shared corpus of real migrations', { skip: !fs.existsSync(corpus) && 'no ../shared/corpus beside the repository' }, () => {
+describe('the shared corpus of real migrations', { skip: noCorpus }, () => {
+  before(requireCorpus);
   it('analyses every file or gives it a syntax diagnostic, as valid JSON, exit 0 or 1', () => {
     const expected = sqlFiles(corpus).sort();
     assert.ok(expected.length >= 700, `corpus has ${expected.length} files`);
@@ -268,5 +269,24 @@ describe('migration-guard explain', () => {
     assert.match(stdout, /ACCESS EXCLUSIVE on users \(table\): blocks reads and writes/);
     assert.match(stdout, /Rewrites users/);
     assert.match(stdout, /Lock timeline\nline 1  ALTER TABLE users  \(autocommit\)  ACCESS EXCLUSIVE users, ACCESS EXCLUSIVE the tables whose foreign keys reference the column, released when it ends/);
+  });
+});
+
+describe('migration-guard fix', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-fix-'));
+
+  it('prints the fixed SQL, writes it with --write, and never writes ignore comments', () => {
+    const file = path.join(tmp, '001.sql');
+    const sql = 'ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);\nDROP TABLE legacy;\n';
+    fs.writeFileSync(file, sql);
+    const printed = cli(['fix', file]);
+    assert.equal(printed.code, 0);
+    assert.match(printed.stdout, /ADD CONSTRAINT c CHECK \(total >= 0\) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;/);
+    assert.equal(fs.readFileSync(file, 'utf8'), sql, 'not written without --write');
+    assert.equal(cli(['fix', '--write', '--unsafe', file]).code, 0);
+    const written = fs.readFileSync(file, 'utf8');
+    assert.match(written, /^SET lock_timeout = '5s';\nSET statement_timeout = '30min';\nALTER TABLE orders ADD CONSTRAINT c CHECK \(total >= 0\) NOT VALID;/);
+    assert.doesNotMatch(written, /migration-guard-ignore/);
+    assert.match(written, /DROP TABLE legacy;/);
   });
 });

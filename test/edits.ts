@@ -5,13 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const CORPUS = path.join(__dirname, '..', '..', '..', 'shared', 'corpus');
-export const noCorpus = !fs.existsSync(CORPUS) && 'no ../shared/corpus';
+import { CORPUS, noCorpus, requireCorpus } from './corpus';
+
+export { CORPUS, noCorpus };
 
 function corpusFiles(): string[] {
   const files: string[] = [];
   const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.sql') && files.push(path.join(d, e.name))));
-  walk(CORPUS);
+  walk(requireCorpus());
   return files.sort();
 }
 

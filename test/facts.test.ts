@@ -115,7 +115,9 @@ describe('migration state', () => {
   it('does not count a table referencing itself as an existing table (corpus false alarm)', () => {
     const [s] = facts('CREATE TABLE tree (id uuid PRIMARY KEY, parent uuid REFERENCES tree (id))');
     assert.deepEqual(s.locks.map((l) => [l.relation, l.existing]), [['tree', false]]);
-    assert.deepEqual(analyze('CREATE TABLE tree (id uuid PRIMARY KEY, parent uuid REFERENCES tree (id));').findings, []);
+    // (foreign-key-without-index rightly asks for an index on parent: not about the table being new.)
+    const findings = analyze('CREATE TABLE tree (id uuid PRIMARY KEY, parent uuid REFERENCES tree (id));').findings;
+    assert.deepEqual(findings.map((f) => f.rule), ['foreign-key-without-index']);
   });
 
   it('knows the tables created earlier in the migration, schema-qualified or not', () => {

@@ -513,7 +513,7 @@ describe("the language server's ignore comment for a whole file", { timeout: 60_
     try {
       const liquibase = await fileIgnore('changelog.sql', 'sql', '--liquibase formatted sql\n--changeset alice:1\nCREATE INDEX i ON users (email);\n');
       assert.deepEqual(liquibase.action!.edit!.changes![liquibase.uri], [
-        { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, newText: '-- migration-guard-ignore-file require-concurrent-index\n' },
+        { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, newText: '-- migration-guard-ignore-file require-concurrent-index -- reason: why this is safe here\n' },
       ]);
       const bom = await fileIgnore('001_bom.sql', 'sql', '\ufeffCREATE INDEX i ON users (email);\n');
       assert.deepEqual(bom.diagnostic.range.start, { line: 0, character: 1 }, 'the mark is one UTF-16 unit');

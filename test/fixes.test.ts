@@ -2,12 +2,10 @@
  * Every quick fix, proven on every reported case of its rule's table (not only the first fix,
  * which the rule tables check to the letter): the fixed SQL parses with PostgreSQL's parser, the
  * finding is gone, and every comment and every other statement of the file is still there as it
- * was. Then fix-all and `migration-guard fix`.
+ * was. Then fix-all (`migration-guard fix` is tested with the CLI, in cli.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
@@ -15,16 +13,16 @@ import { applyEdits } from '../server/src/engine/edits';
 import { fixAll } from '../server/src/engine/fixall';
 import { parseFile } from '../server/src/engine/parse';
 import { RULES } from '../server/src/engine/rules';
-import { resolveSettings, Settings } from '../server/src/engine/settings';
+import { resolveSettings } from '../server/src/engine/settings';
+import { settingsFor, testsOf } from './rule-tables';
 
 before(loadParser);
 
 const root = path.join(__dirname, '..', '..');
-const OPT_IN = Object.fromEntries(RULES.filter((r) => r.enabledByDefault === false).map((r) => [r.id, r.severity]));
-const settingsFor = (partial?: Partial<Settings>) => resolveSettings({ ...partial, rules: { ...OPT_IN, ...partial?.rules } }).settings;
 
-for (const rule of RULES) {
-  const cases = rule.tests.invalid.filter((c) => c.output !== null);
+for (const registered of RULES) {
+  const rule = registered.meta;
+  const cases = testsOf(registered).invalid.filter((c) => c.output !== null);
   if (!cases.length) continue;
   describe(`fixes of ${rule.id}`, () => {
     for (const c of cases) {
@@ -81,25 +79,5 @@ describe('fix-all', () => {
       assert.ok(!after.some((f) => f.rule === 'syntax-error'), name);
       assert.ok(after.length < analyze(sql).findings.length, `${name}: ${result.text}`);
     }
-  });
-});
-
-describe('migration-guard fix', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-fix-'));
-  const cli = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), ...args], { encoding: 'utf8' });
-
-  it('prints the fixed SQL, writes it with --write, and never writes ignore comments', () => {
-    const file = path.join(tmp, '001.sql');
-    const sql = 'ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);\nDROP TABLE legacy;\n';
-    fs.writeFileSync(file, sql);
-    const printed = cli(['fix', file]);
-    assert.equal(printed.status, 0);
-    assert.match(printed.stdout, /ADD CONSTRAINT c CHECK \(total >= 0\) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;/);
-    assert.equal(fs.readFileSync(file, 'utf8'), sql, 'not written without --write');
-    assert.equal(cli(['fix', '--write', '--unsafe', file]).status, 0);
-    const written = fs.readFileSync(file, 'utf8');
-    assert.match(written, /^SET lock_timeout = '5s';\nSET statement_timeout = '30min';\nALTER TABLE orders ADD CONSTRAINT c CHECK \(total >= 0\) NOT VALID;/);
-    assert.doesNotMatch(written, /migration-guard-ignore/);
-    assert.match(written, /DROP TABLE legacy;/);
   });
 });

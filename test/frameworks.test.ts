@@ -255,7 +255,8 @@ describe('Diesel, as issue 14 asks', () => {
 
   it('widening varchar(100) to varchar(200) after the migration that created the column is quiet; alone, it is reported', () => {
     const file = path.join(folder, 'up.sql');
-    assert.deepEqual(findings('diesel/migrations/2024-01-02-000000_widen_email/up.sql'), []);
+    // Quiet as a lock hazard; the only note left is require-analyze's (the type change drops the column's statistics).
+    assert.deepEqual(findings('diesel/migrations/2024-01-02-000000_widen_email/up.sql').filter((f) => !f.startsWith('require-analyze')), []);
     const alone = analyze(fs.readFileSync(file, 'utf8'), { path: file, probe: projectProbe(file) });
     assert.ok(alone.findings.some((f) => f.rule === 'changing-column-type'), 'without the history the old type is unknown');
   });

@@ -175,7 +175,7 @@ const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'n
 
 function printSarif(results: FileResult[]): string {
   const rules = [
-    ...RULES.map((r) => ({
+    ...RULES.map(({ meta: r }) => ({
       id: r.id,
       name: r.id,
       shortDescription: { text: r.docs.summary },

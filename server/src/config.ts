@@ -82,7 +82,7 @@ export function mergeSettings(project: Record<string, unknown>, overrides: Recor
 
 /** The commented starting file that `migration-guard init` writes. */
 export function starterConfig(): string {
-  const rules = RULES.map((r) => `    // ${r.docs.summary}\n    // "${r.id}": "${r.enabledByDefault === false ? 'off' : r.severity}",`).join('\n');
+  const rules = RULES.map(({ meta: r }) => `    // ${r.docs.summary}\n    // "${r.id}": "${r.enabledByDefault === false ? 'off' : r.severity}",`).join('\n');
   return `// Migration Guard configuration: https://github.com/migration-guard/migration-guard#cli
 // Read by the CLI and the editor for every migration in this folder and below it.
 // The editor's own migrationGuard.* settings, when set, win over this file.

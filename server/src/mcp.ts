@@ -12,10 +12,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Analysis, KNOWN_RULE_IDS, loadParser, SOURCE_FILE, SQUAWK_RULES, unreadableReason } from './engine/analyze';
+import { Analysis, KNOWN_RULE_IDS, loadParser, SOURCE_FILE, unreadableReason } from './engine/analyze';
 import { statementHead, timeline } from './engine/describe';
 import { docsUrl } from './engine/docs';
-import { RULES } from './engine/rules';
+import { RULES, SQUAWK_RULES } from './engine/rules';
 import { Settings } from './engine/settings';
 import { FileProblem, invalidUtf8Of, patchBytes, readSource, writeFileAtomic } from './files';
 import { planFiles } from './planfiles';
@@ -193,29 +193,30 @@ function plan(args: { file: string; line: number; pgVersion?: number }) {
 function rules(args: { id?: string }) {
   if (args.id === undefined) {
     return {
-      rules: RULES.map((r) => ({ id: r.id, severity: r.severity, ...(r.enabledByDefault === false ? { enabledByDefault: false } : {}), summary: r.docs.summary })),
-      otherFindings: KNOWN_RULE_IDS.filter((id) => !RULES.some((r) => r.id === id)),
+      rules: RULES.map(({ meta }) => ({ id: meta.id, severity: meta.severity, ...(meta.enabledByDefault === false ? { enabledByDefault: false } : {}), summary: meta.docs.summary })),
+      otherFindings: KNOWN_RULE_IDS.filter((id) => !RULES.some((r) => r.meta.id === id)),
     };
   }
-  const rule = RULES.find((r) => r.id === args.id);
+  const rule = RULES.find((r) => r.meta.id === args.id);
   if (!rule) {
     if (KNOWN_RULE_IDS.includes(args.id)) return { id: args.id, why: whyOf(args.id), docs: docsUrl(args.id) };
     const squawk = SQUAWK_RULES[args.id];
     const hint = squawk ? ` It is squawk's name for ${squawk.join(', ')}.` : '';
     throw new UsageError(`unknown rule ${JSON.stringify(args.id)}.${hint} Call rules without id for the list.`);
   }
-  const d = rule.docs;
+  const { meta } = rule;
+  const d = meta.docs;
   return {
-    id: rule.id,
-    severity: rule.severity,
-    ...(rule.enabledByDefault === false ? { enabledByDefault: false } : {}),
+    id: meta.id,
+    severity: meta.severity,
+    ...(meta.enabledByDefault === false ? { enabledByDefault: false } : {}),
     summary: d.summary,
     why: d.why.replace(/\s*\n\s*/g, ' '),
     unsafe: d.unsafe,
     safe: d.safe,
     ...(d.notes ? { notes: d.notes.replace(/\s*\n\s*/g, ' ') } : {}),
-    squawk: Object.keys(SQUAWK_RULES).filter((k) => SQUAWK_RULES[k].includes(rule.id)),
-    docs: docsUrl(rule.id),
+    squawk: meta.squawk ?? [],
+    docs: docsUrl(meta.id),
   };
 }
 

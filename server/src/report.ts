@@ -16,7 +16,7 @@ function firstSentence(text: string): string {
   return /^[\s\S]*?[^.][.!?](?=\s|$)/.exec(flat)?.[0] ?? flat;
 }
 
-const WHY = new Map<string, string>([...RULES.map((r): [string, string] => [r.id, r.docs.because ?? firstSentence(r.docs.why)]), ...OTHER_FINDINGS.map((f): [string, string] => [f.id, f.why])]);
+const WHY = new Map<string, string>([...RULES.map(({ meta }): [string, string] => [meta.id, meta.docs.because ?? firstSentence(meta.docs.why)]), ...OTHER_FINDINGS.map((f): [string, string] => [f.id, f.why])]);
 
 /** Why a rule's findings matter, in one sentence (the rule's docs, where they live). */
 export function whyOf(rule: string): string | undefined {

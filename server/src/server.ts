@@ -32,6 +32,7 @@ import { Analysis, analyzeSource, Finding, FindingFix, loadParser } from './engi
 import { describeRelation, describeStatement, factsAt, lensTitle, withBodies } from './engine/describe';
 import { safeFixEdits } from './engine/fixall';
 import { planFor } from './engine/plan';
+import { findRule } from './engine/rules';
 import { planFiles } from './planfiles';
 import { Token } from './engine/parse';
 import { CHECKLIST, IGNORE_REASON_PLACEHOLDER, PLAN, STATUS, TRACE, TRACE_WARNINGS } from './protocol';
@@ -58,8 +59,6 @@ export interface DiagnosticData {
   fileIgnore?: { range: Range; before: string; after: string };
 }
 
-/** Findings whose statement has an expand-contract plan. */
-const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
 
 /** Changes to one document closer together than this are analysed once, at the latest version. */
 const COALESCE_MS = 15;
@@ -503,7 +502,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
             : { edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } } }),
         });
       });
-      if (data.statementLine !== undefined && PLANNED.has(data.rule)) {
+      if (data.statementLine !== undefined && findRule(data.rule)?.meta.plan) {
         actions.push({
           title: 'Plan the safe change as expand-contract migrations',
           kind: CodeActionKind.RefactorRewrite,

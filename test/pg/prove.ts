@@ -116,7 +116,12 @@ async function observeInTransaction(session: Session, shape: Shape, claimed: Fac
     const scans = new Set<string>();
     for (const [oid, b] of before) {
       const a = after.get(oid);
-      if (!a || !COMPARED_KINDS.has(b.relkind)) continue;
+      if (!a) continue;
+      // An index's storage is compared when the engine claims it is copied (ALTER INDEX ... SET TABLESPACE).
+      if (!COMPARED_KINDS.has(b.relkind)) {
+        if (claimed.rewrites.has(b.relname) && b.relfilenode !== 0 && a.relfilenode !== b.relfilenode) rewrites.add(b.relname);
+        continue;
+      }
       if (b.relfilenode !== 0 && a.relfilenode !== b.relfilenode) rewrites.add(b.relname);
       if (a.seq_scan > b.seq_scan) scans.add(b.relname);
     }

@@ -1,4 +1,4 @@
-import { FK_REFERENCED, FKS_REFERENCED, FKS_REFERENCING, INDEX_TABLE, VIEW_SOURCES } from '../../server/src/engine/facts';
+import { FK_REFERENCED, FKS_REFERENCED, FKS_REFERENCING, INDEX_TABLE, PARTITION_INDEX_TABLE, VIEW_SOURCES } from '../../server/src/engine/facts';
 
 /**
  * The statement shapes whose lock facts are proven against real PostgreSQL servers. The claims
@@ -50,6 +50,12 @@ CREATE VIEW active_users AS SELECT id, email FROM users WHERE status = 'a';
 CREATE SEQUENCE order_seq;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TABLE audit_base (id bigint, at date);
+CREATE TABLE audit_2025 (id bigint, at date);
+CREATE TABLE audit_2024 () INHERITS (audit_base);
+INSERT INTO audit_2025 SELECT g, date '2025-03-01' FROM generate_series(1, 200) g;
+CREATE INDEX events_id_idx ON ONLY events (id);
+CREATE INDEX events_2024_id_idx ON events_2024 (id);
 ANALYZE;
 `;
 
@@ -136,6 +142,10 @@ export const SHAPES: Shape[] = [
   { sql: 'ALTER TABLE users SET SCHEMA other', docs: ALTER },
   { sql: 'ALTER TABLE users RENAME TO people', docs: ALTER },
   { sql: 'ALTER TABLE users CLUSTER ON users_email_idx', docs: ALTER },
+  { sql: 'ALTER TABLE users REPLICA IDENTITY FULL', docs: ALTER },
+  { sql: 'ALTER TABLE audit_2025 INHERIT audit_base', docs: ALTER },
+  { sql: 'ALTER TABLE audit_2024 NO INHERIT audit_base', docs: ALTER },
+  { sql: 'ALTER TABLE users ADD COLUMN c text UNIQUE', docs: ALTER },
   // Indexes
   { sql: 'CREATE INDEX users_n_idx ON users (n)', docs: doc('sql-createindex') },
   { sql: 'CREATE UNIQUE INDEX users_n_idx ON users (n)', docs: doc('sql-createindex') },
@@ -143,6 +153,9 @@ export const SHAPES: Shape[] = [
   { sql: 'DROP INDEX users_email_idx', implicit: { [INDEX_TABLE]: 'users' }, docs: doc('sql-dropindex') },
   { sql: 'DROP INDEX CONCURRENTLY users_email_idx', secondSession: true, implicit: { [INDEX_TABLE]: 'users' }, docs: doc('sql-dropindex') },
   { sql: 'ALTER INDEX users_email_idx RENAME TO users_mail_idx', docs: doc('sql-alterindex') },
+  { sql: 'ALTER INDEX users_email_idx SET TABLESPACE guard_space', needsTablespace: true, docs: doc('sql-alterindex') },
+  { sql: 'CREATE INDEX events_at_idx ON ONLY events (at)', docs: doc('sql-createindex') },
+  { sql: 'ALTER INDEX events_id_idx ATTACH PARTITION events_2024_id_idx', implicit: { [INDEX_TABLE]: 'events', [PARTITION_INDEX_TABLE]: 'events_2024' }, docs: doc('sql-alterindex') },
   { sql: 'REINDEX INDEX users_email_idx', implicit: { [INDEX_TABLE]: 'users' }, docs: doc('sql-reindex') },
   { sql: 'REINDEX TABLE users', docs: doc('sql-reindex') },
   { sql: 'REINDEX INDEX CONCURRENTLY users_email_idx', secondSession: true, implicit: { [INDEX_TABLE]: 'users' }, docs: doc('sql-reindex') },
@@ -178,6 +191,10 @@ export const SHAPES: Shape[] = [
   { sql: 'CREATE SEQUENCE invoice_seq', docs: doc('sql-createsequence') },
   { sql: 'ALTER SEQUENCE order_seq RESTART WITH 100', newStorage: ['order_seq'], docs: doc('sql-altersequence') },
   { sql: 'ALTER SEQUENCE order_seq INCREMENT BY 2', newStorage: ['order_seq'], docs: doc('sql-altersequence') },
+  { sql: 'ALTER SEQUENCE order_seq AS integer', newStorage: ['order_seq'], docs: doc('sql-altersequence') },
+  { sql: "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'", docs: doc('sql-altertype') },
+  { sql: 'ALTER VIEW active_users RENAME TO live_users', docs: doc('sql-alterview') },
+  { sql: 'ALTER FUNCTION touch() RENAME TO touch_row', docs: doc('sql-alterfunction') },
   // Data changes
   { sql: 'UPDATE users SET n = n + 1', docs: LOCKING },
   { sql: 'UPDATE users SET n = 1 WHERE id = 5', indexScans: true, docs: LOCKING },

@@ -4,15 +4,15 @@
  */
 import { CatalogView } from './catalog';
 import { MigrationContext, migrationContext, ProjectProbe } from './context';
-import { EmbeddedStatement, extractMigration, SourceEdit } from './embedded';
+import { EmbeddedStatement, extractMigration } from './embedded';
 import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
 import { BodyStatement } from './plpgsql';
 import { LineMap, Range } from './positions';
-import { Fix, FixSafety, OffsetEdit, Report } from './rule';
+import { Fix, FixSafety, formatMessage, OffsetEdit, Report } from './rule';
 import { DYNAMIC_SQL, FILE_ENCODING, INTERNAL_ERROR, OTHER_FINDINGS, otherFinding, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 import { IGNORE_REASON_PLACEHOLDER } from '../protocol';
-import { RULES } from './rules';
+import { findRule, RULES, SQUAWK_RULES } from './rules';
 import { DEFAULT_SETTINGS, Settings, Severity } from './settings';
 
 export { loadParser } from './parse';
@@ -20,7 +20,7 @@ export { loadParser } from './parse';
 export { DYNAMIC_SQL, EDITED_APPLIED_MIGRATION, FILE_ENCODING, INTERNAL_ERROR, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 
 /** Every id a finding can carry: what the `rules` setting and ignore comments accept. */
-export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), ...OTHER_FINDINGS.map((f) => f.id)];
+export const KNOWN_RULE_IDS: readonly string[] = [...RULES.map((r) => r.meta.id), ...OTHER_FINDINGS.map((f) => f.id)];
 
 export interface FindingFix {
   title: string;
@@ -31,6 +31,8 @@ export interface FindingFix {
 
 export interface Finding {
   rule: string;
+  /** The rule's message id (`meta.messages`); absent on findings that are not rules'. */
+  messageId?: string;
   severity: Severity;
   message: string;
   range: Range;
@@ -95,8 +97,8 @@ export interface AnalyzeOptions {
 }
 
 /** Why the bytes of a file cannot run as they are: a NUL, or a byte that is not UTF-8. At most one report each. */
-function encodingReports(text: string, invalidUtf8: AnalyzeOptions['invalidUtf8']): Report[] {
-  const reports: Report[] = [];
+function encodingReports(text: string, invalidUtf8: AnalyzeOptions['invalidUtf8']): { start: number; end: number; message: string }[] {
+  const reports: { start: number; end: number; message: string }[] = [];
   if (invalidUtf8) {
     const hex = `0x${invalidUtf8.value.toString(16).toUpperCase().padStart(2, '0')}`;
     reports.push({
@@ -137,25 +139,6 @@ export function unreadableReason(text: string, settings: Settings, invalidUtf8?:
 }
 
 const IGNORE = /(migration-guard|squawk)-ignore(-file)?\b([^\n]*)/g;
-
-/**
- * squawk's rule names, so that `-- squawk-ignore` comments keep working after a switch
- * (https://squawkhq.com/docs/rules). Names shared with squawk map to themselves.
- */
-export const SQUAWK_RULES: Record<string, string[]> = {
-  'require-concurrent-index-creation': ['require-concurrent-index'],
-  'require-concurrent-index-deletion': ['require-concurrent-index'],
-  'ban-concurrent-index-creation-in-transaction': ['concurrently-in-transaction'],
-  'adding-field-with-default': ['adding-field-with-volatile-default'],
-  'adding-foreign-key-constraint': ['constraint-missing-not-valid', 'adding-foreign-key-column'],
-  'adding-not-nullable-field': ['set-not-null'],
-  'adding-serial-primary-key-field': ['adding-serial-primary-key'],
-  'disallowed-unique-constraint': ['unique-constraint-builds-index'],
-  'prefer-bigint-over-smallint': ['prefer-bigint-over-int'],
-  'prefer-big-int': ['prefer-bigint-over-int'],
-  'ban-truncate-cascade': ['ban-truncate'],
-  'require-timeout-settings': ['require-timeouts'],
-};
 
 /** Rule ids named by ignore comments (an empty list means every rule), with the reason written after `--`. */
 function ignoredBy(comments: Token[], fileWide: boolean): IgnoreComment[] {
@@ -232,7 +215,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const allComments = [...statements.flatMap((s) => [...s.leadingComments, ...s.ownComments]), ...parsed.trailingComments];
   const fileIgnores = ignoredBy(allComments, true);
   const seen = new Set<string>();
-  const add = (rule: string, severity: Severity, report: Report) => {
+  const add = (rule: string, severity: Severity, report: Omit<Report, 'messageId'> & { message: string; messageId?: string }) => {
     // A routine called twice runs the same statements twice: one finding each.
     const key = `${rule}\u0000${report.start}\u0000${report.end}\u0000${report.message}`;
     if (seen.has(key)) return;
@@ -245,11 +228,12 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       (inner ? suppressedBy(rule, ignoredBy([...inner.leadingComments, ...inner.ownComments], false)) : undefined);
     if (inner && report.fixes?.length) report = { ...report, fixes: report.fixes.map((f) => fixInBody(f, inner)) };
     if (by) {
-      ignored.push({ rule, severity, message: report.message, range: lines.range(report.start, report.end), statement: index >= 0 ? index : undefined, reason: by.reason });
+      ignored.push({ rule, ...(report.messageId ? { messageId: report.messageId } : {}), severity, message: report.message, range: lines.range(report.start, report.end), statement: index >= 0 ? index : undefined, reason: by.reason });
       return;
     }
     findings.push({
       rule,
+      ...(report.messageId ? { messageId: report.messageId } : {}),
       severity,
       message: report.message,
       range: lines.range(report.start, report.end),
@@ -270,17 +254,18 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     for (const s of statements) if (s.error) add(SYNTAX_ERROR, syntaxLevel, { start: s.error.start, end: s.error.end, message: s.error.message });
   }
   for (const rule of RULES) {
-    const configured = settings.rules[rule.id];
-    if (configured === 'off' || (configured === undefined && rule.enabledByDefault === false)) continue;
-    let reports: Report[];
+    const { meta } = rule;
+    const configured = settings.rules[meta.id];
+    if (configured === 'off' || (configured === undefined && meta.enabledByDefault === false)) continue;
+    let reports: (Report & { message: string })[];
     try {
-      reports = rule.check(facts);
+      reports = rule.check(facts).map((r) => ({ ...r, message: formatMessage(meta, r.messageId, r.data) }));
     } catch (e) {
       // A rule bug must not take the file's other findings (or the server) down with it.
-      add(INTERNAL_ERROR, otherFinding(INTERNAL_ERROR)!.severity, { start: 0, end: 0, message: `Rule ${rule.id} failed: ${(e as Error).message}. Please report this.` });
+      add(INTERNAL_ERROR, otherFinding(INTERNAL_ERROR)!.severity, { start: 0, end: 0, message: `Rule ${meta.id} failed: ${(e as Error).message}. Please report this.` });
       continue;
     }
-    for (const r of reports) add(rule.id, configured ?? r.severity ?? rule.severity, r);
+    for (const r of reports) add(meta.id, configured ?? r.severity ?? meta.severity, r);
   }
   // PL/pgSQL bodies: one that does not parse is a syntax error (PostgreSQL rejects it when the
   // DO runs); SQL they build at run time is named, as in TypeScript migrations.
@@ -394,34 +379,16 @@ export function analyzeSource(text: string, options: AnalyzeOptions = {}): Analy
       }),
     ).map((fix) => ({ ...fix, edits: fix.edits.map((e) => ({ ...e, range: mapRange(e.range) })) })),
   }));
-  // Fixes that edit the source: CONCURRENTLY (in the literal, or the builder's option) and the
-  // tool's own way out of its transaction.
+  // Fixes that edit the source (the literal, a builder's option, the tool's way out of its
+  // transaction): the rule's own sourceFix, where it has one.
   for (const f of findings) {
-    if (f.rule !== 'require-concurrent-index' && f.rule !== 'concurrently-in-transaction') continue;
+    const sourceFix = findRule(f.rule)?.sourceFix;
     const s = f.statement === undefined ? undefined : inner.facts.statements[f.statement];
     const piece = s && pieceAt(s.statement.start);
-    if (!s || !piece) continue;
-    const edits: SourceEdit[] = [];
-    if (f.rule === 'require-concurrent-index') {
-      const index = s.kind === 'IndexStmt' || s.kind === 'DropStmt' ? s.statement.tokens.find((t) => t.keyword === 'INDEX') : undefined;
-      if (piece.s.concurrently) edits.push(piece.s.concurrently);
-      else if (index && piece.s.exact) {
-        const at = toSource(index.end, index.end).start;
-        edits.push({ start: at, end: at, newText: ' CONCURRENTLY' });
-      } else continue;
-    }
-    if (s.inTransaction) {
-      if (!migration.optOutEdit) continue;
-      edits.push(migration.optOutEdit);
-    }
-    const what = f.rule === 'require-concurrent-index' ? 'Add CONCURRENTLY' : 'Run the migration outside a transaction';
-    f.fixes = [
-      {
-        title: s.inTransaction ? `${what}, with ${migration.optOutEdit!.title}` : what,
-        safety: 'unsafe',
-        edits: edits.map((e) => ({ range: sourceLines.range(e.start, e.end), newText: e.newText })),
-      },
-    ];
+    if (!sourceFix || !s || !piece) continue;
+    const fix = sourceFix({ s, origin: piece.s, toSource: (offset) => toSource(offset, offset).start, optOutEdit: migration.optOutEdit });
+    if (!fix) continue;
+    f.fixes = [{ title: fix.title, safety: fix.safety, edits: fix.edits.map((e) => ({ range: sourceLines.range(e.start, e.end), newText: e.newText })) }];
   }
   const encodingLevel = settings.rules[FILE_ENCODING] ?? otherFinding(FILE_ENCODING)!.severity;
   if (encodingLevel !== 'off') {

@@ -16,6 +16,7 @@ import { bytes, heavyTables, lockedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYT
 import { conflicts, LockMode, lockName } from './locks';
 import { inBody } from './plpgsql';
 import { existingTableCommands, parsedStatements } from './rule';
+import { rulesForChecklist } from './rules';
 
 export { heavyTables, lockedRelations, probedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYTES_PER_SECOND } from './estimate';
 export { probeRequest } from './impact';
@@ -263,7 +264,8 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
 
   // 8. Backfills batched.
   {
-    const unbatched = analysis.findings.filter((f) => f.rule === 'unbatched-data-change');
+    const rules = rulesForChecklist('backfills').map((r) => r.meta.id);
+    const unbatched = analysis.findings.filter((f) => rules.includes(f.rule));
     const evidence = unbatched.map((f) => `line ${f.range.start.line + 1}: ${f.message}`);
     // A loop in a DO block that changes rows and COMMITs each time round: a batched backfill.
     for (const s of parsedStatements(analysis.facts)) {
@@ -272,7 +274,7 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
       evidence.push(`line ${analysis.lines.position(s.statement.start).line + 1}: batched: ${statementHead(s)} in a loop of the ${s.statement.body.routine} that COMMITs each batch`);
     }
     if (!unbatched.length && evidence.length === 0) evidence.push('No UPDATE or DELETE over a whole existing table.');
-    items.push({ id: 'backfills', title: 'Backfills batched', state: unbatched.length ? 'failed' : 'passed', evidence, fix: `${doc('backfills')} (quick fix: unbatched-data-change)`, manual: false });
+    items.push({ id: 'backfills', title: 'Backfills batched', state: unbatched.length ? 'failed' : 'passed', evidence, fix: `${doc('backfills')} (quick fix: ${rules.join(', ')})`, manual: false });
   }
 
   // 9. CONCURRENTLY outside transactions.
@@ -281,7 +283,7 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
     const all = statements.filter((s) => s.concurrently);
     const evidence = inside.map((s) => `${where(analysis, s)}: ${statementHead(s)} runs inside ${s.toolTransaction ? `${analysis.facts.context.framework}'s` : 'a'} transaction: PostgreSQL refuses it.`);
     if (!inside.length) evidence.push(all.length ? `${all.length} CONCURRENTLY statements, each outside a transaction.` : 'No CONCURRENTLY statement.');
-    items.push({ id: 'concurrently', title: 'CONCURRENTLY statements outside transactions', state: inside.length ? 'failed' : 'passed', evidence, fix: `${doc('concurrently')} (quick fix: concurrently-in-transaction)`, manual: false });
+    items.push({ id: 'concurrently', title: 'CONCURRENTLY statements outside transactions', state: inside.length ? 'failed' : 'passed', evidence, fix: `${doc('concurrently')} (quick fix: ${rulesForChecklist('concurrently').map((r) => r.meta.id).join(', ')})`, manual: false });
   }
 
   // 10. Table sizes and duration (with a connection).

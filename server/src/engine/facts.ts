@@ -49,6 +49,7 @@ export interface ImplicitLock {
 }
 
 export const INDEX_TABLE = "the index's table";
+export const PARTITION_INDEX_TABLE = "the partition index's table";
 export const FK_REFERENCED = 'the referenced table, when the constraint is a foreign key';
 export const FKS_REFERENCED = 'the tables its foreign keys reference';
 export const VIEW_SOURCES = 'the tables the view reads';
@@ -288,7 +289,7 @@ function constraintsOf(column: Node): Node[] {
 }
 
 /** The lock, rewrite and scan of one ALTER TABLE subcommand (ALTER TABLE page, "Notes" and each form). */
-function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings, catalog: CatalogView): LockMode {
+function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings, catalog: CatalogView, objtype?: string): LockMode {
   const name = relationName(table);
   const subtype = cmd.subtype as string;
   const def = cmd.def as Node | undefined;
@@ -403,6 +404,14 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
       effect.rewrites.push(name);
       return 'AccessExclusiveLock';
     case 'AT_AttachPartition': {
+      if (objtype === 'OBJECT_INDEX') {
+        // ALTER INDEX parent ATTACH PARTITION child (proven, docs/locks.md): ACCESS EXCLUSIVE on
+        // the partition's index, SHARE UPDATE EXCLUSIVE on the parent's, ACCESS SHARE on both
+        // tables; nothing is read.
+        rel(effect, def?.PartitionCmd?.name, 'AccessExclusiveLock', 'index');
+        effect.implicit.push({ on: INDEX_TABLE, mode: 'AccessShareLock' }, { on: PARTITION_INDEX_TABLE, mode: 'AccessShareLock' });
+        return 'ShareUpdateExclusiveLock';
+      }
       // 12+: SHARE UPDATE EXCLUSIVE on the parent; the partition itself is scanned under ACCESS
       // EXCLUSIVE unless a CHECK constraint proves the bound.
       const partition = def?.PartitionCmd?.name;
@@ -421,6 +430,11 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
       rel(effect, def?.PartitionCmd?.name, concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', 'partition');
       return concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
     }
+    case 'AT_AddInherit':
+      // INHERIT parent: SHARE UPDATE EXCLUSIVE on the parent (proven, docs/locks.md); NO INHERIT
+      // only reads the parent (ACCESS SHARE).
+      rel(effect, def?.RangeVar, 'ShareUpdateExclusiveLock', 'parent table');
+      return 'AccessExclusiveLock';
     default:
       // Every other form (DROP COLUMN, SET/DROP DEFAULT, DROP NOT NULL, SET STORAGE, DROP
       // CONSTRAINT, ROW LEVEL SECURITY, OWNER TO, identity, ...) takes ACCESS EXCLUSIVE:
@@ -435,7 +449,7 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
   const n = statement.node ?? {};
   switch (statement.kind) {
     case 'AlterTableStmt': {
-      const modes = ((n.cmds ?? []) as Node[]).map((c) => alterCommand(effect, n.relation, c.AlterTableCmd ?? {}, settings, catalog));
+      const modes = ((n.cmds ?? []) as Node[]).map((c) => alterCommand(effect, n.relation, c.AlterTableCmd ?? {}, settings, catalog, n.objtype));
       const role = n.objtype === 'OBJECT_INDEX' ? 'index' : n.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
       const mode = modes.reduce<LockMode>((a, b) => (strength(b) > strength(a) ? b : a), modes[0] ?? 'AccessExclusiveLock');
       // The table's own entry first, as pg_locks lists the relation being altered.
@@ -448,7 +462,10 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
       // CREATE INDEX: SHARE (blocks writes); CONCURRENTLY: SHARE UPDATE EXCLUSIVE.
       effect.concurrently = n.concurrent === true;
       rel(effect, n.relation, n.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock', 'table');
-      effect.scans.push(relationName(n.relation));
+      // CREATE INDEX ... ON ONLY (proven on a partitioned table, docs/locks.md): an invalid index
+      // on the parent alone, which has no rows to read; ON ONLY is how partitioned tables get one.
+      if (n.relation && !n.relation.inh) effect.caveats.push('ON ONLY on a partitioned table reads nothing: the index stays invalid until each partition\'s index is attached. On a plain table ONLY changes nothing and the index is built as usual.');
+      else effect.scans.push(relationName(n.relation));
       break;
     case 'DropStmt': {
       const objects = (n.objects ?? []) as Node[];

@@ -1,9 +1,13 @@
 /**
- * What a rule is (STYLE.md §2-5): one file exports one `Rule`, holding its id, its docs, its
- * check, its fixes and its test table. The registry in rules/index.ts lists them; docs pages,
- * the test runner and the adapters all read the same objects.
+ * What a rule is (STYLE.md §2-5, §18): one file exports one `Rule`: its `meta` (id, severity,
+ * messages by id, docs, the fixes it offers and how safe they are, whether a plan is offered, the
+ * squawk rule names it answers for) and its check over the facts. Its test table is
+ * test/rules/<id>.cases.ts (ESLint's tests/lib/rules layout), which no bundle can include. The
+ * registry in rules/index.ts lists the rules; docs pages, SARIF, the settings, ignore comments,
+ * the plan action, the checklist, the test runner and the adapters all read the same objects.
  */
-import { AlterCommand, FileFacts, relationName, StatementFacts } from './facts';
+import { AlterCommand, FileFacts, relationKey, relationName, StatementFacts } from './facts';
+import type { EmbeddedStatement, SourceEdit } from './embedded';
 import { Node, Token } from './parse';
 import { Settings, Severity } from './settings';
 
@@ -14,9 +18,13 @@ export interface RuleDocs {
   why: string;
   /** The why in one sentence (machine output gives it per finding), when the first sentence of `why` is not it. */
   because?: string;
-  /** SQL that the rule reports. Every statement example here is a test (STYLE.md §12). */
+  /**
+   * SQL that the rule reports: examples separated by blank lines, checked statement by statement
+   * (STYLE.md §12): each statement is reported, except the context the test table names
+   * (`RuleTests.unsafeContext`; by default transaction control and SET statements).
+   */
   unsafe: string;
-  /** The safe alternative. Must stay quiet. */
+  /** The safe alternative. Every statement must stay quiet. */
   safe: string;
   /** Version notes, edge cases. */
   notes?: string;
@@ -42,13 +50,62 @@ export interface Fix {
   disabled?: string;
 }
 
+/** Values of a message's `{{placeholders}}`. */
+export type MessageData = Record<string, string | number>;
+
 export interface Report {
   start: number;
   end: number;
-  message: string;
+  /** A key of the rule's `meta.messages` (ESLint's messageId): the text is built from it and `data`. */
+  messageId: string;
+  data?: MessageData;
   fixes?: Fix[];
   /** A softer severity for a report the rule is unsure of; a configured severity wins. */
   severity?: Severity;
+}
+
+export interface RuleMeta {
+  /** kebab-case, saying what is wrong or what to do; the file is rules/<id>.ts. */
+  id: string;
+  severity: Severity;
+  /** False for opt-in rules: they run only when the `rules` setting gives them a severity. */
+  enabledByDefault?: boolean;
+  /** Message templates by message id; `{{name}}` is replaced by the report's `data.name`. */
+  messages: Record<string, string>;
+  docs: RuleDocs;
+  /** The safety of each kind of fix the rule may offer (ruff's applicability); empty: it offers none. */
+  fixable: readonly FixSafety[];
+  /** The editor offers "Plan Safe Change" (engine/plan.ts, an expand-contract plan) on its findings. */
+  plan?: boolean;
+  /** squawk's rule names this rule answers for: `-- squawk-ignore <name>` silences it (https://squawkhq.com/docs/rules). */
+  squawk?: readonly string[];
+  /** The production checklist item (engine/checklist.ts) its findings are evidence for and its fix serves. */
+  checklist?: 'backfills' | 'concurrently';
+}
+
+/** A fix of a TypeScript / JavaScript migration: edits of the source file, not of the extracted SQL. */
+export interface SourceFix {
+  title: string;
+  safety: FixSafety;
+  edits: SourceEdit[];
+}
+
+/** What a rule can edit in a TypeScript / JavaScript migration for a finding on a statement. */
+export interface SourceFixContext {
+  s: StatementFacts;
+  /** The literal or builder call the statement came from. */
+  origin: EmbeddedStatement;
+  /** The source offset of an offset in the extracted SQL (inside the statement's literal). */
+  toSource(offset: number): number;
+  /** The tool's edit that runs the migration outside a transaction, when it has one. */
+  optOutEdit?: SourceEdit & { title: string };
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(file: FileFacts): Report[];
+  /** The fix for a migration written in TypeScript / JavaScript, where the rule has one. */
+  sourceFix?(context: SourceFixContext): SourceFix | undefined;
 }
 
 export interface ValidCase {
@@ -56,23 +113,54 @@ export interface ValidCase {
   settings?: Partial<Settings>;
 }
 
+export interface ExpectedReport {
+  /** 0-based [startLine, startCharacter, endLine, endCharacter]. */
+  range: [number, number, number, number];
+  messageId: string;
+  /** When given, the message must be exactly the template filled with this data. */
+  data?: MessageData;
+}
+
 export interface InvalidCase {
   sql: string;
   settings?: Partial<Settings>;
-  /** Expected reports, in order: 0-based [startLine, startCharacter, endLine, endCharacter], and a part of the message. */
-  reports: { range: [number, number, number, number]; message?: string }[];
+  /** Expected reports, in order. */
+  reports: ExpectedReport[];
   /** The document after applying the first fix of every report, or null when no fix is offered. */
   output: string | null;
 }
 
-export interface Rule {
-  id: string;
-  severity: Severity;
-  /** False for opt-in rules: they run only when the `rules` setting gives them a severity. */
-  enabledByDefault?: boolean;
-  docs: RuleDocs;
-  check(file: FileFacts): Report[];
-  tests: { valid: (string | ValidCase)[]; invalid: InvalidCase[] };
+/** A rule's test table (ESLint's RuleTester valid / invalid): `export const tests: RuleTests` in test/rules/<id>.cases.ts. */
+export interface RuleTests {
+  valid: (string | ValidCase)[];
+  invalid: InvalidCase[];
+  /**
+   * The statements of `docs.unsafe` that set the scene and are not reported themselves, in order,
+   * by their text (each entry is the next statement with that text). Without it, transaction
+   * control and SET statements are the context; every other statement must be reported.
+   */
+  unsafeContext?: string[];
+}
+
+/** The message of a report: the template with each `{{name}}` replaced. A missing value is a rule bug. */
+export function formatMessage(meta: RuleMeta, messageId: string, data: MessageData = {}): string {
+  const template = meta.messages[messageId];
+  if (template === undefined) throw new Error(`${meta.id} has no message ${messageId}`);
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => {
+    const value = data[name];
+    if (value === undefined) throw new Error(`${meta.id} message ${messageId} needs ${name}`);
+    return String(value);
+  });
+}
+
+/**
+ * A source fix that must run outside the tool's transaction: `what` alone when the statement
+ * runs outside one, with the tool's opt-out edit when it runs inside, and none without that edit.
+ */
+export function outsideToolTransaction(context: SourceFixContext, what: string, edits: SourceEdit[]): SourceFix | undefined {
+  if (!context.s.inTransaction) return { title: what, safety: 'unsafe', edits };
+  if (!context.optOutEdit) return undefined;
+  return { title: `${what}, with ${context.optOutEdit.title}`, safety: 'unsafe', edits: [...edits, context.optOutEdit] };
 }
 
 /**
@@ -206,6 +294,33 @@ export function relationText(s: StatementFacts, location: number | undefined): s
   }
   return s.statement.text.slice(start - s.statement.start, end - s.statement.start);
 }
+
+/** The 1-based line of an offset in the file. */
+export function lineOf(file: FileFacts, offset: number): number {
+  let line = 1;
+  const text = file.parsed.text;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/**
+ * Tables the migration shows to be partitioned, by key: the parent of a PARTITION OF, the table of
+ * an ATTACH or DETACH PARTITION, a table created with PARTITION BY. (What earlier migrations made
+ * partitioned is not in the catalog yet.)
+ */
+export const partitionedTables = once((file: FileFacts): ReadonlySet<string> => {
+  const out = new Set<string>();
+  for (const s of parsedStatements(file)) {
+    const n = s.statement.node ?? {};
+    if (s.kind === 'CreateStmt') {
+      if (n.partspec) out.add(relationKey(n.relation));
+      if (n.partbound) for (const parent of (n.inhRelations ?? []) as Node[]) out.add(relationKey(parent.RangeVar));
+    } else if (s.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE' && s.commands.some((c) => c.subtype === 'AT_AttachPartition' || c.subtype === 'AT_DetachPartition')) {
+      out.add(relationKey(n.relation));
+    }
+  }
+  return out;
+});
 
 /** Quotes an identifier when PostgreSQL would need it. */
 export function quoteIdent(name: string): string {

@@ -34,29 +34,41 @@ function defaultLater(file: FileFacts, s: StatementFacts, cmd: AlterCommand, col
 }
 
 export const rule: Rule = {
-  id,
-  severity: 'error',
-  docs: {
-    summary: 'ADD COLUMN with a volatile default (serial, gen_random_uuid(), clock_timestamp(), random()...) rewrites the table.',
-    why: `Since PostgreSQL 11, ADD COLUMN with a constant or stable default (\`0\`, \`'draft'\`, \`now()\`)
+  meta: {
+    id,
+    severity: 'error',
+    docs: {
+      summary: 'ADD COLUMN with a volatile default (serial, gen_random_uuid(), clock_timestamp(), random()...) rewrites the table.',
+      why: `Since PostgreSQL 11, ADD COLUMN with a constant or stable default (\`0\`, \`'draft'\`, \`now()\`)
 stores the default in the catalog and returns at once. A volatile default has to be computed for
 each existing row, so PostgreSQL rewrites the whole table and all its indexes under ACCESS
 EXCLUSIVE: no query can read or write the table until the copy ends. \`serial\`, \`bigserial\` and
 identity columns count: their default is \`nextval()\`. Before PostgreSQL 11 every non-null default
 rewrote the table.`,
-    unsafe: `ALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();
+      unsafe: `ALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();
 ALTER TABLE users ADD COLUMN seq bigserial;
 ALTER TABLE users ADD COLUMN touched_at timestamptz DEFAULT clock_timestamp();`,
-    safe: `-- Constant and stable defaults do not rewrite on PostgreSQL 11+:
+      safe: `-- Constant and stable defaults do not rewrite on PostgreSQL 11+:
 ALTER TABLE users ADD COLUMN status text DEFAULT 'active';
 ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();
 -- A volatile default, in steps: the column, the default for new rows, a batched backfill.
 ALTER TABLE users ADD COLUMN public_id uuid;
 ALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();
 UPDATE users SET public_id = gen_random_uuid() WHERE id BETWEEN 1 AND 5000 AND public_id IS NULL;`,
-    notes: `Functions Migration Guard does not know are reported as information: PostgreSQL decides by the
+      notes: `Functions Migration Guard does not know are reported as information: PostgreSQL decides by the
 function's volatility (\`pg_proc.provolatile\`). The target version comes from the \`pgVersion\`
 setting.`,
+    },
+    messages: {
+      volatile:
+        'Column {{column}} gets a volatile default ({{functions}}): PostgreSQL rewrites {{table}} and its indexes under ACCESS EXCLUSIVE, blocking reads and writes. Add the column without a default, SET DEFAULT for new rows, and backfill in batches.',
+      anyDefaultBefore11:
+        'Before PostgreSQL 11 (pgVersion is {{pgVersion}}) any default on ADD COLUMN rewrites {{table}} under ACCESS EXCLUSIVE. Add the column without a default, then SET DEFAULT and backfill in batches.',
+      unknownFunction:
+        'Column {{column}} defaults to {{functions}}(): if that function is VOLATILE, PostgreSQL rewrites {{table}} under ACCESS EXCLUSIVE. Check pg_proc.provolatile, or add the column without a default and backfill.',
+    },
+    fixable: ['unsafe'],
+    squawk: ['adding-field-with-default'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -70,77 +82,27 @@ setting.`,
         reports.push({
           start: cmd.start,
           end: cmd.end,
-          message: `Column ${name} gets a volatile default (${functions.join(', ')}): PostgreSQL rewrites ${table} and its indexes under ACCESS EXCLUSIVE, blocking reads and writes. Add the column without a default, SET DEFAULT for new rows, and backfill in batches.`,
+          messageId: 'volatile',
+          data: { column: name, functions: functions.join(', '), table },
           fixes: defaultLater(file, s, cmd, column),
         });
       } else if (volatility !== 'none' && file.settings.pgVersion < 11) {
         reports.push({
           start: cmd.start,
           end: cmd.end,
-          message: `Before PostgreSQL 11 (pgVersion is ${file.settings.pgVersion}) any default on ADD COLUMN rewrites ${table} under ACCESS EXCLUSIVE. Add the column without a default, then SET DEFAULT and backfill in batches.`,
+          messageId: 'anyDefaultBefore11',
+          data: { pgVersion: file.settings.pgVersion, table },
         });
       } else if (volatility === 'unknown') {
         reports.push({
           start: cmd.start,
           end: cmd.end,
           severity: 'info',
-          message: `Column ${name} defaults to ${functions.join(', ')}(): if that function is VOLATILE, PostgreSQL rewrites ${table} under ACCESS EXCLUSIVE. Check pg_proc.provolatile, or add the column without a default and backfill.`,
+          messageId: 'unknownFunction',
+          data: { column: name, functions: functions.join(', '), table },
         });
       }
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      "ALTER TABLE users ADD COLUMN status text DEFAULT 'active' NOT NULL;",
-      'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();',
-      'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT CURRENT_TIMESTAMP;',
-      'ALTER TABLE users ADD COLUMN n int DEFAULT NULL;',
-      'CREATE TABLE users (id bigserial PRIMARY KEY);\nALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();',
-      'ALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();',
-    ],
-    invalid: [
-      {
-        sql: 'ALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();',
-        reports: [{ range: [0, 18, 0, 69], message: 'gen_random_uuid' }],
-        output: [
-          'ALTER TABLE users ADD COLUMN public_id uuid;',
-          'ALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();',
-          '-- Existing rows: in batches, each its own transaction, until none is NULL:',
-          '--   UPDATE users SET public_id = gen_random_uuid() WHERE <key> BETWEEN <n> AND <n + 5000> AND public_id IS NULL;',
-        ].join('\n'),
-      },
-      {
-        sql: 'alter table "Users" add column touched timestamptz default clock_timestamp() check (touched > now())',
-        reports: [{ range: [0, 20, 0, 100] }],
-        output: [
-          'alter table "Users" add column touched timestamptz check (touched > now());',
-          'ALTER TABLE "Users" ALTER COLUMN touched SET DEFAULT clock_timestamp();',
-          '-- Existing rows: in batches, each its own transaction, until none is NULL:',
-          '--   UPDATE "Users" SET touched = clock_timestamp() WHERE <key> BETWEEN <n> AND <n + 5000> AND touched IS NULL;',
-        ].join('\n'),
-      },
-      {
-        sql: 'alter table users\n  add column note text,\n  add column seq bigserial;',
-        reports: [{ range: [2, 2, 2, 26], message: 'nextval (bigserial)' }],
-        output: null,
-      },
-      {
-        sql: "ALTER TABLE users ADD COLUMN status text DEFAULT 'active';",
-        settings: { pgVersion: 10 },
-        reports: [{ range: [0, 18, 0, 57], message: 'Before PostgreSQL 11' }],
-        output: null,
-      },
-      {
-        sql: 'ALTER TABLE users ADD COLUMN id2 bigint GENERATED ALWAYS AS IDENTITY;',
-        reports: [{ range: [0, 18, 0, 68], message: 'identity' }],
-        output: null,
-      },
-      {
-        sql: 'ALTER TABLE users ADD COLUMN code text DEFAULT make_code();',
-        reports: [{ range: [0, 18, 0, 58], message: 'if that function is VOLATILE' }],
-        output: null,
-      },
-    ],
   },
 };

@@ -2,20 +2,28 @@ import { Node } from '../parse';
 import { existingTableCommands, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'adding-foreign-key-column',
-  severity: 'error',
-  docs: {
-    summary: 'ADD COLUMN ... REFERENCES with a default: the foreign key is validated against every row in one step.',
-    why: `A new column with a default has a value in every row, so an inline REFERENCES makes PostgreSQL check
+  meta: {
+    id: 'adding-foreign-key-column',
+    severity: 'error',
+    docs: {
+      summary: 'ADD COLUMN ... REFERENCES with a default: the foreign key is validated against every row in one step.',
+      why: `A new column with a default has a value in every row, so an inline REFERENCES makes PostgreSQL check
 every row against the referenced table while it holds ACCESS EXCLUSIVE on the table and SHARE ROW
 EXCLUSIVE on the referenced table (writes to both wait). Without a default the new column is all
 NULL and nothing is scanned: that form is quiet (proven in docs/locks.md).`,
-    unsafe: `ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1 REFERENCES regions (id);`,
-    safe: `ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1;
+      unsafe: `ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1 REFERENCES regions (id);`,
+      safe: `ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1;
 ALTER TABLE orders ADD CONSTRAINT orders_region_fk FOREIGN KEY (region_id) REFERENCES regions (id) NOT VALID;
 ALTER TABLE orders VALIDATE CONSTRAINT orders_region_fk;
 -- Without a default the inline form is fine:
 ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
+    },
+    messages: {
+      validatedInline:
+        'The new column has a default, so its foreign key is checked on every row of {{table}} while {{table}} is ACCESS EXCLUSIVE and {{referenced}} is SHARE ROW EXCLUSIVE. Add the column, then the foreign key NOT VALID, then VALIDATE it.',
+    },
+    fixable: [],
+    squawk: ['adding-foreign-key-constraint'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -27,19 +35,10 @@ ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
       reports.push({
         start: cmd.start,
         end: cmd.end,
-        message: `The new column has a default, so its foreign key is checked on every row of ${table} while ${table} is ACCESS EXCLUSIVE and ${fk.pktable?.relname} is SHARE ROW EXCLUSIVE. Add the column, then the foreign key NOT VALID, then VALIDATE it.`,
+        messageId: 'validatedInline',
+        data: { table, referenced: fk.pktable?.relname },
       });
     }
     return reports;
-  },
-  tests: {
-    valid: ['ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);', 'CREATE TABLE orders (id int);\nALTER TABLE orders ADD COLUMN r bigint DEFAULT 1 REFERENCES regions (id);'],
-    invalid: [
-      {
-        sql: 'ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1 REFERENCES regions (id);',
-        reports: [{ range: [0, 19, 0, 80], message: 'regions is SHARE ROW EXCLUSIVE' }],
-        output: null,
-      },
-    ],
   },
 };

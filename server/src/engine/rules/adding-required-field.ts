@@ -40,16 +40,17 @@ function fixes(file: FileFacts, s: StatementFacts, cmd: AlterCommand, column: No
 }
 
 export const rule: Rule = {
-  id: 'adding-required-field',
-  severity: 'error',
-  docs: {
-    summary: 'ADD COLUMN ... NOT NULL without a default on an existing table.',
-    why: `Every existing row would get NULL in the new column, so PostgreSQL refuses the statement on a table
+  meta: {
+    id: 'adding-required-field',
+    severity: 'error',
+    docs: {
+      summary: 'ADD COLUMN ... NOT NULL without a default on an existing table.',
+      why: `Every existing row would get NULL in the new column, so PostgreSQL refuses the statement on a table
 that has rows ("column contains null values"): the migration passes on an empty development
 database and fails in production. Code that is still running and inserts rows without the new
 column would fail too.`,
-    unsafe: `ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;`,
-    safe: `-- Expand: nullable first, backfill in batches, then enforce (see set-not-null).
+      unsafe: `ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;`,
+      safe: `-- Expand: nullable first, backfill in batches, then enforce (see set-not-null).
 ALTER TABLE users ADD COLUMN tenant_id bigint;
 -- ...backfill tenant_id in batches, deploy code that always writes it...
 ALTER TABLE users ADD CONSTRAINT users_tenant_id_not_null CHECK (tenant_id IS NOT NULL) NOT VALID;
@@ -57,8 +58,16 @@ ALTER TABLE users VALIDATE CONSTRAINT users_tenant_id_not_null;
 ALTER TABLE users ALTER COLUMN tenant_id SET NOT NULL;
 -- Or, when one value fits every existing row, a constant default (instant since PostgreSQL 11):
 ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';`,
-    notes: `Identity and generated columns fill themselves and are not reported here (they rewrite the table:
+      notes: `Identity and generated columns fill themselves and are not reported here (they rewrite the table:
 see adding-field-with-volatile-default and table-rewrite).`,
+    },
+    messages: {
+      notNullWithoutDefault:
+        'Column {{column}} is NOT NULL without a default: PostgreSQL rejects this on {{table}} as soon as it has rows. Add it nullable, backfill, then SET NOT NULL (or give a constant default).',
+    },
+    fixable: ['unsafe'],
+    plan: true,
+    squawk: ['adding-required-field'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -72,53 +81,11 @@ see adding-field-with-volatile-default and table-rewrite).`,
       reports.push({
         start: cmd.start,
         end: cmd.end,
-        message: `Column ${column.colname} is NOT NULL without a default: PostgreSQL rejects this on ${table} as soon as it has rows. Add it nullable, backfill, then SET NOT NULL (or give a constant default).`,
+        messageId: 'notNullWithoutDefault',
+        data: { column: column.colname, table },
         fixes: fixes(file, s, cmd, column),
       });
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      'ALTER TABLE users ADD COLUMN tenant_id bigint;',
-      "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
-      'ALTER TABLE users ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY NOT NULL;',
-      'CREATE TABLE users (id bigint);\nALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;',
-    ],
-    invalid: [
-      {
-        sql: 'ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;',
-        reports: [{ range: [0, 18, 0, 54], message: 'NOT NULL without a default' }],
-        output: [
-          'ALTER TABLE users ADD COLUMN tenant_id bigint;',
-          '-- Next: backfill tenant_id in batches, each its own transaction, until none is NULL:',
-          '--   UPDATE users SET tenant_id = ... WHERE <key> BETWEEN <n> AND <n + 5000> AND tenant_id IS NULL;',
-          '-- Then, in a later migration, once the code always writes it:',
-          '--   ALTER TABLE users ADD CONSTRAINT users_tenant_id_not_null CHECK (tenant_id IS NOT NULL) NOT VALID;',
-          '--   ALTER TABLE users VALIDATE CONSTRAINT users_tenant_id_not_null;',
-          '--   ALTER TABLE users ALTER COLUMN tenant_id SET NOT NULL;',
-          '--   ALTER TABLE users DROP CONSTRAINT users_tenant_id_not_null;',
-        ].join('\n'),
-      },
-      {
-        sql: 'ALTER TABLE users ADD COLUMN note text, ADD COLUMN code text NOT NULL DEFAULT NULL;',
-        reports: [{ range: [0, 40, 0, 82] }],
-        output: [
-          'ALTER TABLE users ADD COLUMN note text, ADD COLUMN code text DEFAULT NULL;',
-          '-- Next: backfill code in batches, each its own transaction, until none is NULL:',
-          '--   UPDATE users SET code = ... WHERE <key> BETWEEN <n> AND <n + 5000> AND code IS NULL;',
-          '-- Then, in a later migration, once the code always writes it:',
-          '--   ALTER TABLE users ADD CONSTRAINT users_code_not_null CHECK (code IS NOT NULL) NOT VALID;',
-          '--   ALTER TABLE users VALIDATE CONSTRAINT users_code_not_null;',
-          '--   ALTER TABLE users ALTER COLUMN code SET NOT NULL;',
-          '--   ALTER TABLE users DROP CONSTRAINT users_code_not_null;',
-        ].join('\n'),
-      },
-      {
-        sql: 'ALTER TABLE users ADD COLUMN visits int NOT NULL;',
-        reports: [{ range: [0, 18, 0, 48] }],
-        output: 'ALTER TABLE users ADD COLUMN visits int;\n-- Next: backfill visits in batches, each its own transaction, until none is NULL:\n--   UPDATE users SET visits = ... WHERE <key> BETWEEN <n> AND <n + 5000> AND visits IS NULL;\n-- Then, in a later migration, once the code always writes it:\n--   ALTER TABLE users ADD CONSTRAINT users_visits_not_null CHECK (visits IS NOT NULL) NOT VALID;\n--   ALTER TABLE users VALIDATE CONSTRAINT users_visits_not_null;\n--   ALTER TABLE users ALTER COLUMN visits SET NOT NULL;\n--   ALTER TABLE users DROP CONSTRAINT users_visits_not_null;',
-      },
-    ],
   },
 };

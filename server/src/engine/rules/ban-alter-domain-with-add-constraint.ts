@@ -1,16 +1,23 @@
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'ban-alter-domain-with-add-constraint',
-  severity: 'error',
-  docs: {
-    summary: 'ALTER DOMAIN ... ADD CONSTRAINT validated in one step, against every column of that domain.',
-    why: `A constraint added to a domain is checked against every row of every table that has a column of the
+  meta: {
+    id: 'ban-alter-domain-with-add-constraint',
+    severity: 'error',
+    docs: {
+      summary: 'ALTER DOMAIN ... ADD CONSTRAINT validated in one step, against every column of that domain.',
+      why: `A constraint added to a domain is checked against every row of every table that has a column of the
 domain, while those tables are locked against writes. Added NOT VALID, it applies to new values at
 once; VALIDATE CONSTRAINT then checks the existing ones separately.`,
-    unsafe: `ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0);`,
-    safe: `ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;
+      unsafe: `ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0);`,
+      safe: `ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;
 ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive;`,
+    },
+    messages: {
+      validatedAtOnce: 'ALTER DOMAIN ... ADD CONSTRAINT checks every column of this domain in every table, blocking writes to them. Add it NOT VALID, then VALIDATE CONSTRAINT.',
+    },
+    fixable: [],
+    squawk: ['ban-alter-domain-with-add-constraint'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -18,12 +25,8 @@ ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive;`,
       const n = s.statement.node ?? {};
       if (s.kind !== 'AlterDomainStmt' || n.subtype !== 'C' || n.def?.Constraint?.skip_validation) continue;
       if (n.def?.Constraint?.contype !== 'CONSTR_CHECK') continue;
-      reports.push({ ...firstLine(s), message: 'ALTER DOMAIN ... ADD CONSTRAINT checks every column of this domain in every table, blocking writes to them. Add it NOT VALID, then VALIDATE CONSTRAINT.' });
+      reports.push({ ...firstLine(s), messageId: 'validatedAtOnce' });
     }
     return reports;
-  },
-  tests: {
-    valid: ['ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;', 'ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive;'],
-    invalid: [{ sql: 'ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0);', reports: [{ range: [0, 0, 0, 67], message: 'NOT VALID' }], output: null }],
   },
 };

@@ -1,19 +1,24 @@
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'ban-drop-schema-cascade',
-  severity: 'error',
-  docs: {
-    summary: 'DROP SCHEMA ... CASCADE drops every object in the schema.',
-    why: 'CASCADE drops every table, view, function and type in the schema, and objects elsewhere that depend on them, none of which the statement names.',
-    unsafe: `DROP SCHEMA reporting CASCADE;`,
-    safe: `-- Drop the objects one by one (each reviewed), then the empty schema:
+  meta: {
+    id: 'ban-drop-schema-cascade',
+    severity: 'error',
+    docs: {
+      summary: 'DROP SCHEMA ... CASCADE drops every object in the schema.',
+      why: 'CASCADE drops every table, view, function and type in the schema, and objects elsewhere that depend on them, none of which the statement names.',
+      unsafe: `DROP SCHEMA reporting CASCADE;`,
+      safe: `-- Drop the objects one by one (each reviewed), then the empty schema:
 DROP SCHEMA reporting;`,
+    },
+    messages: {
+      dropSchemaCascade: 'DROP SCHEMA ... CASCADE drops every object in the schema and everything that depends on them.',
+    },
+    fixable: [],
   },
   check(file) {
     return parsedStatements(file)
       .filter((s) => s.kind === 'DropStmt' && s.statement.node?.removeType === 'OBJECT_SCHEMA' && s.statement.node?.behavior === 'DROP_CASCADE')
-      .map((s): Report => ({ ...firstLine(s), message: 'DROP SCHEMA ... CASCADE drops every object in the schema and everything that depends on them.' }));
+      .map((s): Report => ({ ...firstLine(s), messageId: 'dropSchemaCascade' }));
   },
-  tests: { valid: ['DROP SCHEMA reporting;'], invalid: [{ sql: 'DROP SCHEMA IF EXISTS reporting CASCADE;', reports: [{ range: [0, 0, 0, 39] }], output: null }] },
 };

@@ -1,16 +1,23 @@
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'ban-drop-table',
-  severity: 'warning',
-  docs: {
-    summary: 'DROP TABLE on an existing table: its data is gone, and running code may still use it.',
-    why: `The rows cannot come back without a restore. DROP TABLE takes ACCESS EXCLUSIVE on the table and on
+  meta: {
+    id: 'ban-drop-table',
+    severity: 'warning',
+    docs: {
+      summary: 'DROP TABLE on an existing table: its data is gone, and running code may still use it.',
+      why: `The rows cannot come back without a restore. DROP TABLE takes ACCESS EXCLUSIVE on the table and on
 the tables its foreign keys reference, and code still running fails on it.`,
-    unsafe: `DROP TABLE legacy_sessions;`,
-    safe: `-- Once no code uses it, keep it a release longer renamed, then drop:
+      unsafe: `DROP TABLE legacy_sessions;`,
+      safe: `-- Once no code uses it, keep it a release longer renamed, then drop:
 ALTER TABLE legacy_sessions RENAME TO legacy_sessions_to_drop;`,
-    notes: 'Tables created in the same migration are not reported.',
+      notes: 'Tables created in the same migration are not reported.',
+    },
+    messages: {
+      dropTable: 'Dropping {{tables}} deletes the data for good and breaks running code that still uses it.',
+    },
+    fixable: [],
+    squawk: ['ban-drop-table'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -18,12 +25,8 @@ ALTER TABLE legacy_sessions RENAME TO legacy_sessions_to_drop;`,
       if (s.kind !== 'DropStmt' || s.statement.node?.removeType !== 'OBJECT_TABLE' || s.direction === 'down') continue;
       const existing = s.locks.filter((l) => l.existing);
       if (!existing.length) continue;
-      reports.push({ ...firstLine(s), message: `Dropping ${existing.map((l) => l.relation).join(', ')} deletes the data for good and breaks running code that still uses it.` });
+      reports.push({ ...firstLine(s), messageId: 'dropTable', data: { tables: existing.map((l) => l.relation).join(', ') } });
     }
     return reports;
-  },
-  tests: {
-    valid: ['CREATE TABLE tmp (id int);\nDROP TABLE tmp;', 'DROP VIEW v;'],
-    invalid: [{ sql: 'DROP TABLE IF EXISTS legacy_sessions CASCADE;', reports: [{ range: [0, 0, 0, 44], message: 'legacy_sessions' }], output: null }],
   },
 };

@@ -1,16 +1,24 @@
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'ban-truncate',
-  severity: 'warning',
-  docs: {
-    summary: 'TRUNCATE on an existing table (an error with CASCADE).',
-    why: `TRUNCATE deletes every row at once under ACCESS EXCLUSIVE. With CASCADE it also empties every table
+  meta: {
+    id: 'ban-truncate',
+    severity: 'warning',
+    docs: {
+      summary: 'TRUNCATE on an existing table (an error with CASCADE).',
+      why: `TRUNCATE deletes every row at once under ACCESS EXCLUSIVE. With CASCADE it also empties every table
 whose foreign keys reference it, which the statement does not name.`,
-    unsafe: `TRUNCATE sessions;
+      unsafe: `TRUNCATE sessions;
 TRUNCATE users CASCADE;`,
-    safe: `-- Delete in batches when the rows must go and the table stays in use:
+      safe: `-- Delete in batches when the rows must go and the table stays in use:
 DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < now() LIMIT 5000);`,
+    },
+    messages: {
+      truncateCascade: 'TRUNCATE ... CASCADE empties {{tables}} and every table whose foreign keys reference it.',
+      truncate: 'TRUNCATE deletes every row of {{tables}} under ACCESS EXCLUSIVE.',
+    },
+    fixable: [],
+    squawk: ['ban-truncate-cascade'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -22,18 +30,10 @@ DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < now
       reports.push({
         ...firstLine(s),
         severity: cascade ? 'error' : undefined,
-        message: cascade
-          ? `TRUNCATE ... CASCADE empties ${existing.map((l) => l.relation).join(', ')} and every table whose foreign keys reference it.`
-          : `TRUNCATE deletes every row of ${existing.map((l) => l.relation).join(', ')} under ACCESS EXCLUSIVE.`,
+        messageId: cascade ? 'truncateCascade' : 'truncate',
+        data: { tables: existing.map((l) => l.relation).join(', ') },
       });
     }
     return reports;
-  },
-  tests: {
-    valid: ['CREATE TABLE staging (id int);\nTRUNCATE staging;'],
-    invalid: [
-      { sql: 'TRUNCATE sessions;', reports: [{ range: [0, 0, 0, 17], message: 'every row of sessions' }], output: null },
-      { sql: 'TRUNCATE TABLE users CASCADE;', reports: [{ range: [0, 0, 0, 28], message: 'CASCADE empties users' }], output: null },
-    ],
   },
 };

@@ -36,21 +36,22 @@ function fixFor(file: FileFacts, s: StatementFacts, cmd: AlterCommand, c: Node):
 }
 
 export const rule: Rule = {
-  id,
-  severity: 'error',
-  docs: {
-    summary: 'FOREIGN KEY or CHECK constraint added and validated in one step on an existing table.',
-    why: `Adding a CHECK constraint takes ACCESS EXCLUSIVE on the table and then reads every row to prove it:
+  meta: {
+    id,
+    severity: 'error',
+    docs: {
+      summary: 'FOREIGN KEY or CHECK constraint added and validated in one step on an existing table.',
+      why: `Adding a CHECK constraint takes ACCESS EXCLUSIVE on the table and then reads every row to prove it:
 no query runs on the table until the scan ends. Adding a FOREIGN KEY takes SHARE ROW EXCLUSIVE on
 both the table and the referenced table (writes to both wait) for the whole validation scan.
 
 Added with NOT VALID, the constraint applies to new rows at once and the statement is instant.
 VALIDATE CONSTRAINT then scans under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. The
 two must commit separately: in one transaction the strong lock from the ADD is held through the scan.`,
-    unsafe: `ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);
+      unsafe: `ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);
 ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0);
 ALTER TABLE orders ADD COLUMN discount int CHECK (discount >= 0);`,
-    safe: `ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+      safe: `ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
 ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
 ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0) NOT VALID;
 ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;
@@ -60,10 +61,20 @@ ALTER TABLE orders ADD CONSTRAINT orders_discount_check CHECK (discount >= 0) NO
 ALTER TABLE orders VALIDATE CONSTRAINT orders_discount_check;
 -- A new column without a default is all NULL: an inline foreign key scans nothing.
 ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
-    notes: `A table created in the same migration has no rows and no readers: constraints on it are not
+      notes: `A table created in the same migration has no rows and no readers: constraints on it are not
 reported. NOT VALID is accepted for FOREIGN KEY and CHECK constraints (and NOT NULL constraints since
 PostgreSQL 18); UNIQUE and PRIMARY KEY are built with CREATE UNIQUE INDEX CONCURRENTLY and USING
 INDEX instead.`,
+    },
+    messages: {
+      foreignKey:
+        'Adding a FOREIGN KEY validates every row of {{table}} while holding SHARE ROW EXCLUSIVE on {{table}} and {{referenced}}: writes to both wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.',
+      check: 'Adding a CHECK constraint scans every row of {{table}} under ACCESS EXCLUSIVE: reads and writes wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.',
+      inlineColumnConstraint:
+        'ADD COLUMN with an inline {{constraint}} validates every row of {{table}} while the ACCESS EXCLUSIVE lock of ADD COLUMN is held. Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT.',
+    },
+    fixable: ['safe', 'unsafe'],
+    squawk: ['constraint-missing-not-valid', 'adding-foreign-key-constraint'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -76,10 +87,7 @@ INDEX instead.`,
         reports.push({
           start: cmd.start,
           end: cmd.end,
-          message:
-            c.contype === 'CONSTR_FOREIGN'
-              ? `Adding a FOREIGN KEY validates every row of ${table} while holding SHARE ROW EXCLUSIVE on ${table} and ${c.pktable?.relname}: writes to both wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.`
-              : `Adding a CHECK constraint scans every row of ${table} under ACCESS EXCLUSIVE: reads and writes wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.`,
+          ...(c.contype === 'CONSTR_FOREIGN' ? { messageId: 'foreignKey', data: { table, referenced: c.pktable?.relname } } : { messageId: 'check', data: { table } }),
           fixes: fix ? [fix] : [],
         });
       } else if (cmd.subtype === 'AT_AddColumn') {
@@ -92,66 +100,11 @@ INDEX instead.`,
         reports.push({
           start: cmd.start,
           end: cmd.end,
-          message: `ADD COLUMN with an inline ${check ? 'CHECK' : 'REFERENCES'} validates every row of ${table} while the ACCESS EXCLUSIVE lock of ADD COLUMN is held. Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT.`,
+          messageId: 'inlineColumnConstraint',
+          data: { constraint: check ? 'CHECK' : 'REFERENCES', table },
         });
       }
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
-      'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;',
-      'CREATE TABLE orders (id bigint, user_id bigint);\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
-      'ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_pkey_idx;',
-      'ALTER TABLE orders ADD COLUMN note text;',
-      'ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);',
-    ],
-    invalid: [
-      {
-        sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
-        reports: [{ range: [0, 19, 0, 92], message: 'SHARE ROW EXCLUSIVE on orders and users' }],
-        output:
-          'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;',
-      },
-      {
-        sql: 'alter table only "Billing".orders\n  add check (total >= 0),\n  add column note text',
-        reports: [{ range: [1, 2, 1, 24], message: 'CHECK' }],
-        output:
-          'alter table only "Billing".orders\n  add CONSTRAINT orders_total_check check (total >= 0) NOT VALID,\n  add column note text;\nALTER TABLE "Billing".orders VALIDATE CONSTRAINT orders_total_check;',
-      },
-      {
-        sql: 'ALTER TABLE orders ADD FOREIGN KEY (user_id, tenant_id) REFERENCES users (id, tenant_id);',
-        reports: [{ range: [0, 19, 0, 88] }],
-        output:
-          'ALTER TABLE orders ADD CONSTRAINT orders_user_id_tenant_id_fkey FOREIGN KEY (user_id, tenant_id) REFERENCES users (id, tenant_id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_tenant_id_fkey;',
-      },
-      {
-        sql: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);\nCOMMIT;',
-        reports: [{ range: [1, 19, 1, 54] }],
-        output: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT c;',
-      },
-      {
-        sql: 'ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);',
-        settings: { assumeInTransaction: true },
-        reports: [{ range: [0, 19, 0, 54] }],
-        output: null,
-      },
-      {
-        sql: 'ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1 REFERENCES coupons (id);',
-        reports: [{ range: [0, 19, 0, 80], message: 'inline REFERENCES' }],
-        output: null,
-      },
-      {
-        sql: 'ALTER TABLE orders ADD COLUMN discount int CHECK (discount >= 0);',
-        reports: [{ range: [0, 19, 0, 64], message: 'inline CHECK' }],
-        output: null,
-      },
-      {
-        sql: 'DO $do$\nBEGIN\n  ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $do$;',
-        reports: [{ range: [2, 21, 2, 94], message: 'FOREIGN KEY' }],
-        output: null,
-      },
-    ],
   },
 };

@@ -1,32 +1,32 @@
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'enum-value-in-transaction',
-  severity: 'error',
-  docs: {
-    summary: 'ALTER TYPE ... ADD VALUE inside a transaction block on PostgreSQL before 12.',
-    why: `Before PostgreSQL 12, ALTER TYPE ... ADD VALUE cannot run inside a transaction block: the migration
+  meta: {
+    id: 'enum-value-in-transaction',
+    severity: 'error',
+    docs: {
+      summary: 'ALTER TYPE ... ADD VALUE inside a transaction block on PostgreSQL before 12.',
+      why: `Before PostgreSQL 12, ALTER TYPE ... ADD VALUE cannot run inside a transaction block: the migration
 fails. Since 12 it can, but the new value cannot be used until the transaction commits.`,
-    unsafe: `BEGIN;
+      unsafe: `BEGIN;
 ALTER TYPE mood ADD VALUE 'happy';
 COMMIT;`,
-    safe: `ALTER TYPE mood ADD VALUE IF NOT EXISTS 'happy';`,
-    notes: 'Reported only when the pgVersion setting is below 12.',
-    exampleSettings: { pgVersion: 11 },
+      safe: `ALTER TYPE mood ADD VALUE IF NOT EXISTS 'happy';`,
+      notes: 'Reported only when the pgVersion setting is below 12.',
+      exampleSettings: { pgVersion: 11 },
+    },
+    messages: {
+      addValueInTransaction: 'PostgreSQL {{pgVersion}} cannot run ALTER TYPE ... ADD VALUE inside a transaction block: run it on its own.',
+    },
+    fixable: [],
   },
   check(file) {
     if (file.settings.pgVersion >= 12) return [];
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
       if (s.kind !== 'AlterEnumStmt' || !s.statement.node?.newVal || !s.inTransaction) continue;
-      reports.push({ ...firstLine(s), message: `PostgreSQL ${file.settings.pgVersion} cannot run ALTER TYPE ... ADD VALUE inside a transaction block: run it on its own.` });
+      reports.push({ ...firstLine(s), messageId: 'addValueInTransaction', data: { pgVersion: file.settings.pgVersion } });
     }
     return reports;
-  },
-  tests: {
-    valid: [{ sql: "ALTER TYPE mood ADD VALUE 'happy';", settings: { pgVersion: 11 } }, "BEGIN;\nALTER TYPE mood ADD VALUE 'happy';\nCOMMIT;"],
-    invalid: [
-      { sql: "BEGIN;\nALTER TYPE mood ADD VALUE 'happy';\nCOMMIT;", settings: { pgVersion: 11 }, reports: [{ range: [1, 0, 1, 33], message: 'PostgreSQL 11' }], output: null },
-    ],
   },
 };

@@ -2,22 +2,28 @@ import { blocksInWords, lockName } from '../locks';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'explicit-lock-table',
-  severity: 'warning',
-  docs: {
-    summary: 'LOCK TABLE in a migration.',
-    why: `LOCK TABLE takes the lock it names (ACCESS EXCLUSIVE when it names none) and keeps it until the
+  meta: {
+    id: 'explicit-lock-table',
+    severity: 'warning',
+    docs: {
+      summary: 'LOCK TABLE in a migration.',
+      why: `LOCK TABLE takes the lock it names (ACCESS EXCLUSIVE when it names none) and keeps it until the
 transaction ends: everything the migration does afterwards happens with the table blocked. It also
 queues behind any long transaction on the table, and every query arriving after it queues behind
 it. squawk does not report this.`,
-    unsafe: `BEGIN;
+      unsafe: `BEGIN;
 LOCK TABLE users;
 COMMIT;`,
-    safe: `-- Let each statement take the lock it needs, briefly, with a lock_timeout.
+      safe: `-- Let each statement take the lock it needs, briefly, with a lock_timeout.
 SET lock_timeout = '5s';
 ALTER TABLE users ADD COLUMN note text;`,
-    notes: `When a lock is needed on purpose (to order several changes), keep the transaction short and set
+      notes: `When a lock is needed on purpose (to order several changes), keep the transaction short and set
 lock_timeout first; ignore the finding with a comment that says why.`,
+    },
+    messages: {
+      lockTable: 'LOCK TABLE takes {{mode}} on {{tables}} until the transaction ends: it {{blocks}}.',
+    },
+    fixable: [],
   },
   check(file) {
     const reports: Report[] = [];
@@ -28,16 +34,10 @@ lock_timeout first; ignore the finding with a comment that says why.`,
       const mode = locks[0].mode;
       reports.push({
         ...firstLine(s),
-        message: `LOCK TABLE takes ${lockName(mode)} on ${locks.map((l) => l.relation).join(', ')} until the transaction ends: it ${blocksInWords(mode)}.`,
+        messageId: 'lockTable',
+        data: { mode: lockName(mode), tables: locks.map((l) => l.relation).join(', '), blocks: blocksInWords(mode) },
       });
     }
     return reports;
-  },
-  tests: {
-    valid: ['CREATE TABLE t (id int);\nLOCK TABLE t;', "SET lock_timeout = '5s';"],
-    invalid: [
-      { sql: 'LOCK TABLE users;', reports: [{ range: [0, 0, 0, 16], message: 'ACCESS EXCLUSIVE on users' }], output: null },
-      { sql: 'LOCK users, orders IN SHARE MODE;', reports: [{ range: [0, 0, 0, 32], message: 'SHARE on users, orders' }], output: null },
-    ],
   },
 };

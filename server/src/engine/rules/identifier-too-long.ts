@@ -1,15 +1,22 @@
 import { parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'identifier-too-long',
-  severity: 'warning',
-  docs: {
-    summary: 'A name longer than 63 bytes, which PostgreSQL silently truncates.',
-    why: `PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1) and only raises a NOTICE. Two
+  meta: {
+    id: 'identifier-too-long',
+    severity: 'warning',
+    docs: {
+      summary: 'A name longer than 63 bytes, which PostgreSQL silently truncates.',
+      why: `PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1) and only raises a NOTICE. Two
 long names that share their first 63 bytes collide, and code or later migrations that use the full
 name do not find the object.`,
-    unsafe: `CREATE INDEX index_on_customer_subscriptions_renewal_reminder_sent_at_and_status ON subscriptions (renewal_reminder_sent_at, status);`,
-    safe: `CREATE INDEX subscriptions_reminder_status_idx ON subscriptions (renewal_reminder_sent_at, status);`,
+      unsafe: `CREATE INDEX index_on_customer_subscriptions_renewal_reminder_sent_at_and_status ON subscriptions (renewal_reminder_sent_at, status);`,
+      safe: `CREATE INDEX subscriptions_reminder_status_idx ON subscriptions (renewal_reminder_sent_at, status);`,
+    },
+    messages: {
+      truncated: '"{{name}}" is {{bytes}} bytes: PostgreSQL truncates it to 63, to "{{kept}}".',
+    },
+    fixable: [],
+    squawk: ['identifier-too-long'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -23,19 +30,9 @@ name do not find the object.`,
         const bytes = new TextEncoder().encode(name);
         if (bytes.length <= 63) continue;
         const kept = new TextDecoder().decode(bytes.subarray(0, 63)).replace(/\uFFFD$/, '');
-        reports.push({ start: t.start, end: t.end, message: `"${name}" is ${bytes.length} bytes: PostgreSQL truncates it to 63, to "${kept}".` });
+        reports.push({ start: t.start, end: t.end, messageId: 'truncated', data: { name, bytes: bytes.length, kept } });
       }
     }
     return reports;
-  },
-  tests: {
-    valid: ['CREATE INDEX subscriptions_reminder_status_idx ON subscriptions (renewal_reminder_sent_at, status);'],
-    invalid: [
-      {
-        sql: 'CREATE TABLE t (a_column_name_that_goes_on_and_on_and_on_far_beyond_the_limit_of_postgres int);',
-        reports: [{ range: [0, 16, 0, 89], message: '73 bytes' }],
-        output: null,
-      },
-    ],
   },
 };

@@ -1,4 +1,7 @@
-/** The rule registry: adding a rule is adding its file and one line here. */
+/**
+ * The rule registry: adding a rule is adding its file and one line here. Everything other code
+ * needs to know about a rule (squawk names, plans, checklist items) is read from its `meta`.
+ */
 import { Rule } from '../rule';
 import { rule as addingFieldWithVolatileDefault } from './adding-field-with-volatile-default';
 import { rule as addingForeignKeyColumn } from './adding-foreign-key-column';
@@ -15,26 +18,38 @@ import { rule as banDropTable } from './ban-drop-table';
 import { rule as banTruncate } from './ban-truncate';
 import { rule as changingColumnType } from './changing-column-type';
 import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
+import { rule as createExtensionIfNotExists } from './create-extension-if-not-exists';
 import { rule as constraintMissingNotValid } from './constraint-missing-not-valid';
 import { rule as ddlWithBackfillInTransaction } from './ddl-with-backfill-in-transaction';
 import { rule as destructiveDownMigration } from './destructive-down-migration';
+import { rule as dropNotNullOrDefault } from './drop-not-null-or-default';
 import { rule as enumValueInTransaction } from './enum-value-in-transaction';
 import { rule as explicitLockTable } from './explicit-lock-table';
+import { rule as foreignKeyWithoutIndex } from './foreign-key-without-index';
 import { rule as identifierTooLong } from './identifier-too-long';
+import { rule as indexOnPartitionedTable } from './index-on-partitioned-table';
+import { rule as indexTooManyColumns } from './index-too-many-columns';
+import { rule as mergeAlterTable } from './merge-alter-table';
 import { rule as multipleExclusiveLocks } from './multiple-exclusive-locks';
 import { rule as partitionDetachBlocking } from './partition-detach-blocking';
 import { rule as preferBigintOverInt } from './prefer-bigint-over-int';
 import { rule as preferIdentity } from './prefer-identity';
+import { rule as preferJsonb } from './prefer-jsonb';
 import { rule as preferRobustStmts } from './prefer-robust-stmts';
 import { rule as preferTextField } from './prefer-text-field';
 import { rule as preferTimestamptz } from './prefer-timestamptz';
 import { rule as refreshMaterializedViewBlocking } from './refresh-materialized-view-blocking';
 import { rule as renamingColumn } from './renaming-column';
+import { rule as renamingObject } from './renaming-object';
 import { rule as renamingTable } from './renaming-table';
 import { rule as requireAnalyze } from './require-analyze';
+import { rule as replicaIdentityFull } from './replica-identity-full';
 import { rule as requireConcurrentIndex } from './require-concurrent-index';
 import { rule as requireTimeouts } from './require-timeouts';
+import { rule as rowLevelSecurityWithoutPolicy } from './row-level-security-without-policy';
+import { rule as sequenceAsInt } from './sequence-as-int';
 import { rule as setNotNull } from './set-not-null';
+import { rule as statementAfterExclusiveLock } from './statement-after-exclusive-lock';
 import { rule as tableRewrite } from './table-rewrite';
 import { rule as transactionNesting } from './transaction-nesting';
 import { rule as unbatchedDataChange } from './unbatched-data-change';
@@ -64,6 +79,9 @@ export const RULES: readonly Rule[] = [
   banAlterDomainWithAddConstraint,
   enumValueInTransaction,
   addingSerialPrimaryKey,
+  indexOnPartitionedTable,
+  statementAfterExclusiveLock,
+  replicaIdentityFull,
   requireTimeouts,
   requireAnalyze,
   // Data loss and compatibility with running code
@@ -76,18 +94,46 @@ export const RULES: readonly Rule[] = [
   banDropSchemaCascade,
   unbatchedDataChange,
   destructiveDownMigration,
+  renamingObject,
+  rowLevelSecurityWithoutPolicy,
+  sequenceAsInt,
+  createExtensionIfNotExists,
+  foreignKeyWithoutIndex,
+  dropNotNullOrDefault,
   // Type choices
   preferBigintOverInt,
   preferIdentity,
   preferTextField,
   preferTimestamptz,
+  preferJsonb,
   banCharField,
   identifierTooLong,
   // Transactions and robustness
   transactionNesting,
   preferRobustStmts,
+  // Hints on the shape of the migration
+  mergeAlterTable,
+  indexTooManyColumns,
 ];
 
+const BY_ID = new Map(RULES.map((r) => [r.meta.id, r]));
+
 export function findRule(id: string): Rule | undefined {
-  return RULES.find((r) => r.id === id);
+  return BY_ID.get(id);
+}
+
+/**
+ * squawk's rule names, so that `-- squawk-ignore` comments keep working after a switch: each
+ * name, with the rules that answer for it (from each rule's `meta.squawk`). A name not listed
+ * here means the rule of the same id.
+ */
+export const SQUAWK_RULES: Readonly<Record<string, readonly string[]>> = (() => {
+  const map: Record<string, string[]> = {};
+  for (const r of RULES) for (const name of r.meta.squawk ?? []) (map[name] ??= []).push(r.meta.id);
+  return map;
+})();
+
+/** The rules whose findings are evidence for a production checklist item. */
+export function rulesForChecklist(item: NonNullable<Rule['meta']['checklist']>): Rule[] {
+  return RULES.filter((r) => r.meta.checklist === item);
 }

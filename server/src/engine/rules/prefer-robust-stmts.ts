@@ -2,20 +2,27 @@ import { inBody } from '../plpgsql';
 import { Fix, firstLine, keywordToken, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'prefer-robust-stmts',
-  severity: 'info',
-  enabledByDefault: false,
-  docs: {
-    summary: 'CREATE / DROP without IF NOT EXISTS / IF EXISTS (opt-in).',
-    why: `A migration that fails halfway outside a transaction (CONCURRENTLY statements cannot run in one)
+  meta: {
+    id: 'prefer-robust-stmts',
+    severity: 'info',
+    enabledByDefault: false,
+    docs: {
+      summary: 'CREATE / DROP without IF NOT EXISTS / IF EXISTS (opt-in).',
+      why: `A migration that fails halfway outside a transaction (CONCURRENTLY statements cannot run in one)
 leaves some statements applied. Re-running it then fails on the first CREATE that already happened.
 IF NOT EXISTS / IF EXISTS make each statement safe to run again. Off by default: with one transaction
 per migration the retry problem does not arise; enable it with "rules": {"prefer-robust-stmts": "warning"}.`,
-    unsafe: `CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+      unsafe: `CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
 DROP INDEX CONCURRENTLY users_old_idx;`,
-    safe: `CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+      safe: `CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
 DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;`,
-    notes: 'A CONCURRENTLY index build that failed leaves an INVALID index that IF NOT EXISTS then skips: check pg_index.indisvalid.',
+      notes: 'A CONCURRENTLY index build that failed leaves an INVALID index that IF NOT EXISTS then skips: check pg_index.indisvalid.',
+    },
+    messages: {
+      notRerunnable: 'Add {{clause}} so that the migration can run again after a partial failure.',
+    },
+    fixable: ['safe'],
+    squawk: ['prefer-robust-stmts'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -46,32 +53,16 @@ DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;`,
           reports.push({
             start: cmd.start,
             end: cmd.end,
-            message: `Add ${text} so that the migration can run again after a partial failure.`,
+            messageId: 'notRerunnable',
+            data: { clause: text },
             fixes: [{ title: `Add ${text}`, safety: 'safe', edits: [{ start: anchor.end, end: anchor.end, newText: ` ${text}` }] }],
           });
         }
       }
       if (!clause) continue;
       const fixes: Fix[] = after === undefined ? [] : [{ title: `Add ${clause}`, safety: 'safe', edits: [{ start: after, end: after, newText: ` ${clause}` }] }];
-      reports.push({ ...firstLine(s), message: `Add ${clause} so that the migration can run again after a partial failure.`, fixes });
+      reports.push({ ...firstLine(s), messageId: 'notRerunnable', data: { clause }, fixes });
     }
     return reports;
-  },
-  tests: {
-    valid: ['CREATE TABLE IF NOT EXISTS t (id int);', 'DROP TABLE IF EXISTS t;', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);'],
-    invalid: [
-      { sql: 'CREATE TABLE t (id int);', reports: [{ range: [0, 0, 0, 23] }], output: 'CREATE TABLE IF NOT EXISTS t (id int);' },
-      {
-        sql: 'CREATE INDEX CONCURRENTLY i ON t (a);',
-        reports: [{ range: [0, 0, 0, 36], message: 'IF NOT EXISTS' }],
-        output: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);',
-      },
-      { sql: 'DROP INDEX CONCURRENTLY i;', reports: [{ range: [0, 0, 0, 25] }], output: 'DROP INDEX CONCURRENTLY IF EXISTS i;' },
-      {
-        sql: 'ALTER TABLE t ADD COLUMN a int, DROP b;',
-        reports: [{ range: [0, 14, 0, 30] }, { range: [0, 32, 0, 38] }],
-        output: 'ALTER TABLE t ADD COLUMN IF NOT EXISTS a int, DROP IF EXISTS b;',
-      },
-    ],
   },
 };

@@ -1,19 +1,26 @@
 import { firstLine, Fix, keywordToken, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'refresh-materialized-view-blocking',
-  severity: 'warning',
-  docs: {
-    summary: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks every read of the view.',
-    why: `A plain REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE on the view and recomputes it into new
+  meta: {
+    id: 'refresh-materialized-view-blocking',
+    severity: 'warning',
+    docs: {
+      summary: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks every read of the view.',
+      why: `A plain REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE on the view and recomputes it into new
 storage: every query that reads the view waits for the whole query to run again. With CONCURRENTLY
 it takes EXCLUSIVE (reads go on) and applies the difference. squawk does not report this.`,
-    unsafe: `REFRESH MATERIALIZED VIEW user_stats;`,
-    safe: `-- CONCURRENTLY needs a unique index on the view (once):
+      unsafe: `REFRESH MATERIALIZED VIEW user_stats;`,
+      safe: `-- CONCURRENTLY needs a unique index on the view (once):
 CREATE UNIQUE INDEX CONCURRENTLY user_stats_key ON user_stats (user_id);
 REFRESH MATERIALIZED VIEW CONCURRENTLY user_stats;`,
-    notes: `REFRESH ... CONCURRENTLY may run in a transaction block, unlike CREATE INDEX CONCURRENTLY. A view
+      notes: `REFRESH ... CONCURRENTLY may run in a transaction block, unlike CREATE INDEX CONCURRENTLY. A view
 created in the same migration is not reported; WITH NO DATA (which empties the view) is.`,
+    },
+    messages: {
+      refresh:
+        'REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE on {{view}}: every read of it waits while the query runs again. Use REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index).',
+    },
+    fixable: ['unsafe'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -27,24 +34,11 @@ created in the same migration is not reported; WITH NO DATA (which empties the v
           : [];
       reports.push({
         ...firstLine(s),
-        message: `REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE on ${s.locks[0].relation}: every read of it waits while the query runs again. Use REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index).`,
+        messageId: 'refresh',
+        data: { view: s.locks[0].relation },
         fixes,
       });
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      'REFRESH MATERIALIZED VIEW CONCURRENTLY user_stats;',
-      'CREATE MATERIALIZED VIEW user_stats AS SELECT 1 AS n;\nREFRESH MATERIALIZED VIEW user_stats;',
-    ],
-    invalid: [
-      {
-        sql: 'REFRESH MATERIALIZED VIEW user_stats;',
-        reports: [{ range: [0, 0, 0, 36], message: 'CONCURRENTLY' }],
-        output: 'REFRESH MATERIALIZED VIEW CONCURRENTLY user_stats;',
-      },
-      { sql: 'refresh materialized view app.user_stats with no data;', reports: [{ range: [0, 0, 0, 53], message: 'app.user_stats' }], output: null },
-    ],
   },
 };

@@ -2,19 +2,27 @@ import { ident, replaceStatement } from '../fixes';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
-  id: 'renaming-table',
-  severity: 'warning',
-  docs: {
-    summary: 'RENAME TO on an existing table breaks the code that is still running.',
-    why: `The application version running during the deploy still uses the old table name: its queries fail
+  meta: {
+    id: 'renaming-table',
+    severity: 'warning',
+    docs: {
+      summary: 'RENAME TO on an existing table breaks the code that is still running.',
+      why: `The application version running during the deploy still uses the old table name: its queries fail
 from the moment the rename commits.`,
-    unsafe: `ALTER TABLE users RENAME TO accounts;`,
-    safe: `-- Rename, and leave an updatable view under the old name until no code uses it:
+      unsafe: `ALTER TABLE users RENAME TO accounts;`,
+      safe: `-- Rename, and leave an updatable view under the old name until no code uses it:
 BEGIN;
 ALTER TABLE users RENAME TO accounts;
 CREATE VIEW users AS SELECT * FROM accounts;
 COMMIT;
 -- later migration: DROP VIEW users;`,
+    },
+    messages: {
+      renameTable: 'Renaming {{table}} to {{newName}} breaks every running query that uses the old name. Leave a view named {{oldName}} until no code uses it.',
+    },
+    fixable: ['unsafe'],
+    plan: true,
+    squawk: ['renaming-table'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -31,25 +39,11 @@ COMMIT;
       const sql = s.inTransaction ? `${s.statement.text};\n${view}` : `BEGIN;\n${s.statement.text};\n${view}\nCOMMIT;`;
       reports.push({
         ...firstLine(s),
-        message: `Renaming ${s.locks[0].relation} to ${n.newname} breaks every running query that uses the old name. Leave a view named ${old} until no code uses it.`,
+        messageId: 'renameTable',
+        data: { table: s.locks[0].relation, newName: n.newname, oldName: old },
         fixes: [{ title: `Keep a view named ${old} over the renamed table (drop it in a later migration)`, safety: 'unsafe', edits: [replaceStatement(s, sql)] }],
       });
     }
     return reports;
-  },
-  tests: {
-    valid: ['CREATE TABLE users (id int);\nALTER TABLE users RENAME TO accounts;', 'BEGIN;\nALTER TABLE users RENAME TO accounts;\nCREATE VIEW users AS SELECT * FROM accounts;\nCOMMIT;'],
-    invalid: [
-      {
-        sql: 'ALTER TABLE users RENAME TO accounts;',
-        reports: [{ range: [0, 0, 0, 36], message: 'users to accounts' }],
-        output: 'BEGIN;\nALTER TABLE users RENAME TO accounts;\nCREATE VIEW users AS SELECT * FROM accounts;\nCOMMIT;',
-      },
-      {
-        sql: 'BEGIN;\nALTER TABLE app.users RENAME TO accounts;\nCOMMIT;',
-        reports: [{ range: [1, 0, 1, 40] }],
-        output: 'BEGIN;\nALTER TABLE app.users RENAME TO accounts;\nCREATE VIEW app.users AS SELECT * FROM app.accounts;\nCOMMIT;',
-      },
-    ],
   },
 };

@@ -16,25 +16,35 @@ function isLong(s: StatementFacts): boolean {
 }
 
 export const rule: Rule = {
-  id,
-  severity: 'warning',
-  docs: {
-    summary: 'A lock-taking statement with no lock_timeout (or a long one with no statement_timeout) set before it.',
-    why: `A statement that needs a strong lock waits for every transaction that holds a conflicting one: a
+  meta: {
+    id,
+    severity: 'warning',
+    docs: {
+      summary: 'A lock-taking statement with no lock_timeout (or a long one with no statement_timeout) set before it.',
+      why: `A statement that needs a strong lock waits for every transaction that holds a conflicting one: a
 long report query, an idle-in-transaction session, autovacuum. While it waits, every new query on the
 table queues behind it, so an ALTER TABLE that would take 10 ms can stop all traffic to the table
 for as long as the slowest transaction lasts. \`lock_timeout\` makes it give up instead (retry the
 migration later). \`statement_timeout\` bounds statements that rewrite or scan a table while holding
 the lock.`,
-    unsafe: `ALTER TABLE users ADD COLUMN note text;`,
-    safe: `SET lock_timeout = '5s';
+      unsafe: `ALTER TABLE users ADD COLUMN note text;`,
+      safe: `SET lock_timeout = '5s';
 SET statement_timeout = '30min';
 ALTER TABLE users ADD COLUMN note text;
 ALTER TABLE users ALTER COLUMN id TYPE bigint;`,
-    notes: `Also understood: \`SET LOCAL\` inside a transaction, \`SELECT set_config('lock_timeout', '5s', false)\`,
+      notes: `Also understood: \`SET LOCAL\` inside a transaction, \`SELECT set_config('lock_timeout', '5s', false)\`,
 and \`0\` (no limit) or \`RESET\`, which count as not set. CONCURRENTLY statements are left alone: they take
 weak locks and legitimately run long. Statements on tables created earlier in the migration need
 no timeout.`,
+    },
+    messages: {
+      noTimeouts:
+        'No lock_timeout or statement_timeout is set before this long, lock-taking statement: it can queue every query on the table behind it, then hold the lock for the whole rewrite or scan ({{lock}})',
+      noLockTimeout: 'No lock_timeout is set before this lock-taking statement: while it waits for the lock, every query on the table queues behind it ({{lock}})',
+      noStatementTimeout: 'No statement_timeout is set before this statement, which rewrites or scans the table while holding its lock ({{lock}})',
+    },
+    fixable: ['unsafe'],
+    squawk: ['require-timeout-settings', 'require-lock-timeout', 'require-statement-timeout'],
   },
   check(file) {
     const statements = parsedStatements(file);
@@ -66,50 +76,16 @@ no timeout.`,
       edits: [{ start: top, end: top, newText: lines.map((l) => `${l}\n`).join('') }],
     };
     const reports: Report[] = [];
-    const say = (s: StatementFacts, what: string) => {
+    const say = (s: StatementFacts, messageId: string) => {
       const lock = s.locks.find((l) => l.existing);
-      reports.push({ ...firstLine(s), message: `${what} (${lock ? `${lockName(lock.mode)} on ${lock.relation}` : ''})`, fixes: [fix] });
+      reports.push({ ...firstLine(s), messageId, data: { lock: lock ? `${lockName(lock.mode)} on ${lock.relation}` : '' }, fixes: [fix] });
     };
     if (firstLock && firstLong && firstLock === firstLong) {
-      say(firstLock, 'No lock_timeout or statement_timeout is set before this long, lock-taking statement: it can queue every query on the table behind it, then hold the lock for the whole rewrite or scan');
+      say(firstLock, 'noTimeouts');
     } else {
-      if (firstLock) say(firstLock, 'No lock_timeout is set before this lock-taking statement: while it waits for the lock, every query on the table queues behind it');
-      if (firstLong) say(firstLong, 'No statement_timeout is set before this statement, which rewrites or scans the table while holding its lock');
+      if (firstLock) say(firstLock, 'noLockTimeout');
+      if (firstLong) say(firstLong, 'noStatementTimeout');
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;",
-      "SET lock_timeout = '5s';\nSET statement_timeout = '30min';\nALTER TABLE users ALTER COLUMN id TYPE bigint;",
-      "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users DROP COLUMN note;\nCOMMIT;",
-      "SELECT set_config('lock_timeout', '3s', false);\nALTER TABLE users ADD COLUMN note text;",
-      'CREATE TABLE users (id int);\nALTER TABLE users ADD COLUMN note text;',
-      'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
-      "INSERT INTO settings (k, v) VALUES ('a', 'b');",
-    ],
-    invalid: [
-      {
-        sql: 'ALTER TABLE users ADD COLUMN note text;',
-        reports: [{ range: [0, 0, 0, 38], message: 'No lock_timeout' }],
-        output: "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;",
-      },
-      {
-        sql: "-- migrate:up\nSET lock_timeout = 0;\nALTER TABLE users\n  ALTER COLUMN id TYPE bigint;",
-        settings: { lockTimeout: '2s', statementTimeout: '1h' },
-        reports: [{ range: [2, 0, 2, 17], message: 'No lock_timeout or statement_timeout' }],
-        output: "-- migrate:up\nSET lock_timeout = 0;\nSET lock_timeout = '2s';\nSET statement_timeout = '1h';\nALTER TABLE users\n  ALTER COLUMN id TYPE bigint;",
-      },
-      {
-        sql: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nCOMMIT;\nDROP TABLE users;",
-        reports: [{ range: [3, 0, 3, 16], message: 'No lock_timeout' }],
-        output: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nCOMMIT;\nSET lock_timeout = '5s';\nDROP TABLE users;",
-      },
-      {
-        sql: "SET lock_timeout = '5s';\nCREATE INDEX users_email_idx ON users (email);",
-        reports: [{ range: [1, 0, 1, 45], message: 'No statement_timeout' }],
-        output: "SET statement_timeout = '30min';\nSET lock_timeout = '5s';\nCREATE INDEX users_email_idx ON users (email);",
-      },
-    ],
   },
 };

@@ -10,23 +10,34 @@ const FORMS: Record<string, string> = {
 };
 
 export const rule: Rule = {
-  id: 'table-rewrite',
-  severity: 'error',
-  docs: {
-    summary: 'VACUUM FULL, CLUSTER, SET LOGGED / UNLOGGED, SET TABLESPACE, SET ACCESS METHOD, SET EXPRESSION and stored generated columns rewrite the table.',
-    why: `Each of these copies the whole table (and rebuilds its indexes) into new storage while holding ACCESS
+  meta: {
+    id: 'table-rewrite',
+    severity: 'error',
+    docs: {
+      summary: 'VACUUM FULL, CLUSTER, SET LOGGED / UNLOGGED, SET TABLESPACE (of a table or an index), SET ACCESS METHOD, SET EXPRESSION and stored generated columns rewrite the table.',
+      why: `Each of these copies the whole table (and rebuilds its indexes) into new storage while holding ACCESS
 EXCLUSIVE: nobody reads or writes the table until the copy ends, and the disk needs room for a
 second copy. squawk does not report VACUUM FULL or CLUSTER.`,
-    unsafe: `VACUUM FULL users;
+      unsafe: `VACUUM FULL users;
 CLUSTER users USING users_pkey;
 ALTER TABLE users SET LOGGED;
 ALTER TABLE users ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', name)) STORED;`,
-    safe: `-- Reclaim space without blocking: plain VACUUM, or the pg_repack / pg_squeeze extensions.
+      safe: `-- Reclaim space without blocking: plain VACUUM, or the pg_repack / pg_squeeze extensions.
 VACUUM (ANALYZE) users;
 -- A derived column: add it plain, fill it in batches, keep it current with a trigger.
 ALTER TABLE users ADD COLUMN search tsvector;`,
-    notes: `On a table created in the same migration nothing is reported. PostgreSQL 18's virtual generated
+      notes: `On a table created in the same migration nothing is reported. PostgreSQL 18's virtual generated
 columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do not rewrite.`,
+    },
+    messages: {
+      vacuumFull: 'VACUUM FULL rewrites {{tables}} under ACCESS EXCLUSIVE: reads and writes wait until the copy ends. Use plain VACUUM, or pg_repack.',
+      cluster: 'CLUSTER rewrites {{table}} under ACCESS EXCLUSIVE: reads and writes wait until the copy ends. Use pg_repack to reorder without blocking.',
+      rewrite: '{{form}} rewrites {{table}} and its indexes under ACCESS EXCLUSIVE: reads and writes wait until the copy ends.',
+      rewriteIndex: '{{form}} copies the index {{index}} under ACCESS EXCLUSIVE: queries that would use it, and writes to its table, wait until the copy ends.',
+      storedGenerated: 'A stored generated column rewrites {{table}} and its indexes under ACCESS EXCLUSIVE: reads and writes wait until the copy ends.',
+    },
+    fixable: [],
+    squawk: ['prefer-repack'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -34,9 +45,9 @@ columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do n
       const target = s.locks[0];
       if (!target?.existing) continue;
       if (s.kind === 'VacuumStmt' && s.rewrites.length) {
-        reports.push({ ...firstLine(s), message: `VACUUM FULL rewrites ${s.rewrites.join(', ')} under ACCESS EXCLUSIVE: reads and writes wait until the copy ends. Use plain VACUUM, or pg_repack.` });
+        reports.push({ ...firstLine(s), messageId: 'vacuumFull', data: { tables: s.rewrites.join(', ') } });
       } else if (s.kind === 'ClusterStmt') {
-        reports.push({ ...firstLine(s), message: `CLUSTER rewrites ${target.relation} under ACCESS EXCLUSIVE: reads and writes wait until the copy ends. Use pg_repack to reorder without blocking.` });
+        reports.push({ ...firstLine(s), messageId: 'cluster', data: { table: target.relation } });
       }
     }
     for (const { s, cmd, table } of existingTableCommands(file)) {
@@ -48,30 +59,13 @@ columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do n
       reports.push({
         start: cmd.start,
         end: cmd.end,
-        message: `${generated ? 'A stored generated column' : form} rewrites ${table} and its indexes under ACCESS EXCLUSIVE: reads and writes wait until the copy ends.`,
+        ...(generated
+          ? { messageId: 'storedGenerated', data: { table } }
+          : s.statement.node?.objtype === 'OBJECT_INDEX'
+            ? { messageId: 'rewriteIndex', data: { form, index: table } }
+            : { messageId: 'rewrite', data: { form, table } }),
       });
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      'VACUUM users;',
-      'VACUUM (ANALYZE) users;',
-      'CREATE TABLE users (name text);\nALTER TABLE users SET UNLOGGED;\nALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS (length(name)) STORED;',
-      "ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS (length(name)) VIRTUAL;",
-      'ALTER TABLE users SET (fillfactor = 70);',
-    ],
-    invalid: [
-      { sql: 'VACUUM FULL users;', reports: [{ range: [0, 0, 0, 17], message: 'VACUUM FULL rewrites users' }], output: null },
-      { sql: 'CLUSTER users USING users_pkey;', reports: [{ range: [0, 0, 0, 30], message: 'pg_repack' }], output: null },
-      { sql: 'ALTER TABLE users SET UNLOGGED;', reports: [{ range: [0, 18, 0, 30], message: 'SET UNLOGGED rewrites users' }], output: null },
-      { sql: 'ALTER TABLE users SET TABLESPACE fast_disk;', reports: [{ range: [0, 18, 0, 42], message: 'SET TABLESPACE' }], output: null },
-      { sql: 'ALTER TABLE users SET ACCESS METHOD heap2;', reports: [{ range: [0, 18, 0, 41], message: 'SET ACCESS METHOD' }], output: null },
-      {
-        sql: 'ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS (length(name)) STORED;',
-        reports: [{ range: [0, 18, 0, 76], message: 'stored generated column' }],
-        output: null,
-      },
-    ],
   },
 };

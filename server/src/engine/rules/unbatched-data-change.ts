@@ -26,19 +26,27 @@ function batched(file: FileFacts, s: StatementFacts): Fix {
 }
 
 export const rule: Rule = {
-  id: 'unbatched-data-change',
-  severity: 'warning',
-  docs: {
-    summary: 'UPDATE or DELETE without WHERE on an existing table: every row in one transaction.',
-    why: `One statement that touches every row holds a row lock on each of them until it commits (writers to
+  meta: {
+    id: 'unbatched-data-change',
+    severity: 'warning',
+    docs: {
+      summary: 'UPDATE or DELETE without WHERE on an existing table: every row in one transaction.',
+      why: `One statement that touches every row holds a row lock on each of them until it commits (writers to
 those rows wait), writes a new version of every row (the table and its indexes bloat, replicas fall
 behind), and cannot be stopped halfway without losing all of it. squawk does not report this.`,
-    unsafe: `UPDATE users SET plan = 'free';
+      unsafe: `UPDATE users SET plan = 'free';
 DELETE FROM sessions;`,
-    safe: `-- Backfill in batches of 5,000 by key range, each its own transaction; repeat until done.
+      safe: `-- Backfill in batches of 5,000 by key range, each its own transaction; repeat until done.
 UPDATE users SET plan = 'free' WHERE id > 0 AND id <= 5000 AND plan IS NULL;
 UPDATE users SET plan = 'free' WHERE id > 5000 AND id <= 10000 AND plan IS NULL;`,
-    notes: 'Tables created in the same migration are not reported.',
+      notes: 'Tables created in the same migration are not reported.',
+    },
+    messages: {
+      wholeTable:
+        '{{statement}} without WHERE changes every row of {{table}} in one transaction: long row locks, bloat, replica lag. Batch it by key range (for example {{batchSize}} rows at a time).',
+    },
+    fixable: ['unsafe'],
+    checklist: 'backfills',
   },
   check(file) {
     const reports: Report[] = [];
@@ -48,72 +56,11 @@ UPDATE users SET plan = 'free' WHERE id > 5000 AND id <= 10000 AND plan IS NULL;
       if (!table?.existing) continue;
       reports.push({
         ...firstLine(s),
-        message: `${s.kind === 'UpdateStmt' ? 'UPDATE' : 'DELETE'} without WHERE changes every row of ${table.relation} in one transaction: long row locks, bloat, replica lag. Batch it by key range (for example ${file.settings.batchSize.toLocaleString('en-US')} rows at a time).`,
+        messageId: 'wholeTable',
+        data: { statement: s.kind === 'UpdateStmt' ? 'UPDATE' : 'DELETE', table: table.relation, batchSize: file.settings.batchSize.toLocaleString('en-US') },
         fixes: [batched(file, s)],
       });
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      "UPDATE users SET plan = 'free' WHERE id <= 5000;",
-      'CREATE TABLE t (a int);\nUPDATE t SET a = 1;',
-      // Batched in a DO block: LIMIT per batch, one COMMIT each.
-      "DO $$\nDECLARE n int;\nBEGIN\n  LOOP\n    UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS NULL LIMIT 1000);\n    GET DIAGNOSTICS n = ROW_COUNT;\n    EXIT WHEN n = 0;\n    COMMIT;\n  END LOOP;\nEND $$;",
-    ],
-    invalid: [
-      {
-        sql: "UPDATE users SET plan = 'free';",
-        reports: [{ range: [0, 0, 0, 30], message: 'every row of users' }],
-        output: [
-          "-- Batched: 5000 rows per transaction, by id (assumed to be the key: change it if the table's key differs).",
-          '-- Run outside a transaction block (COMMIT inside DO, PostgreSQL 11+); stopping and re-running is safe',
-          '-- when each batch skips rows already done.',
-          'DO $batch$',
-          'DECLARE',
-          '  low bigint;',
-          '  high bigint;',
-          'BEGIN',
-          '  SELECT min(id), max(id) INTO low, high FROM users;',
-          '  WHILE low <= high LOOP',
-          "    UPDATE users SET plan = 'free' WHERE users.id >= low AND users.id < low + 5000;",
-          '    COMMIT;',
-          '    low := low + 5000;',
-          '  END LOOP;',
-          'END',
-          '$batch$;',
-        ].join('\n'),
-      },
-      {
-        sql: 'ALTER TABLE sessions ADD COLUMN x int;\nDELETE FROM sessions s USING users u;',
-        settings: { batchSize: 1000 },
-        reports: [{ range: [1, 0, 1, 36], message: '1,000 rows' }],
-        output: [
-          'ALTER TABLE sessions ADD COLUMN x int;',
-          "-- Batched: 1000 rows per transaction, by id (assumed to be the key: change it if the table's key differs).",
-          '-- Run outside a transaction block (COMMIT inside DO, PostgreSQL 11+); stopping and re-running is safe',
-          '-- when each batch skips rows already done.',
-          'DO $batch$',
-          'DECLARE',
-          '  low bigint;',
-          '  high bigint;',
-          'BEGIN',
-          '  SELECT min(id), max(id) INTO low, high FROM sessions;',
-          '  WHILE low <= high LOOP',
-          '    DELETE FROM sessions s USING users u WHERE s.id >= low AND s.id < low + 1000;',
-          '    COMMIT;',
-          '    low := low + 1000;',
-          '  END LOOP;',
-          'END',
-          '$batch$;',
-        ].join('\n'),
-      },
-      { sql: 'BEGIN;\nDELETE FROM sessions;\nCOMMIT;', reports: [{ range: [1, 0, 1, 20] }], output: null },
-      {
-        sql: "DO $$\nBEGIN\n  UPDATE users SET plan = 'free';\nEND $$;",
-        reports: [{ range: [2, 2, 2, 32], message: 'every row of users' }],
-        output: null,
-      },
-    ],
   },
 };

@@ -1,5 +1,5 @@
 import { AlterCommand, FileFacts, StatementFacts } from '../facts';
-import { defaultName, ident, moveOutOfTransaction } from '../fixes';
+import { afterTransaction, defaultName, deleteWithLeadingSpace, ident, moveOutOfTransaction } from '../fixes';
 import { Node } from '../parse';
 import { existingTableCommands, Fix, isSerialPrimaryKey, relationText, Report, Rule } from '../rule';
 
@@ -24,22 +24,59 @@ function indexFirst(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[
   return [{ title: placed.note ? `${title}, ${placed.note}` : placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits: placed.edits }];
 }
 
+/** ADD COLUMN ... UNIQUE: the column without UNIQUE, then the index CONCURRENTLY and USING INDEX (out of the transaction). */
+function columnThenIndex(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[] {
+  const column = cmd.node.def?.ColumnDef ?? {};
+  const unique = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {}).find((c) => c.contype === 'CONSTR_UNIQUE');
+  if (!unique || unique.options?.length || unique.indexspace || unique.deferrable || unique.nulls_not_distinct || s.commands.length !== 1) return [];
+  // From CONSTRAINT name (or UNIQUE) through UNIQUE.
+  const from = s.statement.at(unique.location ?? -1);
+  const start = cmd.tokens.find((t) => t.start === from);
+  const end = cmd.tokens.find((t) => t.start >= from && t.keyword === 'UNIQUE');
+  if (!start || !end) return [];
+  const table = s.statement.node?.relation?.relname as string;
+  const relation = relationText(s, s.statement.node?.relation?.location) ?? table;
+  const name = unique.conname ?? defaultName(table, column.colname, 'key');
+  const index = ident(defaultName(name, 'idx'));
+  const sql = [
+    `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${relation} (${ident(column.colname)});`,
+    `ALTER TABLE ${relation} ADD CONSTRAINT ${ident(name)} UNIQUE USING INDEX ${index};`,
+  ].join('\n');
+  const placed = afterTransaction(file, s, sql);
+  const title = 'Add the column without UNIQUE, build the unique index CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX';
+  if ('disabled' in placed) return [{ title, safety: 'unsafe', edits: [], disabled: placed.disabled }];
+  const edits = [deleteWithLeadingSpace(file, { start: start.start, end: end.end }), ...placed.edits];
+  return [{ title: placed.note ? `${title}, ${placed.note}` : placed.moved ? `${title} (after COMMIT)` : title, safety: 'unsafe', edits }];
+}
+
 export const rule: Rule = {
-  id: 'unique-constraint-builds-index',
-  severity: 'error',
-  docs: {
-    summary: 'ADD UNIQUE / PRIMARY KEY / EXCLUDE on an existing table builds its index under ACCESS EXCLUSIVE.',
-    why: `Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index while holding ACCESS EXCLUSIVE on
+  meta: {
+    id: 'unique-constraint-builds-index',
+    severity: 'error',
+    docs: {
+      summary: 'ADD UNIQUE / PRIMARY KEY / EXCLUDE on an existing table builds its index under ACCESS EXCLUSIVE.',
+      why: `Adding a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index while holding ACCESS EXCLUSIVE on
 the table: no query can read or write it for the whole build, minutes on a large table. Build the
 unique index CONCURRENTLY first (reads and writes go on), then attach it: ADD CONSTRAINT ... USING
 INDEX only takes the lock for a catalog change.`,
-    unsafe: `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
+      unsafe: `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
 ALTER TABLE accounts ADD PRIMARY KEY (id);`,
-    safe: `CREATE UNIQUE INDEX CONCURRENTLY users_email_key_idx ON users (email);
+      safe: `CREATE UNIQUE INDEX CONCURRENTLY users_email_key_idx ON users (email);
 ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_idx;`,
-    notes: `A PRIMARY KEY also needs its columns NOT NULL: SET NOT NULL them first the safe way (set-not-null).
-EXCLUDE constraints have no USING INDEX form: on a busy table, consider a trigger or a unique index
-instead.`,
+      notes: `A PRIMARY KEY also needs its columns NOT NULL: SET NOT NULL them first the safe way (set-not-null).
+EXCLUDE constraints have no USING INDEX form and no CONCURRENTLY way: on a large busy table, plan it on a
+new table (create it with the constraint, keep it in sync with a trigger, copy the rows in batches,
+then swap the names in one short transaction), or enforce the rule with a trigger. ADD COLUMN ...
+UNIQUE has a fix: the column first, then the index CONCURRENTLY and ADD CONSTRAINT ... USING INDEX.`,
+    },
+    messages: {
+      buildsIndex:
+        '{{constraint}} builds its index on {{table}} under ACCESS EXCLUSIVE: reads and writes wait for the whole build. CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX.',
+      exclusion:
+        'EXCLUDE builds its index on {{table}} under ACCESS EXCLUSIVE: reads and writes wait for the whole build. There is no USING INDEX form for EXCLUDE: run it when the table is small or quiet.',
+    },
+    fixable: ['unsafe'],
+    squawk: ['disallowed-unique-constraint'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -59,47 +96,10 @@ instead.`,
       reports.push({
         start: cmd.start,
         end: cmd.end,
-        fixes: kind === 'EXCLUDE' || cmd.subtype !== 'AT_AddConstraint' ? [] : indexFirst(file, s, cmd),
-        message: `${kind} builds its index on ${table} under ACCESS EXCLUSIVE: reads and writes wait for the whole build. ${kind === 'EXCLUDE' ? 'There is no USING INDEX form for EXCLUDE: run it when the table is small or quiet.' : 'CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX.'}`,
+        fixes: kind === 'EXCLUDE' ? [] : cmd.subtype === 'AT_AddConstraint' ? indexFirst(file, s, cmd) : kind === 'UNIQUE' ? columnThenIndex(file, s, cmd) : [],
+        ...(kind === 'EXCLUDE' ? { messageId: 'exclusion', data: { table } } : { messageId: 'buildsIndex', data: { constraint: kind, table } }),
       });
     }
     return reports;
-  },
-  tests: {
-    valid: [
-      'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_idx;',
-      'ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_pkey_idx;',
-      'CREATE TABLE users (id bigint, email text);\nALTER TABLE users ADD PRIMARY KEY (id), ADD UNIQUE (email);',
-    ],
-    invalid: [
-      {
-        sql: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);',
-        reports: [{ range: [0, 18, 0, 63], message: 'UNIQUE builds its index on users' }],
-        output:
-          'CREATE UNIQUE INDEX CONCURRENTLY users_email_key_idx ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key_idx;',
-      },
-      {
-        sql: 'ALTER TABLE app.accounts ADD PRIMARY KEY (id);',
-        reports: [{ range: [0, 25, 0, 45], message: 'PRIMARY KEY' }],
-        output:
-          'CREATE UNIQUE INDEX CONCURRENTLY accounts_pkey_idx ON app.accounts (id);\nALTER TABLE app.accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_pkey_idx;',
-      },
-      {
-        sql: 'BEGIN;\nALTER TABLE users ADD UNIQUE (tenant_id, email);\nCOMMIT;',
-        reports: [{ range: [1, 18, 1, 47] }],
-        output:
-          'BEGIN;\nCOMMIT;\nCREATE UNIQUE INDEX CONCURRENTLY users_tenant_id_email_key_idx ON users (tenant_id, email);\nALTER TABLE users ADD CONSTRAINT users_tenant_id_email_key UNIQUE USING INDEX users_tenant_id_email_key_idx;',
-      },
-      {
-        sql: 'ALTER TABLE rooms ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);',
-        reports: [{ range: [0, 18, 0, 92], message: 'no USING INDEX form' }],
-        output: null,
-      },
-      {
-        sql: 'ALTER TABLE users ADD COLUMN code text UNIQUE;',
-        reports: [{ range: [0, 18, 0, 45] }],
-        output: null,
-      },
-    ],
   },
 };

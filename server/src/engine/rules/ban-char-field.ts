@@ -4,7 +4,7 @@ import { columnDefinitions, Report, Rule, typeOf } from '../rule';
 export const rule: Rule = {
   meta: {
     id: 'ban-char-field',
-    severity: 'warning',
+    severity: 'hint',
     docs: {
       summary: 'char(n): blank-padded, and no faster than text.',
       why: `char(n) pads values with spaces to n characters, compares ignoring the padding, and is no faster or

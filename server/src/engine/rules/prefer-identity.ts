@@ -4,7 +4,7 @@ import { columnDefinitions, isSerial, Report, Rule, typeOf } from '../rule';
 export const rule: Rule = {
   meta: {
     id: 'prefer-identity',
-    severity: 'info',
+    severity: 'hint',
     docs: {
       summary: 'serial / bigserial instead of an identity column.',
       why: `serial is a default of nextval() on a sequence that the column merely owns: permissions, dumps and

@@ -4,7 +4,7 @@ import { Fix, firstLine, keywordToken, parsedStatements, Report, Rule } from '..
 export const rule: Rule = {
   meta: {
     id: 'prefer-robust-stmts',
-    severity: 'info',
+    severity: 'hint',
     enabledByDefault: false,
     docs: {
       summary: 'CREATE / DROP without IF NOT EXISTS / IF EXISTS (opt-in).',

@@ -4,7 +4,7 @@ import { columnDefinitions, Report, Rule, typeOf } from '../rule';
 export const rule: Rule = {
   meta: {
     id: 'prefer-text-field',
-    severity: 'info',
+    severity: 'hint',
     docs: {
       summary: 'varchar(n): a length limit that is costly to change.',
       why: `text and varchar have the same storage and speed in PostgreSQL. A varchar(n) limit can later be raised

@@ -4,7 +4,7 @@ import { columnDefinitions, Report, Rule, typeOf } from '../rule';
 export const rule: Rule = {
   meta: {
     id: 'prefer-timestamptz',
-    severity: 'warning',
+    severity: 'hint',
     docs: {
       summary: 'timestamp without time zone.',
       why: `timestamp stores a wall-clock time with no zone: the same value means different instants for servers

@@ -312,28 +312,86 @@ async function fix(options: Options): Promise<number> {
       continue;
     }
     if (unreadableReason(source.text, settings, invalidUtf8Of(source))) continue;
-    const result = fixAll(source.text, { ...migrations.around(file, settings), unsafe: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
+    // --unsafe: a statement that must leave the tool's transaction moves to new migration files.
+    const result = fixAll(source.text, { ...migrations.around(file, settings), unsafe: options.unsafe, files: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
     if (result.text === source.text) continue;
+    const created = newFiles(file, result.files);
     // The fixes go into the bytes that were read: nothing outside their own edits is re-encoded.
     let bytes: Buffer;
     try {
       bytes = patchBytes(source, result.edits);
-      if (options.write) writeFileAtomic(file, bytes, { within: path.dirname(file), expected: source.hash });
+      if (options.write) {
+        const undo = writeNewFiles(created);
+        try {
+          writeFileAtomic(file, bytes, { within: path.dirname(file), expected: source.hash });
+        } catch (e) {
+          // The statement stays where it was: the new files that would hold it again go.
+          undo();
+          throw e;
+        }
+      }
     } catch (e) {
       if (!(e instanceof FileProblem)) throw e;
       refuse(file, `not fixed: ${e.message}`);
       continue;
     }
     changed++;
-    if (options.write) process.stderr.write(`${file}: ${result.applied.join('; ')}\n`);
-    else {
+    if (options.write) {
+      process.stderr.write(`${file}: ${result.applied.join('; ')}\n`);
+      for (const f of created) process.stderr.write(`wrote ${f.path}\n`);
+    } else {
       process.stdout.write(`-- ${file}: ${result.applied.join('; ')}\n`);
       process.stdout.write(bytes);
       if (bytes[bytes.length - 1] !== 0x0a) process.stdout.write('\n');
+      for (const f of created) process.stdout.write(`-- new file ${f.path}\n${f.content}`);
     }
   }
   process.stderr.write(`${changed} of ${files.length} file${files.length === 1 ? '' : 's'} ${options.write ? 'fixed' : 'with fixes'}${options.unsafe ? '' : ' (safe fixes only; --unsafe for all)'}${refused ? `, ${refused} refused or unreadable` : ''}\n`);
   return refused ? 1 : 0;
+}
+
+/** The new files of a fix, by path, each with the folder it must stay in (the migration's, or the migrations folder above it). */
+function newFiles(file: string, files: { path: string; content: string }[]): { path: string; content: string; within: string }[] {
+  const dir = path.dirname(file);
+  return files.map((f) => ({ path: path.join(dir, ...f.path.split('/')), content: f.content, within: f.path.startsWith('../') ? path.dirname(dir) : dir }));
+}
+
+/**
+ * Writes new migration files, none of which may exist yet: every target is checked before the
+ * first is written, and a failure removes those already written.
+ */
+function writeNewFiles(files: { path: string; content: string; within: string }[]): () => void {
+  for (const f of files) {
+    checkFolder(path.dirname(f.path), f.within);
+    if (existingHash(f.path) !== null) throw new FileProblem(`${f.path} exists already: nothing written`);
+  }
+  const written: string[] = [];
+  const made: string[] = [];
+  const undo = () => {
+    for (const p of written) fs.rmSync(p, { force: true });
+    for (const d of made.reverse()) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        // not empty, or gone: left as it is
+      }
+    }
+  };
+  try {
+    for (const f of files) {
+      const dir = path.dirname(f.path);
+      if (!fs.existsSync(dir)) {
+        makeFolder(dir, f.within);
+        made.push(dir);
+      }
+      writeFileAtomic(f.path, f.content, { within: f.within, expected: null });
+      written.push(f.path);
+    }
+  } catch (e) {
+    undo();
+    throw e;
+  }
+  return undo;
 }
 
 /**

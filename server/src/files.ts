@@ -384,7 +384,12 @@ export function writeFileAtomic(target: string, content: string | Uint8Array, op
     }
     // Once more right before the rename: the window for another writer is the rename itself.
     check();
-    fs.renameSync(temp, target);
+    if (options.expected === null) {
+      // A new file: linked into place, which fails when anything appeared there meanwhile (a
+      // rename would replace it).
+      fs.linkSync(temp, target);
+      fs.unlinkSync(temp);
+    } else fs.renameSync(temp, target);
   } catch (e) {
     try {
       fs.unlinkSync(temp);

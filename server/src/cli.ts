@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, analyzeSource, loadParser, SOURCE_FILE, unreadableReason } from './engine/analyze';
 import { OTHER_FINDINGS } from './engine/findings';
-import { checkFolder, existingHash, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, SourceFile, writeFileAtomic } from './files';
+import { checkFolder, existingHash, FileProblem, invalidUtf8Of, makeFolder, newFiles, patchBytes, readSource, SourceFile, writeFileAtomic, writeNewFiles } from './files';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -348,50 +348,6 @@ async function fix(options: Options): Promise<number> {
   }
   process.stderr.write(`${changed} of ${files.length} file${files.length === 1 ? '' : 's'} ${options.write ? 'fixed' : 'with fixes'}${options.unsafe ? '' : ' (safe fixes only; --unsafe for all)'}${refused ? `, ${refused} refused or unreadable` : ''}\n`);
   return refused ? 1 : 0;
-}
-
-/** The new files of a fix, by path, each with the folder it must stay in (the migration's, or the migrations folder above it). */
-function newFiles(file: string, files: { path: string; content: string }[]): { path: string; content: string; within: string }[] {
-  const dir = path.dirname(file);
-  return files.map((f) => ({ path: path.join(dir, ...f.path.split('/')), content: f.content, within: f.path.startsWith('../') ? path.dirname(dir) : dir }));
-}
-
-/**
- * Writes new migration files, none of which may exist yet: every target is checked before the
- * first is written, and a failure removes those already written.
- */
-function writeNewFiles(files: { path: string; content: string; within: string }[]): () => void {
-  for (const f of files) {
-    checkFolder(path.dirname(f.path), f.within);
-    if (existingHash(f.path) !== null) throw new FileProblem(`${f.path} exists already: nothing written`);
-  }
-  const written: string[] = [];
-  const made: string[] = [];
-  const undo = () => {
-    for (const p of written) fs.rmSync(p, { force: true });
-    for (const d of made.reverse()) {
-      try {
-        fs.rmdirSync(d);
-      } catch {
-        // not empty, or gone: left as it is
-      }
-    }
-  };
-  try {
-    for (const f of files) {
-      const dir = path.dirname(f.path);
-      if (!fs.existsSync(dir)) {
-        makeFolder(dir, f.within);
-        made.push(dir);
-      }
-      writeFileAtomic(f.path, f.content, { within: f.within, expected: null });
-      written.push(f.path);
-    }
-  } catch (e) {
-    undo();
-    throw e;
-  }
-  return undo;
 }
 
 /**

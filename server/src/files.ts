@@ -429,6 +429,51 @@ export function makeFolder(dir: string, within: string): void {
   }
 }
 
+/** The new files of a fix, by path, each with the folder it must stay in (the migration's, or the migrations folder above it). */
+export function newFiles(file: string, files: { path: string; content: string }[]): { path: string; content: string; within: string }[] {
+  const dir = path.dirname(file);
+  return files.map((f) => ({ path: path.join(dir, ...f.path.split('/')), content: f.content, within: f.path.startsWith('../') ? path.dirname(dir) : dir }));
+}
+
+/**
+ * Writes new migration files, none of which may exist yet: every target is checked before the
+ * first is written, and a failure removes those already written.
+ * Returns what removes them again.
+ */
+export function writeNewFiles(files: { path: string; content: string; within: string }[]): () => void {
+  for (const f of files) {
+    checkFolder(path.dirname(f.path), f.within);
+    if (existingHash(f.path) !== null) throw new FileProblem(`${f.path} exists already: nothing written`);
+  }
+  const written: string[] = [];
+  const made: string[] = [];
+  const undo = () => {
+    for (const p of written) fs.rmSync(p, { force: true });
+    for (const d of made.reverse()) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        // not empty, or gone: left as it is
+      }
+    }
+  };
+  try {
+    for (const f of files) {
+      const dir = path.dirname(f.path);
+      if (!fs.existsSync(dir)) {
+        makeFolder(dir, f.within);
+        made.push(dir);
+      }
+      writeFileAtomic(f.path, f.content, { within: f.within, expected: null });
+      written.push(f.path);
+    }
+  } catch (e) {
+    undo();
+    throw e;
+  }
+  return undo;
+}
+
 /** What the engine is told about a file's bytes that are not UTF-8 (AnalyzeOptions.invalidUtf8). */
 export function invalidUtf8Of(source: DecodedText): { offset: number; value: number; inSample: number } | undefined {
   return source.invalid && { offset: source.invalid.offset, value: source.invalid.value, inSample: source.invalid.inSample };

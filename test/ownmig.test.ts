@@ -14,6 +14,9 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyze, FindingFix, loadParser } from '../server/src/engine/analyze';
 import { applyEdits } from '../server/src/engine/edits';
+import { planFor } from '../server/src/engine/plan';
+import { RULES } from '../server/src/engine/rules';
+import { resolveSettings } from '../server/src/engine/settings';
 import { FileProblem, newFiles, writeNewFiles } from '../server/src/files';
 import { projectProbe } from '../server/src/probe';
 
@@ -241,5 +244,66 @@ describe('migration-guard fix --unsafe with new files', () => {
     // Nothing outside the migration's folder (or the one above, for folder layouts).
     assert.throws(() => writeNewFiles(newFiles(file, [{ path: '../../outside.sql', content: 'x' }])), FileProblem);
     assert.throws(() => writeNewFiles(newFiles(file, [{ path: 'sub/../../outside.sql', content: 'x' }])), FileProblem);
+  });
+});
+
+describe('no error finding is left with only ignores (issue 22 point 4)', () => {
+  // The server's "Plan the safe change" action is offered for these rules (server.ts PLANNED).
+  const PLANNED = new Set(['changing-column-type', 'renaming-column', 'renaming-table', 'set-not-null', 'adding-required-field']);
+  /** Each rule table's reported SQL, as a migration of a tool that runs the whole file in one transaction. */
+  const places: [string, string, Record<string, unknown>][] = [
+    ['golang-migrate', '000001_case.up.sql', {}],
+    ['Prisma', 'prisma/migrations/20240101000000_case/migration.sql', {}],
+    ['Diesel', 'migrations/2024-01-01-000000_case/up.sql', { framework: 'diesel' }],
+    ['sqlx', 'migrations/20240101000000_case.sql', { framework: 'sqlx' }],
+    ['Flyway', 'sql/V1__case.sql', { framework: 'flyway' }],
+  ];
+  for (const [tool, relative, extra] of places) {
+    it(`${tool}: every error finding with a disabled fix has an enabled fix or a plan`, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-ownmig-table-'));
+      const file = path.join(dir, ...relative.split('/'));
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const left: string[] = [];
+      let checked = 0;
+      for (const rule of RULES.filter((r) => r.severity === 'error')) {
+        for (const c of rule.tests.invalid) {
+          // assumeInTransaction stands for an unknown tool: here the tool is known.
+          const { assumeInTransaction: _, ...own } = c.settings ?? {};
+          const settings = resolveSettings({ ...own, ...extra }).settings;
+          // Several statements, as in a real migration, so that the tool's transaction applies.
+          const sql = `SET lock_timeout = '5s';\n${c.sql}`;
+          fs.writeFileSync(file, sql);
+          const a = analyze(sql, { settings, path: file, probe: projectProbe(file) });
+          for (const f of a.findings.filter((x) => x.severity === 'error' && x.fixes.some((y) => y.disabled))) {
+            checked++;
+            const enabled = f.fixes.some((x) => !x.disabled && (x.edits.length || x.files?.length));
+            const plan = PLANNED.has(f.rule) && f.statement !== undefined && planFor(a.facts, f.statement, { batchSize: 1000, pause: 0, lockTimeout: '2s' });
+            if (!enabled && !plan) left.push(`${f.rule}: ${f.fixes.map((x) => x.disabled).join(' / ')} in ${JSON.stringify(c.sql)}`);
+          }
+        }
+      }
+      assert.deepEqual(left, []);
+      if (tool === 'golang-migrate') assert.ok(checked > 0, 'the tables have findings with disabled fixes');
+    });
+  }
+
+  it('a plain file with assumeInTransaction (no tool known, so no naming for a new migration) keeps the disabled fix with its reason', () => {
+    const a = analyze('CREATE INDEX ON users (email);', { settings: resolveSettings({ assumeInTransaction: true }).settings });
+    const fix = a.findings.find((f) => f.rule === 'require-concurrent-index')!.fixes[0];
+    assert.match(fix.disabled!, /separate migration that runs outside a transaction/);
+  });
+
+  it('Prisma: a type fix says what to change in schema.prisma', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-ownmig-prisma-'));
+    const file = path.join(dir, 'prisma', 'migrations', '20240101000000_init', 'migration.sql');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const sql = 'CREATE TABLE "Event" ("id" INTEGER NOT NULL, "at" TIMESTAMP(3) NOT NULL);';
+    fs.writeFileSync(file, sql);
+    const titles = analyze(sql, { path: file, probe: projectProbe(file) }).findings.flatMap((f) => f.fixes.map((x) => x.title));
+    assert.ok(titles.some((t) => /timestamptz.*in schema\.prisma, mark the DateTime field @db\.Timestamptz/.test(t)), titles.join('\n'));
+    assert.ok(titles.some((t) => /in schema\.prisma, make the field BigInt/.test(t)), titles.join('\n'));
+    // Elsewhere the title is the SQL fix alone.
+    const plain = analyze(sql, {}).findings.flatMap((f) => f.fixes.map((x) => x.title));
+    assert.ok(plain.every((t) => !/schema\.prisma/.test(t)));
   });
 });

@@ -242,7 +242,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
         const files = [...(f.files ?? []), ...f.edits.flatMap((e) => e.files ?? [])];
         const edits = f.edits.filter((e) => !(e.files && e.start === e.end && e.newText === ''));
         return {
-          title: f.title,
+          // Prisma regenerates the SQL from schema.prisma: the fix says what to change there too.
+          title: f.prismaSchema && facts.context.framework === 'prisma' ? `${f.title}; in schema.prisma, ${f.prismaSchema}` : f.title,
           safety: f.safety,
           disabled: f.disabled,
           edits: edits.map((e) => ({ range: lines.range(e.start, e.end), newText: e.newText })),

@@ -50,6 +50,11 @@ export interface Fix {
   title: string;
   safety: FixSafety;
   edits: OffsetEdit[];
+  /**
+   * The same change in schema.prisma (`mark the DateTime field @db.Timestamptz`): Prisma
+   * regenerates its SQL from the schema, so in a Prisma migration the fix's title says it too.
+   */
+  prismaSchema?: string;
   /** Files the fix creates besides its edits (a statement moved to a migration of its own); never overwritten. */
   files?: NewFile[];
   /** Why this fix cannot be applied in this file (the editor shows it greyed out with the reason). */

@@ -72,12 +72,15 @@ class Client {
     this.connection.listen();
   }
 
-  async initialize(): Promise<void> {
+  async initialize(workspaceEdit?: { documentChanges: boolean; resourceOperations: ('create' | 'rename' | 'delete')[] }): Promise<void> {
     const result = await this.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: pathToFileURL(workspace).toString(),
       workspaceFolders: [{ uri: pathToFileURL(workspace).toString(), name: 'workspace' }],
-      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+      capabilities: {
+        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, ...(workspaceEdit ? { workspaceEdit } : {}) },
+        textDocument: { hover: { contentFormat: ['markdown'] } },
+      },
     });
     assert.equal(result.capabilities.hoverProvider, true);
     await this.connection.sendNotification(InitializedNotification.type, {});
@@ -428,6 +431,73 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
     const cleared = client.diagnostics(uri);
     await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
     assert.deepEqual((await cleared).diagnostics, []);
+  });
+});
+
+describe('move to its own migration through the editor', { timeout: 60_000 }, () => {
+  // A golang-migrate project on disk: the server names the new migration from its folder.
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-lsp-ownmig-')), 'migrations');
+  fs.mkdirSync(dir);
+  const file = path.join(dir, '000001_note.up.sql');
+  const uri = pathToFileURL(file).toString();
+  const text = "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n";
+  fs.writeFileSync(file, text);
+  fs.writeFileSync(path.join(dir, '000002_total.up.sql'), 'SELECT 1;\n');
+
+  async function moveAction(client: Client): Promise<CodeAction> {
+    const diagnostics = await client.open(uri, text);
+    const diagnostic = diagnostics.find((d) => d.code === 'concurrently-in-transaction')!;
+    const actions = (await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    const move = actions.find((a) => /its own migration/.test(a.title));
+    assert.ok(move, actions.map((a) => a.title).join(', '));
+    return move;
+  }
+
+  it('sends CreateFile (never overwriting) + the new content + the removal as one workspace edit', async () => {
+    const client = new Client(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio']);
+    await client.initialize({ documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] });
+    try {
+      const move = await moveAction(client);
+      assert.equal(move.disabled, undefined);
+      assert.equal(move.isPreferred, false);
+      const changes = move.edit!.documentChanges!;
+      const up = pathToFileURL(path.join(dir, '000003_create_index_concurrently_orders_note_idx.up.sql')).toString();
+      const down = pathToFileURL(path.join(dir, '000003_create_index_concurrently_orders_note_idx.down.sql')).toString();
+      assert.deepEqual(
+        changes.map((c) => ('kind' in c ? [c.kind, (c as { uri: string }).uri, c.options] : ['edit', c.textDocument.uri, c.edits.map((e) => (e as { newText: string }).newText)])),
+        [
+          ['create', up, { overwrite: false, ignoreIfExists: false }],
+          ['edit', up, ['-- Moved out of 000001_note.up.sql: it cannot run inside the transaction golang-migrate runs that file in.\nCREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n']],
+          ['create', down, { overwrite: false, ignoreIfExists: false }],
+          ['edit', down, ['DROP INDEX CONCURRENTLY IF EXISTS orders_note_idx;\n']],
+          ['edit', uri, ['']],
+        ],
+      );
+      const removal = changes[4] as { textDocument: { version: number | null }; edits: { range: unknown }[] };
+      assert.equal(removal.textDocument.version, 1);
+      assert.deepEqual(removal.edits[0].range, { start: { line: 2, character: 0 }, end: { line: 3, character: 0 } });
+      // Never part of fix-all: it changes how the migration runs.
+      const [fixAll] = (await client.connection.sendRequest(CodeActionRequest.type, {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        context: { diagnostics: [], only: ['source.fixAll.migrationGuard'] },
+      })) as CodeAction[];
+      assert.ok(!fixAll || !JSON.stringify(fixAll.edit).includes('CREATE INDEX'));
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('stays disabled, with the reason, for an editor that cannot create files', async () => {
+    const client = new Client(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio']);
+    await client.initialize();
+    try {
+      const move = await moveAction(client);
+      assert.match(move.disabled!.reason, /cannot create files .*fix --unsafe --write/);
+      assert.equal(move.edit, undefined);
+    } finally {
+      await client.stop();
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Analysis, analyze, analyzeSource, loadParser, SOURCE_FILE, unreadableReason } from './engine/analyze';
 import { OTHER_FINDINGS } from './engine/findings';
-import { checkFolder, existingHash, FileProblem, invalidUtf8Of, makeFolder, patchBytes, readSource, SourceFile, writeFileAtomic } from './files';
+import { checkFolder, existingHash, FileProblem, invalidUtf8Of, makeFolder, newFiles, patchBytes, readSource, SourceFile, writeFileAtomic, writeNewFiles } from './files';
 import { fixAll } from './engine/fixall';
 import { planFor } from './engine/plan';
 import { planFiles } from './planfiles';
@@ -318,24 +318,38 @@ async function fix(options: Options): Promise<number> {
       continue;
     }
     if (unreadableReason(source.text, settings, invalidUtf8Of(source))) continue;
-    const result = fixAll(source.text, { ...migrations.around(file, settings), unsafe: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
+    // --unsafe: a statement that must leave the tool's transaction moves to new migration files.
+    const result = fixAll(source.text, { ...migrations.around(file, settings), unsafe: options.unsafe, files: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
     if (result.text === source.text) continue;
+    const created = newFiles(file, result.files);
     // The fixes go into the bytes that were read: nothing outside their own edits is re-encoded.
     let bytes: Buffer;
     try {
       bytes = patchBytes(source, result.edits);
-      if (options.write) writeFileAtomic(file, bytes, { within: path.dirname(file), expected: source.hash });
+      if (options.write) {
+        const undo = writeNewFiles(created);
+        try {
+          writeFileAtomic(file, bytes, { within: path.dirname(file), expected: source.hash });
+        } catch (e) {
+          // The statement stays where it was: the new files that would hold it again go.
+          undo();
+          throw e;
+        }
+      }
     } catch (e) {
       if (!(e instanceof FileProblem)) throw e;
       refuse(file, `not fixed: ${e.message}`);
       continue;
     }
     changed++;
-    if (options.write) process.stderr.write(`${file}: ${result.applied.join('; ')}\n`);
-    else {
+    if (options.write) {
+      process.stderr.write(`${file}: ${result.applied.join('; ')}\n`);
+      for (const f of created) process.stderr.write(`wrote ${f.path}\n`);
+    } else {
       process.stdout.write(`-- ${file}: ${result.applied.join('; ')}\n`);
       process.stdout.write(bytes);
       if (bytes[bytes.length - 1] !== 0x0a) process.stdout.write('\n');
+      for (const f of created) process.stdout.write(`-- new file ${f.path}\n${f.content}`);
     }
   }
   process.stderr.write(`${changed} of ${files.length} file${files.length === 1 ? '' : 's'} ${options.write ? 'fixed' : 'with fixes'}${options.unsafe ? '' : ' (safe fixes only; --unsafe for all)'}${refused ? `, ${refused} refused or unreadable` : ''}\n`);

@@ -384,7 +384,12 @@ export function writeFileAtomic(target: string, content: string | Uint8Array, op
     }
     // Once more right before the rename: the window for another writer is the rename itself.
     check();
-    fs.renameSync(temp, target);
+    if (options.expected === null) {
+      // A new file: linked into place, which fails when anything appeared there meanwhile (a
+      // rename would replace it).
+      fs.linkSync(temp, target);
+      fs.unlinkSync(temp);
+    } else fs.renameSync(temp, target);
   } catch (e) {
     try {
       fs.unlinkSync(temp);
@@ -422,6 +427,51 @@ export function makeFolder(dir: string, within: string): void {
   } catch (e) {
     throw new FileProblem(`${dir}: ${describeFsError(e)}`);
   }
+}
+
+/** The new files of a fix, by path, each with the folder it must stay in (the migration's, or the migrations folder above it). */
+export function newFiles(file: string, files: { path: string; content: string }[]): { path: string; content: string; within: string }[] {
+  const dir = path.dirname(file);
+  return files.map((f) => ({ path: path.join(dir, ...f.path.split('/')), content: f.content, within: f.path.startsWith('../') ? path.dirname(dir) : dir }));
+}
+
+/**
+ * Writes new migration files, none of which may exist yet: every target is checked before the
+ * first is written, and a failure removes those already written.
+ * Returns what removes them again.
+ */
+export function writeNewFiles(files: { path: string; content: string; within: string }[]): () => void {
+  for (const f of files) {
+    checkFolder(path.dirname(f.path), f.within);
+    if (existingHash(f.path) !== null) throw new FileProblem(`${f.path} exists already: nothing written`);
+  }
+  const written: string[] = [];
+  const made: string[] = [];
+  const undo = () => {
+    for (const p of written) fs.rmSync(p, { force: true });
+    for (const d of made.reverse()) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        // not empty, or gone: left as it is
+      }
+    }
+  };
+  try {
+    for (const f of files) {
+      const dir = path.dirname(f.path);
+      if (!fs.existsSync(dir)) {
+        makeFolder(dir, f.within);
+        made.push(dir);
+      }
+      writeFileAtomic(f.path, f.content, { within: f.within, expected: null });
+      written.push(f.path);
+    }
+  } catch (e) {
+    undo();
+    throw e;
+  }
+  return undo;
 }
 
 /** What the engine is told about a file's bytes that are not UTF-8 (AnalyzeOptions.invalidUtf8). */

@@ -32,6 +32,14 @@ export function projectProbe(file: string, cache?: Map<string, string | null | b
           return null;
         }
       }) ?? undefined,
+    // Not cached: a CLI run that writes new migrations must see them when naming the next ones.
+    list: (relative) => {
+      try {
+        return fs.readdirSync(path.resolve(dir, relative));
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 

@@ -15,6 +15,7 @@ import {
   CodeLens,
   CodeLensRefreshRequest,
   Connection,
+  CreateFile,
   createConnection,
   Diagnostic,
   DiagnosticSeverity,
@@ -25,8 +26,10 @@ import {
   MarkupKind,
   ProposedFeatures,
   TextDocuments,
+  TextDocumentEdit,
   TextDocumentSyncKind,
   TextEdit,
+  WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { Analysis, analyzeSource, Finding, FindingFix, loadParser } from './engine/analyze';
 import { describeRelation, describeStatement, factsAt, lensTitle, withBodies } from './engine/describe';
@@ -146,6 +149,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let workspaceFolders: string[] = [];
   let pullConfiguration = false;
   let codeLensRefresh = false;
+  /** The client applies workspace edits that create files (documentChanges with CreateFile). */
+  let createFiles = false;
   let configurationChanges = false;
   let initialSettings: unknown;
 
@@ -288,6 +293,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     await loadParser();
     pullConfiguration = params.capabilities.workspace?.configuration === true;
     codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+    const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
+    createFiles = workspaceEdit?.documentChanges === true && (workspaceEdit.resourceOperations ?? []).includes('create');
     configurationChanges = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     initialSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
@@ -474,6 +481,28 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   });
 
+  /**
+   * A fix that creates files (a statement moved to a migration of its own) as one workspace edit:
+   * each file created (never over an existing one) and filled, then the statement removed here,
+   * so that one undo reverts it all. Disabled, with the reason, for a client that cannot create files.
+   */
+  function withNewFiles(uri: string, fix: FindingFix): { edit: WorkspaceEdit } | { disabled: { reason: string } } {
+    const names = (fix.files ?? []).map((f) => f.path).join(', ');
+    if (!createFiles || !uri.startsWith('file:')) {
+      return { disabled: { reason: `this editor cannot create files from a code action (${names}): run migration-guard fix --unsafe --write on the file` } };
+    }
+    const document = documents.get(uri);
+    const created = (fix.files ?? []).flatMap((f) => {
+      const target = new URL(f.path, uri).toString();
+      return [
+        CreateFile.create(target, { overwrite: false, ignoreIfExists: false }),
+        TextDocumentEdit.create({ uri: target, version: null }, [TextEdit.insert({ line: 0, character: 0 }, f.content)]),
+      ];
+    });
+    const here = TextDocumentEdit.create({ uri, version: document?.version ?? null }, fix.edits.map((e) => TextEdit.replace(e.range, e.newText)));
+    return { edit: { documentChanges: [...created, here] } };
+  }
+
   connection.onCodeAction((params): CodeAction[] => {
     const actions: CodeAction[] = [];
     const uri = params.textDocument.uri;
@@ -499,7 +528,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           isPreferred: i === 0 && fix.safety === 'safe' && !fix.disabled,
           ...(fix.disabled
             ? { disabled: { reason: fix.disabled } }
-            : { edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } } }),
+            : fix.files?.length
+              ? withNewFiles(uri, fix)
+              : { edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } } }),
         });
       });
       if (data.statementLine !== undefined && findRule(data.rule)?.meta.plan) {

@@ -9,7 +9,7 @@ import { deriveFacts, FileFacts } from './facts';
 import { parseFile, Token } from './parse';
 import { BodyStatement } from './plpgsql';
 import { LineMap, Range } from './positions';
-import { Fix, FixSafety, formatMessage, OffsetEdit, Report } from './rule';
+import { Fix, FixSafety, formatMessage, NewFile, OffsetEdit, Report } from './rule';
 import { DYNAMIC_SQL, FILE_ENCODING, INTERNAL_ERROR, OTHER_FINDINGS, otherFinding, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 import { IGNORE_REASON_PLACEHOLDER } from '../protocol';
 import { findRule, RULES, SQUAWK_RULES } from './rules';
@@ -27,6 +27,11 @@ export interface FindingFix {
   safety: FixSafety;
   edits: { range: Range; newText: string }[];
   disabled?: string;
+  /**
+   * Files the fix creates, by paths relative to the migration's folder (a statement moved to a
+   * migration of its own): an adapter that cannot create them must not apply the edits either.
+   */
+  files?: NewFile[];
 }
 
 export interface Finding {
@@ -237,12 +242,20 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       severity,
       message: report.message,
       range: lines.range(report.start, report.end),
-      fixes: (report.fixes ?? []).map((f) => ({
-        title: f.title,
-        safety: f.safety,
-        disabled: f.disabled,
-        edits: f.edits.map((e) => ({ range: lines.range(e.start, e.end), newText: e.newText })),
-      })),
+      fixes: (report.fixes ?? []).map((f) => {
+        // New files ride on the edits of a placement (fixes.ts ownMigration): lifted here, so
+        // that rules pass them on without knowing of them.
+        const files = [...(f.files ?? []), ...f.edits.flatMap((e) => e.files ?? [])];
+        const edits = f.edits.filter((e) => !(e.files && e.start === e.end && e.newText === ''));
+        return {
+          // Prisma regenerates the SQL from schema.prisma: the fix says what to change there too.
+          title: f.prismaSchema && facts.context.framework === 'prisma' ? `${f.title}; in schema.prisma, ${f.prismaSchema}` : f.title,
+          safety: f.safety,
+          disabled: f.disabled,
+          edits: edits.map((e) => ({ range: lines.range(e.start, e.end), newText: e.newText })),
+          ...(files.length ? { files } : {}),
+        };
+      }),
       statement: index >= 0 ? index : undefined,
     });
   };

@@ -20,6 +20,8 @@ export interface MigrationContext {
   wrapsInTransaction: boolean;
   /** How a file of this tool runs a statement outside the tool's transaction, in words. */
   optOut: string;
+  /** Where the file is: its name, its folder's name, and the probe of the files around it (new migrations are named from them). */
+  location?: { base: string; folder: string; probe: ProjectProbe };
 }
 
 function toolFile(path: string | undefined, text: string, probe: ProjectProbe): ToolFile {
@@ -51,7 +53,8 @@ export function migrationContext(path: string | undefined, parsed: ParsedFile, s
   const seen = toolFile(path, parsed.text, probe);
   const file: RunFile = { ...seen, statements: parsed.statements, direction: sql.direction?.(seen) ?? fileDirection(path), settings };
   const segments = sql.segments(file);
-  return { framework, evidence, segments, wrapsInTransaction: segments[0].transaction, optOut: sql.optOut };
+  const folder = seen.path.split('/').slice(-2, -1)[0] ?? '';
+  return { framework, evidence, segments, wrapsInTransaction: segments[0].transaction, optOut: sql.optOut, ...(seen.base ? { location: { base: seen.base, folder, probe } } : {}) };
 }
 
 /**

@@ -7,7 +7,8 @@
 import { analyze, AnalyzeOptions, Finding } from './analyze';
 import { applyEdits } from './edits';
 import { LineMap } from './positions';
-import { OffsetEdit } from './rule';
+import { NewFile, OffsetEdit } from './rule';
+import { ProjectProbe } from './tools';
 
 export interface FixAllResult {
   text: string;
@@ -18,6 +19,11 @@ export interface FixAllResult {
    * what an adapter applies to the file's bytes, so that nothing outside them is re-encoded.
    */
   edits: OffsetEdit[];
+  /**
+   * New files the applied fixes create (a statement moved to a migration of its own), by paths
+   * relative to the migration's folder; only with `files: true`, else such fixes are left out.
+   */
+  files: NewFile[];
 }
 
 /** A piece of the fixed text: a span of the original text, or text a fix wrote. */
@@ -73,15 +79,18 @@ function piecesToEdits(pieces: Piece[], originalLength: number): OffsetEdit[] {
   return edits;
 }
 
-function chooseEdits(text: string, findings: Finding[], unsafe: boolean): { edits: Finding['fixes'][number]['edits']; titles: string[] } {
+function chooseEdits(text: string, findings: Finding[], unsafe: boolean, withFiles = false): { edits: Finding['fixes'][number]['edits']; titles: string[]; files: NewFile[] } {
   const lines = new LineMap(text);
   const taken: { start: number; end: number }[] = [];
   const edits: Finding['fixes'][number]['edits'] = [];
   const titles: string[] = [];
   const seen = new Set<string>();
+  const files: NewFile[] = [];
   for (const finding of findings) {
-    const fix = finding.fixes.find((f) => !f.disabled && f.edits.length > 0 && (unsafe || f.safety === 'safe'));
+    const fix = finding.fixes.find((f) => !f.disabled && f.edits.length > 0 && (unsafe || f.safety === 'safe') && (withFiles || !f.files?.length));
     if (!fix) continue;
+    // One fix with new files per pass: the next pass names its files after these (their versions are taken).
+    if (fix.files?.length && files.length) continue;
     const key = JSON.stringify(fix.edits);
     if (seen.has(key)) continue; // one fix can serve several findings
     const spans = fix.edits.map((e) => ({ start: lines.offset(e.range.start), end: lines.offset(e.range.end) }));
@@ -90,17 +99,37 @@ function chooseEdits(text: string, findings: Finding[], unsafe: boolean): { edit
     taken.push(...spans);
     edits.push(...fix.edits);
     titles.push(fix.title);
+    files.push(...(fix.files ?? []));
   }
-  return { edits, titles };
+  return { edits, titles, files };
 }
 
-export function fixAll(text: string, options: AnalyzeOptions & { unsafe?: boolean }, passes = 5): FixAllResult {
+/** Where a new file is, seen from the migration's folder: the folder it is listed in, and its name there. */
+function listedAs(file: NewFile): { folder: string; name: string } {
+  const parts = file.path.split('/');
+  return parts[0] === '..' ? { folder: '..', name: parts[1] } : { folder: '.', name: parts[0] };
+}
+
+/** The probe with the files of earlier passes in it, as if they were written. */
+function withPending(probe: ProjectProbe | undefined, pending: NewFile[]): ProjectProbe | undefined {
+  if (!probe || !pending.length) return probe;
+  return {
+    ...probe,
+    exists: (relative) => pending.some((f) => f.path === relative) || probe.exists(relative),
+    list: (relative) => [...(probe.list?.(relative) ?? []), ...pending.map(listedAs).filter((l) => l.folder === relative).map((l) => l.name)],
+  };
+}
+
+/** `files`: the caller can create new files (the CLI's `fix --unsafe`); without it, fixes that need them are left out. */
+export function fixAll(text: string, options: AnalyzeOptions & { unsafe?: boolean; files?: boolean }, passes = 5): FixAllResult {
   const applied: string[] = [];
+  const created: NewFile[] = [];
   let current = text;
   let pieces: Piece[] = [{ from: 0, to: text.length }];
   for (let pass = 0; pass < passes; pass++) {
-    const { edits, titles } = chooseEdits(current, analyze(current, options).findings, options.unsafe === true);
+    const { edits, titles, files } = chooseEdits(current, analyze(current, { ...options, probe: withPending(options.probe, created) }).findings, options.unsafe === true, options.files === true);
     if (!edits.length) break;
+    created.push(...files);
     const lines = new LineMap(current);
     pieces = applyToPieces(
       pieces,
@@ -109,7 +138,7 @@ export function fixAll(text: string, options: AnalyzeOptions & { unsafe?: boolea
     current = applyEdits(current, edits);
     applied.push(...titles);
   }
-  return { text: current, applied, edits: piecesToEdits(pieces, text.length) };
+  return { text: current, applied, edits: piecesToEdits(pieces, text.length), files: created };
 }
 
 /** One pass of safe fixes as edits, for the editor's source.fixAll action. */

@@ -4,10 +4,10 @@
  * transaction it runs in, the way the file can do it.
  */
 import { segmentAt } from './context';
-import { toolById } from './tools';
+import { OwnMigration, toolById } from './tools';
 import { FileFacts, StatementFacts } from './facts';
-import { Node, Token } from './parse';
-import { OffsetEdit } from './rule';
+import { Node, parseFileInFull, Statement, Token } from './parse';
+import { NewFile, OffsetEdit } from './rule';
 
 /** The text of the whole statement including its `;`, or with one added. */
 export function statementWithTerminator(s: StatementFacts): string {
@@ -58,10 +58,86 @@ export type Placement = { edits: OffsetEdit[]; moved: boolean; note?: string } |
 /**
  * The edit that takes the statement's part of the file out of the migration tool's transaction,
  * the tool's own way: dbmate's `transaction:false`, goose's `NO TRANSACTION`, Liquibase's
- * `runInTransaction:false`. Undefined when the tool has no such switch in the file.
+ * `runInTransaction:false`. Undefined when the tool has no such switch in the file, or when the
+ * switch only helps a statement alone (sqlx) and `alone` is false.
  */
-export function toolOptOut(file: FileFacts, s: StatementFacts): { edit: OffsetEdit; note: string } | undefined {
-  return toolById(file.context.framework)?.sql?.optOutEdit?.(segmentAt(file.context, s.statement.start), file.parsed.text);
+export function toolOptOut(file: FileFacts, s: StatementFacts, alone = true): { edit: OffsetEdit; note: string } | undefined {
+  const sql = toolById(file.context.framework)?.sql;
+  if (sql?.optOutAlone && !alone && sql.ownMigration && file.context.location) return undefined;
+  return sql?.optOutEdit?.(segmentAt(file.context, s.statement.start), file.parsed.text);
+}
+
+/** Whether the statement is the only one in its part of the file. */
+function aloneInSegment(file: FileFacts, s: StatementFacts): boolean {
+  const segment = segmentAt(file.context, s.statement.start);
+  return file.statements.every((o) => o === s || segmentAt(file.context, o.statement.start) !== segment);
+}
+
+/** What reverts a statement moved to a migration of its own, or undefined when nothing does. */
+function undoOf(st: Statement): string | undefined {
+  const n = st.node ?? {};
+  const relation = (r: Node | undefined) => (r?.schemaname ? `${ident(r.schemaname)}.${ident(r.relname)}` : ident(r?.relname ?? ''));
+  if (st.kind === 'IndexStmt' && n.idxname) {
+    const index = n.relation?.schemaname ? `${ident(n.relation.schemaname)}.${ident(n.idxname)}` : ident(n.idxname);
+    return `DROP INDEX ${n.concurrent ? 'CONCURRENTLY ' : ''}IF EXISTS ${index};`;
+  }
+  if (st.kind === 'AlterTableStmt' && (n.cmds ?? []).length === 1) {
+    const cmd = n.cmds[0].AlterTableCmd ?? {};
+    const table = relation(n.relation);
+    if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) return `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(cmd.def.Constraint.conname)};`;
+    if (cmd.subtype === 'AT_SetNotNull') return `ALTER TABLE ${table} ALTER COLUMN ${ident(cmd.name)} DROP NOT NULL;`;
+  }
+  return undefined;
+}
+
+/** A short name for a migration from its first statement: `create_index_concurrently_users_email_idx`. */
+function slugOf(sql: string): string {
+  const words = sql.replace(/--[^\n]*/g, ' ').toLowerCase().match(/[a-z0-9_]+/g) ?? [];
+  return words.slice(0, 4).join('_').slice(0, 60).replace(/_+$/, '') || 'moved';
+}
+
+/** Statements that must run outside a transaction block: each goes alone into its own migration. */
+const needsNoTransaction = (text: string): boolean => /\bCONCURRENTLY\b/i.test(text) && !/^\s*REFRESH\b/i.test(text);
+
+/**
+ * New migrations that take `sql` (one or more statements) out of a file the tool runs in one
+ * transaction, named and marked the way the tool expects (its module's `ownMigration`): a
+ * statement that cannot run in a transaction block alone in its own, the others together.
+ * Undefined when the tool has no such naming, the file's place is unknown, or a file would
+ * already exist.
+ */
+export function ownMigration(file: FileFacts, sql: string): { files: NewFile[]; note: string } | undefined {
+  const tool = toolById(file.context.framework)?.sql;
+  const where = file.context.location;
+  if (!tool?.ownMigration || !where) return undefined;
+  const statements = parseFileInFull(sql).statements;
+  if (!statements.length || statements.some((st) => st.kind === 'SyntaxError')) return undefined;
+  const groups: { statements: Statement[]; noTransaction: boolean }[] = [];
+  for (const st of statements) {
+    const alone = needsNoTransaction(st.text);
+    const last = groups[groups.length - 1];
+    if (!alone && last && !last.noTransaction) last.statements.push(st);
+    else groups.push({ statements: [st], noTransaction: alone });
+  }
+  const from = tool.folder ? `${where.folder}/${where.base}` : where.base;
+  const migrations: OwnMigration[] = groups.map((g) => {
+    const why = g.noTransaction ? `it cannot run inside the transaction ${file.context.framework} runs that file in` : `it must commit apart from that migration`;
+    const undo = g.statements.map(undoOf);
+    const down = undo.every((u) => u === undefined)
+      ? `-- nothing to undo: ${g.statements.map((st) => st.text.split(/\s+/).slice(0, 3).join(' ')).join('; ')} leaves nothing to revert here\n`
+      : `${undo.filter((u): u is string => u !== undefined).reverse().join('\n')}\n`;
+    return { up: `-- Moved out of ${from}: ${why}.\n${g.statements.map((st) => `${st.text};`).join('\n')}\n`, down, noTransaction: g.noTransaction };
+  });
+  const files = tool.ownMigration({ base: where.base, folder: where.folder, slug: slugOf(statements[0].text), migrations, names: (relative) => where.probe.list?.(relative) ?? [] });
+  if (!files.length || files.some((f) => where.probe.exists(f.path))) return undefined;
+  const shown = files.filter((f) => !/(^|\/)(down\.sql|metadata\.toml)$|\.down\.sql$|\.conf$|(^|\/)U[^/]*$/.test(f.path)).map((f) => f.path.replace(/^\.\.\//, ''));
+  return { files, note: shown.length > 1 ? `moved to migrations of their own: ${shown.join(', ')}` : `moved to its own migration ${shown[0]}` };
+}
+
+/** The edit that carries new files without changing this one (at the end of the statement). */
+function carrier(s: StatementFacts, files: NewFile[]): OffsetEdit {
+  const at = s.statement.terminatorEnd ?? s.statement.end;
+  return { start: at, end: at, newText: '', files };
 }
 
 /**
@@ -71,9 +147,13 @@ export function toolOptOut(file: FileFacts, s: StatementFacts): { edit: OffsetEd
  */
 export function afterTransaction(file: FileFacts, s: StatementFacts, sql: string): Placement {
   if (s.toolTransaction) {
-    // The tool's transaction: switch it off for this part of the file, if the tool can.
-    const out = toolOptOut(file, s);
-    if (!out) return { disabled: toolReason(file) };
+    // The tool's transaction: switch it off for this part of the file, if the tool can, or put
+    // `sql` in a migration of its own.
+    const out = toolOptOut(file, s, false);
+    if (!out) {
+      const own = ownMigration(file, sql);
+      return own ? { edits: [carrier(s, own.files)], moved: false, note: own.note } : { disabled: toolReason(file) };
+    }
     const at = s.statement.terminatorEnd ?? s.statement.end;
     return { edits: [out.edit, { start: at, end: at, newText: `${s.statement.terminatorEnd ? '' : ';'}\n${sql}` }], moved: false, note: out.note };
   }
@@ -94,8 +174,12 @@ export function afterTransaction(file: FileFacts, s: StatementFacts, sql: string
 export function moveOutOfTransaction(file: FileFacts, s: StatementFacts, sql: string): Placement {
   if (!s.inTransaction) return { edits: [replaceStatement(s, sql)], moved: false };
   if (s.toolTransaction) {
-    const out = toolOptOut(file, s);
-    if (!out) return { disabled: toolReason(file) };
+    const out = toolOptOut(file, s, aloneInSegment(file, s) && parseFileInFull(sql).statements.length === 1);
+    if (!out) {
+      // The statement leaves the file for a migration of its own.
+      const own = ownMigration(file, sql);
+      return own ? { edits: [{ ...removeStatement(file, s), files: own.files }], moved: false, note: own.note } : { disabled: toolReason(file) };
+    }
     return { edits: [out.edit, replaceStatement(s, sql)], moved: false, note: out.note };
   }
   const placed = afterTransaction(file, s, sql);
@@ -201,8 +285,12 @@ export function splitCommand(file: FileFacts, s: StatementFacts, index: number, 
     return { edits, moved: false };
   }
   if (s.toolTransaction) {
-    const out = toolOptOut(file, s);
-    if (!out) return { disabled: toolReason(file) };
+    const out = toolOptOut(file, s, false);
+    if (!out) {
+      // `now` stays; `later` goes to a migration of its own, which commits apart from this one.
+      const own = ownMigration(file, later.join('\n'));
+      return own ? { edits: [...edits, carrier(s, own.files)], moved: false, note: own.note } : { disabled: toolReason(file) };
+    }
     edits[edits.length - 1].newText += `\n${later.join('\n')}`;
     return { edits: [out.edit, ...edits], moved: false, note: out.note };
   }
@@ -211,11 +299,22 @@ export function splitCommand(file: FileFacts, s: StatementFacts, index: number, 
   return { edits: [...edits, ...placed.edits], moved: true };
 }
 
+/** What the type change is in schema.prisma, from the new SQL type (Prisma's PostgreSQL type mapping). */
+function prismaSchemaFor(newType: string): string | undefined {
+  if (/^timestamptz/i.test(newType)) return 'mark the DateTime field @db.Timestamptz';
+  if (/^\w+ GENERATED BY DEFAULT AS IDENTITY/i.test(newType)) return `make the field ${/^bigint/i.test(newType) ? 'BigInt' : 'Int'} @default(autoincrement()) (Prisma writes a serial column: keep the identity by editing the generated SQL)`;
+  if (/^bigint/i.test(newType)) return 'make the field BigInt';
+  if (/^text CHECK/i.test(newType)) return 'drop @db.VarChar from the String field (Prisma has no CHECK attribute: keep the CHECK in the SQL)';
+  if (/^text/i.test(newType)) return 'drop @db.Char / @db.VarChar from the String field';
+  return undefined;
+}
+
 /** A fix that replaces a column's type. */
-export function retype(s: StatementFacts, column: Node, newType: string, title: string, safety: 'safe' | 'unsafe'): { title: string; safety: 'safe' | 'unsafe'; edits: OffsetEdit[] }[] {
+export function retype(s: StatementFacts, column: Node, newType: string, title: string, safety: 'safe' | 'unsafe'): { title: string; safety: 'safe' | 'unsafe'; edits: OffsetEdit[]; prismaSchema?: string }[] {
   const span = typeSpan(s, column);
   if (!span || column.typeName?.arrayBounds?.length) return [];
-  return [{ title, safety, edits: [{ start: span.start, end: span.end, newText: newType }] }];
+  const prisma = prismaSchemaFor(newType);
+  return [{ title, safety, edits: [{ start: span.start, end: span.end, newText: newType }], ...(prisma ? { prismaSchema: prisma } : {}) }];
 }
 
 /**

@@ -35,17 +35,36 @@ export interface RuleDocs {
 /** ruff's applicability: `safe` fixes keep semantics and run under fix-all; `unsafe` ones change transaction needs or behaviour. */
 export type FixSafety = 'safe' | 'unsafe' | 'display';
 
+/** A file a fix creates, by its path relative to the migration's folder (`/`-separated). */
+export interface NewFile {
+  path: string;
+  content: string;
+}
+
 /** An edit over UTF-16 offsets of the document. */
 export interface OffsetEdit {
   start: number;
   end: number;
   newText: string;
+  /**
+   * New migration files that take what this edit removes (a statement moved to its own
+   * migration): the fix that holds the edit creates them too. analyze() lifts them into the
+   * finding's fix, so a rule that passes a placement's edits on passes its files with them.
+   */
+  files?: NewFile[];
 }
 
 export interface Fix {
   title: string;
   safety: FixSafety;
   edits: OffsetEdit[];
+  /**
+   * The same change in schema.prisma (`mark the DateTime field @db.Timestamptz`): Prisma
+   * regenerates its SQL from the schema, so in a Prisma migration the fix's title says it too.
+   */
+  prismaSchema?: string;
+  /** Files the fix creates besides its edits (a statement moved to a migration of its own); never overwritten. */
+  files?: NewFile[];
   /** Why this fix cannot be applied in this file (the editor shows it greyed out with the reason). */
   disabled?: string;
 }

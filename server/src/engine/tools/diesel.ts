@@ -2,7 +2,7 @@
  * Diesel: one folder per migration (`migrations/<version>_<name>/up.sql` and `down.sql`), each run
  * in one transaction unless the folder's `metadata.toml` says `run_in_transaction = false`.
  */
-import { defineTool, findUp, oneSimpleQuery, wholeFile } from './tool';
+import { defineTool, findUp, NewFile, oneSimpleQuery, slugAt, wholeFile } from './tool';
 
 /**
  * Diesel's TomlMetadata: no metadata.toml (or one that does not parse) means a transaction; a
@@ -46,6 +46,21 @@ export const diesel = defineTool({
     // migrations run in the order of that text (MigrationVersion derives Ord on a string).
     folder: { up: 'up.sql', down: 'down.sql', version: (name) => name.split('_')[0].replace(/-/g, '') },
     direction: (file) => (file.base === 'down.sql' ? 'down' : 'up'),
+    // A folder of its own beside this one, sorting right after it; run_in_transaction = false when
+    // the statement must run outside a transaction (then it is alone: Diesel sends up.sql as one query).
+    ownMigration(input) {
+      const taken = new Set(input.names('..').map((name) => name.split('_')[0]));
+      const files: NewFile[] = [];
+      let n = 0;
+      input.migrations.forEach((m, i) => {
+        do n++;
+        while (taken.has(nextDieselVersion(input.folder, n)));
+        const dir = `../${nextDieselVersion(input.folder, n)}_${slugAt(input, i)}`;
+        files.push({ path: `${dir}/up.sql`, content: m.up }, { path: `${dir}/down.sql`, content: m.down });
+        if (m.noTransaction) files.push({ path: `${dir}/metadata.toml`, content: 'run_in_transaction = false\n' });
+      });
+      return files;
+    },
     planFile: ({ folder, n, step, body }) => ({ path: `../${nextDieselVersion(folder, n)}_${step.slug}/up.sql`, content: body }),
   },
 });

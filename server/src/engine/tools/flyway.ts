@@ -1,5 +1,5 @@
 /** Flyway: `V<version>__<description>.sql` (and `U...` undo, `R__...` repeatable), one transaction per script. */
-import { defineTool, findUp, simplified, wholeFile } from './tool';
+import { defineTool, findUp, NewFile, simplified, slugAt, wholeFile } from './tool';
 
 // Flyway's PostgreSQLParser.detectCanExecuteInTransaction: a script with one of these runs
 // without a transaction (flyway/flyway, flyway-database-postgresql, PostgreSQLParser.java).
@@ -52,6 +52,26 @@ export const flyway = defineTool({
       return wholeFile(file, transaction);
     },
     optOut: 'Flyway runs a script without a transaction when it has CREATE/DROP INDEX CONCURRENTLY (detected), or with executeInTransaction=false in <script>.sql.conf',
+    // `V<version>.<n>__<slug>.sql` sorts right after this script (and before `V<version+1>`);
+    // `<script>.sql.conf` with executeInTransaction=false when it must run outside a transaction;
+    // an undo script `U<version>.<n>__` only in projects that already have undo scripts (Flyway Teams).
+    ownMigration(input) {
+      const version = /^V([\d._]+)__/.exec(input.base)?.[1] ?? '1';
+      const names = input.names('.');
+      const taken = new Set(names.flatMap((name) => /^[VU]([\d._]+)__/.exec(name)?.[1].replace(/_/g, '.') ?? []));
+      const undo = names.some((name) => /^U\d/.test(name));
+      const files: NewFile[] = [];
+      let n = 0;
+      input.migrations.forEach((m, i) => {
+        do n++;
+        while (taken.has(`${version.replace(/_/g, '.')}.${n}`));
+        const script = `V${version}.${n}__${slugAt(input, i)}.sql`;
+        files.push({ path: script, content: m.up });
+        if (m.noTransaction) files.push({ path: `${script}.conf`, content: 'executeInTransaction=false\n' });
+        if (undo) files.push({ path: `U${script.slice(1)}`, content: m.down });
+      });
+      return files;
+    },
     planFile({ base, n, step, body }) {
       const version = /^V([\d._]+)__/.exec(base)?.[1] ?? '1';
       return { path: `V${version}.${n}__${step.slug}.sql`, content: body };

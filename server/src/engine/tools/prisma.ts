@@ -1,5 +1,5 @@
 /** Prisma Migrate: `prisma/migrations/<timestamp>_<name>/migration.sql`, each file sent as one simple query. */
-import { defineTool, nextVersion, oneSimpleQuery } from './tool';
+import { defineTool, nextVersion, numberedMigrations, oneSimpleQuery, versionsIn } from './tool';
 
 export const prisma = defineTool({
   id: 'prisma',
@@ -16,6 +16,12 @@ export const prisma = defineTool({
     segments: oneSimpleQuery,
     optOut: 'put the statement alone in a migration of its own (a single-statement script runs outside a transaction)',
     folder: { up: 'migration.sql' },
+    // A migration folder of its own, the next free timestamp after this one; Prisma has no down
+    // migrations. A script of one statement runs outside a transaction block.
+    ownMigration: (input) =>
+      numberedMigrations(input, /^(\d+)_/.exec(input.folder)?.[1] ?? '0', versionsIn(input.names('..'), /^(\d+)_/), (version, m, slug) => [
+        { path: `../${version}_${slug}/migration.sql`, content: m.up },
+      ]),
     planFile({ folder, n, step, body }) {
       const stamp = /^(\d+)_/.exec(folder)?.[1] ?? '0';
       return { path: `../${nextVersion(stamp, n)}_${step.slug}/migration.sql`, content: body };

@@ -7,7 +7,9 @@
  */
 import type { Plan, PlanStep } from '../plan';
 import type { Statement } from '../parse';
-import type { OffsetEdit } from '../rule';
+import type { NewFile, OffsetEdit } from '../rule';
+
+export type { NewFile } from '../rule';
 import type { Settings } from '../settings';
 import type { EmbeddedSupport } from './embedded-api';
 
@@ -33,6 +35,8 @@ export interface ProjectProbe {
   exists(relative: string): boolean;
   /** The file's text, or undefined when it does not exist or cannot be read. */
   read(relative: string): string | undefined;
+  /** The names in a folder (`.`, `..`), or undefined when it cannot be listed: which versions are taken. */
+  list?(relative: string): string[] | undefined;
 }
 
 /** The probe of a file whose surroundings are unknown (no path, or a test's text). */
@@ -69,6 +73,28 @@ export interface PlanFileInput {
   body: string;
 }
 
+/** One migration to write in place of statements moved out of a file the tool runs in one transaction. */
+export interface OwnMigration {
+  /** The statements, each ending with `;`. */
+  up: string;
+  /** What reverts them (`DROP INDEX CONCURRENTLY IF EXISTS ...`), or a `--` comment saying there is nothing to undo. */
+  down: string;
+  /** It must run outside a transaction (CONCURRENTLY): then it holds one statement. */
+  noTransaction: boolean;
+}
+
+/** The statements moved out of a migration, in the order they must run, and where they come from. */
+export interface OwnMigrationInput {
+  /** The name of the migration they leave, and of its folder. */
+  base: string;
+  folder: string;
+  /** Short name for the new migrations (`create_index_concurrently_users_email_idx`). */
+  slug: string;
+  migrations: OwnMigration[];
+  /** The names in a folder relative to the migration's folder (`.`, `..`), [] when unknown: versions already taken are skipped. */
+  names(relative: string): string[];
+}
+
 /** One folder per migration: which file of a folder runs forward, which reverts it, and the tool's order of the folders. */
 export interface FolderLayout {
   up: string;
@@ -93,6 +119,18 @@ export interface SqlSupport {
    * (dbmate's `transaction:false`), or undefined when the file has no such switch.
    */
   optOutEdit?(segment: Segment, text: string): { edit: OffsetEdit; note: string } | undefined;
+  /**
+   * The in-file opt-out only helps a statement alone in its part of the file (sqlx's
+   * `-- no-transaction` makes the file one simple query: several statements still share an
+   * implicit transaction): with other statements there, the statement moves to its own migration.
+   */
+  optOutAlone?: boolean;
+  /**
+   * New migration files holding statements that must leave the tool's transaction, named and marked
+   * the way the tool runs them (the next version, its no-transaction marker, its down file), each
+   * path relative to the migration's folder (`/`-separated), in the order they run.
+   */
+  ownMigration?(input: OwnMigrationInput): NewFile[];
   /** Where a plan step goes: a path relative to the planned file's folder (`/`-separated), and its content. */
   planFile?(input: PlanFileInput): { path: string; content: string };
   /**
@@ -189,6 +227,18 @@ export function nextVersion(version: string, step: number): string {
   return pad(Number(version) + step, version.length);
 }
 
+/**
+ * The first version after `version` (`nextVersion(version, n)`, n = 1, 2...; digits only) that
+ * `taken` does not hold, and after `after` when given: the versions of several new migrations in a row.
+ */
+export function freeVersion(version: string, taken: (candidate: string) => boolean, after?: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = nextVersion(version, n);
+    if (after !== undefined && BigInt(candidate) <= BigInt(after)) continue;
+    if (!taken(candidate)) return candidate;
+  }
+}
+
 /** The leading number of a file name (`20240101000000_x.sql` → `20240101000000`), or `fallback`. */
 export const leadingVersion = (base: string, fallback = '0'): string => /^(\d+)/.exec(base)?.[1] ?? fallback;
 
@@ -219,3 +269,29 @@ export function cargoDepends(probe: ProjectProbe, crate: string): boolean {
 
 /** The statements of the file that start in [from, to). */
 export const statementsIn = (file: RunFile, from: number, to = Infinity): Statement[] => file.statements.filter((s) => s.start >= from && s.start < to);
+
+/** The versions of the names in a listing, read by `pattern`'s first group. */
+export function versionsIn(names: string[], pattern: RegExp): Set<string> {
+  return new Set(names.flatMap((n) => pattern.exec(n)?.[1] ?? []));
+}
+
+/**
+ * The new migrations' files, one version each: the next free ones after the migration's own
+ * version (`own`), skipping those that `taken` holds.
+ */
+export function numberedMigrations(
+  input: OwnMigrationInput,
+  own: string,
+  taken: Set<string>,
+  write: (version: string, migration: OwnMigration, slug: string) => NewFile[],
+): NewFile[] {
+  const isTaken = (v: string) => [...taken].some((t) => BigInt(t) === BigInt(v));
+  let last: string | undefined;
+  return input.migrations.flatMap((m, i) => {
+    last = freeVersion(own, isTaken, last);
+    return write(last, m, slugAt(input, i));
+  });
+}
+
+/** The slug of the i-th new migration: numbered when there are several. */
+export const slugAt = (input: OwnMigrationInput, i: number): string => (input.migrations.length > 1 ? `${input.slug}_${i + 1}` : input.slug);

@@ -3,6 +3,8 @@ import { RuleTests } from '../../server/src/engine/rule';
 
 export const tests: RuleTests = {
   valid: [
+    // A condition that reads the catalog (a DO block's IF NOT EXISTS) takes moments.
+    "BEGIN;\nALTER TABLE users DROP CONSTRAINT users_pkey;\nSELECT 1 FROM information_schema.columns WHERE table_name = 'users';\nCOMMIT;",
     'ALTER TABLE users ADD COLUMN plan text;\nCREATE INDEX orders_created_at_idx ON orders (created_at);',
     'BEGIN;\nCREATE INDEX orders_created_at_idx ON orders (created_at);\nALTER TABLE users ADD COLUMN plan text;\nCOMMIT;',
     // The same table, a new table, a table created in the migration: nothing else waits.

@@ -48,7 +48,8 @@ same migration are left out on both sides.`,
       // that table's business; a new ACCESS EXCLUSIVE lock is multiple-exclusive-locks'. Index-only
       // statements are left out: which table an index belongs to is not known here.
       if (s.locks[0] && heldNames.has(s.locks[0].relation)) continue;
-      const others = s.locks.filter((l) => l.existing && !heldNames.has(l.relation));
+      // The system catalogs (a DO block's IF NOT EXISTS (SELECT ... FROM information_schema...)) are read in moments.
+      const others = s.locks.filter((l) => l.existing && !heldNames.has(l.relation) && !/^(pg_catalog|information_schema)\.|^pg_/.test(l.relation));
       if (!others.length || others.every((l) => l.role === 'index') || others.some((l) => l.mode === 'AccessExclusiveLock' && l.role !== 'index')) continue;
       const first = held[0];
       const taken = file.statements[first.since ?? 0];

@@ -7,7 +7,7 @@ import { analyze } from '../../server/src/engine/analyze';
 import { LockMode, lockName, strength } from '../../server/src/engine/locks';
 import { resolveSettings } from '../../server/src/engine/settings';
 import { Server, Session } from './servers';
-import { Shape } from './shapes';
+import { SETUP, Shape } from './shapes';
 
 export interface Facts {
   locks: Map<string, LockMode>;
@@ -33,7 +33,8 @@ const strip = (name: string) => name.replace(/^public\./, '');
 /** The engine's claims for a shape, on this server's major version. */
 export function claimsFor(shape: Shape, major: number): Facts & { unmapped: string[] } {
   const settings = resolveSettings({ pgVersion: major }).settings;
-  const [s] = analyze(shape.sql, { settings }).facts.statements;
+  const prior = shape.history ? analyze(SETUP, { settings }).facts.catalogAfter : undefined;
+  const [s] = analyze(shape.sql, { settings, prior }).facts.statements;
   const locks = new Map<string, LockMode>();
   for (const l of s.locks) locks.set(strip(l.relation), l.mode);
   const unmapped: string[] = [];

@@ -32,10 +32,20 @@ export interface CheckInfo {
   validatedAt?: number;
 }
 
+/** An index the migrations created (CREATE INDEX, or behind a PRIMARY KEY / UNIQUE constraint). */
+export interface IndexInfo {
+  columns: readonly string[];
+  unique: boolean;
+  /** The PRIMARY KEY or UNIQUE constraint the index backs: DROP INDEX refuses it, DROP CONSTRAINT drops it. */
+  constraint?: string;
+}
+
 export interface TableInfo {
   columns: ReadonlyMap<string, ColumnInfo>;
   checks: readonly CheckInfo[];
   primaryKey?: readonly string[];
+  /** Indexes by name (an index lives in its table's schema). */
+  indexes?: ReadonlyMap<string, IndexInfo>;
 }
 
 export type CatalogView = ReadonlyMap<string, TableInfo>;
@@ -74,6 +84,7 @@ export class Catalog {
       this.tables = this.tables.set(key, {
         columns: table.columns,
         primaryKey: table.primaryKey,
+        indexes: table.indexes,
         checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })),
       });
     }
@@ -90,13 +101,14 @@ export class Catalog {
     return catalog;
   }
 
-  private update(key: string, change: (t: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[] }) => void): void {
+  private update(key: string, change: (t: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[]; indexes?: ReadonlyMap<string, IndexInfo> }) => void): void {
     const current = this.tables.get(key);
     const columns = current?.columns;
     const next = {
       columns: columns instanceof PersistentMap ? columns : PersistentMap.from<ColumnInfo>(columns ?? []),
       checks: [...(current?.checks ?? [])],
       primaryKey: current?.primaryKey,
+      indexes: current?.indexes,
     };
     change(next);
     // A new map that shares the other tables: earlier snapshots stay as they were.
@@ -115,8 +127,26 @@ export class Catalog {
           for (const k of t.primaryKey) t.columns = markNotNull(t.columns, k);
         }
         if (e.ColumnDef && ((e.ColumnDef.constraints ?? []) as Node[]).some((x) => x.Constraint?.contype === 'CONSTR_PRIMARY')) t.primaryKey = [e.ColumnDef.colname];
+        // The indexes behind PRIMARY KEY and UNIQUE, named as PostgreSQL names them.
+        const inline = e.ColumnDef ? ((e.ColumnDef.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {}) : [];
+        for (const k of [...inline.map((x) => ({ c: x, cols: [e.ColumnDef.colname as string] })), ...(c ? [{ c, cols: ((c.keys ?? []) as Node[]).map((x) => x.String?.sval as string) }] : [])]) {
+          if (k.c.contype !== 'CONSTR_PRIMARY' && k.c.contype !== 'CONSTR_UNIQUE') continue;
+          const name = constraintIndexName(key, k.c, k.cols);
+          t.indexes = withIndex(t.indexes, name, { columns: k.cols, unique: true, constraint: name });
+        }
       }
     });
+  }
+
+  /** CREATE INDEX name ON table. */
+  createIndex(tableKey: string, name: string, info: IndexInfo): void {
+    this.update(tableKey, (t) => (t.indexes = withIndex(t.indexes, name, info)));
+  }
+
+  /** DROP INDEX: off whichever table of the same schema has it. */
+  dropIndex(indexKey: string): void {
+    const table = tableOfIndex(this.tables, indexKey);
+    if (table) this.update(table, (t) => (t.indexes = withoutIndex(t.indexes, indexName(indexKey))));
   }
 
   dropTable(key: string): void {
@@ -148,6 +178,16 @@ export class Catalog {
         break;
       case 'AT_AddConstraint': {
         const c = def.Constraint ?? {};
+        if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
+          // USING INDEX takes over (and renames) an existing index.
+          const cols = ((c.keys ?? []) as Node[]).map((x) => x.String?.sval as string);
+          const name = constraintIndexName(key, c, cols);
+          this.update(key, (t) => {
+            const existing = c.indexname ? t.indexes?.get(c.indexname) : undefined;
+            t.indexes = withIndex(withoutIndex(t.indexes, c.indexname), name, { columns: existing?.columns ?? cols, unique: true, constraint: name });
+          });
+          break;
+        }
         if (c.contype !== 'CONSTR_CHECK' && c.contype !== 'CONSTR_FOREIGN') break;
         const validated = !c.skip_validation;
         this.update(key, (t) =>
@@ -173,10 +213,40 @@ export class Catalog {
         this.update(key, (t) => {
           const i = t.checks.findIndex((c) => c.name === cmd.name);
           if (i >= 0) t.checks.splice(i, 1);
+          if (t.indexes?.get(cmd.name)?.constraint === cmd.name) t.indexes = withoutIndex(t.indexes, cmd.name);
         });
         break;
     }
   }
+}
+
+const schemaOf = (key: string) => (key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '');
+const indexName = (key: string) => key.slice(key.lastIndexOf('.') + 1);
+
+/** The table (by key) that has the index `indexKey` (`name` or `schema.name`), when the migrations created it. */
+export function tableOfIndex(catalog: CatalogView, indexKey: string): string | undefined {
+  const schema = schemaOf(indexKey);
+  const name = indexName(indexKey);
+  for (const [table, info] of catalog) if (schemaOf(table) === schema && info.indexes?.has(name)) return table;
+  return undefined;
+}
+
+/** The index of a PRIMARY KEY or UNIQUE constraint: its name, else PostgreSQL's `<table>_pkey` / `<table>_<cols>_key`. */
+function constraintIndexName(tableKey: string, c: Node, columns: string[]): string {
+  if (c.conname) return c.conname as string;
+  const table = indexName(tableKey);
+  return (c.contype === 'CONSTR_PRIMARY' ? `${table}_pkey` : `${table}_${columns.join('_')}_key`).slice(0, 63);
+}
+
+function withIndex(indexes: ReadonlyMap<string, IndexInfo> | undefined, name: string, info: IndexInfo): ReadonlyMap<string, IndexInfo> {
+  return new Map([...(indexes ?? []), [name, info]]);
+}
+
+function withoutIndex(indexes: ReadonlyMap<string, IndexInfo> | undefined, name: string | undefined): ReadonlyMap<string, IndexInfo> | undefined {
+  if (!indexes || !name || !indexes.has(name)) return indexes;
+  const next = new Map(indexes);
+  next.delete(name);
+  return next;
 }
 
 function markNotNull(columns: PersistentMap<ColumnInfo>, name: string | undefined): PersistentMap<ColumnInfo> {
@@ -230,6 +300,7 @@ export function sameCatalog(a: CatalogView, b: CatalogView): boolean {
 function sameTable(t: TableInfo, u: TableInfo): boolean {
   if (t === u) return true;
   if (t.columns.size !== u.columns.size || JSON.stringify(t.checks) !== JSON.stringify(u.checks) || JSON.stringify(t.primaryKey) !== JSON.stringify(u.primaryKey)) return false;
+  if (t.indexes !== u.indexes && JSON.stringify([...(t.indexes ?? [])]) !== JSON.stringify([...(u.indexes ?? [])])) return false;
   const same = (c: ColumnInfo, d: ColumnInfo | undefined) => JSON.stringify(c) === JSON.stringify(d);
   if (t.columns instanceof PersistentMap && u.columns instanceof PersistentMap) return t.columns.equals(u.columns, same);
   for (const [name, c] of t.columns) if (!same(c, u.columns.get(name))) return false;

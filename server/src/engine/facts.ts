@@ -9,7 +9,7 @@
  * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
-import { Catalog, CatalogView, columnInfo, sameCatalog, typeChangeRewrites } from './catalog';
+import { Catalog, CatalogView, columnInfo, sameCatalog, tableOfIndex, typeChangeRewrites } from './catalog';
 import { PersistentSet } from './pmap';
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
@@ -474,11 +474,21 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
         // DROP INDEX: ACCESS EXCLUSIVE on the index and its table; CONCURRENTLY: SHARE UPDATE EXCLUSIVE.
         effect.concurrently = n.concurrent === true;
         const mode: LockMode = n.concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
+        let unknown = false;
         for (const o of objects) {
           const r = namesToRelation(o.List?.items ?? []);
           lock(effect, r.name, r.key, mode, 'index');
+          // The index's table, when an earlier migration created the index: named, not described.
+          const table = tableOfIndex(catalog, r.key);
+          if (!table) {
+            unknown = true;
+            continue;
+          }
+          lock(effect, table, table, mode, "index's table");
+          const backs = catalog.get(table)?.indexes?.get(r.key.slice(r.key.lastIndexOf('.') + 1))?.constraint;
+          if (backs) effect.caveats.push(`${r.name} backs the constraint ${backs} of ${table}: DROP INDEX fails ("cannot drop index ... because constraint ... requires it"); ALTER TABLE ${table} DROP CONSTRAINT ${backs} drops both, under ACCESS EXCLUSIVE.`);
         }
-        effect.implicit.push({ on: INDEX_TABLE, mode });
+        if (unknown) effect.implicit.push({ on: INDEX_TABLE, mode });
       } else if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE'].includes(type)) {
         const role = type.replace('OBJECT_', '').replace('MATVIEW', 'materialized view').replace('_', ' ').toLowerCase();
         for (const o of objects) {
@@ -506,7 +516,12 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
       // Rebuilding an index reads its table in full.
       if (n.kind === 'REINDEX_OBJECT_INDEX') {
         rel(effect, n.relation, concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', 'index');
-        effect.implicit.push({ on: INDEX_TABLE, mode: concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock', scanned: true });
+        const tableMode: LockMode = concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock';
+        const table = tableOfIndex(catalog, relationKey(n.relation));
+        if (table) {
+          lock(effect, table, table, tableMode, "index's table");
+          effect.scans.push(table);
+        } else effect.implicit.push({ on: INDEX_TABLE, mode: tableMode, scanned: true });
       } else if (n.kind === 'REINDEX_OBJECT_TABLE') {
         effect.scans.push(rel(effect, n.relation, concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock', 'table'));
       }
@@ -989,6 +1004,13 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     if (statement.kind === 'CreateStmt') catalog.createTable(relationKey(n.relation), n.tableElts ?? []);
     if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') {
       for (const o of (n.objects ?? []) as Node[]) catalog.dropTable(namesToRelation(o.List?.items ?? []).key);
+    }
+    if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_INDEX') {
+      for (const o of (n.objects ?? []) as Node[]) catalog.dropIndex(namesToRelation(o.List?.items ?? []).key);
+    }
+    if (statement.kind === 'IndexStmt' && n.idxname) {
+      const columns = ((n.indexParams ?? []) as Node[]).map((p) => (p.IndexElem?.name as string | undefined) ?? '(expression)');
+      catalog.createIndex(relationKey(n.relation), n.idxname, { columns, unique: n.unique === true });
     }
     if (statement.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
       for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);

@@ -56,6 +56,19 @@ describe('indexes in the catalog of earlier migrations', () => {
     assert.equal(tableOfIndex(after, 'orders_id_key2'), 'orders');
   });
 
+  it('a dropped or validated foreign key names its referenced table; a CHECK locks no other table', () => {
+    const init = 'CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint, user_id bigint REFERENCES users (id), total int CHECK (total > 0));\nALTER TABLE orders ADD CONSTRAINT orders_user_fk2 FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;';
+    const prior = analyze(init, { settings }).facts.catalogAfter;
+    const a = analyze('ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk2;\nALTER TABLE orders DROP CONSTRAINT orders_total_check;\nALTER TABLE orders DROP CONSTRAINT unknown_c;', { settings, prior });
+    const [drop, validate, check, unknown] = a.facts.statements;
+    assert.deepEqual(drop.locks.map((l) => [l.relation, l.mode, l.role]), [['orders', 'AccessExclusiveLock', 'table'], ['users', 'AccessExclusiveLock', 'referenced table']]);
+    assert.deepEqual(drop.implicitLocks, []);
+    assert.deepEqual(validate.locks.map((l) => [l.relation, l.mode]), [['orders', 'ShareUpdateExclusiveLock'], ['users', 'RowShareLock']]);
+    assert.deepEqual(check.locks.map((l) => l.relation), ['orders']);
+    assert.deepEqual(check.implicitLocks, []);
+    assert.deepEqual(unknown.implicitLocks.map((i) => i.on), ['the referenced table, when the constraint is a foreign key']);
+  });
+
   it('explain --format json names the table, from the folder\'s earlier migration', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-catalog-'));
     fs.mkdirSync(path.join(dir, 'migrations'));

@@ -78,8 +78,9 @@ export interface Shape {
   /** Force index scans where a WHERE clause allows them (UPDATE ... WHERE id = 1). */
   indexScans?: boolean;
   /**
-   * Analysed with the schema setup as the earlier migration (its catalog: the indexes it created),
-   * as a migration of a real project is: the engine then names the table of an index.
+   * Analysed with the schema setup as the earlier migration (its catalog: the indexes and
+   * constraints it created), as a migration of a real project is: the engine then names the table
+   * of an index and the referenced table of a foreign key.
    */
   history?: boolean;
   /** Docs page of the fact. */
@@ -130,6 +131,10 @@ export const SHAPES: Shape[] = [
   { sql: 'ALTER TABLE orders DROP CONSTRAINT orders_user_fk', implicit: { [FK_REFERENCED]: 'users' }, docs: ALTER },
   { sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_note_check', docs: ALTER },
   { sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk2', implicit: { [FK_REFERENCED]: 'users' }, docs: ALTER },
+  // After the migration that added the constraints, the engine knows which is a foreign key, and its table.
+  { sql: 'ALTER TABLE orders DROP CONSTRAINT orders_user_fk', history: true, docs: ALTER },
+  { sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk2', history: true, docs: ALTER },
+  { sql: 'ALTER TABLE orders DROP CONSTRAINT orders_total_check', history: true, docs: ALTER },
   { sql: 'ALTER TABLE orders RENAME CONSTRAINT orders_total_check TO orders_total_nonnegative', docs: ALTER },
   // ALTER TABLE: table-level forms
   { sql: 'ALTER TABLE users DISABLE TRIGGER users_touch', docs: ALTER },

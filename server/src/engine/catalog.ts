@@ -25,6 +25,8 @@ export interface CheckInfo {
   addedIn?: number;
   /** The column this CHECK proves NOT NULL (`CHECK (col IS NOT NULL)`), if it is one. */
   notNullColumn?: string;
+  /** A foreign key's referenced table (its key: `name`, or `schema.name` outside public). */
+  references?: string;
   validated: boolean;
   /** Transaction that added or last validated it (undefined: autocommit). */
   transaction?: number;
@@ -122,6 +124,19 @@ export class Catalog {
         if (e.ColumnDef) t.columns = t.columns.set(e.ColumnDef.colname, columnInfo(e.ColumnDef));
         const c = e.Constraint;
         if (c?.contype === 'CONSTR_CHECK') t.checks.push({ name: c.conname, kind: 'check', notNullColumn: notNullColumnOf(c.raw_expr), validated: true });
+        // A column's own CHECK, named `<table>_<column>_check` as PostgreSQL names it.
+        for (const x of e.ColumnDef ? ((e.ColumnDef.constraints ?? []) as Node[]).map((y) => y.Constraint ?? {}) : []) {
+          if (x.contype === 'CONSTR_CHECK') t.checks.push({ name: (x.conname as string | undefined) ?? `${indexName(key)}_${e.ColumnDef.colname}_check`.slice(0, 63), kind: 'check', notNullColumn: notNullColumnOf(x.raw_expr), validated: true });
+        }
+        // Foreign keys, named as PostgreSQL names them (`<table>_<column>_fkey`): dropping or validating one locks its referenced table.
+        const fks = [
+          ...(c?.contype === 'CONSTR_FOREIGN' ? [{ c, cols: ((c.fk_attrs ?? []) as Node[]).map((x) => x.String?.sval as string) }] : []),
+          ...(e.ColumnDef ? ((e.ColumnDef.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {}).filter((x) => x.contype === 'CONSTR_FOREIGN').map((x) => ({ c: x, cols: [e.ColumnDef.colname as string] })) : []),
+        ];
+        for (const fk of fks) {
+          const name = (fk.c.conname as string | undefined) ?? `${indexName(key)}_${fk.cols.join('_')}_fkey`.slice(0, 63);
+          t.checks.push({ name, kind: 'foreign key', references: rangeVarKey(fk.c.pktable), validated: !fk.c.skip_validation });
+        }
         if (c?.contype === 'CONSTR_PRIMARY') {
           t.primaryKey = ((c.keys ?? []) as Node[]).map((k) => k.String?.sval as string);
           for (const k of t.primaryKey) t.columns = markNotNull(t.columns, k);
@@ -192,8 +207,9 @@ export class Catalog {
         const validated = !c.skip_validation;
         this.update(key, (t) =>
           t.checks.push({
-            name: c.conname,
+            name: c.conname ?? (c.contype === 'CONSTR_FOREIGN' ? `${indexName(key)}_${((c.fk_attrs ?? []) as Node[]).map((x) => x.String?.sval).join('_')}_fkey`.slice(0, 63) : undefined),
             kind: c.contype === 'CONSTR_CHECK' ? 'check' : 'foreign key',
+            ...(c.contype === 'CONSTR_FOREIGN' ? { references: rangeVarKey(c.pktable) } : {}),
             addedIn: transaction,
             notNullColumn: c.contype === 'CONSTR_CHECK' ? notNullColumnOf(c.raw_expr) : undefined,
             validated,
@@ -218,6 +234,14 @@ export class Catalog {
         break;
     }
   }
+}
+
+/** A RangeVar's key as facts.ts's relationKey writes it: `name`, or `schema.name` outside public. */
+const rangeVarKey = (r: Node | undefined): string | undefined => (r?.relname ? (r.schemaname && r.schemaname !== 'public' ? `${r.schemaname}.${r.relname}` : (r.relname as string)) : undefined);
+
+/** A constraint the migrations added to a table, by name. */
+export function constraintOf(catalog: CatalogView, tableKey: string, name: string | undefined): CheckInfo | undefined {
+  return name ? catalog.get(tableKey)?.checks.find((c) => c.name === name) : undefined;
 }
 
 const schemaOf = (key: string) => (key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '');

@@ -9,7 +9,7 @@
  * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
-import { Catalog, CatalogView, columnInfo, sameCatalog, tableOfIndex, typeChangeRewrites } from './catalog';
+import { Catalog, CatalogView, columnInfo, constraintOf, sameCatalog, tableOfIndex, typeChangeRewrites } from './catalog';
 import { PersistentSet } from './pmap';
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
@@ -289,6 +289,22 @@ function constraintsOf(column: Node): Node[] {
 }
 
 /** The lock, rewrite and scan of one ALTER TABLE subcommand (ALTER TABLE page, "Notes" and each form). */
+/**
+ * The lock a constraint's DROP or VALIDATE takes on a foreign key's referenced table: on that table
+ * by name when an earlier statement or migration added the constraint (none at all when it is a
+ * CHECK), else described ("the referenced table, when the constraint is a foreign key").
+ */
+function referencedTable(effect: Effect, catalog: CatalogView, table: Node, constraint: string | undefined, mode: LockMode, scanned: boolean): void {
+  const known = constraintOf(catalog, relationKey(table), constraint);
+  if (!known) {
+    effect.implicit.push({ on: FK_REFERENCED, mode, ...(scanned ? { scanned } : {}) });
+    return;
+  }
+  if (known.kind !== 'foreign key' || !known.references) return;
+  lock(effect, known.references, known.references, mode, 'referenced table');
+  if (scanned) effect.scans.push(known.references);
+}
+
 function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings, catalog: CatalogView, objtype?: string): LockMode {
   const name = relationName(table);
   const subtype = cmd.subtype as string;
@@ -387,11 +403,11 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
       // Validation scans under SHARE UPDATE EXCLUSIVE: reads and writes go on (9.4+). A foreign
       // key's referenced table gets ROW SHARE.
       effect.scans.push(name);
-      effect.implicit.push({ on: FK_REFERENCED, mode: 'RowShareLock', scanned: true });
+      referencedTable(effect, catalog, table, cmd.name, 'RowShareLock', true);
       return 'ShareUpdateExclusiveLock';
     case 'AT_DropConstraint':
       // Dropping a foreign key removes its triggers from the referenced table too.
-      effect.implicit.push({ on: FK_REFERENCED, mode: 'AccessExclusiveLock' });
+      referencedTable(effect, catalog, table, cmd.name, 'AccessExclusiveLock', false);
       return 'AccessExclusiveLock';
     case 'AT_SetLogged':
     case 'AT_SetUnLogged':

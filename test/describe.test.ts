@@ -60,4 +60,11 @@ describe('hover and CodeLens words', () => {
     const last = wide[wide.length - 2];
     assert.ok(last.length <= 90 && last.endsWith(' …'), last);
   });
+
+  it('timeouts set by the runner or the role are in force from the first statement, and the hover says where from', () => {
+    const a = analyze('ALTER TABLE users ALTER COLUMN id TYPE bigint;', { settings: resolveSettings({ timeoutsInForce: true, lockTimeout: '3s' }).settings });
+    assert.equal(a.facts.statements[0].lockTimeout, '3s');
+    assert.match(describeStatement(a.facts.statements[0], a.lines, a.facts), /lock_timeout: 3s · statement_timeout: 30min \(in force from the start: set by the runner or the role, setting timeoutsInForce\)/);
+    assert.deepEqual(a.findings.filter((f) => f.rule === 'require-timeouts'), []);
+  });
 });

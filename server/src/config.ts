@@ -98,6 +98,9 @@ export function starterConfig(): string {
   // What the timeout quick fix writes.
   "lockTimeout": "${DEFAULT_SETTINGS.lockTimeout}",
   "statementTimeout": "${DEFAULT_SETTINGS.statementTimeout}",
+  // true when the runner or the database role already sets those two for every migration
+  // (ALTER ROLE migrator SET lock_timeout = '5s'): they are then in force from the first statement.
+  "timeoutsInForce": ${DEFAULT_SETTINGS.timeoutsInForce},
   // Severity per rule: "error", "warning", "info", "hint" or "off". Uncomment to change one.
   "rules": {
 ${rules}

@@ -3,6 +3,8 @@ import { RuleTests } from '../../server/src/engine/rule';
 
 export const tests: RuleTests = {
   valid: [
+    // The runner or the role sets them (ALTER ROLE ... SET lock_timeout): in force from the first statement.
+    { sql: 'ALTER TABLE users ALTER COLUMN id TYPE bigint;', settings: { timeoutsInForce: true } },
     "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;",
     "SET lock_timeout = '5s';\nSET statement_timeout = '30min';\nALTER TABLE users ALTER COLUMN id TYPE bigint;",
     "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users DROP COLUMN note;\nCOMMIT;",

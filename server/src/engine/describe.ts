@@ -171,7 +171,8 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
   } else {
     out.push('Runs on its own (autocommit): its locks are released when it ends.');
   }
-  out.push(`lock_timeout: ${s.lockTimeout ?? 'not set'} · statement_timeout: ${s.statementTimeout ?? 'not set'}`);
+  const byRunner = file?.settings.timeoutsInForce ? ' (in force from the start: set by the runner or the role, setting timeoutsInForce)' : '';
+  out.push(`lock_timeout: ${s.lockTimeout ?? 'not set'} · statement_timeout: ${s.statementTimeout ?? 'not set'}${byRunner}`);
   return out.join('\n');
 }
 

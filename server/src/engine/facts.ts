@@ -816,7 +816,10 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   let transactions = 0;
   let segment: MigrationContext['segments'][number] | undefined;
   let held: LockFact[] = [];
-  let timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState> = { lock_timeout: {}, statement_timeout: {} };
+  // Set by the runner or the role (the timeoutsInForce setting): in force before the first statement.
+  let timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState> = settings.timeoutsInForce
+    ? { lock_timeout: { session: settings.lockTimeout }, statement_timeout: { session: settings.statementTimeout } }
+    : { lock_timeout: {}, statement_timeout: {} };
   const out: StatementFacts[] = [];
   const states: SavedState[] = [];
   const save = (): SavedState => ({

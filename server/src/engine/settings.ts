@@ -28,6 +28,11 @@ export interface Settings {
   lockTimeout: string;
   /** Value the timeout fix writes for `SET statement_timeout`. */
   statementTimeout: string;
+  /**
+   * lockTimeout and statementTimeout are already in force when each migration starts: the runner
+   * sets them on its connection, or the role has them (`ALTER ROLE migrator SET lock_timeout = '5s'`).
+   */
+  timeoutsInForce: boolean;
   /** Rows per transaction in the batched backfills the quick fixes write. */
   batchSize: number;
   /** Rows per transaction in the backfills of expand-contract plans. */
@@ -56,6 +61,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxFileSizeKB: 5120,
   lockTimeout: '5s',
   statementTimeout: '30min',
+  timeoutsInForce: false,
   batchSize: 5000,
   planBatchSize: 10000,
   planPauseSeconds: 0.1,
@@ -106,6 +112,7 @@ export function resolveSettings(input: unknown, knownRules?: readonly string[]):
         else problems.push(`pgVersion must be a PostgreSQL major version such as 17, got ${JSON.stringify(value)}`);
         break;
       case 'assumeInTransaction':
+      case 'timeoutsInForce':
       case 'codeLens':
         if (typeof value === 'boolean') settings[key] = value;
         else problems.push(`${key} must be true or false`);

@@ -12,7 +12,8 @@ import { registerMcpServer } from './mcp';
 import { ChecklistPanel, showTrace } from './panels';
 import { explicitSettings } from './settings';
 import { StatusBar, ToolStatus } from './status';
-import { IGNORE_REASON_PLACEHOLDER, INSERT_IGNORE_COMMAND, STATUS } from '../../server/src/protocol';
+import { databaseTarget } from './database';
+import { APPLIED, AppliedAnswer, IGNORE_REASON_PLACEHOLDER, INSERT_IGNORE_COMMAND, STATUS } from '../../server/src/protocol';
 
 let client: LanguageClient | undefined;
 
@@ -67,7 +68,14 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const status = new StatusBar();
   context.subscriptions.push(status);
   await client.start();
-  context.subscriptions.push(client.onNotification(STATUS, (params: ToolStatus) => status.update(params)));
+  const applied = watchApplied(context, client, status);
+  // One handler per notification (a second registration would replace the first).
+  context.subscriptions.push(
+    client.onNotification(STATUS, (params: ToolStatus) => {
+      status.update(params);
+      void applied(params.uri);
+    }),
+  );
 }
 
 /** Runs `f` on the migration a menu passed, or the active editor's. */
@@ -98,4 +106,38 @@ function asIgnoreSnippet(action: CodeAction): CodeAction {
   action.edit = undefined;
   action.command = { title: action.title, command: INSERT_IGNORE_COMMAND, arguments: [uri, edit.range.start, escaped] };
   return action;
+}
+
+/**
+ * With a database configured (trusted workspaces only), asks once per migration whether its tool's
+ * applied-migrations table lists it: the status bar says "applied on <database>", and editing such
+ * a migration warns (once) that the edit reaches only new databases.
+ */
+function watchApplied(context: ExtensionContext, language: LanguageClient, status: StatusBar): (uri: string) => Promise<AppliedAnswer | undefined> {
+  const answers = new Map<string, Promise<AppliedAnswer | undefined>>();
+  const warned = new Set<string>();
+  const ask = (uri: string) => {
+    let answer = answers.get(uri);
+    if (!answer) {
+      answer = databaseTarget(context).then((db) => (db ? language.sendRequest<AppliedAnswer>(APPLIED, { uri, database: db.target }) : undefined)).catch(() => undefined);
+      answers.set(uri, answer);
+      void answer.then((a) => status.setApplied(uri, a?.applied && a.where ? { where: a.where, at: a.applied.at, edited: a.applied.edited } : undefined));
+    }
+    return answer;
+  };
+  context.subscriptions.push(
+    workspace.onDidChangeTextDocument(async (e) => {
+      const uri = e.document.uri.toString();
+      if (!e.contentChanges.length || warned.has(uri) || !answers.has(uri)) return;
+      const a = await answers.get(uri);
+      if (!a?.applied || warned.has(uri)) return;
+      warned.add(uri);
+      void window.showWarningMessage(
+        `Migration Guard: this migration already ran on ${a.where}${a.applied.at ? ` (${a.applied.at})` : ''}. Editing it changes nothing on databases that ran it; put the change in a new migration.`,
+      );
+    }),
+    workspace.onDidSaveTextDocument((d) => answers.delete(d.uri.toString())),
+    workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('migrationGuard.database') && answers.clear()),
+  );
+  return ask;
 }

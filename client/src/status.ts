@@ -8,9 +8,23 @@ export interface ToolStatus {
   transaction: boolean;
 }
 
+/** The migration ran on the configured database (its tool's applied-migrations table lists it). */
+export interface AppliedStatus {
+  where: string;
+  at?: string;
+  edited?: boolean;
+}
+
 export class StatusBar implements Disposable {
   private readonly item: StatusBarItem = window.createStatusBarItem(StatusBarAlignment.Right, 100);
   private readonly byUri = new Map<string, ToolStatus>();
+  private readonly applied = new Map<string, AppliedStatus>();
+
+  setApplied(uri: string, applied: AppliedStatus | undefined): void {
+    if (applied) this.applied.set(uri, applied);
+    else this.applied.delete(uri);
+    this.show(window.activeTextEditor);
+  }
   private readonly listener = window.onDidChangeActiveTextEditor((editor) => this.show(editor));
 
   update(status: ToolStatus): void {
@@ -25,8 +39,10 @@ export class StatusBar implements Disposable {
       return;
     }
     const tool = status.framework === 'plain' ? 'plain SQL' : status.framework;
-    this.item.text = `$(database) ${tool}${status.transaction ? ' · in a transaction' : ''}`;
-    this.item.tooltip = `Migration Guard: ${tool}, detected from ${status.evidence}. Set migrationGuard.framework to override.`;
+    const applied = this.applied.get(status.uri);
+    const ran = applied ? ` · applied on ${applied.where}${applied.at ? ` at ${applied.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''}` : '';
+    this.item.text = `$(database) ${tool}${status.transaction ? ' · in a transaction' : ''}${ran}`;
+    this.item.tooltip = `Migration Guard: ${tool}, detected from ${status.evidence}. Set migrationGuard.framework to override.${applied ? `\nThis migration already ran on ${applied.where}${applied.edited ? ', and the file changed since (its checksum differs)' : ''}: editing it changes nothing there.` : ''}`;
     this.item.command = 'migrationGuard.showOutput';
     this.item.show();
   }

@@ -12,6 +12,21 @@ export const CHECKLIST = 'migrationGuard/checklist';
 export const TRACE = 'migrationGuard/trace';
 /** What a database trace of the document cannot take back (sequences), for the confirmation: `{ uri }`. */
 export const TRACE_WARNINGS = 'migrationGuard/traceWarnings';
+/**
+ * Whether the migration tool's applied-migrations table on the configured database lists the
+ * document: `{ uri, database }` -> `AppliedAnswer`. Read-only, one query.
+ */
+export const APPLIED = 'migrationGuard/applied';
+
+export interface AppliedAnswer {
+  /** The database, in words. */
+  where?: string;
+  /** Set when the document ran there: the tool, when it ran (ISO time, when the table keeps it), and whether its checksum changed since. */
+  applied?: { tool: string; at?: string; edited?: boolean };
+  /** Why nothing could be said (no tool table known, connection failed...). */
+  note?: string;
+}
+
 /** Notification: the migration tool detected for a document, for the client's status bar. */
 export const STATUS = 'migrationGuard/status';
 

@@ -38,7 +38,7 @@ import { planFor } from './engine/plan';
 import { findRule } from './engine/rules';
 import { planFiles } from './planfiles';
 import { Token } from './engine/parse';
-import { CHECKLIST, IGNORE_REASON_PLACEHOLDER, PLAN, STATUS, TRACE, TRACE_WARNINGS } from './protocol';
+import { APPLIED, AppliedAnswer, CHECKLIST, IGNORE_REASON_PLACEHOLDER, PLAN, STATUS, TRACE, TRACE_WARNINGS } from './protocol';
 import { fileCommentPlace } from './engine/context';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
@@ -390,6 +390,24 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       return { result: await traceOf(params.uri, params.database, params.schema) };
     } catch (e) {
       return { error: (e as Error).message };
+    }
+  });
+
+  // The applied-migrations table of the document's tool on the configured database (the client
+  // sends a target only in a trusted workspace): for the status bar and the warning on edit.
+  connection.onRequest(APPLIED, async (params: { uri: string; database: DatabaseTarget }): Promise<AppliedAnswer> => {
+    const document = documents.get(params.uri);
+    const entry = analyses.get(params.uri);
+    if (!document || !entry || !params.uri.startsWith('file:')) return { note: 'not a migration Migration Guard analyses' };
+    const file = fileURLToPath(params.uri);
+    try {
+      // pg loads on the first database request: the server starts without it.
+      const { readApplied } = require('./ci/applied') as typeof import('./ci/applied');
+      const report = await readApplied(params.database, [{ path: file, text: document.getText(), framework: entry.analysis.facts.context.framework }]);
+      const state = report.applied.get(path.resolve(file));
+      return { where: report.where, ...(state ? { applied: { tool: state.tool, ...(state.at ? { at: state.at.toISOString() } : {}), ...(state.edited ? { edited: true } : {}) } } : { note: report.notes.join('; ') }) };
+    } catch (e) {
+      return { note: (e as Error).message };
     }
   });
 

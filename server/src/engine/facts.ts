@@ -288,7 +288,6 @@ function constraintsOf(column: Node): Node[] {
   return ((column.constraints ?? []) as Node[]).map((c) => c.Constraint).filter(Boolean);
 }
 
-/** The lock, rewrite and scan of one ALTER TABLE subcommand (ALTER TABLE page, "Notes" and each form). */
 /**
  * The lock a constraint's DROP or VALIDATE takes on a foreign key's referenced table: on that table
  * by name when an earlier statement or migration added the constraint (none at all when it is a
@@ -305,6 +304,7 @@ function referencedTable(effect: Effect, catalog: CatalogView, table: Node, cons
   if (scanned) effect.scans.push(known.references);
 }
 
+/** The lock, rewrite and scan of one ALTER TABLE subcommand (ALTER TABLE page, "Notes" and each form). */
 function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings, catalog: CatalogView, objtype?: string): LockMode {
   const name = relationName(table);
   const subtype = cmd.subtype as string;

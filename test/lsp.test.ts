@@ -4,7 +4,6 @@
  * dist/server.js, and to `migration-guard lsp --stdio`. Waits on protocol events, never sleeps.
  */
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,96 +14,19 @@ import {
   CodeActionRequest,
   CodeLens,
   CodeLensRequest,
-  ConfigurationRequest,
-  createProtocolConnection,
-  Diagnostic,
   DidChangeConfigurationNotification,
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
-  ExitNotification,
   HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
   MarkupContent,
-  ProtocolConnection,
-  PublishDiagnosticsNotification,
-  PublishDiagnosticsParams,
-  RegistrationRequest,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
+import { LspClient as Client, SERVER } from './lsp-client';
 
 const root = path.join(__dirname, '..', '..');
 // A workspace that exists only in the client's messages: the server reads no files.
 const workspace = path.join(root, 'test', 'workspace');
 const uriOf = (relative: string) => pathToFileURL(path.join(workspace, relative)).toString();
-
-class Client {
-  readonly connection: ProtocolConnection;
-  readonly process: ChildProcess;
-  /** Settings the client answers workspace/configuration with. */
-  settings: Record<string, unknown> = {};
-  private waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
-  private latest = new Map<string, PublishDiagnosticsParams>();
-  /** Every diagnostics notification, in order. */
-  readonly published: PublishDiagnosticsParams[] = [];
-  /** Methods the server registered for dynamically (client/registerCapability). */
-  registrations: { method: string; registerOptions?: unknown }[] = [];
-
-  constructor(command: string, args: string[]) {
-    this.process = spawn(command, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-    this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
-    this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
-      this.latest.set(params.uri, params);
-      this.published.push(params);
-      this.waiters = this.waiters.filter((w) => {
-        if (w.uri !== params.uri || (w.version !== undefined && params.version !== w.version)) return true;
-        w.resolve(params);
-        return false;
-      });
-    });
-    this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => this.settings));
-    this.connection.onRequest(RegistrationRequest.type, (params) => {
-      this.registrations.push(...params.registrations);
-    });
-    this.connection.listen();
-  }
-
-  async initialize(workspaceEdit?: { documentChanges: boolean; resourceOperations: ('create' | 'rename' | 'delete')[] }): Promise<void> {
-    const result = await this.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(workspace).toString(),
-      workspaceFolders: [{ uri: pathToFileURL(workspace).toString(), name: 'workspace' }],
-      capabilities: {
-        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, ...(workspaceEdit ? { workspaceEdit } : {}) },
-        textDocument: { hover: { contentFormat: ['markdown'] } },
-      },
-    });
-    assert.equal(result.capabilities.hoverProvider, true);
-    await this.connection.sendNotification(InitializedNotification.type, {});
-  }
-
-  /** The next diagnostics published for `uri` (at `version`, when given). */
-  diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams> {
-    return new Promise((resolve) => this.waiters.push({ uri, version, resolve }));
-  }
-
-  async open(uri: string, text: string, version = 1): Promise<Diagnostic[]> {
-    const published = this.diagnostics(uri, version);
-    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'sql', version, text } });
-    return (await published).diagnostics;
-  }
-
-  async stop(): Promise<void> {
-    await this.connection.sendRequest(ShutdownRequest.type);
-    const exited = new Promise((resolve) => this.process.once('exit', resolve));
-    await this.connection.sendNotification(ExitNotification.type);
-    await exited;
-    this.connection.dispose();
-  }
-}
 
 const UNSAFE = '-- add the index 🙂\nSET lock_timeout = \'5s\';\nSET statement_timeout = \'10min\';\nCREATE INDEX users_email_idx ON users (email);\n';
 
@@ -112,7 +34,7 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
   let client: Client;
   before(async () => {
     process.env.MIGRATION_GUARD_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-lsp-cache-'));
-    client = new Client(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio']);
+    client = new Client(process.execPath, [SERVER, '--stdio'], workspace);
     await client.initialize();
   });
   after(() => client.stop());
@@ -454,7 +376,7 @@ describe('move to its own migration through the editor', { timeout: 60_000 }, ()
   }
 
   it('sends CreateFile (never overwriting) + the new content + the removal as one workspace edit', async () => {
-    const client = new Client(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio']);
+    const client = new Client(process.execPath, [SERVER, '--stdio'], workspace);
     await client.initialize({ documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] });
     try {
       const move = await moveAction(client);
@@ -489,7 +411,7 @@ describe('move to its own migration through the editor', { timeout: 60_000 }, ()
   });
 
   it('stays disabled, with the reason, for an editor that cannot create files', async () => {
-    const client = new Client(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio']);
+    const client = new Client(process.execPath, [SERVER, '--stdio'], workspace);
     await client.initialize();
     try {
       const move = await moveAction(client);
@@ -503,7 +425,7 @@ describe('move to its own migration through the editor', { timeout: 60_000 }, ()
 
 describe('migration-guard lsp --stdio', { timeout: 30_000 }, () => {
   it('serves the same diagnostics through the CLI entry point', async () => {
-    const client = new Client(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), 'lsp', '--stdio']);
+    const client = new Client(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), 'lsp', '--stdio'], workspace);
     await client.initialize();
     const diagnostics = await client.open(uriOf('lsp/migrations/005_cli.sql'), 'BEGIN;\nCREATE INDEX CONCURRENTLY i ON users (email);\nCOMMIT;');
     assert.deepEqual(diagnostics.map((d) => d.code), ['concurrently-in-transaction']);

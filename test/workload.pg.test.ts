@@ -12,38 +12,24 @@
  * out/test/workload.hover.md (docs/checklist.md shows them).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  ConfigurationRequest,
-  createProtocolConnection,
-  DidOpenTextDocumentNotification,
-  ExitNotification,
-  HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
-  MarkupContent,
-  PublishDiagnosticsNotification,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from 'vscode-languageserver-protocol/node';
+import { HoverRequest, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { analyze, loadParser } from '../server/src/engine/analyze';
 import { buildChecklist, checklistMarkdown, DatabaseEvidence } from '../server/src/engine/checklist';
 import { isUnavailable, probeRequest } from '../server/src/engine/impact';
 import { resolveSettings } from '../server/src/engine/settings';
 import { connectReadOnly, DatabaseTarget, gatherEvidence, probeDatabase } from '../server/src/database';
 import { optional } from '../server/src/db/probes';
+import { LspClient, SERVER } from './lsp-client';
 import { debianBinaries, Server, Session, startDebianServer } from './pg/servers';
 
 const noDebian = !debianBinaries() && (process.env.CI ? false : 'no Debian PostgreSQL server installed (apt-get install -y postgresql)');
 const settings = resolveSettings({}).settings;
-const root = path.join(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-workload-'));
 
 const SCHEMA = `CREATE EXTENSION pg_stat_statements;
@@ -294,20 +280,11 @@ describe('database impact on Debian PostgreSQL with pg_stat_statements and a run
     const file = path.join(dir, '002_change.sql');
     fs.writeFileSync(file, MIGRATION);
     const uri = pathToFileURL(file).toString();
-    const child = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, MIGRATION_GUARD_CACHE: path.join(tmp, 'cache') } });
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => ({})));
-    const published = new Promise<void>((resolve) =>
-      connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
-        if (p.uri === uri) resolve();
-      }),
-    );
-    connection.listen();
+    const client = new LspClient(process.execPath, [SERVER, '--stdio'], tmp);
+    const connection = client.connection;
     try {
-      await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: pathToFileURL(tmp).toString(), capabilities: { workspace: { configuration: true } } });
-      await connection.sendNotification(InitializedNotification.type, {});
-      await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'sql', version: 1, text: MIGRATION } });
-      await published;
+      await client.initialize();
+      await client.open(uri, MIGRATION);
       const hover = async () => ((await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 2, character: 5 } }))!.contents as MarkupContent).value;
       assert.doesNotMatch(await hover(), /Blocks ~/, 'no evidence before a checklist run');
       const result = (await connection.sendRequest('migrationGuard/checklist', { uri, database: target })) as { problems: string[] };
@@ -321,11 +298,7 @@ describe('database impact on Debian PostgreSQL with pg_stat_statements and a run
       const drop = ((await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 5, character: 3 } }))!.contents as MarkupContent).value;
       assert.match(drop, /Blocks ~[\d,]+ reads and writes\/s on wl_orders/);
     } finally {
-      await connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await connection.sendNotification(ExitNotification.type).catch(() => undefined);
-      await exited;
-      connection.dispose();
+      await client.stop().catch(() => undefined);
     }
   });
 });

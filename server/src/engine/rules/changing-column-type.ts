@@ -44,7 +44,8 @@ ALTER TABLE notes ALTER COLUMN body TYPE varchar(500);`,
       reports.push({
         start: cmd.start,
         end: cmd.end,
-        severity: open ? 'info' : undefined,
+        // Old type unknown: most type changes rewrite, so a warning, not a note (issue 14).
+        severity: open ? 'warning' : undefined,
         ...(open ? { messageId: 'mayRewrite', data: { column: cmd.node.name, type: next.type, table } } : { messageId: 'rewrites', data: { column: cmd.node.name, table } }),
       });
     }

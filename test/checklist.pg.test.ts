@@ -139,6 +139,24 @@ describe('checklist probes and trace on Debian PostgreSQL', { skip: noDebian, ti
     assert.ok(!quiet.locks.some((l) => l.pid === pid));
   });
 
+  it('timeouts the role has on the database (pg_db_role_setting) pass the timeouts item, and say so', async () => {
+    await server.session.exec("ALTER ROLE postgres IN DATABASE postgres SET lock_timeout = '4s'; ALTER ROLE postgres SET statement_timeout = '20min';");
+    try {
+      const evidence = await gatherEvidence(target, ['users'], 0);
+      assert.deepEqual(evidence.roleTimeouts, { role: 'postgres', lock_timeout: '4s', statement_timeout: '20min' });
+      const file = writeFolder();
+      const bare = fs.readFileSync(file, 'utf8').replace(/^SET (lock|statement)_timeout = '[^']*';\n/gm, '');
+      const analysis = analyze(bare, { settings, path: file, prior: analyze(SCHEMA, { settings }).facts.catalogAfter });
+      const item = buildChecklist(file, analysis, { database: evidence }).items.find((i) => i.id === 'timeouts')!;
+      assert.equal(item.state, 'passed');
+      assert.match(item.evidence.join('\n'), /lock_timeout = 4s and statement_timeout = 20min set for the role postgres on this database \(pg_db_role_setting\), not in the file/);
+      const without = buildChecklist(file, analysis, {}).items.find((i) => i.id === 'timeouts')!;
+      assert.equal(without.state, 'failed', 'without the database the file alone decides');
+    } finally {
+      await server.session.exec('ALTER ROLE postgres IN DATABASE postgres RESET lock_timeout; ALTER ROLE postgres RESET statement_timeout;');
+    }
+  });
+
   it('probes run read-only: a write on the probe session fails', async () => {
     const client = await connectReadOnly(target);
     try {

@@ -7,7 +7,7 @@
  * wrong host is a message naming the host, never a hang.
  */
 import { Client, ClientConfig } from 'pg';
-import { backendChanges, probeImpact } from './db/probes';
+import { backendChanges, optional, probeImpact } from './db/probes';
 import { DatabaseEvidence } from './engine/checklist';
 import type { ProbeRequest } from './engine/impact';
 import { LockMode } from './engine/locks';
@@ -212,6 +212,27 @@ async function probeInTransaction(client: Client, target: DatabaseTarget, relati
       [longTransactionSeconds],
     )
   ).rows.map((r) => ({ pid: r.pid, state: r.state, xactSeconds: r.xact_seconds, query: r.query }));
+  // Timeouts the connected role has on this database (ALTER ROLE / ALTER DATABASE ... SET), the
+  // most specific first: role and database, role, database, everyone.
+  evidence.roleTimeouts = await optional(client, 'pg_db_role_setting', async () => {
+    const rows = (
+      await client.query<{ role: string; setconfig: string[] }>(
+        `SELECT current_user AS role, s.setconfig FROM pg_db_role_setting s
+         WHERE s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = current_user))
+           AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+         ORDER BY (s.setrole <> 0) DESC, (s.setdatabase <> 0) DESC`,
+      )
+    ).rows;
+    const found: { role: string; lock_timeout?: string; statement_timeout?: string } = { role: rows[0]?.role ?? '' };
+    for (const r of rows) {
+      for (const item of r.setconfig ?? []) {
+        const [name, ...value] = item.split('=');
+        if ((name === 'lock_timeout' || name === 'statement_timeout') && found[name] === undefined && !/^0+\s*(ms|s|min)?$/.test(value.join('='))) found[name] = value.join('=');
+      }
+    }
+    if (!found.role) found.role = (await client.query<{ r: string }>('SELECT current_user AS r')).rows[0].r;
+    return found;
+  });
   await probeImpact(client, evidence, oids, { backendChanged, applicationName: APPLICATION_NAME });
   return evidence;
 }

@@ -11,7 +11,7 @@ import { Analysis } from './analyze';
 import { REPOSITORY_URL } from './docs';
 import { statementHead } from './describe';
 import { StatementFacts } from './facts';
-import { ConnectionEvidence, impactItems, IndexEvidence, PreparedEvidence, Probed, ReplicationEvidence, VacuumEvidence, WorkloadEvidence } from './impact';
+import { ConnectionEvidence, impactItems, IndexEvidence, isUnavailable, PreparedEvidence, Probed, ReplicationEvidence, VacuumEvidence, WorkloadEvidence } from './impact';
 import { bytes, heavyTables, lockedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYTES_PER_SECOND, seconds } from './estimate';
 import { conflicts, LockMode, lockName } from './locks';
 import { inBody } from './plpgsql';
@@ -76,6 +76,11 @@ export interface DatabaseEvidence {
   /** pg_database_size of the current database. */
   databaseBytes?: number;
   connection?: ConnectionEvidence;
+  /**
+   * lock_timeout / statement_timeout the connected role has on this database (pg_db_role_setting:
+   * ALTER ROLE ... SET, ALTER DATABASE ... SET), in force when each session starts.
+   */
+  roleTimeouts?: Probed<{ role: string; lock_timeout?: string; statement_timeout?: string }>;
 }
 
 /** What a lock trace of the migration found (server/src/trace.ts). */
@@ -180,13 +185,21 @@ export function buildChecklist(file: string, analysis: Analysis, input: Checklis
       state = 'passed';
       evidence.push('No statement locks an existing table.');
     } else {
-      const missing = [!first.lockTimeout && 'lock_timeout', !first.statementTimeout && 'statement_timeout'].filter(Boolean);
+      // Set outside the file, for the role the checklist connected as: pg_db_role_setting.
+      const role = input.database?.roleTimeouts;
+      const byRole = role && !isUnavailable(role) ? role : undefined;
+      const lock = first.lockTimeout ?? byRole?.lock_timeout;
+      const statement = first.statementTimeout ?? byRole?.statement_timeout;
+      const missing = [!lock && 'lock_timeout', !statement && 'statement_timeout'].filter(Boolean);
       state = missing.length ? 'failed' : 'passed';
       evidence.push(
         missing.length
           ? `${missing.join(' and ')} not set before the first lock-taking statement (${where(analysis, first)}: ${statementHead(first)}).`
-          : `lock_timeout = ${first.lockTimeout} and statement_timeout = ${first.statementTimeout} in force at the first lock-taking statement (${where(analysis, first)}).`,
+          : `lock_timeout = ${lock} and statement_timeout = ${statement} in force at the first lock-taking statement (${where(analysis, first)}).`,
       );
+      const fromRole = [!first.lockTimeout && byRole?.lock_timeout && `lock_timeout = ${byRole.lock_timeout}`, !first.statementTimeout && byRole?.statement_timeout && `statement_timeout = ${byRole.statement_timeout}`].filter(Boolean);
+      if (fromRole.length) evidence.push(`${fromRole.join(' and ')} set for the role ${byRole!.role} on this database (pg_db_role_setting), not in the file: true only if the migration runs as that role.`);
+      if (role && isUnavailable(role)) evidence.push(`Role settings not read: ${role.unavailable}.`);
     }
     items.push({ id: 'timeouts', title: 'lock_timeout and statement_timeout set', state, evidence, fix: `${doc('timeouts')} (quick fix: require-timeouts)`, manual: false });
   }

@@ -1,5 +1,5 @@
 import { StatementFacts } from '../facts';
-import { firstLine, parsedStatements, Report, Rule } from '../rule';
+import { firstLine, lineOf, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
   meta: {
@@ -51,7 +51,7 @@ ALTER TABLE accounts ADD COLUMN plan text;`,
         for (const l of t.locks.filter(exclusive)) {
           if (taken.has(l.relation)) continue;
           taken.add(l.relation);
-          later.push({ relation: l.relation, line: file.parsed.text.slice(0, t.statement.start).split('\n').length });
+          later.push({ relation: l.relation, line: lineOf(file, t.statement.start) });
         }
       }
       const data = { held: held.map((l) => l.relation).join(', '), next: fresh.map((l) => l.relation).join(', ') };

@@ -52,6 +52,14 @@ export interface TableInfo {
 
 export type CatalogView = ReadonlyMap<string, TableInfo>;
 
+/** `schema.name`, or `name` when unqualified or in `public`: how created and altered relations are matched. */
+export function relationKey(rangeVar: Node | undefined): string {
+  if (!rangeVar) return '';
+  const schema = rangeVar.schemaname as string | undefined;
+  const name = rangeVar.relname as string;
+  return schema && schema !== 'public' ? `${schema}.${name}` : name;
+}
+
 export function columnInfo(column: Node): ColumnInfo {
   const typeName = column.typeName ?? {};
   const names = ((typeName.names ?? []) as Node[]).map((n) => n.String?.sval as string);
@@ -135,7 +143,7 @@ export class Catalog {
         ];
         for (const fk of fks) {
           const name = (fk.c.conname as string | undefined) ?? `${indexName(key)}_${fk.cols.join('_')}_fkey`.slice(0, 63);
-          t.checks.push({ name, kind: 'foreign key', references: rangeVarKey(fk.c.pktable), validated: !fk.c.skip_validation });
+          t.checks.push({ name, kind: 'foreign key', references: relationKey(fk.c.pktable) || undefined, validated: !fk.c.skip_validation });
         }
         if (c?.contype === 'CONSTR_PRIMARY') {
           t.primaryKey = ((c.keys ?? []) as Node[]).map((k) => k.String?.sval as string);
@@ -209,7 +217,7 @@ export class Catalog {
           t.checks.push({
             name: c.conname ?? (c.contype === 'CONSTR_FOREIGN' ? `${indexName(key)}_${((c.fk_attrs ?? []) as Node[]).map((x) => x.String?.sval).join('_')}_fkey`.slice(0, 63) : undefined),
             kind: c.contype === 'CONSTR_CHECK' ? 'check' : 'foreign key',
-            ...(c.contype === 'CONSTR_FOREIGN' ? { references: rangeVarKey(c.pktable) } : {}),
+            ...(c.contype === 'CONSTR_FOREIGN' ? { references: relationKey(c.pktable) || undefined } : {}),
             addedIn: transaction,
             notNullColumn: c.contype === 'CONSTR_CHECK' ? notNullColumnOf(c.raw_expr) : undefined,
             validated,
@@ -236,8 +244,6 @@ export class Catalog {
   }
 }
 
-/** A RangeVar's key as facts.ts's relationKey writes it: `name`, or `schema.name` outside public. */
-const rangeVarKey = (r: Node | undefined): string | undefined => (r?.relname ? (r.schemaname && r.schemaname !== 'public' ? `${r.schemaname}.${r.relname}` : (r.relname as string)) : undefined);
 
 /** A constraint the migrations added to a table, by name. */
 export function constraintOf(catalog: CatalogView, tableKey: string, name: string | undefined): CheckInfo | undefined {

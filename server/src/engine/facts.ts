@@ -9,7 +9,9 @@
  * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
-import { Catalog, CatalogView, columnInfo, constraintOf, sameCatalog, tableOfIndex, typeChangeRewrites } from './catalog';
+import { Catalog, CatalogView, columnInfo, constraintOf, relationKey, sameCatalog, tableOfIndex, typeChangeRewrites } from './catalog';
+
+export { relationKey } from './catalog';
 import { PersistentSet } from './pmap';
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
@@ -139,13 +141,6 @@ export interface FileFacts {
   settings: Settings;
 }
 
-/** `schema.name`, or `name` when unqualified or in `public`: how created and altered relations are matched. */
-export function relationKey(rangeVar: Node | undefined): string {
-  if (!rangeVar) return '';
-  const schema = rangeVar.schemaname as string | undefined;
-  const name = rangeVar.relname as string;
-  return schema && schema !== 'public' ? `${schema}.${name}` : name;
-}
 
 /** The relation's name as the SQL writes it. */
 export function relationName(rangeVar: Node | undefined): string {

@@ -149,9 +149,8 @@ function scanInChunks(text: string): ScanOutcome | undefined {
 function scanPiece(text: string, from: number, to: number): Token[] {
   const piece = text.slice(from, to);
   if (!piece.trim()) return [];
-  const shift = (ts: Token[]) => ts.map((t) => ({ ...t, start: t.start + from, end: t.end + from }));
   try {
-    return shift(toTokens(piece, pg.scanSync(piece).tokens, new OffsetMap(piece)));
+    return scanSlice(text, from, to);
   } catch {
     // below: around the bad token
   }
@@ -172,19 +171,24 @@ function scanPiece(text: string, from: number, to: number): Token[] {
   if (at === undefined || at >= semicolon) return [...whole(0, semicolon), ...terminator];
   let before: Token[] = [];
   try {
-    before = shift(toTokens(piece.slice(0, at), pg.scanSync(piece.slice(0, at)).tokens, new OffsetMap(piece.slice(0, at))));
+    before = scanSlice(text, from, from + at);
   } catch {
     return [...whole(0, semicolon), ...terminator];
   }
   const wordEnd = at + (/^[^\s;]*/.exec(piece.slice(at, semicolon))?.[0].length || 1);
   let after: Token[];
   try {
-    const rest = piece.slice(wordEnd, semicolon);
-    after = toTokens(rest, pg.scanSync(rest).tokens, new OffsetMap(rest)).map((t) => ({ ...t, start: t.start + from + wordEnd, end: t.end + from + wordEnd }));
+    after = scanSlice(text, from + wordEnd, from + semicolon);
   } catch {
     after = whole(wordEnd, semicolon);
   }
   return [...before, ...whole(at, wordEnd), ...after, ...terminator];
+}
+
+/** PostgreSQL's tokens of text[from, to), at document offsets; throws where its lexer refuses the slice. */
+function scanSlice(text: string, from: number, to: number): Token[] {
+  const slice = text.slice(from, to);
+  return toTokens(slice, pg.scanSync(slice).tokens, new OffsetMap(slice)).map((t) => ({ ...t, start: t.start + from, end: t.end + from }));
 }
 
 /**
@@ -290,14 +294,12 @@ function rescan(text: string, previous: { text: string; tokens: Token[] }): Toke
     break;
   }
   const to = toOld + delta;
-  const region = text.slice(from, to);
-  let raw: pg.ScanToken[];
+  let middle: Token[];
   try {
-    raw = pg.scanSync(region).tokens;
+    middle = scanSlice(text, from, to);
   } catch {
     return undefined; // a literal or comment open across the region's end
   }
-  const middle = toTokens(region, raw, new OffsetMap(region)).map((t) => ({ ...t, start: t.start + from, end: t.end + from }));
   const after = tokens.slice(j).map((t) => ({ ...t, start: t.start + delta, end: t.end + delta }));
   return [...tokens.slice(0, i), ...middle, ...after];
 }

@@ -5,33 +5,20 @@
  * timeout settings that are written into SQL; the persistent catalog on a 16,000-statement file.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, SpawnSyncOptions } from 'node:child_process';
+import { spawnSync, SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import {
-  CodeAction,
-  CodeActionRequest,
-  ConfigurationRequest,
-  createProtocolConnection,
-  DidOpenTextDocumentNotification,
-  ExitNotification,
-  InitializedNotification,
-  InitializeRequest,
-  PublishDiagnosticsNotification,
-  PublishDiagnosticsParams,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from 'vscode-languageserver-protocol/node';
+import { CodeAction, CodeActionRequest } from 'vscode-languageserver-protocol/node';
 import { analyze, loadParser } from '../server/src/engine/analyze';
 import { fileCommentPlace } from '../server/src/engine/context';
 import { fixAll } from '../server/src/engine/fixall';
 import { PersistentMap, hashOf } from '../server/src/engine/pmap';
 import { isDuration, resolveSettings, sqlLiteral } from '../server/src/engine/settings';
 import { decodeBytes, FileProblem, patchBytes, readSource, writeFileAtomic } from '../server/src/files';
+import { LspClient, SERVER } from './lsp-client';
 
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'migration-guard.js');
@@ -487,27 +474,14 @@ describe("the editor's ignore comment for a whole file", () => {
 
 describe("the language server's ignore comment for a whole file", { timeout: 60_000 }, () => {
   it('inserts it after --liquibase formatted sql and after a byte-order mark, and offers none in TypeScript', async () => {
-    const server = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-    const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-    const waiting = new Map<string, (p: PublishDiagnosticsParams) => void>();
-    connection.onNotification(PublishDiagnosticsNotification.type, (p) => waiting.get(p.uri)?.(p));
-    connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => ({})));
-    connection.listen();
     const workspace = path.join(tmp, 'lsp');
-    await connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(workspace).toString(),
-      workspaceFolders: [{ uri: pathToFileURL(workspace).toString(), name: 'lsp' }],
-      capabilities: { workspace: { configuration: true } },
-    });
-    await connection.sendNotification(InitializedNotification.type, {});
+    const client = new LspClient(process.execPath, [SERVER, '--stdio'], workspace);
+    await client.initialize();
     const fileIgnore = async (name: string, languageId: string, text: string) => {
       const uri = pathToFileURL(path.join(workspace, 'migrations', name)).toString();
-      const published = new Promise<PublishDiagnosticsParams>((resolve) => waiting.set(uri, resolve));
-      await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
-      const diagnostic = (await published).diagnostics.find((d) => d.code === 'require-concurrent-index')!;
+      const diagnostic = (await client.open(uri, text, 1, languageId)).find((d) => d.code === 'require-concurrent-index')!;
       assert.ok(diagnostic, name);
-      const actions = (await connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+      const actions = (await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
       return { diagnostic, action: actions.find((a) => a.title === 'Ignore require-concurrent-index for this file'), uri };
     };
     try {
@@ -525,11 +499,7 @@ describe("the language server's ignore comment for a whole file", { timeout: 60_
       );
       assert.equal(typescript.action, undefined, 'an SQL comment has no place in a TypeScript file');
     } finally {
-      await connection.sendRequest(ShutdownRequest.type);
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      await connection.sendNotification(ExitNotification.type);
-      await exited;
-      connection.dispose();
+      await client.stop();
     }
   });
 });

@@ -85,9 +85,9 @@ export class LspClient {
     return new Promise((resolve) => this.waiters.push({ uri, version, resolve }));
   }
 
-  async open(uri: string, text: string, version = 1): Promise<Diagnostic[]> {
+  async open(uri: string, text: string, version = 1, languageId = 'sql'): Promise<Diagnostic[]> {
     const published = this.diagnostics(uri, version);
-    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'sql', version, text } });
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version, text } });
     return (await published).diagnostics;
   }
 

@@ -217,12 +217,19 @@ export interface TraceOptions {
 /** The trace's transaction ended or changed under it: nothing more may run. */
 export class TraceTransactionLost extends Error {}
 
+/** server_version_num per session: asked once, not before every statement's check. */
+const versionNumbers = new WeakMap<TraceSession, number>();
+
 /**
  * The id of the trace's transaction, assigned now so that it can be compared after each
  * statement (PostgreSQL 13 renamed txid_current to pg_current_xact_id).
  */
 async function transactionId(session: TraceSession, assign: boolean): Promise<string | null> {
-  const [{ num }] = await session.query<{ num: number }>("SELECT current_setting('server_version_num')::int AS num");
+  let num = versionNumbers.get(session);
+  if (num === undefined) {
+    num = (await session.query<{ num: number }>("SELECT current_setting('server_version_num')::int AS num"))[0].num;
+    versionNumbers.set(session, num);
+  }
   const fn = num >= 130000 ? (assign ? 'pg_current_xact_id()' : 'pg_current_xact_id_if_assigned()') : assign ? 'txid_current()' : 'txid_current_if_assigned()';
   const [{ xid }] = await session.query<{ xid: string | null }>(`SELECT ${fn}::text AS xid`);
   return xid;

@@ -9,6 +9,12 @@ export const tests: RuleTests = {
     "DO $$\nDECLARE n int;\nBEGIN\n  LOOP\n    UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS NULL LIMIT 1000);\n    GET DIAGNOSTICS n = ROW_COUNT;\n    EXIT WHEN n = 0;\n    COMMIT;\n  END LOOP;\nEND $$;",
   ],
   invalid: [
+    // RETURNING cannot be kept across batches: no batched form is offered (the parser calls it returningClause since PostgreSQL 18).
+    {
+      sql: 'DELETE FROM sessions RETURNING id;',
+      reports: [{ range: [0, 0, 0, 33], messageId: 'wholeTable', data: { statement: 'DELETE', table: 'sessions', batchSize: '5,000' } }],
+      output: null,
+    },
     {
       sql: "UPDATE users SET plan = 'free';",
       reports: [{ range: [0, 0, 0, 30], messageId: 'wholeTable', data: { statement: 'UPDATE', table: 'users', batchSize: '5,000' } }],

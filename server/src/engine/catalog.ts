@@ -6,6 +6,7 @@
  *
  * Snapshots are immutable: each statement's facts keep the catalog as it was before it ran.
  */
+import { Of } from './ast';
 import { Node } from './parse';
 import { PersistentMap } from './pmap';
 
@@ -53,14 +54,14 @@ export interface TableInfo {
 export type CatalogView = ReadonlyMap<string, TableInfo>;
 
 /** `schema.name`, or `name` when unqualified or in `public`: how created and altered relations are matched. */
-export function relationKey(rangeVar: Node | undefined): string {
+export function relationKey(rangeVar: Of<'RangeVar'> | undefined): string {
   if (!rangeVar) return '';
-  const schema = rangeVar.schemaname as string | undefined;
-  const name = rangeVar.relname as string;
+  const schema = rangeVar.schemaname;
+  const name = rangeVar.relname ?? '';
   return schema && schema !== 'public' ? `${schema}.${name}` : name;
 }
 
-export function columnInfo(column: Node): ColumnInfo {
+export function columnInfo(column: Of<'ColumnDef'>): ColumnInfo {
   const typeName = column.typeName ?? {};
   const names = ((typeName.names ?? []) as Node[]).map((n) => n.String?.sval as string);
   const typmods = ((typeName.typmods ?? []) as Node[]).map((t) => Number(t.A_Const?.ival?.ival ?? 0));

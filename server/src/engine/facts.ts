@@ -15,7 +15,7 @@ export { relationKey } from './catalog';
 import { PersistentSet } from './pmap';
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
-import { Node, ParsedFile, Statement, Token } from './parse';
+import { Node, Of, ParsedFile, Statement, Token } from './parse';
 import { calledRoutines, plpgsqlRoutine, RoutineBody, routineBody } from './plpgsql';
 import { Settings } from './settings';
 
@@ -60,7 +60,7 @@ export const FKS_REFERENCING = 'the tables whose foreign keys reference the colu
 export interface AlterCommand {
   /** `AT_AddColumn`, `AT_AddConstraint`, ... */
   subtype: string;
-  node: Node;
+  node: Of<'AlterTableCmd'>;
   /** UTF-16 offsets of the subcommand's own text, from its first token to the last before `,`. */
   start: number;
   end: number;
@@ -143,9 +143,9 @@ export interface FileFacts {
 
 
 /** The relation's name as the SQL writes it. */
-export function relationName(rangeVar: Node | undefined): string {
+export function relationName(rangeVar: Of<'RangeVar'> | undefined): string {
   if (!rangeVar) return '';
-  return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : (rangeVar.relname as string);
+  return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : (rangeVar.relname ?? '');
 }
 
 function namesToRelation(items: Node[]): { key: string; name: string } {
@@ -260,7 +260,7 @@ function functionCalls(node: unknown, out: string[] = []): string[] {
 }
 
 /** How volatile a column's default is: what decides whether ADD COLUMN rewrites the table. */
-export function defaultVolatility(column: Node): { volatility: DefaultVolatility; functions: string[] } {
+export function defaultVolatility(column: Of<'ColumnDef'>): { volatility: DefaultVolatility; functions: string[] } {
   const typeName = (column.typeName?.names as Node[] | undefined)?.map((n) => n.String?.sval).pop();
   if (typeName && SERIAL_TYPES.has(typeName)) return { volatility: 'volatile', functions: [`nextval (${typeName})`] };
   const constraints = (column.constraints ?? []) as Node[];

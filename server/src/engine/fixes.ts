@@ -6,6 +6,7 @@
 import { segmentAt } from './context';
 import { OwnMigration, toolById } from './tools';
 import { FileFacts, StatementFacts } from './facts';
+import { Of } from './ast';
 import { Node, parseFileInFull, Statement, Token } from './parse';
 import { NewFile, OffsetEdit } from './rule';
 
@@ -193,7 +194,7 @@ export function ident(name: string): string {
 }
 
 /** PostgreSQL's default name for an index or constraint: parts joined by `_`, cut to 63 bytes. */
-export function defaultName(...parts: string[]): string {
+export function defaultName(...parts: (string | undefined)[]): string {
   return parts.filter(Boolean).join('_').slice(0, 63);
 }
 
@@ -213,7 +214,7 @@ export function tokenIndexAt(tokens: Token[], offset: number): number {
  * The span of a column's type in a column definition: from the type's first token up to a
  * constraint keyword, or the `,` / `)` that ends the definition (parentheses and [] included).
  */
-export function typeSpan(s: StatementFacts, column: Node): { start: number; end: number } | undefined {
+export function typeSpan(s: StatementFacts, column: Of<'ColumnDef'>): { start: number; end: number } | undefined {
   const tokens = s.statement.tokens;
   let i = tokenIndexAt(tokens, s.statement.at(column.typeName?.location ?? -1));
   if (i < 0) return undefined;
@@ -310,7 +311,7 @@ function prismaSchemaFor(newType: string): string | undefined {
 }
 
 /** A fix that replaces a column's type. */
-export function retype(s: StatementFacts, column: Node, newType: string, title: string, safety: 'safe' | 'unsafe'): { title: string; safety: 'safe' | 'unsafe'; edits: OffsetEdit[]; prismaSchema?: string }[] {
+export function retype(s: StatementFacts, column: Of<'ColumnDef'>, newType: string, title: string, safety: 'safe' | 'unsafe'): { title: string; safety: 'safe' | 'unsafe'; edits: OffsetEdit[]; prismaSchema?: string }[] {
   const span = typeSpan(s, column);
   if (!span || column.typeName?.arrayBounds?.length) return [];
   const prisma = prismaSchemaFor(newType);

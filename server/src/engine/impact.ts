@@ -415,9 +415,9 @@ function planTargets(facts: FileFacts): PlanTarget[] {
     }
     if (s.kind !== 'AlterTableStmt' || !s.locks[0]?.existing) continue;
     for (const cmd of s.commands) {
-      if (cmd.subtype === 'AT_DropConstraint') out.push({ kind: 'drop constraint', s, table: s.locks[0].relation, name: cmd.node.name });
-      if (cmd.subtype === 'AT_AlterColumnType') out.push({ kind: 'type change', s, table: s.locks[0].relation, column: cmd.node.name });
-      if (cmd.subtype === 'AT_DropColumn') out.push({ kind: 'drop column', s, table: s.locks[0].relation, column: cmd.node.name });
+      if (cmd.subtype === 'AT_DropConstraint') out.push({ kind: 'drop constraint', s, table: s.locks[0].relation, name: cmd.node.name ?? '' });
+      if (cmd.subtype === 'AT_AlterColumnType') out.push({ kind: 'type change', s, table: s.locks[0].relation, column: cmd.node.name ?? '' });
+      if (cmd.subtype === 'AT_DropColumn') out.push({ kind: 'drop column', s, table: s.locks[0].relation, column: cmd.node.name ?? '' });
     }
   }
   return out;

@@ -12,6 +12,7 @@ import { OffsetMap } from './positions';
 /** A parse-tree node as libpg-query returns it: `{ IndexStmt: { ... } }` and so on. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Node = Record<string, any>;
+export type { NodeTag, Of } from './ast';
 
 export interface Token {
   /** UTF-16 offsets into the document. */

@@ -212,7 +212,7 @@ export function planFor(file: FileFacts, index: number, o: PlanOptions): Plan | 
   if (s.kind !== 'AlterTableStmt') return undefined;
   for (const cmd of s.commands) {
     if (cmd.subtype === 'AT_AlterColumnType') return typeChange(file, s, cmd.node, o);
-    if (cmd.subtype === 'AT_SetNotNull') return notNull(s, cmd.node.name, o);
+    if (cmd.subtype === 'AT_SetNotNull') return notNull(s, cmd.node.name ?? '', o);
     if (cmd.subtype === 'AT_AddColumn') {
       const column = cmd.node.def?.ColumnDef ?? {};
       const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {});
@@ -223,7 +223,7 @@ export function planFor(file: FileFacts, index: number, o: PlanOptions): Plan | 
       const typeEnd = tokens.find((t) => t.start > typeStart && ['NOT', 'DEFAULT', 'NULL', 'CHECK', 'REFERENCES', 'CONSTRAINT'].includes(t.keyword))?.start ?? cmd.end;
       const type = file.parsed.text.slice(typeStart, typeEnd).trim();
       const value = def ? file.parsed.text.slice(s.statement.at(def.raw_expr ? firstLocation(def.raw_expr) : def.location), clauseEnd(s, cmd.tokens, def)).trim() : undefined;
-      return notNull(s, column.colname, o, { type, value });
+      return notNull(s, column.colname ?? '', o, { type, value });
     }
   }
   return undefined;

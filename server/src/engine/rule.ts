@@ -8,6 +8,7 @@
  */
 import { AlterCommand, FileFacts, relationKey, relationName, StatementFacts } from './facts';
 import type { EmbeddedStatement, SourceEdit } from './embedded';
+import { nodeOf, Of } from './ast';
 import { Node, Token } from './parse';
 import { Settings, Severity } from './settings';
 
@@ -214,7 +215,7 @@ export const existingTableCommands = once((file: FileFacts): { s: StatementFacts
 /** A column definition of CREATE TABLE or ALTER TABLE ... ADD COLUMN, with its text span. */
 export interface ColumnDefinition {
   s: StatementFacts;
-  column: Node;
+  column: Of<'ColumnDef'>;
   table: string;
   /** The table existed before the migration (ADD COLUMN on it). */
   existing: boolean;
@@ -245,12 +246,12 @@ export const columnDefinitions = once(columnDefinitionsOf);
 function columnDefinitionsOf(file: FileFacts): ColumnDefinition[] {
   const out: ColumnDefinition[] = [];
   for (const s of parsedStatements(file)) {
-    const n = s.statement.node ?? {};
-    if (s.kind === 'CreateStmt') {
-      for (const e of (n.tableElts ?? []) as Node[]) {
+    const create = nodeOf(s.statement, 'CreateStmt');
+    if (create) {
+      for (const e of create.tableElts ?? []) {
         if (!e.ColumnDef) continue;
         const start = s.statement.at(e.ColumnDef.location ?? 0);
-        out.push({ s, column: e.ColumnDef, table: relationName(n.relation), existing: false, ...elementSpan(s, start) });
+        out.push({ s, column: e.ColumnDef, table: relationName(create.relation), existing: false, ...elementSpan(s, start) });
       }
     } else if (s.kind === 'AlterTableStmt') {
       for (const cmd of s.commands) {
@@ -263,20 +264,20 @@ function columnDefinitionsOf(file: FileFacts): ColumnDefinition[] {
 }
 
 /** The type's last name: int4, varchar, timestamp... */
-export function typeOf(column: Node): string {
-  const names = (column.typeName?.names ?? []) as Node[];
-  return (names[names.length - 1]?.String?.sval as string) ?? '';
+export function typeOf(column: Of<'ColumnDef'>): string {
+  const names = column.typeName?.names ?? [];
+  return names[names.length - 1]?.String?.sval ?? '';
 }
 
 const SERIAL = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
-export function isSerial(column: Node): boolean {
+export function isSerial(column: Of<'ColumnDef'>): boolean {
   return SERIAL.has(typeOf(column));
 }
 
 /** `ADD COLUMN id bigserial PRIMARY KEY`: adding-serial-primary-key reports it, the others leave it to it. */
-export function isSerialPrimaryKey(column: Node): boolean {
-  return isSerial(column) && ((column.constraints ?? []) as Node[]).some((c) => c.Constraint?.contype === 'CONSTR_PRIMARY');
+export function isSerialPrimaryKey(column: Of<'ColumnDef'>): boolean {
+  return isSerial(column) && (column.constraints ?? []).some((c) => c.Constraint?.contype === 'CONSTR_PRIMARY');
 }
 
 /** The first token with this keyword, from `from` on. */

@@ -1,13 +1,13 @@
 import { defaultVolatility } from '../facts';
 import { AlterCommand, FileFacts, StatementFacts } from '../facts';
 import { clauseSpan, deleteWithLeadingSpace, ident } from '../fixes';
-import { Node } from '../parse';
+import { nodeOf, Of } from '../ast';
 import { existingTableCommands, Fix, isSerialPrimaryKey, relationText, Report, Rule } from '../rule';
 
 const id = 'adding-field-with-volatile-default';
 
 /** ADD COLUMN without the default; SET DEFAULT for new rows; the existing rows in batches. */
-function defaultLater(file: FileFacts, s: StatementFacts, cmd: AlterCommand, column: Node): Fix[] {
+function defaultLater(file: FileFacts, s: StatementFacts, cmd: AlterCommand, column: Of<'ColumnDef'>): Fix[] {
   const tokens = cmd.tokens;
   const i = tokens.findIndex((t) => t.keyword === 'DEFAULT');
   // serial and identity columns have no DEFAULT clause (prefer-identity); a NOT NULL column
@@ -15,8 +15,8 @@ function defaultLater(file: FileFacts, s: StatementFacts, cmd: AlterCommand, col
   if (i < 0 || tokens.some((t, k) => t.keyword === 'NOT' && tokens[k + 1]?.keyword === 'NULL')) return [];
   const clause = clauseSpan(tokens, i, cmd.end);
   const expression = file.parsed.text.slice(tokens[i + 1].start, clause.end);
-  const relation = relationText(s, s.statement.node?.relation?.location) ?? '';
-  const col = ident(column.colname);
+  const relation = relationText(s, nodeOf(s.statement, 'AlterTableStmt')?.relation?.location) ?? '';
+  const col = ident(column.colname ?? '');
   const at = s.statement.terminatorEnd ?? s.statement.end;
   const after = [
     '',

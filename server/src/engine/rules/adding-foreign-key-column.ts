@@ -1,4 +1,3 @@
-import { Node } from '../parse';
 import { existingTableCommands, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -29,14 +28,14 @@ ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
     const reports: Report[] = [];
     for (const { s, cmd, table } of existingTableCommands(file)) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
-      const fk = ((cmd.node.def?.ColumnDef?.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {}).find((c) => c.contype === 'CONSTR_FOREIGN');
+      const fk = (cmd.node.def?.ColumnDef?.constraints ?? []).map((c) => c.Constraint ?? {}).find((c) => c.contype === 'CONSTR_FOREIGN');
       // The facts say whether the foreign key is validated by a scan.
       if (!fk || !s.scans.includes(table)) continue;
       reports.push({
         start: cmd.start,
         end: cmd.end,
         messageId: 'validatedInline',
-        data: { table, referenced: fk.pktable?.relname },
+        data: { table, referenced: fk.pktable?.relname ?? '' },
       });
     }
     return reports;

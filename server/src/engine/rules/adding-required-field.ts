@@ -1,5 +1,5 @@
 import { defaultVolatility } from '../facts';
-import { Node } from '../parse';
+import { nodeOf, Of } from '../ast';
 import { AlterCommand, FileFacts, StatementFacts } from '../facts';
 import { defaultName, deleteWithLeadingSpace, ident, typeSpan } from '../fixes';
 import { existingTableCommands, Fix, relationText, Report, Rule, typeOf } from '../rule';
@@ -7,14 +7,14 @@ import { existingTableCommands, Fix, relationText, Report, Rule, typeOf } from '
 // A value that fits every type of its family, for the second-choice fix.
 const ZERO: Record<string, string> = { int2: '0', int4: '0', int8: '0', numeric: '0', float4: '0', float8: '0', bool: 'false', text: "''", varchar: "''", jsonb: "'{}'", json: "'{}'" };
 
-function fixes(file: FileFacts, s: StatementFacts, cmd: AlterCommand, column: Node): Fix[] {
+function fixes(file: FileFacts, s: StatementFacts, cmd: AlterCommand, column: Of<'ColumnDef'>): Fix[] {
   const out: Fix[] = [];
   const tokens = cmd.tokens;
   const i = tokens.findIndex((t, k) => t.keyword === 'NOT' && tokens[k + 1]?.keyword === 'NULL');
   if (i < 0) return out;
-  const relation = relationText(s, s.statement.node?.relation?.location) ?? '';
-  const col = ident(column.colname);
-  const name = ident(defaultName(s.statement.node?.relation?.relname, column.colname, 'not_null'));
+  const relation = relationText(s, nodeOf(s.statement, 'AlterTableStmt')?.relation?.location) ?? '';
+  const col = ident(column.colname ?? '');
+  const name = ident(defaultName(nodeOf(s.statement, 'AlterTableStmt')?.relation?.relname, column.colname, 'not_null'));
   const at = s.statement.terminatorEnd ?? s.statement.end;
   const plan = [
     '',
@@ -74,7 +74,7 @@ see adding-field-with-volatile-default and table-rewrite).`,
     for (const { s, cmd, table } of existingTableCommands(file)) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const column = cmd.node.def?.ColumnDef ?? {};
-      const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint?.contype);
+      const constraints = (column.constraints ?? []).map((c) => c.Constraint?.contype);
       const required = constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY');
       const fills = constraints.includes('CONSTR_IDENTITY') || constraints.includes('CONSTR_GENERATED');
       if (!required || fills || defaultVolatility(column).volatility !== 'none') continue;
@@ -82,7 +82,7 @@ see adding-field-with-volatile-default and table-rewrite).`,
         start: cmd.start,
         end: cmd.end,
         messageId: 'notNullWithoutDefault',
-        data: { column: column.colname, table },
+        data: { column: column.colname ?? '', table },
         fixes: fixes(file, s, cmd, column),
       });
     }

@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -22,8 +23,8 @@ ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive;`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      const n = s.statement.node ?? {};
-      if (s.kind !== 'AlterDomainStmt' || n.subtype !== 'C' || n.def?.Constraint?.skip_validation) continue;
+      const n = nodeOf(s.statement, 'AlterDomainStmt');
+      if (!n || n.subtype !== 'C' || n.def?.Constraint?.skip_validation) continue;
       if (n.def?.Constraint?.contype !== 'CONSTR_CHECK') continue;
       reports.push({ ...firstLine(s), messageId: 'validatedAtOnce' });
     }

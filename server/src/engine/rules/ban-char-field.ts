@@ -25,7 +25,7 @@ smaller than text in PostgreSQL. Values of another length surprise application c
         start: d.start,
         end: d.end,
         messageId: 'charColumn',
-        data: { table: d.table, column: d.column.colname },
+        data: { table: d.table, column: d.column.colname ?? '' },
         fixes: retype(d.s, d.column, 'text', 'Use text (values are no longer blank-padded)', 'unsafe'),
       }));
   },

@@ -1,4 +1,4 @@
-import { Node } from '../parse';
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -26,7 +26,7 @@ ALTER TABLE orders ADD CONSTRAINT orders_qty_positive CHECK (qty > 0) NOT VALID;
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
       if (s.kind !== 'CreateDomainStmt') continue;
-      if (!((s.statement.node?.constraints ?? []) as Node[]).some((c) => c.Constraint?.contype === 'CONSTR_CHECK')) continue;
+      if (!(nodeOf(s.statement, 'CreateDomainStmt')?.constraints ?? []).some((c) => c.Constraint?.contype === 'CONSTR_CHECK')) continue;
       reports.push({ ...firstLine(s), messageId: 'domainCheck' });
     }
     return reports;

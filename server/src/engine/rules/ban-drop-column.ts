@@ -25,7 +25,7 @@ ALTER TABLE users DROP COLUMN legacy_flag;`,
     const reports: Report[] = [];
     for (const { s, cmd, table } of existingTableCommands(file)) {
       if (cmd.subtype !== 'AT_DropColumn' || s.direction === 'down') continue; // destructive-down-migration
-      reports.push({ start: cmd.start, end: cmd.end, messageId: 'dropColumn', data: { table, column: cmd.node.name } });
+      reports.push({ start: cmd.start, end: cmd.end, messageId: 'dropColumn', data: { table, column: cmd.node.name ?? '' } });
     }
     return reports;
   },

@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -19,6 +20,6 @@ export const rule: Rule = {
   check(file) {
     return parsedStatements(file)
       .filter((s) => s.kind === 'DropdbStmt')
-      .map((s): Report => ({ ...firstLine(s), messageId: 'dropDatabase', data: { database: s.statement.node?.dbname } }));
+      .map((s): Report => ({ ...firstLine(s), messageId: 'dropDatabase', data: { database: nodeOf(s.statement, 'DropdbStmt')?.dbname ?? '' } }));
   },
 };

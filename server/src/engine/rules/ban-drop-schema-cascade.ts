@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -18,7 +19,7 @@ DROP SCHEMA reporting;`,
   },
   check(file) {
     return parsedStatements(file)
-      .filter((s) => s.kind === 'DropStmt' && s.statement.node?.removeType === 'OBJECT_SCHEMA' && s.statement.node?.behavior === 'DROP_CASCADE')
+      .filter((s) => nodeOf(s.statement, 'DropStmt')?.removeType === 'OBJECT_SCHEMA' && nodeOf(s.statement, 'DropStmt')?.behavior === 'DROP_CASCADE')
       .map((s): Report => ({ ...firstLine(s), messageId: 'dropSchemaCascade' }));
   },
 };

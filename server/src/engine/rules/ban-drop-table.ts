@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -22,7 +23,7 @@ ALTER TABLE legacy_sessions RENAME TO legacy_sessions_to_drop;`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      if (s.kind !== 'DropStmt' || s.statement.node?.removeType !== 'OBJECT_TABLE' || s.direction === 'down') continue;
+      if (nodeOf(s.statement, 'DropStmt')?.removeType !== 'OBJECT_TABLE' || s.direction === 'down') continue;
       const existing = s.locks.filter((l) => l.existing);
       if (!existing.length) continue;
       reports.push({ ...firstLine(s), messageId: 'dropTable', data: { tables: existing.map((l) => l.relation).join(', ') } });

@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -26,7 +27,7 @@ DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < now
       if (s.kind !== 'TruncateStmt' || s.direction === 'down') continue;
       const existing = s.locks.filter((l) => l.existing);
       if (!existing.length) continue;
-      const cascade = s.statement.node?.behavior === 'DROP_CASCADE';
+      const cascade = nodeOf(s.statement, 'TruncateStmt')?.behavior === 'DROP_CASCADE';
       reports.push({
         ...firstLine(s),
         severity: cascade ? 'error' : undefined,

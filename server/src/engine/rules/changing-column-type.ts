@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { COERCIBLE_TARGETS, columnInfo } from '../catalog';
 import { relationKey } from '../facts';
 import { existingTableCommands, Report, Rule } from '../rule';
@@ -39,14 +40,14 @@ ALTER TABLE notes ALTER COLUMN body TYPE varchar(500);`,
     for (const { s, cmd, table } of existingTableCommands(file)) {
       if (cmd.subtype !== 'AT_AlterColumnType' || !s.rewrites.includes(table) || s.direction === 'down') continue;
       const next = columnInfo(cmd.node.def?.ColumnDef ?? {});
-      const known = s.catalog.get(relationKey(s.statement.node?.relation))?.columns.get(cmd.node.name);
+      const known = s.catalog.get(relationKey(nodeOf(s.statement, 'AlterTableStmt')?.relation))?.columns.get(cmd.node.name ?? '');
       const open = !known && COERCIBLE_TARGETS.has(next.type) && !cmd.node.def?.ColumnDef?.raw_default;
       reports.push({
         start: cmd.start,
         end: cmd.end,
         // Old type unknown: most type changes rewrite, so a warning, not a note (issue 14).
         severity: open ? 'warning' : undefined,
-        ...(open ? { messageId: 'mayRewrite', data: { column: cmd.node.name, type: next.type, table } } : { messageId: 'rewrites', data: { column: cmd.node.name, table } }),
+        ...(open ? { messageId: 'mayRewrite', data: { column: cmd.node.name ?? '', type: next.type, table } } : { messageId: 'rewrites', data: { column: cmd.node.name ?? '', table } }),
       });
     }
     return reports;

@@ -1,25 +1,25 @@
 import { AlterCommand, FileFacts, StatementFacts } from '../facts';
 import { afterTransaction } from '../fixes';
-import { Node } from '../parse';
+import { nodeOf, Of } from '../ast';
 import { existingTableCommands, Fix, quoteIdent, relationText, Report, Rule } from '../rule';
 
 const id = 'constraint-missing-not-valid';
 
 /** The name PostgreSQL would choose (ChooseConstraintName): `<table>_<columns>_fkey`, `<table>_<column>_check`. */
-function defaultName(table: string, c: Node): string {
+function defaultName(table: string, c: Of<'Constraint'>): string {
   const columns =
     c.contype === 'CONSTR_FOREIGN'
-      ? ((c.fk_attrs ?? []) as Node[]).map((a) => a.String?.sval)
+      ? (c.fk_attrs ?? []).map((a) => a.String?.sval)
       : [JSON.stringify(c.raw_expr ?? {}).match(/"ColumnRef":\{"fields":\[\{"String":\{"sval":"([^"]+)"/)?.[1]].filter(Boolean);
   return [table, ...columns, c.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check'].join('_').slice(0, 63);
 }
 
-function fixFor(file: FileFacts, s: StatementFacts, cmd: AlterCommand, c: Node): Fix | undefined {
-  const relation = relationText(s, s.statement.node?.relation?.location);
+function fixFor(file: FileFacts, s: StatementFacts, cmd: AlterCommand, c: Of<'Constraint'>): Fix | undefined {
+  const relation = relationText(s, nodeOf(s.statement, 'AlterTableStmt')?.relation?.location);
   if (!relation) return undefined;
-  const table = s.statement.node?.relation?.relname as string;
+  const table = nodeOf(s.statement, 'AlterTableStmt')?.relation?.relname as string;
   const edits = [];
-  let name = c.conname as string | undefined;
+  let name = c.conname;
   if (!name) {
     name = defaultName(table, c);
     const add = cmd.tokens[0];
@@ -87,11 +87,11 @@ INDEX instead.`,
         reports.push({
           start: cmd.start,
           end: cmd.end,
-          ...(c.contype === 'CONSTR_FOREIGN' ? { messageId: 'foreignKey', data: { table, referenced: c.pktable?.relname } } : { messageId: 'check', data: { table } }),
+          ...(c.contype === 'CONSTR_FOREIGN' ? { messageId: 'foreignKey', data: { table, referenced: c.pktable?.relname ?? '' } } : { messageId: 'check', data: { table } }),
           fixes: fix ? [fix] : [],
         });
       } else if (cmd.subtype === 'AT_AddColumn') {
-        const constraints = ((def.ColumnDef?.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {});
+        const constraints = (def.ColumnDef?.constraints ?? []).map((x) => x.Constraint ?? {});
         const fk = constraints.find((c) => c.contype === 'CONSTR_FOREIGN');
         const check = constraints.find((c) => c.contype === 'CONSTR_CHECK');
         // A new column without a default is all NULL: its foreign key needs no scan (proven in

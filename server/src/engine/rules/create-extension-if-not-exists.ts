@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, keywordToken, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -25,13 +26,13 @@ administrator: check the provider's list before the deploy.`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      const n = s.statement.node ?? {};
-      if (s.kind !== 'CreateExtensionStmt' || n.if_not_exists) continue;
+      const n = nodeOf(s.statement, 'CreateExtensionStmt');
+      if (!n || n.if_not_exists) continue;
       const at = keywordToken(s.statement.tokens, 'EXTENSION')?.end;
       reports.push({
         ...firstLine(s),
         messageId: 'missingIfNotExists',
-        data: { extension: n.extname },
+        data: { extension: n.extname ?? '' },
         fixes: at === undefined ? [] : [{ title: 'Add IF NOT EXISTS', safety: 'safe', edits: [{ start: at, end: at, newText: ' IF NOT EXISTS' }] }],
       });
     }

@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { lockName } from '../locks';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
@@ -33,7 +34,7 @@ reported.`,
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
       if (!DATA.has(s.kind) || !s.inTransaction) continue;
-      if (s.kind === 'InsertStmt' && !s.statement.node?.selectStmt?.SelectStmt?.fromClause) continue;
+      if (s.kind === 'InsertStmt' && !nodeOf(s.statement, 'InsertStmt')?.selectStmt?.SelectStmt?.fromClause) continue;
       const exclusive = s.heldBefore.filter((l) => l.existing && l.mode === 'AccessExclusiveLock');
       if (!exclusive.length) continue;
       reports.push({

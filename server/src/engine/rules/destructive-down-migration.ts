@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -35,9 +36,8 @@ A destructive up migration without a down migration is not reported here.`,
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
       if (s.direction !== 'down') continue;
-      const n = s.statement.node ?? {};
       let what: Pick<Report, 'messageId' | 'data'> | undefined;
-      if (s.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') what = { messageId: 'dropTable', data: { tables: s.locks.map((l) => l.relation).join(', ') } };
+      if (nodeOf(s.statement, 'DropStmt')?.removeType === 'OBJECT_TABLE') what = { messageId: 'dropTable', data: { tables: s.locks.map((l) => l.relation).join(', ') } };
       else if (s.kind === 'TruncateStmt') what = { messageId: 'truncate', data: { tables: s.locks.map((l) => l.relation).join(', ') } };
       else if (s.kind === 'AlterTableStmt') {
         const drops = s.commands.filter((c) => c.subtype === 'AT_DropColumn').map((c) => c.node.name);

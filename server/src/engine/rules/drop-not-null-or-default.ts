@@ -32,7 +32,7 @@ ALTER TABLE users ALTER COLUMN email DROP NOT NULL;`,
     const reports: Report[] = [];
     for (const { cmd, table } of existingTableCommands(file)) {
       const drop = cmd.subtype === 'AT_DropNotNull' ? 'dropNotNull' : cmd.subtype === 'AT_ColumnDefault' && !cmd.node.def ? 'dropDefault' : undefined;
-      if (drop) reports.push({ start: cmd.start, end: cmd.end, messageId: drop, data: { table, column: cmd.node.name } });
+      if (drop) reports.push({ start: cmd.start, end: cmd.end, messageId: drop, data: { table, column: cmd.node.name ?? '' } });
     }
     return reports;
   },

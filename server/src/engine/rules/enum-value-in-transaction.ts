@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -24,7 +25,7 @@ COMMIT;`,
     if (file.settings.pgVersion >= 12) return [];
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      if (s.kind !== 'AlterEnumStmt' || !s.statement.node?.newVal || !s.inTransaction) continue;
+      if (!nodeOf(s.statement, 'AlterEnumStmt')?.newVal || !s.inTransaction) continue;
       reports.push({ ...firstLine(s), messageId: 'addValueInTransaction', data: { pgVersion: file.settings.pgVersion } });
     }
     return reports;

@@ -1,6 +1,6 @@
 import { relationKey, relationName, StatementFacts } from '../facts';
 import { defaultName, ident } from '../fixes';
-import { Node } from '../parse';
+import { Node, nodeOf, Of } from '../ast';
 import { elementSpan, Fix, parsedStatements, relationText, Report, Rule } from '../rule';
 
 interface ForeignKey {
@@ -14,7 +14,7 @@ interface ForeignKey {
   newTable: boolean;
 }
 
-const strings = (items: Node[] | undefined) => ((items ?? []) as Node[]).map((i) => i.String?.sval as string);
+const strings = (items: Node[] | undefined) => (items ?? []).map((i) => i.String?.sval ?? '');
 
 /**
  * Foreign keys whose referencing columns the migration itself creates (a new table, or columns it
@@ -28,20 +28,22 @@ function foreignKeys(statements: StatementFacts[]): { keys: ForeignKey[]; indexe
   };
   const newTables = new Set<string>();
   const newColumns = new Set<string>();
-  const keyOf = (c: Node, columns: string[]) => (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE' ? columns : undefined);
+  const keyOf = (c: Of<'Constraint'>, columns: string[]) => (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE' ? columns : undefined);
   for (const s of statements) {
-    const n = s.statement.node ?? {};
-    if (s.kind === 'CreateStmt') {
-      const table = relationKey(n.relation);
+    const create = nodeOf(s.statement, 'CreateStmt');
+    const indexStmt = nodeOf(s.statement, 'IndexStmt');
+    const alter = nodeOf(s.statement, 'AlterTableStmt');
+    if (create) {
+      const table = relationKey(create.relation);
       newTables.add(table);
-      for (const e of (n.tableElts ?? []) as Node[]) {
+      for (const e of create.tableElts ?? []) {
         const column = e.ColumnDef;
-        for (const c of ((column?.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {})) {
-          const own = keyOf(c, [column.colname]);
+        for (const c of (column?.constraints ?? []).map((x) => x.Constraint ?? {})) {
+          const own = keyOf(c, [column?.colname ?? '']);
           if (own) index(table, own);
           if (c.contype !== 'CONSTR_FOREIGN') continue;
-          const span = elementSpan(s, s.statement.at(column.location ?? 0));
-          keys.push({ s, table, columns: [column.colname], referenced: relationName(c.pktable), ...span, newTable: true });
+          const span = elementSpan(s, s.statement.at(column?.location ?? 0));
+          keys.push({ s, table, columns: [column?.colname ?? ''], referenced: relationName(c.pktable), ...span, newTable: true });
         }
         const c = e.Constraint;
         if (!c) continue;
@@ -52,19 +54,20 @@ function foreignKeys(statements: StatementFacts[]): { keys: ForeignKey[]; indexe
           keys.push({ s, table, columns: strings(c.fk_attrs), referenced: relationName(c.pktable), ...span, newTable: true });
         }
       }
-    } else if (s.kind === 'IndexStmt') {
-      index(relationKey(n.relation), ((n.indexParams ?? []) as Node[]).map((p) => p.IndexElem?.name ?? ''));
-    } else if (s.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
-      const table = relationKey(n.relation);
+    } else if (indexStmt) {
+      index(relationKey(indexStmt.relation), (indexStmt.indexParams ?? []).map((p) => p.IndexElem?.name ?? ''));
+    } else if (alter?.objtype === 'OBJECT_TABLE') {
+      const table = relationKey(alter.relation);
       for (const cmd of s.commands) {
         const def = cmd.node.def ?? {};
         if (cmd.subtype === 'AT_AddColumn') {
           const column = def.ColumnDef ?? {};
-          newColumns.add(`${table}.${column.colname}`);
-          for (const c of ((column.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {})) {
-            const own = keyOf(c, [column.colname]);
+          const colname = column.colname ?? '';
+          newColumns.add(`${table}.${colname}`);
+          for (const c of (column.constraints ?? []).map((x) => x.Constraint ?? {})) {
+            const own = keyOf(c, [colname]);
             if (own) index(table, own);
-            if (c.contype === 'CONSTR_FOREIGN') keys.push({ s, table, columns: [column.colname], referenced: relationName(c.pktable), start: cmd.start, end: cmd.end, newTable: newTables.has(table) });
+            if (c.contype === 'CONSTR_FOREIGN') keys.push({ s, table, columns: [colname], referenced: relationName(c.pktable), start: cmd.start, end: cmd.end, newTable: newTables.has(table) });
           }
         } else if (cmd.subtype === 'AT_AddConstraint') {
           const c = def.Constraint ?? {};
@@ -89,10 +92,10 @@ function covered(fk: ForeignKey, indexes: Map<string, string[][]>): boolean {
 
 function addIndex(fk: ForeignKey): Fix[] {
   if (!fk.newTable) return [];
-  const relation = relationText(fk.s, fk.s.statement.node?.relation?.location) ?? fk.table;
-  const name = ident(defaultName(fk.s.statement.node?.relation?.relname, ...fk.columns, 'idx'));
+  const relation = nodeOf(fk.s.statement, 'CreateStmt')?.relation ?? nodeOf(fk.s.statement, 'AlterTableStmt')?.relation;
+  const name = ident(defaultName(relation?.relname, ...fk.columns, 'idx'));
   const at = fk.s.statement.terminatorEnd ?? fk.s.statement.end;
-  const sql = `CREATE INDEX ${name} ON ${relation} (${fk.columns.map(ident).join(', ')});`;
+  const sql = `CREATE INDEX ${name} ON ${relationText(fk.s, relation?.location) ?? fk.table} (${fk.columns.map(ident).join(', ')});`;
   // The table is new: a plain CREATE INDEX right after it locks nobody out.
   return [{ title: `Add ${sql}`, safety: 'unsafe', edits: [{ start: at, end: at, newText: `${fk.s.statement.terminatorEnd ? '' : ';'}\n${sql}` }] }];
 }

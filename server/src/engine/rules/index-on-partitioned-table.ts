@@ -1,18 +1,19 @@
 import { FileFacts, relationKey, StatementFacts } from '../facts';
 import { defaultName, ident, replaceStatement } from '../fixes';
-import { Node } from '../parse';
+import { nodeOf } from '../ast';
 import { Fix, headThrough, keywordToken, parsedStatements, partitionedTables, relationText, Report, Rule } from '../rule';
 
 /** Partitions of a table the migration names (PARTITION OF, ATTACH PARTITION), as the SQL writes them. */
 function knownPartitions(file: FileFacts, table: string): string[] {
   const out: string[] = [];
   for (const s of parsedStatements(file)) {
-    const n = s.statement.node ?? {};
-    if (s.kind === 'CreateStmt' && n.partbound && ((n.inhRelations ?? []) as Node[]).some((p) => relationKey(p.RangeVar) === table)) {
-      out.push(relationText(s, n.relation?.location) ?? n.relation?.relname);
+    const create = nodeOf(s.statement, 'CreateStmt');
+    if (create?.partbound && (create.inhRelations ?? []).some((p) => relationKey(p.RangeVar) === table)) {
+      out.push(relationText(s, create.relation?.location) ?? create.relation?.relname ?? '');
     }
-    if (s.kind === 'AlterTableStmt' && relationKey(n.relation) === table) {
-      for (const c of s.commands) if (c.subtype === 'AT_AttachPartition') out.push(relationText(s, c.node.def?.PartitionCmd?.name?.location) ?? c.node.def?.PartitionCmd?.name?.relname);
+    const alter = nodeOf(s.statement, 'AlterTableStmt');
+    if (alter && relationKey(alter.relation) === table) {
+      for (const c of s.commands) if (c.subtype === 'AT_AttachPartition') out.push(relationText(s, c.node.def?.PartitionCmd?.name?.location) ?? c.node.def?.PartitionCmd?.name?.relname ?? '');
     }
   }
   return [...new Set(out)];
@@ -22,7 +23,7 @@ function knownPartitions(file: FileFacts, table: string): string[] {
 function perPartition(file: FileFacts, s: StatementFacts): Fix {
   const title = 'Create the index ON ONLY the parent, CONCURRENTLY on each partition, then ATTACH each';
   if (s.inTransaction) return { title, safety: 'unsafe', edits: [], disabled: 'the CONCURRENTLY builds must run outside a transaction block' };
-  const n = s.statement.node ?? {};
+  const n = nodeOf(s.statement, 'IndexStmt') ?? {};
   const tokens = s.statement.tokens;
   const on = keywordToken(tokens, 'ON');
   const relationStart = s.statement.at(n.relation?.location ?? 0);
@@ -32,7 +33,7 @@ function perPartition(file: FileFacts, s: StatementFacts): Fix {
   const text = (a: number, b: number) => file.parsed.text.slice(a, b);
   const relation = text(relationStart, tokens[r].end);
   const rest = text(tokens[r].end, s.statement.end);
-  const columns = ((n.indexParams ?? []) as Node[]).map((p) => p.IndexElem?.name).filter(Boolean) as string[];
+  const columns = (n.indexParams ?? []).map((p) => p.IndexElem?.name).filter((c): c is string => Boolean(c));
   const name = n.idxname ?? defaultName(n.relation?.relname, ...columns, 'idx');
   const unique = n.unique ? 'UNIQUE ' : '';
   const lines = [`CREATE ${unique}INDEX ${ident(name)} ON ONLY ${relation}${rest};`];
@@ -86,8 +87,8 @@ the migration names and a comment for the others.`,
     const reports: Report[] = [];
     const partitioned = partitionedTables(file);
     for (const s of parsedStatements(file)) {
-      const n = s.statement.node ?? {};
-      if (s.kind !== 'IndexStmt' || !n.relation?.inh || !s.locks[0]?.existing || !partitioned.has(relationKey(n.relation))) continue;
+      const n = nodeOf(s.statement, 'IndexStmt');
+      if (!n || !n.relation?.inh || !s.locks[0]?.existing || !partitioned.has(relationKey(n.relation))) continue;
       reports.push({ ...headThrough(s, 'INDEX'), messageId: n.concurrent ? 'concurrently' : 'blocking', data: { table: s.locks[0].relation }, fixes: [perPartition(file, s)] });
     }
     return reports;

@@ -1,4 +1,4 @@
-import { Node } from '../parse';
+import { nodeOf } from '../ast';
 import { headThrough, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -25,9 +25,9 @@ CREATE UNIQUE INDEX CONCURRENTLY orders_natural_key ON orders (account_id, regio
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      const n = s.statement.node ?? {};
-      if (s.kind !== 'IndexStmt' || n.unique) continue;
-      const params = (n.indexParams ?? []) as Node[];
+      const n = nodeOf(s.statement, 'IndexStmt');
+      if (!n || n.unique) continue;
+      const params = n.indexParams ?? [];
       if (params.length <= 3) continue;
       const columns = params.map((p) => p.IndexElem?.name ?? 'expression').join(', ');
       reports.push({ ...headThrough(s, 'INDEX'), messageId: 'wide', data: { count: params.length, columns } });

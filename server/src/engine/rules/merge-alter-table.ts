@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { AlterCommand, relationKey, StatementFacts } from '../facts';
 import { Fix, firstLine, lineOf, Report, Rule } from '../rule';
 
@@ -12,12 +13,11 @@ function checkedApart(cmd: AlterCommand): boolean {
 }
 
 function mergeable(s: StatementFacts): boolean {
-  const n = s.statement.node ?? {};
-  return s.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE' && s.transaction !== undefined && Boolean(s.locks[0]?.existing) && s.commands.length > 0 && !s.commands.some((c) => ALONE.has(c.subtype));
+  return nodeOf(s.statement, 'AlterTableStmt')?.objtype === 'OBJECT_TABLE' && s.transaction !== undefined && Boolean(s.locks[0]?.existing) && s.commands.length > 0 && !s.commands.some((c) => ALONE.has(c.subtype));
 }
 
 const sameTarget = (a: StatementFacts, b: StatementFacts) =>
-  a.transaction === b.transaction && relationKey(a.statement.node?.relation) === relationKey(b.statement.node?.relation) && Boolean(a.statement.node?.relation?.inh) === Boolean(b.statement.node?.relation?.inh);
+  a.transaction === b.transaction && relationKey(nodeOf(a.statement, 'AlterTableStmt')?.relation) === relationKey(nodeOf(b.statement, 'AlterTableStmt')?.relation) && Boolean(nodeOf(a.statement, 'AlterTableStmt')?.relation?.inh) === Boolean(nodeOf(b.statement, 'AlterTableStmt')?.relation?.inh);
 
 /** One ALTER TABLE with the subcommands of the whole run, in order. */
 function merge(run: StatementFacts[]): Fix {

@@ -1,4 +1,3 @@
-import { Node } from '../parse';
 import { retype } from '../fixes';
 import { columnDefinitions, Report, Rule, typeOf } from '../rule';
 
@@ -31,9 +30,9 @@ CREATE TABLE stock (sku text PRIMARY KEY, quantity int NOT NULL);`,
     for (const d of columnDefinitions(file)) {
       const type = typeOf(d.column);
       if (!SMALL.has(type)) continue;
-      const kinds = ((d.column.constraints ?? []) as Node[]).map((c) => c.Constraint?.contype);
-      const name = d.column.colname as string;
-      const keyLike = /(^|_)id$/i.test(name) || type.includes('serial') || kinds.some((k) => ['CONSTR_PRIMARY', 'CONSTR_IDENTITY', 'CONSTR_FOREIGN'].includes(k));
+      const kinds = (d.column.constraints ?? []).map((c) => c.Constraint?.contype);
+      const name = d.column.colname ?? '';
+      const keyLike = /(^|_)id$/i.test(name) || type.includes('serial') || kinds.some((k) => k === 'CONSTR_PRIMARY' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_FOREIGN');
       if (!keyLike) continue;
       const shown = { int4: 'integer', int2: 'smallint' }[type] ?? type;
       const serial = type.includes('serial');

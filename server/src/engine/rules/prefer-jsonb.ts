@@ -31,7 +31,7 @@ rewrites the table.`,
         start: d.start,
         end: d.end,
         messageId: 'json',
-        data: { table: d.table, column: d.column.colname },
+        data: { table: d.table, column: d.column.colname ?? '' },
         // Unsafe: jsonb drops key order, duplicate keys and whitespace.
         fixes: retype(d.s, d.column, 'jsonb', 'Use jsonb (key order, duplicate keys and whitespace are not kept)', 'unsafe'),
       }));

@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { inBody } from '../plpgsql';
 import { Fix, firstLine, keywordToken, parsedStatements, Report, Rule } from '../rule';
 
@@ -29,7 +30,6 @@ DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;`,
     for (const s of parsedStatements(file)) {
       // In a DO block under IF NOT EXISTS (...) or EXCEPTION WHEN ...: the robust form already.
       if (inBody(s.statement) && s.statement.body.conditions.length) continue;
-      const n = s.statement.node ?? {};
       const tokens = s.statement.tokens;
       let clause: string | undefined;
       let after: number | undefined;
@@ -37,10 +37,13 @@ DROP INDEX CONCURRENTLY IF EXISTS users_old_idx;`,
         const concurrently = keywordToken(tokens, 'CONCURRENTLY');
         return (concurrently ?? keywordToken(tokens, keyword))?.end;
       };
-      if (s.kind === 'CreateStmt' && !n.if_not_exists) [clause, after] = ['IF NOT EXISTS', keywordToken(tokens, 'TABLE')?.end];
-      else if (s.kind === 'IndexStmt' && n.idxname && !n.if_not_exists) [clause, after] = ['IF NOT EXISTS', afterKeyword('INDEX')];
-      else if (s.kind === 'DropStmt' && !n.missing_ok && ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_SEQUENCE'].includes(n.removeType)) {
-        const keyword = { OBJECT_TABLE: 'TABLE', OBJECT_INDEX: 'INDEX', OBJECT_VIEW: 'VIEW', OBJECT_SEQUENCE: 'SEQUENCE' }[n.removeType as string]!;
+      const create = nodeOf(s.statement, 'CreateStmt');
+      const index = nodeOf(s.statement, 'IndexStmt');
+      const drop = nodeOf(s.statement, 'DropStmt');
+      if (create && !create.if_not_exists) [clause, after] = ['IF NOT EXISTS', keywordToken(tokens, 'TABLE')?.end];
+      else if (index?.idxname && !index.if_not_exists) [clause, after] = ['IF NOT EXISTS', afterKeyword('INDEX')];
+      else if (drop && !drop.missing_ok && ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_SEQUENCE'].includes(drop.removeType ?? '')) {
+        const keyword = { OBJECT_TABLE: 'TABLE', OBJECT_INDEX: 'INDEX', OBJECT_VIEW: 'VIEW', OBJECT_SEQUENCE: 'SEQUENCE' }[drop.removeType as string]!;
         [clause, after] = ['IF EXISTS', afterKeyword(keyword)];
       }
       if (s.kind === 'AlterTableStmt') {

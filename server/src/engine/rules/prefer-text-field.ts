@@ -24,13 +24,13 @@ blocking.`,
     return columnDefinitions(file)
       .filter((d) => typeOf(d.column) === 'varchar' && (d.column.typeName?.typmods ?? []).length > 0)
       .map((d): Report => {
-        const limit = d.column.typeName.typmods[0]?.A_Const?.ival?.ival;
-        const col = ident(d.column.colname);
+        const limit = d.column.typeName?.typmods?.[0]?.A_Const?.ival?.ival;
+        const col = ident(d.column.colname ?? '');
         // In CREATE TABLE the CHECK comes for free; on ADD COLUMN it would scan the table.
         const fixes = d.existing
           ? retype(d.s, d.column, 'text', 'Use text (drops the length limit)', 'unsafe')
           : retype(d.s, d.column, `text CHECK (length(${col}) <= ${limit})`, `Use text CHECK (length(${col}) <= ${limit})`, 'safe');
-        return { start: d.start, end: d.end, messageId: 'varchar', data: { table: d.table, column: d.column.colname }, fixes };
+        return { start: d.start, end: d.end, messageId: 'varchar', data: { table: d.table, column: d.column.colname ?? '' }, fixes };
       });
   },
 };

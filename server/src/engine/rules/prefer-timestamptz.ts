@@ -24,9 +24,9 @@ table.`,
     return columnDefinitions(file)
       .filter((d) => typeOf(d.column) === 'timestamp')
       .map((d): Report => {
-        const precision = d.column.typeName.typmods?.[0]?.A_Const?.ival?.ival;
+        const precision = d.column.typeName?.typmods?.[0]?.A_Const?.ival?.ival;
         const type = precision === undefined ? 'timestamptz' : `timestamptz(${precision})`;
-        return { start: d.start, end: d.end, messageId: 'timestamp', data: { table: d.table, column: d.column.colname }, fixes: retype(d.s, d.column, type, `Use ${type}`, 'unsafe') };
+        return { start: d.start, end: d.end, messageId: 'timestamp', data: { table: d.table, column: d.column.colname ?? '' }, fixes: retype(d.s, d.column, type, `Use ${type}`, 'unsafe') };
       });
   },
 };

@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, Fix, keywordToken, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -29,7 +30,7 @@ created in the same migration is not reported; WITH NO DATA (which empties the v
       // CONCURRENTLY and WITH NO DATA cannot go together.
       const view = keywordToken(s.statement.tokens, 'VIEW');
       const fixes: Fix[] =
-        view && !s.statement.node?.skipData
+        view && !nodeOf(s.statement, 'RefreshMatViewStmt')?.skipData
           ? [{ title: 'Add CONCURRENTLY (the view needs a unique index)', safety: 'unsafe', edits: [{ start: view.end, end: view.end, newText: ' CONCURRENTLY' }] }]
           : [];
       reports.push({

@@ -1,20 +1,24 @@
 import { StatementFacts } from '../facts';
-import { Node } from '../parse';
+import { dotted as names, nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
-const names = (items: Node[] | undefined) => ((items ?? []) as Node[]).map((i) => i.String?.sval as string).join('.');
 
 /** Types, schemas and functions the migration creates, by name: renaming them is safe until it commits. */
 function createdNames(statements: StatementFacts[], before: number): Set<string> {
   const out = new Set<string>();
   for (const s of statements) {
     if (s.statement.index >= before) break;
-    const n = s.statement.node ?? {};
-    if (s.kind === 'CreateEnumStmt' || s.kind === 'CreateRangeStmt') out.add(`type ${names(n.typeName)}`);
-    if (s.kind === 'CompositeTypeStmt') out.add(`type ${n.typevar?.schemaname ? `${n.typevar.schemaname}.` : ''}${n.typevar?.relname}`);
-    if (s.kind === 'CreateDomainStmt') out.add(`type ${names(n.domainname)}`);
-    if (s.kind === 'CreateSchemaStmt') out.add(`schema ${n.schemaname}`);
-    if (s.kind === 'CreateFunctionStmt' && !n.replace) out.add(`function ${names(n.funcname)}`);
+    const st = s.statement;
+    const type = nodeOf(st, 'CreateEnumStmt') ?? nodeOf(st, 'CreateRangeStmt');
+    if (type) out.add(`type ${names(type.typeName)}`);
+    const composite = nodeOf(st, 'CompositeTypeStmt');
+    if (composite) out.add(`type ${composite.typevar?.schemaname ? `${composite.typevar.schemaname}.` : ''}${composite.typevar?.relname}`);
+    const domain = nodeOf(st, 'CreateDomainStmt');
+    if (domain) out.add(`type ${names(domain.domainname)}`);
+    const schema = nodeOf(st, 'CreateSchemaStmt');
+    if (schema) out.add(`schema ${schema.schemaname}`);
+    const fn = nodeOf(st, 'CreateFunctionStmt');
+    if (fn && !fn.replace) out.add(`function ${names(fn.funcname)}`);
   }
   return out;
 }
@@ -28,10 +32,13 @@ function createdAfter(statements: StatementFacts[], after: number): Set<string> 
   const out = createdNames(statements, Number.MAX_SAFE_INTEGER);
   for (const key of createdNames(statements, after + 1)) out.delete(key);
   for (const s of statements) {
-    const n = s.statement.node ?? {};
-    if (s.statement.index > after && s.kind === 'ViewStmt') out.add(`view ${n.view?.schemaname ? `${n.view.schemaname}.` : ''}${n.view?.relname}`);
-    if (s.statement.index > after && s.kind === 'CreateFunctionStmt' && n.replace) out.add(`function ${names(n.funcname)}`);
-    if (s.statement.index > after && s.kind === 'RenameStmt') {
+    if (s.statement.index <= after) continue;
+    const view = nodeOf(s.statement, 'ViewStmt');
+    if (view) out.add(`view ${view.view?.schemaname ? `${view.view.schemaname}.` : ''}${view.view?.relname}`);
+    const fn = nodeOf(s.statement, 'CreateFunctionStmt');
+    if (fn?.replace) out.add(`function ${names(fn.funcname)}`);
+    const n = nodeOf(s.statement, 'RenameStmt');
+    if (n) {
       const schema = (qualified: string) => (qualified.includes('.') ? `${qualified.slice(0, qualified.lastIndexOf('.') + 1)}` : '');
       const kind = { OBJECT_TYPE: 'type', OBJECT_DOMAIN: 'type', OBJECT_SCHEMA: 'schema', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'view', OBJECT_FUNCTION: 'function', OBJECT_PROCEDURE: 'function' }[n.renameType as string];
       const old = n.relation ? `${n.relation.schemaname ? `${n.relation.schemaname}.` : ''}${n.relation.relname}` : names(n.object?.List?.items ?? n.object?.ObjectWithArgs?.objname);
@@ -82,34 +89,36 @@ ALTER SCHEMA staging RENAME TO imports;`,
     const statements = parsedStatements(file);
     const reports: Report[] = [];
     for (const s of statements) {
-      const n = s.statement.node ?? {};
       const created = () => createdNames(statements, s.statement.index);
       const swapped = (key: string) => createdAfter(statements, s.statement.index).has(key);
-      if (s.kind === 'AlterEnumStmt' && n.oldVal !== undefined) {
-        const type = names(n.typeName);
-        if (!created().has(`type ${type}`)) reports.push({ ...firstLine(s), messageId: 'enumValue', data: { type, old: n.oldVal, new: n.newVal } });
+      const alterEnum = nodeOf(s.statement, 'AlterEnumStmt');
+      if (alterEnum?.oldVal !== undefined) {
+        const type = names(alterEnum.typeName);
+        if (!created().has(`type ${type}`)) reports.push({ ...firstLine(s), messageId: 'enumValue', data: { type, old: alterEnum.oldVal, new: alterEnum.newVal ?? '' } });
         continue;
       }
-      if (s.kind !== 'RenameStmt') continue;
+      const n = nodeOf(s.statement, 'RenameStmt');
+      if (!n) continue;
+      const newname = n.newname ?? '';
       switch (n.renameType) {
         case 'OBJECT_SCHEMA':
-          if (!created().has(`schema ${n.subname}`) && !swapped(`schema ${n.subname}`)) reports.push({ ...firstLine(s), messageId: 'schema', data: { old: n.subname, new: n.newname } });
+          if (!created().has(`schema ${n.subname}`) && !swapped(`schema ${n.subname}`)) reports.push({ ...firstLine(s), messageId: 'schema', data: { old: n.subname ?? '', new: newname } });
           break;
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW':
-          if (s.locks[0]?.existing && !swapped(`view ${s.locks[0].relation}`)) reports.push({ ...firstLine(s), messageId: 'view', data: { old: s.locks[0].relation, new: n.newname } });
+          if (s.locks[0]?.existing && !swapped(`view ${s.locks[0].relation}`)) reports.push({ ...firstLine(s), messageId: 'view', data: { old: s.locks[0].relation, new: newname } });
           break;
         case 'OBJECT_FUNCTION':
         case 'OBJECT_PROCEDURE':
         case 'OBJECT_ROUTINE': {
           const old = names(n.object?.ObjectWithArgs?.objname);
-          if (!created().has(`function ${old}`) && !swapped(`function ${old}`)) reports.push({ ...firstLine(s), messageId: 'function', data: { old, new: n.newname } });
+          if (!created().has(`function ${old}`) && !swapped(`function ${old}`)) reports.push({ ...firstLine(s), messageId: 'function', data: { old, new: newname } });
           break;
         }
         case 'OBJECT_TYPE':
         case 'OBJECT_DOMAIN': {
           const old = names(n.object?.List?.items ?? n.object?.TypeName?.names);
-          if (!created().has(`type ${old}`) && !swapped(`type ${old}`)) reports.push({ ...firstLine(s), messageId: 'type', data: { old, new: n.newname } });
+          if (!created().has(`type ${old}`) && !swapped(`type ${old}`)) reports.push({ ...firstLine(s), messageId: 'type', data: { old, new: newname } });
           break;
         }
       }

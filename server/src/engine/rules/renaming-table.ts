@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { ident, replaceStatement } from '../fixes';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
@@ -29,18 +30,18 @@ COMMIT;
     const names = parsedStatements(file);
     for (const s of names) {
       if (s.kind !== 'RenameStmt') continue;
-      const n = s.statement.node ?? {};
+      const n = nodeOf(s.statement, 'RenameStmt') ?? {};
       if (n.renameType !== 'OBJECT_TABLE' || !s.locks[0]?.existing) continue;
       // The safe pattern: a view with the old name in the same migration.
       const old = n.relation?.relname;
-      if (names.some((v) => v.kind === 'ViewStmt' && v.statement.node?.view?.relname === old)) continue;
+      if (names.some((v) => nodeOf(v.statement, 'ViewStmt')?.view?.relname === old)) continue;
       const schema = n.relation?.schemaname ? `${ident(n.relation.schemaname)}.` : '';
-      const view = `CREATE VIEW ${schema}${ident(old)} AS SELECT * FROM ${schema}${ident(n.newname)};`;
+      const view = `CREATE VIEW ${schema}${ident(old ?? '')} AS SELECT * FROM ${schema}${ident(n.newname ?? '')};`;
       const sql = s.inTransaction ? `${s.statement.text};\n${view}` : `BEGIN;\n${s.statement.text};\n${view}\nCOMMIT;`;
       reports.push({
         ...firstLine(s),
         messageId: 'renameTable',
-        data: { table: s.locks[0].relation, newName: n.newname, oldName: old },
+        data: { table: s.locks[0].relation, newName: n.newname ?? '', oldName: old ?? '' },
         fixes: [{ title: `Keep a view named ${old} over the renamed table (drop it in a later migration)`, safety: 'unsafe', edits: [replaceStatement(s, sql)] }],
       });
     }

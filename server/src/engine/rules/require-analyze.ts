@@ -1,6 +1,6 @@
+import { nodeOf } from '../ast';
 import { relationKey, StatementFacts, FileFacts } from '../facts';
 import { transactionEnd } from '../fixes';
-import { Node } from '../parse';
 import { existingTableCommands, Fix, parsedStatements, Report, Rule } from '../rule';
 
 /** A statement after which the planner has no statistics for what it made, until ANALYZE. */
@@ -17,11 +17,11 @@ export interface StaleStatistics {
 
 /** ANALYZE t, ANALYZE (no table: every table), VACUUM (ANALYZE) t: the statements that gather statistics again. */
 function analyses(s: StatementFacts): string[] | 'all' | undefined {
-  const n = s.statement.node ?? {};
-  if (s.kind !== 'VacuumStmt') return undefined;
-  const analyze = !n.is_vacuumcmd || ((n.options ?? []) as Node[]).some((o) => o.DefElem?.defname === 'analyze');
+  const n = nodeOf(s.statement, 'VacuumStmt');
+  if (!n) return undefined;
+  const analyze = !n.is_vacuumcmd || (n.options ?? []).some((o) => o.DefElem?.defname === 'analyze');
   if (!analyze) return undefined;
-  const rels = ((n.rels ?? []) as Node[]).map((r) => relationKey(r.VacuumRelation?.relation));
+  const rels = (n.rels ?? []).map((r) => relationKey(r.VacuumRelation?.relation));
   return rels.length ? rels : 'all';
 }
 
@@ -35,15 +35,15 @@ export function staleStatistics(file: FileFacts): StaleStatistics[] {
   const found: StaleStatistics[] = [];
   const statements = parsedStatements(file).filter((s) => s.direction === 'up');
   for (const s of statements) {
-    const n = s.statement.node ?? {};
-    if (s.kind !== 'IndexStmt' || !s.locks[0]?.existing) continue;
-    const expressions = ((n.indexParams ?? []) as Node[]).filter((p) => p.IndexElem?.expr);
+    const n = nodeOf(s.statement, 'IndexStmt');
+    if (!n || !s.locks[0]?.existing) continue;
+    const expressions = (n.indexParams ?? []).filter((p) => p.IndexElem?.expr);
     if (!expressions.length) continue;
     found.push({ s, table: s.locks[0].relation, key: relationKey(n.relation), what: `the expression${expressions.length > 1 ? 's' : ''} of ${n.idxname ?? 'the new index'}`, start: s.statement.start, end: s.statement.end });
   }
   for (const { s, cmd, table } of existingTableCommands(file)) {
     if (s.direction === 'down' || cmd.subtype !== 'AT_AlterColumnType') continue;
-    found.push({ s, table, key: relationKey(s.statement.node?.relation), what: `${table}.${cmd.node.name} (its statistics are dropped with the old type)`, start: cmd.start, end: cmd.end });
+    found.push({ s, table, key: relationKey(nodeOf(s.statement, 'AlterTableStmt')?.relation), what: `${table}.${cmd.node.name} (its statistics are dropped with the old type)`, start: cmd.start, end: cmd.end });
   }
   return found
     .filter((f) => !statements.some((a) => a.statement.index > f.s.statement.index && (analyses(a) === 'all' || analyses(a)?.includes(f.key))))

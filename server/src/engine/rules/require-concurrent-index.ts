@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { hasDefElem, relationKey } from '../facts';
 import { moveOutOfTransaction } from '../fixes';
 import { Fix, headThrough, keywordToken, outsideToolTransaction, parsedStatements, partitionedTables, Report, Rule } from '../rule';
@@ -55,7 +56,7 @@ create the index on each partition concurrently, then on the parent with ON ONLY
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      const n = s.statement.node ?? {};
+      const n = { ...nodeOf(s.statement, 'IndexStmt'), ...nodeOf(s.statement, 'DropStmt'), ...nodeOf(s.statement, 'ReindexStmt') };
       const target = s.locks[0];
       if (!target || !target.existing || s.concurrently) continue;
       const tokens = s.statement.tokens;

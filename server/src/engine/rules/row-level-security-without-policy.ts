@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { relationKey } from '../facts';
 import { existingTableCommands, parsedStatements, Report, Rule } from '../rule';
 
@@ -31,11 +32,11 @@ the finding with a comment that says so.`,
   },
   check(file) {
     const statements = parsedStatements(file);
-    const policies = new Set(statements.filter((s) => s.kind === 'CreatePolicyStmt').map((s) => relationKey(s.statement.node?.table)));
+    const policies = new Set(statements.filter((s) => s.kind === 'CreatePolicyStmt').map((s) => relationKey(nodeOf(s.statement, 'CreatePolicyStmt')?.table)));
     const reports: Report[] = [];
     const enabled = new Set<string>();
     for (const { s, cmd, table } of existingTableCommands(file)) {
-      const key = relationKey(s.statement.node?.relation);
+      const key = relationKey(nodeOf(s.statement, 'AlterTableStmt')?.relation);
       const messageId = cmd.subtype === 'AT_EnableRowSecurity' ? 'enable' : cmd.subtype === 'AT_ForceRowSecurity' ? 'force' : undefined;
       // ENABLE and FORCE on one table: one finding says it.
       if (!messageId || policies.has(key) || (messageId === 'force' && enabled.has(key))) continue;

@@ -1,5 +1,5 @@
+import { nodeOf } from '../ast';
 import { relationKey } from '../facts';
-import { Node } from '../parse';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 const LIMITS: Record<string, string> = { int4: '2,147,483,647', int2: '32,767' };
@@ -35,10 +35,12 @@ reported.`,
     // Sequences the migration creates (the facts' "created before" covers tables, views and indexes).
     const created = new Set<string>();
     for (const s of parsedStatements(file)) {
-      if (s.kind === 'CreateSeqStmt') created.add(relationKey(s.statement.node?.sequence));
-      if (s.kind !== 'AlterSeqStmt' || !s.locks[0]?.existing || created.has(relationKey(s.statement.node?.sequence))) continue;
-      const as = ((s.statement.node?.options ?? []) as Node[]).find((o) => o.DefElem?.defname === 'as')?.DefElem;
-      const names = ((as?.arg?.TypeName?.names ?? []) as Node[]).map((x) => x.String?.sval as string);
+      const create = nodeOf(s.statement, 'CreateSeqStmt');
+      if (create) created.add(relationKey(create.sequence));
+      const n = nodeOf(s.statement, 'AlterSeqStmt');
+      if (!n || !s.locks[0]?.existing || created.has(relationKey(n.sequence))) continue;
+      const as = (n.options ?? []).find((o) => o.DefElem?.defname === 'as')?.DefElem;
+      const names = (as?.arg?.TypeName?.names ?? []).map((x) => x.String?.sval ?? '');
       const type = names[names.length - 1];
       if (!type || !LIMITS[type]) continue;
       reports.push({ ...firstLine(s), messageId: 'narrowed', data: { sequence: s.locks[0].relation, type: NAMES[type], limit: LIMITS[type] } });

@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { FileFacts, StatementFacts } from '../facts';
 import { defaultName, ident, splitCommand } from '../fixes';
 import { existingTableCommands, Fix, relationText, Report, Rule } from '../rule';
@@ -6,9 +7,9 @@ import { existingTableCommands, Fix, relationText, Report, Rule } from '../rule'
 function fourSteps(file: FileFacts, s: StatementFacts, index: number): Fix {
   const title = 'Replace with CHECK NOT VALID, VALIDATE, SET NOT NULL, DROP CONSTRAINT';
   if (file.settings.pgVersion < 12) return { title, safety: 'unsafe', edits: [], disabled: 'before PostgreSQL 12, SET NOT NULL scans even with a valid CHECK' };
-  const relation = relationText(s, s.statement.node?.relation?.location) ?? '';
+  const relation = relationText(s, nodeOf(s.statement, 'AlterTableStmt')?.relation?.location) ?? '';
   const column = s.commands[index].node.name as string;
-  const name = ident(defaultName(s.statement.node?.relation?.relname, column, 'not_null'));
+  const name = ident(defaultName(nodeOf(s.statement, 'AlterTableStmt')?.relation?.relname, column, 'not_null'));
   const placed = splitCommand(
     file,
     s,
@@ -61,7 +62,7 @@ DROP NOT NULL is instant and not reported.`,
         start: cmd.start,
         end: cmd.end,
         messageId: 'scans',
-        data: { table, column: cmd.node.name },
+        data: { table, column: cmd.node.name ?? '' },
         fixes: [fourSteps(file, s, s.commands.indexOf(cmd))],
       });
     }

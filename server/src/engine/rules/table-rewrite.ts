@@ -1,4 +1,4 @@
-import { Node } from '../parse';
+import { nodeOf } from '../ast';
 import { existingTableCommands, firstLine, parsedStatements, Report, Rule } from '../rule';
 
 const FORMS: Record<string, string> = {
@@ -54,14 +54,14 @@ columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do n
       const form = FORMS[cmd.subtype];
       const generated =
         cmd.subtype === 'AT_AddColumn' &&
-        ((cmd.node.def?.ColumnDef?.constraints ?? []) as Node[]).some((c) => c.Constraint?.contype === 'CONSTR_GENERATED' && c.Constraint.generated_kind === 's');
+        (cmd.node.def?.ColumnDef?.constraints ?? []).some((c) => c.Constraint?.contype === 'CONSTR_GENERATED' && c.Constraint.generated_kind === 's');
       if ((!form && !generated) || !s.rewrites.includes(table)) continue;
       reports.push({
         start: cmd.start,
         end: cmd.end,
         ...(generated
           ? { messageId: 'storedGenerated', data: { table } }
-          : s.statement.node?.objtype === 'OBJECT_INDEX'
+          : nodeOf(s.statement, 'AlterTableStmt')?.objtype === 'OBJECT_INDEX'
             ? { messageId: 'rewriteIndex', data: { form, index: table } }
             : { messageId: 'rewrite', data: { form, table } }),
       });

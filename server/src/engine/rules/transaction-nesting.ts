@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { firstLine, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
@@ -48,7 +49,7 @@ COMMIT;`,
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
       if (s.kind !== 'TransactionStmt') continue;
-      const kind = s.statement.node?.kind;
+      const kind = nodeOf(s.statement, 'TransactionStmt')?.kind;
       if (s.block) {
         // COMMIT / ROLLBACK of a PL/pgSQL body (https://www.postgresql.org/docs/current/plpgsql-transactions.html): an error where PostgreSQL rejects it.
         const word = kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'COMMIT';

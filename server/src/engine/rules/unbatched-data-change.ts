@@ -1,19 +1,20 @@
+import { nodeOf, Of } from '../ast';
 import { FileFacts, relationKey, StatementFacts } from '../facts';
 import { ident, keyRangeLoop, replaceStatement } from '../fixes';
 import { firstLine, Fix, parsedStatements, relationText, Report, Rule } from '../rule';
 
 /** A DO block that walks the key range, one committed transaction per batch. */
 function batched(file: FileFacts, s: StatementFacts): Fix {
-  const n = s.statement.node ?? {};
+  const n: Partial<Of<'UpdateStmt'> & Of<'DeleteStmt'>> = nodeOf(s.statement, 'UpdateStmt') ?? nodeOf(s.statement, 'DeleteStmt') ?? {};
   const title = `Batch it: ${file.settings.batchSize} rows per transaction by key range`;
-  if (n.returningList?.length) return { title, safety: 'unsafe', edits: [], disabled: 'RETURNING cannot be kept across batches' };
+  if (n.returningClause?.exprs?.length) return { title, safety: 'unsafe', edits: [], disabled: 'RETURNING cannot be kept across batches' };
   if (s.block) return { title, safety: 'unsafe', edits: [], disabled: `the statement is inside a ${s.block.routine}: batch it there, in a loop that COMMITs each batch (see the rule's docs)` };
   if (s.inTransaction || file.settings.pgVersion < 11) {
     return { title, safety: 'unsafe', edits: [], disabled: 'a COMMIT per batch needs PostgreSQL 11+ and a file that does not run in a transaction block' };
   }
   const known = s.catalog.get(relationKey(n.relation))?.primaryKey;
   const key = known?.length === 1 ? known[0] : 'id';
-  const qualified = `${ident(n.relation?.alias?.aliasname ?? n.relation?.relname)}.${ident(key)}`;
+  const qualified = `${ident(n.relation?.alias?.aliasname ?? n.relation?.relname ?? '')}.${ident(key)}`;
   const relation = relationText(s, n.relation?.location) ?? '';
   const size = file.settings.batchSize;
   const sql = [
@@ -51,7 +52,7 @@ UPDATE users SET plan = 'free' WHERE id > 5000 AND id <= 10000 AND plan IS NULL;
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      if ((s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') || s.statement.node?.whereClause) continue;
+      if ((s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') || (nodeOf(s.statement, 'UpdateStmt') ?? nodeOf(s.statement, 'DeleteStmt'))?.whereClause) continue;
       const table = s.locks[0];
       if (!table?.existing) continue;
       reports.push({

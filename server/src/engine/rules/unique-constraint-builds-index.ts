@@ -1,16 +1,16 @@
+import { nodeOf } from '../ast';
 import { AlterCommand, FileFacts, StatementFacts } from '../facts';
 import { afterTransaction, defaultName, deleteWithLeadingSpace, ident, moveOutOfTransaction } from '../fixes';
-import { Node } from '../parse';
 import { existingTableCommands, Fix, isSerialPrimaryKey, relationText, Report, Rule } from '../rule';
 
 /** CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX (out of the transaction). */
 function indexFirst(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[] {
   const c = cmd.node.def?.Constraint ?? {};
-  const keys = ((c.keys ?? []) as Node[]).map((k) => k.String?.sval as string);
+  const keys = (c.keys ?? []).map((k) => k.String?.sval ?? '');
   // Only plain column lists: INCLUDE, WITH (...), USING INDEX TABLESPACE and deferrable forms keep the slow way.
   if (!keys.length || c.including?.length || c.options?.length || c.indexspace || c.deferrable || s.commands.length !== 1) return [];
-  const table = s.statement.node?.relation?.relname as string;
-  const relation = relationText(s, s.statement.node?.relation?.location) ?? table;
+  const table = nodeOf(s.statement, 'AlterTableStmt')?.relation?.relname as string;
+  const relation = relationText(s, nodeOf(s.statement, 'AlterTableStmt')?.relation?.location) ?? table;
   const primary = c.contype === 'CONSTR_PRIMARY';
   const name = c.conname ?? defaultName(table, ...(primary ? [] : keys), primary ? 'pkey' : 'key');
   const index = ident(defaultName(name, 'idx'));
@@ -27,19 +27,19 @@ function indexFirst(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[
 /** ADD COLUMN ... UNIQUE: the column without UNIQUE, then the index CONCURRENTLY and USING INDEX (out of the transaction). */
 function columnThenIndex(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[] {
   const column = cmd.node.def?.ColumnDef ?? {};
-  const unique = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {}).find((c) => c.contype === 'CONSTR_UNIQUE');
+  const unique = (column.constraints ?? []).map((c) => c.Constraint ?? {}).find((c) => c.contype === 'CONSTR_UNIQUE');
   if (!unique || unique.options?.length || unique.indexspace || unique.deferrable || unique.nulls_not_distinct || s.commands.length !== 1) return [];
   // From CONSTRAINT name (or UNIQUE) through UNIQUE.
   const from = s.statement.at(unique.location ?? -1);
   const start = cmd.tokens.find((t) => t.start === from);
   const end = cmd.tokens.find((t) => t.start >= from && t.keyword === 'UNIQUE');
   if (!start || !end) return [];
-  const table = s.statement.node?.relation?.relname as string;
-  const relation = relationText(s, s.statement.node?.relation?.location) ?? table;
+  const table = nodeOf(s.statement, 'AlterTableStmt')?.relation?.relname as string;
+  const relation = relationText(s, nodeOf(s.statement, 'AlterTableStmt')?.relation?.location) ?? table;
   const name = unique.conname ?? defaultName(table, column.colname, 'key');
   const index = ident(defaultName(name, 'idx'));
   const sql = [
-    `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${relation} (${ident(column.colname)});`,
+    `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${relation} (${ident(column.colname ?? '')});`,
     `ALTER TABLE ${relation} ADD CONSTRAINT ${ident(name)} UNIQUE USING INDEX ${index};`,
   ].join('\n');
   const placed = afterTransaction(file, s, sql);
@@ -88,7 +88,7 @@ UNIQUE has a fix: the column first, then the index CONCURRENTLY and ADD CONSTRAI
         if ((c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY') && !c.indexname) kind = c.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : 'PRIMARY KEY';
         if (c.contype === 'CONSTR_EXCLUSION') kind = 'EXCLUDE';
       } else if (cmd.subtype === 'AT_AddColumn' && !isSerialPrimaryKey(def.ColumnDef ?? {})) {
-        const types = ((def.ColumnDef?.constraints ?? []) as Node[]).map((c) => c.Constraint?.contype);
+        const types = (def.ColumnDef?.constraints ?? []).map((c) => c.Constraint?.contype);
         if (types.includes('CONSTR_UNIQUE')) kind = 'UNIQUE';
         if (types.includes('CONSTR_PRIMARY')) kind = 'PRIMARY KEY';
       }

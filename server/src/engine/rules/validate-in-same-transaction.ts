@@ -1,3 +1,4 @@
+import { nodeOf } from '../ast';
 import { relationKey } from '../facts';
 import { existingTableCommands, Report, Rule } from '../rule';
 
@@ -33,13 +34,13 @@ migration file.`,
     const reports: Report[] = [];
     for (const { s, cmd, table } of existingTableCommands(file)) {
       if (cmd.subtype !== 'AT_ValidateConstraint' || s.transaction === undefined) continue;
-      const added = s.catalog.get(relationKey(s.statement.node?.relation))?.checks.find((c) => c.name === cmd.node.name);
+      const added = s.catalog.get(relationKey(nodeOf(s.statement, 'AlterTableStmt')?.relation))?.checks.find((c) => c.name === cmd.node.name);
       if (!added || added.addedIn !== s.transaction) continue;
       reports.push({
         start: cmd.start,
         end: cmd.end,
         messageId: 'validateInAddTransaction',
-        data: { constraint: cmd.node.name, mode: added.kind === 'check' ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE', table },
+        data: { constraint: cmd.node.name ?? '', mode: added.kind === 'check' ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE', table },
       });
     }
     return reports;

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Analysis, analyze, loadParser } from '../server/src/engine/analyze';
+import { nodeOf } from '../server/src/engine/ast';
 import { buildChecklist } from '../server/src/engine/checklist';
 import { describeStatement, factsAt, timeline } from '../server/src/engine/describe';
 import { applyEdits } from '../server/src/engine/edits';
@@ -57,7 +58,7 @@ describe('statements inside a DO block', () => {
     const alter = inner[2];
     const table = alter.statement.tokens.find((t) => t.text === 'users')!;
     assert.equal(sql.slice(table.start, table.end), 'users');
-    assert.equal(alter.statement.at(alter.statement.node!.relation.location), table.start);
+    assert.equal(alter.statement.at(nodeOf(alter.statement, 'AlterTableStmt')!.relation!.location!), table.start);
     assert.equal(alter.commands[0].subtype, 'AT_AddColumn');
     assert.equal(sql.slice(alter.commands[0].start, alter.commands[0].end), 'ADD COLUMN plan text');
     // PERFORM set_config(...) sets the timeout for what follows, as at top level.

@@ -12,6 +12,7 @@
  */
 import * as fs from 'node:fs';
 import { Analysis, analyze } from './engine/analyze';
+import { nodeOf } from './engine/ast';
 import { traceCounts, TraceSummary } from './engine/checklist';
 import { StatementFacts } from './engine/facts';
 import { LockMode, lockName, strength } from './engine/locks';
@@ -136,7 +137,7 @@ const SEQUENCE_CALLS = /\b(nextval|setval)\s*\(/i;
 function notRunReason(s: StatementFacts): string | undefined {
   if (s.statement.error) return 'syntax error';
   if (s.kind === 'TransactionStmt') return "transaction control of the migration's own: the trace never runs it (everything runs in one transaction that is rolled back)";
-  if (s.kind === 'VariableSetStmt' && TRANSACTION_SETTINGS.has(s.statement.node?.name)) return "changes the trace's own transaction: not run";
+  if (TRANSACTION_SETTINGS.has(nodeOf(s.statement, 'VariableSetStmt')?.name ?? '')) return "changes the trace's own transaction: not run";
   if (s.concurrently) return 'CONCURRENTLY cannot run in a transaction block: shown with its predicted facts';
   if (OUTSIDE_TRANSACTION.has(s.kind)) return `${s.kind.replace(/Stmt$/, '')} cannot run in a transaction block: shown with its predicted facts`;
   const call = NOT_RUN_CALLS.exec(s.statement.text);

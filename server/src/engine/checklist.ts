@@ -8,6 +8,7 @@
  * the evidence and the trace, and print or render the result.
  */
 import { Analysis } from './analyze';
+import { nodeOf } from './ast';
 import { REPOSITORY_URL } from './docs';
 import { statementHead } from './describe';
 import { StatementFacts } from './facts';
@@ -138,10 +139,10 @@ function destructive(analysis: Analysis): { s: StatementFacts; what: string }[] 
     if (s.direction === 'down') continue;
     const existing = s.locks.filter((l) => l.existing).map((l) => l.relation);
     if (!existing.length) continue;
-    const node = s.statement.node;
-    if (s.kind === 'DropStmt' && node?.removeType === 'OBJECT_TABLE') out.push({ s, what: `DROP TABLE ${existing.join(', ')}` });
+    const rename = nodeOf(s.statement, 'RenameStmt')?.renameType;
+    if (nodeOf(s.statement, 'DropStmt')?.removeType === 'OBJECT_TABLE') out.push({ s, what: `DROP TABLE ${existing.join(', ')}` });
     else if (s.kind === 'TruncateStmt') out.push({ s, what: `TRUNCATE ${existing.join(', ')}` });
-    else if (s.kind === 'RenameStmt' && ['OBJECT_TABLE', 'OBJECT_COLUMN'].includes(node?.renameType)) out.push({ s, what: `RENAME on ${existing[0]}` });
+    else if (rename === 'OBJECT_TABLE' || rename === 'OBJECT_COLUMN') out.push({ s, what: `RENAME on ${existing[0]}` });
   }
   for (const { s, cmd, table } of existingTableCommands(analysis.facts)) {
     if (s.direction === 'down') continue;

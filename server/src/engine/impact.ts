@@ -16,7 +16,8 @@ import { bytes, heavyTables, probedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYT
 import { FileFacts, INDEX_TABLE, relationKey, StatementFacts } from './facts';
 import { statementHead } from './describe';
 import { conflicts, LockMode, lockName, strength } from './locks';
-import { Node, parseFile } from './parse';
+import { Node, nodeOf } from './ast';
+import { parseFile } from './parse';
 import { parsedStatements } from './rule';
 import { staleStatistics } from './rules/require-analyze';
 import { DEFAULT_SETTINGS } from './settings';
@@ -208,7 +209,7 @@ export function classifyWorkload(db: DatabaseEvidence): { queries: ClassifiedQue
     }
     if (!['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(s.kind)) continue;
     // SELECT ... FOR UPDATE / SHARE takes ROW SHARE (Explicit Locking, "ROW SHARE").
-    const locking = s.kind === 'SelectStmt' && (s.statement.node?.lockingClause ?? []).length > 0;
+    const locking = (nodeOf(s.statement, 'SelectStmt')?.lockingClause ?? []).length > 0;
     const tables = new Map<string, LockMode>();
     for (const l of s.locks) {
       const table = db.tables.find((t) => t.exists && names(l.relation, t));
@@ -409,8 +410,7 @@ type PlanTarget =
 function planTargets(facts: FileFacts): PlanTarget[] {
   const out: PlanTarget[] = [];
   for (const s of upStatements(facts)) {
-    const n = s.statement.node ?? {};
-    if (s.kind === 'DropStmt' && n.removeType === 'OBJECT_INDEX') {
+    if (nodeOf(s.statement, 'DropStmt')?.removeType === 'OBJECT_INDEX') {
       for (const l of s.locks) if (l.existing) out.push({ kind: 'drop index', s, key: l.relation.replace(/^public\./, '') });
     }
     if (s.kind !== 'AlterTableStmt' || !s.locks[0]?.existing) continue;
@@ -426,8 +426,8 @@ function planTargets(facts: FileFacts): PlanTarget[] {
 /** The column names an index key uses: `email` for `email`, `email` for `lower(email)`. */
 function keyColumns(text: string): Set<string> {
   try {
-    const node = parseFile(`SELECT ${text}`).statements[0]?.node;
-    return columnNames(node?.targetList);
+    const select = parseFile(`SELECT ${text}`).statements[0];
+    return columnNames(select && nodeOf(select, 'SelectStmt')?.targetList);
   } catch {
     return new Set();
   }
@@ -515,7 +515,8 @@ function canonical(node: Node | undefined): string {
 
 function serverKey(text: string): string {
   try {
-    return canonical(parseFile(`SELECT ${text}`).statements[0]?.node?.targetList?.[0]?.ResTarget?.val);
+    const select = parseFile(`SELECT ${text}`).statements[0];
+    return canonical(select && nodeOf(select, 'SelectStmt')?.targetList?.[0]?.ResTarget?.val);
   } catch {
     return `text ${text}`;
   }
@@ -526,15 +527,15 @@ function createdIndexes(facts: FileFacts) {
   return upStatements(facts)
     .filter((s) => s.kind === 'IndexStmt' && s.locks[0]?.existing)
     .map((s) => {
-      const n = s.statement.node ?? {};
+      const n = nodeOf(s.statement, 'IndexStmt') ?? {};
       return {
         s,
         n,
         table: s.locks[0].relation,
-        name: (n.idxname as string | undefined) ?? 'CREATE INDEX',
-        key: n.relation?.schemaname && n.relation.schemaname !== 'public' ? `${n.relation.schemaname}.${n.idxname}` : (n.idxname as string | undefined),
-        method: (n.accessMethod as string | undefined) ?? 'btree',
-        keys: ((n.indexParams ?? []) as Node[]).map((p) => (p.IndexElem?.name ? `column ${p.IndexElem.name}` : canonical(p.IndexElem?.expr))),
+        name: n.idxname ?? 'CREATE INDEX',
+        key: n.relation?.schemaname && n.relation.schemaname !== 'public' ? `${n.relation.schemaname}.${n.idxname}` : n.idxname,
+        method: n.accessMethod ?? 'btree',
+        keys: (n.indexParams ?? []).map((p) => (p.IndexElem?.name ? `column ${p.IndexElem.name}` : canonical(p.IndexElem?.expr))),
         partial: Boolean(n.whereClause),
       };
     });
@@ -716,13 +717,16 @@ function diskItem(analysis: Analysis, db: DatabaseEvidence | undefined): Checkli
 
 /** `SET lock_timeout` / `SET statement_timeout` (not LOCAL) outside a transaction: lost between statements behind a transaction-mode pooler. */
 function plainTimeoutSets(facts: FileFacts): StatementFacts[] {
-  return upStatements(facts).filter((s) => s.kind === 'VariableSetStmt' && ['lock_timeout', 'statement_timeout'].includes(s.statement.node?.name) && !s.statement.node?.is_local && !s.inTransaction);
+  return upStatements(facts).filter((s) => {
+    const set = nodeOf(s.statement, 'VariableSetStmt');
+    return (set?.name === 'lock_timeout' || set?.name === 'statement_timeout') && !set.is_local && !s.inTransaction;
+  });
 }
 
 function poolerItem(analysis: Analysis, db: DatabaseEvidence | undefined): ChecklistItem {
   const item = (state: ItemState, evidence: string[]): ChecklistItem => ({ id: 'pooler', title: 'Timeouts survive the connection pooler', state, evidence, fix: doc('pooler'), manual: false });
   const plain = plainTimeoutSets(analysis.facts);
-  const sets = plain.length ? `line ${plain.map((s) => lineOf(analysis, s)).join(', ')}: SET ${[...new Set(plain.map((s) => s.statement.node?.name))].join(', ')} outside a transaction` : '';
+  const sets = plain.length ? `line ${plain.map((s) => lineOf(analysis, s)).join(', ')}: SET ${[...new Set(plain.map((s) => nodeOf(s.statement, 'VariableSetStmt')?.name))].join(', ')} outside a transaction` : '';
   if (!db) return item('not-checked', [`${sets ? `${sets}: behind a transaction-mode pooler the next statement may run on another server connection, without it. ` : ''}Connect a database to detect a pooler.`]);
   const c = db.connection;
   if (!c) return item('not-checked', ['The connection was not probed.']);

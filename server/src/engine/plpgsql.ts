@@ -18,7 +18,8 @@
  * `<arg>` (`%I`, `%s`) or a literal (`%L`). SQL built any other way is listed as dynamic.
  */
 import * as pg from 'libpg-query';
-import { Node, Statement, SyntaxProblem, Token } from './parse';
+import { Node, nodeOf, Of } from './ast';
+import { Statement, SyntaxProblem, Token } from './parse';
 import { OffsetMap } from './positions';
 
 /** Where a statement of a PL/pgSQL body runs, as the body's structure says it. */
@@ -96,17 +97,55 @@ interface Context {
   subtransaction: boolean;
 }
 
+/**
+ * PL/pgSQL's tree as libpg-query's parsePlPgSQL returns it (`{ PLpgSQL_stmt_if: { ... } }`), which
+ * `@pgsql/types` does not cover: the node types and fields the walk below reads.
+ */
+interface PlNode {
+  PLpgSQL_function?: { action?: PlNode };
+  PLpgSQL_expr?: { query?: string; parseMode?: number };
+  PLpgSQL_exception_block?: { exc_list?: PlNode[] };
+  PLpgSQL_exception?: { conditions?: PlNode[]; action?: PlNode[] };
+  PLpgSQL_condition?: { condname?: string; sqlstate?: number };
+  PLpgSQL_if_elsif?: { cond?: PlNode; lineno?: number; stmts?: PlNode[] };
+  PLpgSQL_case_when?: { expr?: PlNode; lineno?: number; stmts?: PlNode[] };
+  PLpgSQL_var?: { refname?: string };
+}
+
+/** The fields of a PL/pgSQL statement (`PLpgSQL_stmt_*`) that the walk reads. */
+interface PlStatement {
+  lineno?: number;
+  body?: PlNode[];
+  exceptions?: PlNode;
+  sqlstmt?: PlNode;
+  expr?: PlNode;
+  query?: PlNode;
+  dynquery?: PlNode;
+  cond?: PlNode;
+  then_body?: PlNode[];
+  elsif_list?: PlNode[];
+  else_body?: PlNode[];
+  t_expr?: PlNode;
+  case_when_list?: PlNode[];
+  have_else?: boolean;
+  else_stmts?: PlNode[];
+  var?: PlNode;
+  lower?: PlNode;
+  upper?: PlNode;
+}
+
 /** The language of a DO block or a CREATE FUNCTION / PROCEDURE, and its name. */
 function routineOf(statement: Statement): { routine: string; language: string; body?: string } | undefined {
-  const n = statement.node ?? {};
   const option = (list: Node[] | undefined, name: string) => (list ?? []).find((o) => o.DefElem?.defname === name)?.DefElem?.arg;
-  if (statement.kind === 'DoStmt') {
-    return { routine: 'DO block', language: (option(n.args, 'language')?.String?.sval as string | undefined) ?? 'plpgsql', body: option(n.args, 'as')?.String?.sval };
+  const block = nodeOf(statement, 'DoStmt');
+  if (block) {
+    return { routine: 'DO block', language: option(block.args, 'language')?.String?.sval ?? 'plpgsql', body: option(block.args, 'as')?.String?.sval };
   }
-  if (statement.kind === 'CreateFunctionStmt') {
-    const name = ((n.funcname ?? []) as Node[]).map((x) => x.String?.sval).join('.');
-    const as = option(n.options, 'as')?.List?.items as Node[] | undefined;
-    return { routine: `${n.is_procedure ? 'procedure' : 'function'} ${name}`, language: (option(n.options, 'language')?.String?.sval as string | undefined) ?? 'sql', body: as?.length === 1 ? as[0].String?.sval : undefined };
+  const n = nodeOf(statement, 'CreateFunctionStmt');
+  if (n) {
+    const name = (n.funcname ?? []).map((x) => x.String?.sval).join('.');
+    const as = option(n.options, 'as')?.List?.items;
+    return { routine: `${n.is_procedure ? 'procedure' : 'function'} ${name}`, language: option(n.options, 'language')?.String?.sval ?? 'sql', body: as?.length === 1 ? as[0].String?.sval : undefined };
   }
   return undefined;
 }
@@ -116,8 +155,9 @@ export function plpgsqlRoutine(statement: Statement): { name: string; procedure:
   if (statement.kind !== 'CreateFunctionStmt') return undefined;
   const r = routineOf(statement);
   if (!r || r.language.toLowerCase() !== 'plpgsql' || r.body === undefined) return undefined;
-  const names = ((statement.node?.funcname ?? []) as Node[]).map((x) => x.String?.sval as string);
-  return { name: names[names.length - 1], procedure: statement.node?.is_procedure === true };
+  const n = nodeOf(statement, 'CreateFunctionStmt');
+  const names = (n?.funcname ?? []).map((x) => x.String?.sval ?? '');
+  return { name: names[names.length - 1], procedure: n?.is_procedure === true };
 }
 
 /** The string constant's value, and for each of its characters the offset in `raw` it comes from. */
@@ -250,9 +290,9 @@ function extract(container: Statement): Extracted | undefined {
     out.error = { message: `the ${r.routine}'s body is not a string Migration Guard can read: not analysed`, start: 0, end: container.text.length };
     return out;
   }
-  let tree: Node;
+  let tree: { plpgsql_funcs?: PlNode[] };
   try {
-    tree = pg.parsePlPgSQLSync(container.text) as unknown as Node;
+    tree = pg.parsePlPgSQLSync(container.text) as unknown as { plpgsql_funcs?: PlNode[] };
   } catch (e) {
     const said = ((e as pg.SqlError).sqlDetails?.message ?? (e as Error).message ?? 'syntax error').replace(/\s+/g, ' ');
     // "at or near "{"": the first such token of the body, when the message names one.
@@ -266,7 +306,7 @@ function extract(container: Statement): Extracted | undefined {
     };
     return out;
   }
-  const fn = (tree.plpgsql_funcs as Node[] | undefined)?.[0]?.PLpgSQL_function;
+  const fn = tree.plpgsql_funcs?.[0]?.PLpgSQL_function;
   if (!fn?.action) return out;
 
   const text = body.text;
@@ -298,13 +338,13 @@ function extract(container: Statement): Extracted | undefined {
   };
 
   /** An expression (condition, assignment): analysed as the SELECT PL/pgSQL runs, when it reads a table. */
-  const addExpression = (expr: Node | undefined, line: number | undefined, ctx: Context) => {
-    const q = expr?.PLpgSQL_expr?.query as string | undefined;
+  const addExpression = (expr: PlNode | undefined, line: number | undefined, ctx: Context) => {
+    const q = expr?.PLpgSQL_expr?.query;
     if (!q || !/\b(select|from)\b/i.test(q)) return;
     const map = locate(text, lineStarts, q, line, false);
     if (!map) return;
     let from = 0;
-    if (expr!.PLpgSQL_expr.parseMode === 3) {
+    if (expr?.PLpgSQL_expr?.parseMode === 3) {
       const assign = /^[^:=]*?(:=|=)\s*/.exec(q);
       if (!assign) return;
       from = assign[0].length;
@@ -319,15 +359,15 @@ function extract(container: Statement): Extracted | undefined {
    * joined with `||` to other values; each value not written as a constant stands as an unknown
    * name `"<arg>"` (or literal `'<arg>'` for %L, quote_literal), so the SQL around it still parses.
    */
-  const addExecute = (expr: Node | undefined, line: number | undefined, ctx: Context) => {
-    const q = expr?.PLpgSQL_expr?.query as string | undefined;
+  const addExecute = (expr: PlNode | undefined, line: number | undefined, ctx: Context) => {
+    const q = expr?.PLpgSQL_expr?.query;
     if (!q) return;
     const map = locate(text, lineStarts, q, line, false);
     if (!map) return;
     const range = { start: body.pos[map[0]], end: body.pos[map[q.length]] };
     const dynamic = (why: string) => out.dynamic.push({ ...range, why });
     const parsed = parseCached(`SELECT ${q}`);
-    const value = parsed instanceof Error ? undefined : ((parsed.stmts?.[0]?.stmt as Node | undefined)?.SelectStmt?.targetList?.[0]?.ResTarget?.val as Node | undefined);
+    const value = parsed instanceof Error ? undefined : (parsed.stmts?.[0]?.stmt as Node | undefined)?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
     const parts = value ? executedParts(q, value) : undefined;
     if (!parts) {
       dynamic(`EXECUTE of SQL built at run time (${oneLine(q, 50)})`);
@@ -431,18 +471,18 @@ function extract(container: Statement): Extracted | undefined {
     loops: [...ctx.loops, loop],
     committingLoop: ctx.committingLoop || JSON.stringify(body ?? []).includes('"PLpgSQL_stmt_commit"'),
   });
-  const exprText = (e: Node | undefined) => oneLine((e?.PLpgSQL_expr?.query as string | undefined) ?? '');
+  const exprText = (e: PlNode | undefined) => oneLine(e?.PLpgSQL_expr?.query ?? '');
 
-  const walk = (stmts: Node[] | undefined, ctx: Context): void => {
+  const walk = (stmts: PlNode[] | undefined, ctx: Context): void => {
     for (const item of stmts ?? []) {
-      const [type, n] = Object.entries(item)[0] as [string, Node];
-      const line = n.lineno as number | undefined;
+      const [type, n] = Object.entries(item)[0] as [string, PlStatement];
+      const line = n.lineno;
       switch (type) {
         case 'PLpgSQL_stmt_block': {
-          const handlers = (n.exceptions?.PLpgSQL_exception_block?.exc_list ?? []) as Node[];
+          const handlers = n.exceptions?.PLpgSQL_exception_block?.exc_list ?? [];
           walk(n.body, handlers.length ? { ...ctx, subtransaction: true } : ctx);
           for (const h of handlers) {
-            const names = ((h.PLpgSQL_exception?.conditions ?? []) as Node[]).map((c) => c.PLpgSQL_condition?.condname ?? c.PLpgSQL_condition?.sqlstate).join(' OR ');
+            const names = (h.PLpgSQL_exception?.conditions ?? []).map((c) => c.PLpgSQL_condition?.condname ?? c.PLpgSQL_condition?.sqlstate).join(' OR ');
             walk(h.PLpgSQL_exception?.action, within(ctx, `EXCEPTION WHEN ${names}`));
           }
           break;
@@ -469,7 +509,7 @@ function extract(container: Statement): Extracted | undefined {
           addExpression(n.cond, line, ctx);
           const conds = [`IF ${exprText(n.cond)}`];
           walk(n.then_body, within(ctx, conds[0]));
-          for (const e of (n.elsif_list ?? []) as Node[]) {
+          for (const e of n.elsif_list ?? []) {
             const elsif = e.PLpgSQL_if_elsif ?? {};
             addExpression(elsif.cond, elsif.lineno, ctx);
             conds.push(`ELSIF ${exprText(elsif.cond)}`);
@@ -480,7 +520,7 @@ function extract(container: Statement): Extracted | undefined {
         }
         case 'PLpgSQL_stmt_case': {
           addExpression(n.t_expr, line, ctx);
-          for (const w of (n.case_when_list ?? []) as Node[]) {
+          for (const w of n.case_when_list ?? []) {
             const when = w.PLpgSQL_case_when ?? {};
             addExpression(when.expr, when.lineno, ctx);
             walk(when.stmts, within(ctx, `CASE WHEN ${exprText(when.expr)}`));
@@ -520,11 +560,11 @@ function extract(container: Statement): Extracted | undefined {
           break;
         default:
           // RETURN, RAISE, EXIT WHEN, ASSERT...: a subquery in their expressions still reads.
-          for (const v of Object.values(n)) if ((v as Node)?.PLpgSQL_expr) addExpression(v as Node, line, ctx);
+          for (const v of Object.values(n) as unknown[]) if ((v as PlNode | undefined)?.PLpgSQL_expr) addExpression(v as PlNode, line, ctx);
       }
     }
   };
-  walk([fn.action], { conditions: [], loops: [], committingLoop: false, subtransaction: false });
+  walk(fn.action ? [fn.action] : [], { conditions: [], loops: [], committingLoop: false, subtransaction: false });
   return out;
 }
 
@@ -551,18 +591,18 @@ function executedParts(q: string, value: Node): Part[] | undefined {
       return undefined;
     }
   };
-  const nameOf = (n: Node): string | undefined => (n.ColumnRef ? ((n.ColumnRef.fields ?? []) as Node[]).map((f) => f.String?.sval ?? '*').join('.') : undefined);
-  const funcName = (n: Node) => ((n.FuncCall?.funcname ?? []) as Node[]).map((x) => x.String?.sval).pop();
-  const stringConst = (n: Node | undefined): Node | undefined => (n?.A_Const?.sval ? n.A_Const : n?.TypeCast?.arg?.A_Const?.sval ? n.TypeCast.arg.A_Const : undefined);
+  const nameOf = (n: Node): string | undefined => (n.ColumnRef ? (n.ColumnRef.fields ?? []).map((f) => f.String?.sval ?? '*').join('.') : undefined);
+  const funcName = (n: Node) => (n.FuncCall?.funcname ?? []).map((x) => x.String?.sval).pop();
+  const stringConst = (n: Node | undefined): Of<'A_Const'> | undefined => (n?.A_Const?.sval ? n.A_Const : n?.TypeCast?.arg?.A_Const?.sval ? n.TypeCast.arg.A_Const : undefined);
   /** An operand of `||`, or a format() argument: its kind, and its value when written as a constant. */
   const valuePart = (n: Node, kind: 'I' | 'L' | 's', label: string): Part => {
     const c = stringConst(n);
-    if (c) return { label, kind, at: offset(c.location), known: c.sval.sval ?? '' };
+    if (c) return { label, kind, at: offset(c.location), known: c.sval?.sval ?? '' };
     const fn = funcName(n);
-    const inner = n.FuncCall?.args?.[0] as Node | undefined;
+    const inner = n.FuncCall?.args?.[0];
     const name = (inner && nameOf(inner)) ?? nameOf(n) ?? fn ?? 'value';
     const k = fn === 'quote_ident' ? 'I' : fn === 'quote_literal' || fn === 'quote_nullable' ? 'L' : kind;
-    return { label: label.includes('(') ? label : `${label} (${name})`, kind: k, at: offset(n.FuncCall?.location ?? n.ColumnRef?.location ?? n.location) };
+    return { label: label.includes('(') ? label : `${label} (${name})`, kind: k, at: offset(n.FuncCall?.location ?? n.ColumnRef?.location) };
   };
   const c = stringConst(value);
   if (c) {
@@ -570,7 +610,7 @@ function executedParts(q: string, value: Node): Part[] | undefined {
     return lit && [{ literal: lit.text, src: lit.src }];
   }
   if (funcName(value) === 'format') {
-    const args = (value.FuncCall.args ?? []) as Node[];
+    const args = value.FuncCall?.args ?? [];
     const fmt = stringConst(args[0]);
     const lit = fmt && literalAt(fmt.location);
     if (!lit) return undefined;
@@ -596,7 +636,7 @@ function executedParts(q: string, value: Node): Part[] | undefined {
   const operands: Node[] = [];
   const flatten = (n: Node): boolean => {
     const e = n.A_Expr;
-    if (e && e.kind === 'AEXPR_OP' && ((e.name ?? []) as Node[]).map((x) => x.String?.sval).join() === '||') return flatten(e.lexpr) && flatten(e.rexpr);
+    if (e?.kind === 'AEXPR_OP' && e.lexpr && e.rexpr && (e.name ?? []).map((x) => x.String?.sval).join() === '||') return flatten(e.lexpr) && flatten(e.rexpr);
     operands.push(n);
     return true;
   };
@@ -706,7 +746,7 @@ function makeStatements(sql: Mapped, base: number, index: number, place: BodyPla
     leadingComments: [],
     ownComments: own,
     kind,
-    node: raw ? raw[kind] ?? {} : undefined,
+    node: raw ? (raw as Record<string, object>)[kind] ?? {} : undefined,
     error: parsed instanceof Error ? { message: parsed.message, start: doc(0), end: doc(sql.text.length) } : undefined,
     at: (location: number) => doc(map.fromUtf8(Math.max(0, location))),
     body: place,
@@ -720,11 +760,11 @@ function makeStatements(sql: Mapped, base: number, index: number, place: BodyPla
  */
 export function calledRoutines(statement: Statement, known: ReadonlyMap<string, unknown>): string[] {
   if (known.size === 0) return [];
-  const n = statement.node ?? {};
   const names: string[] = [];
-  const nameOf = (fc: Node) => ((fc.funcname ?? []) as Node[]).map((x) => x.String?.sval as string).pop() ?? '';
-  if (statement.kind === 'CallStmt') {
-    const fc = n.funccall;
+  const nameOf = (fc: Of<'FuncCall'>) => (fc.funcname ?? []).map((x) => x.String?.sval ?? '').pop() ?? '';
+  const call = nodeOf(statement, 'CallStmt');
+  if (call) {
+    const fc = call.funccall;
     if (fc && known.has(nameOf(fc))) names.push(nameOf(fc));
   } else if (statement.kind === 'SelectStmt') {
     const walk = (v: unknown): void => {
@@ -732,10 +772,10 @@ export function calledRoutines(statement: Statement, known: ReadonlyMap<string, 
       else if (v && typeof v === 'object') {
         const fc = (v as Node).FuncCall;
         if (fc && known.has(nameOf(fc)) && !names.includes(nameOf(fc))) names.push(nameOf(fc));
-        Object.values(v as Node).forEach(walk);
+        Object.values(v).forEach(walk);
       }
     };
-    walk(n);
+    walk(statement.node);
   }
   return names;
 }

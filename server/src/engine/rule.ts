@@ -9,7 +9,7 @@
 import { AlterCommand, FileFacts, relationKey, relationName, StatementFacts } from './facts';
 import type { EmbeddedStatement, SourceEdit } from './embedded';
 import { nodeOf, Of } from './ast';
-import { Node, Token } from './parse';
+import { Token } from './parse';
 import { Settings, Severity } from './settings';
 
 export interface RuleDocs {
@@ -331,12 +331,13 @@ export function lineOf(file: FileFacts, offset: number): number {
 export const partitionedTables = once((file: FileFacts): ReadonlySet<string> => {
   const out = new Set<string>();
   for (const s of parsedStatements(file)) {
-    const n = s.statement.node ?? {};
-    if (s.kind === 'CreateStmt') {
-      if (n.partspec) out.add(relationKey(n.relation));
-      if (n.partbound) for (const parent of (n.inhRelations ?? []) as Node[]) out.add(relationKey(parent.RangeVar));
-    } else if (s.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE' && s.commands.some((c) => c.subtype === 'AT_AttachPartition' || c.subtype === 'AT_DetachPartition')) {
-      out.add(relationKey(n.relation));
+    const create = nodeOf(s.statement, 'CreateStmt');
+    const alter = nodeOf(s.statement, 'AlterTableStmt');
+    if (create) {
+      if (create.partspec) out.add(relationKey(create.relation));
+      if (create.partbound) for (const parent of create.inhRelations ?? []) out.add(relationKey(parent.RangeVar));
+    } else if (alter?.objtype === 'OBJECT_TABLE' && s.commands.some((c) => c.subtype === 'AT_AttachPartition' || c.subtype === 'AT_DetachPartition')) {
+      out.add(relationKey(alter.relation));
     }
   }
   return out;

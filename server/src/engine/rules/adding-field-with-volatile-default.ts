@@ -76,7 +76,7 @@ setting.`,
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const column = cmd.node.def?.ColumnDef ?? {};
       if (isSerialPrimaryKey(column)) continue;
-      const { volatility, functions } = defaultVolatility(column);
+      const { volatility, functions } = defaultVolatility(column, s.catalog);
       const name = column.colname as string;
       if (volatility === 'volatile') {
         reports.push({

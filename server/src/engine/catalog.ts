@@ -532,6 +532,10 @@ function viewOf(query: Node | undefined, materialized: boolean, tables: Readonly
       if (key) use(key, column);
       continue;
     }
+    if (column === '*') {
+      for (const k of reads) use(k, '*');
+      continue;
+    }
     // Unqualified: the relation that has the column, when the migrations say; else every one whose columns are unknown.
     const owners = reads.filter((k) => tables.get(k)?.columns.has(column));
     for (const k of owners.length ? owners : reads.filter((r) => !tables.get(r)?.columns.size)) use(k, column);

@@ -17,6 +17,7 @@ import { rule as banDropSchemaCascade } from './ban-drop-schema-cascade';
 import { rule as banDropTable } from './ban-drop-table';
 import { rule as banTruncate } from './ban-truncate';
 import { rule as changingColumnType } from './changing-column-type';
+import { rule as columnUsedByView } from './column-used-by-view';
 import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
 import { rule as createExtensionIfNotExists } from './create-extension-if-not-exists';
 import { rule as constraintMissingNotValid } from './constraint-missing-not-valid';
@@ -66,6 +67,7 @@ export const RULES: readonly Rule[] = [
   setNotNull,
   uniqueConstraintBuildsIndex,
   changingColumnType,
+  columnUsedByView,
   tableRewrite,
   refreshMaterializedViewBlocking,
   explicitLockTable,

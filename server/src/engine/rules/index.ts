@@ -24,6 +24,7 @@ import { rule as constraintMissingNotValid } from './constraint-missing-not-vali
 import { rule as ddlWithBackfillInTransaction } from './ddl-with-backfill-in-transaction';
 import { rule as destructiveDownMigration } from './destructive-down-migration';
 import { rule as dropNotNullOrDefault } from './drop-not-null-or-default';
+import { rule as dropObjectStillUsed } from './drop-object-still-used';
 import { rule as enumValueInTransaction } from './enum-value-in-transaction';
 import { rule as explicitLockTable } from './explicit-lock-table';
 import { rule as foreignKeyWithoutIndex } from './foreign-key-without-index';
@@ -68,6 +69,7 @@ export const RULES: readonly Rule[] = [
   uniqueConstraintBuildsIndex,
   changingColumnType,
   columnUsedByView,
+  dropObjectStillUsed,
   tableRewrite,
   refreshMaterializedViewBlocking,
   explicitLockTable,

@@ -43,13 +43,15 @@ CREATE TABLE people (id bigint, feeling mood);
 ALTER TABLE people ALTER COLUMN feeling TYPE text;
 DROP TYPE mood;`,
       notes: `Functions are matched by name (overloads are one), types by their last name. Objects created
-outside the migrations are unknown to Migration Guard.`,
+outside the migrations are unknown to Migration Guard. Down migrations are checked too: the down of
+a migration that only replaced a function must not drop, with CASCADE, the triggers an earlier
+migration created on it.`,
     },
     messages: {
       functionRestrict: 'DROP FUNCTION {{function}} fails: {{uses}} still call it ("other objects depend on it"). Change or drop them first.',
-      functionCascade: 'DROP FUNCTION {{function}} ... CASCADE also drops {{uses}}, without naming them. Change or drop them first, then drop the function.',
+      functionCascade: 'DROP FUNCTION {{function}} ... CASCADE also drops {{uses}}, which the statement does not name. Drop or change each explicitly first, then the function.',
       typeRestrict: 'DROP TYPE {{type}} fails: {{columns}} still have that type ("other objects depend on it"). Change the columns\' type or drop them first.',
-      typeCascade: 'DROP TYPE {{type}} ... CASCADE also drops {{columns}}, with their data, without naming them. Change the columns\' type first.',
+      typeCascade: 'DROP TYPE {{type}} ... CASCADE also drops {{columns}}, with their data, which the statement does not name. Change the columns\' type first.',
     },
     fixable: [],
   },

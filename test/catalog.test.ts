@@ -156,6 +156,11 @@ CREATE MATERIALIZED VIEW sales_by_region AS SELECT region, sum(amount) AS total 
     assert.deepEqual(viewsUsing(c, 'b', 'z'), ['v']);
     assert.deepEqual(viewsUsing(c, 'a', 'later'), [], 'added after the view');
     assert.deepEqual(viewSources(c, 'v'), ['a', 'b']);
+    // Dropping a table or a view drops the views that read it.
+    const dropped = analyze('CREATE VIEW vv AS SELECT id FROM v;\nDROP TABLE b CASCADE;', { settings, prior: c }).facts.catalogAfter;
+    assert.deepEqual(viewSources(dropped, 'v'), undefined);
+    assert.deepEqual(viewSources(dropped, 'vv'), undefined);
+    assert.deepEqual(viewsUsing(dropped, 'a', 'x'), ['w']);
   });
 
   it('DROP SCHEMA ... CASCADE locks the tables whose defaults and triggers call its functions', () => {

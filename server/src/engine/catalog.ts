@@ -426,6 +426,8 @@ export class Catalog {
             const key = namesKey(x.List?.items);
             this.dropUsesOf(key);
             this.setObjects({ rows: this.objects.rows.delete(key) });
+            // The views that read it go too (with CASCADE; without it the DROP succeeds only when none is left).
+            this.dropViewsReading(key);
           }
         } else if (type === 'OBJECT_TRIGGER') {
           for (const x of objects) {
@@ -471,8 +473,14 @@ export class Catalog {
     this.removeUses((u) => u.table === table && (column === undefined || u.column === column));
   }
 
+  /** A view, and the views that read it (CASCADE drops them; without it the DROP fails while they exist). */
   private dropView(key: string): void {
     if (this.objects.views.has(key)) this.setObjects({ views: this.objects.views.delete(key) });
+    this.dropViewsReading(key);
+  }
+
+  private dropViewsReading(key: string): void {
+    for (const [view, info] of this.objects.views) if (info.reads.includes(key)) this.dropView(view);
   }
 }
 

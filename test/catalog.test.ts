@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
-import { tableOfIndex } from '../server/src/engine/catalog';
+import { catalogObjects, functionUses, functionVolatility, tableOfIndex, viewSources, viewsUsing } from '../server/src/engine/catalog';
 import { resolveSettings } from '../server/src/engine/settings';
 
 const settings = resolveSettings({}).settings;
@@ -78,6 +78,135 @@ describe('indexes in the catalog of earlier migrations', () => {
     assert.equal(out.status, 0, out.stderr);
     const [s] = JSON.parse(out.stdout).statements;
     assert.deepEqual(s.locks.map((l: { relation: string; mode: string }) => [l.relation, l.mode]), [['users_email_idx', 'AccessExclusiveLock'], ['users', 'AccessExclusiveLock']]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/**
+ * Functions with their volatility, views with what they read, the defaults and triggers that call
+ * functions, and rows put in new tables (issue 14 point 2). The lock claims are proven on PGlite
+ * and the Debian server by the "with history" shapes of test/pg/shapes.ts.
+ */
+describe('functions, views and row sources in the catalog', () => {
+  before(loadParser);
+  const FUNCTIONS = `CREATE SCHEMA util;
+CREATE FUNCTION make_code() RETURNS text LANGUAGE sql AS $$ SELECT md5(random()::text) $$;
+CREATE FUNCTION util.fixed() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'x' $$;
+CREATE OR REPLACE FUNCTION today() RETURNS date AS $$ SELECT current_date $$ LANGUAGE sql STABLE;
+CREATE FUNCTION later() RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;
+ALTER FUNCTION later() VOLATILE;
+CREATE FUNCTION util.stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TABLE coupons (id bigint PRIMARY KEY, code text DEFAULT util.fixed());
+CREATE TABLE ledger (id bigint PRIMARY KEY, amount int);
+CREATE TRIGGER ledger_stamp BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION util.stamp();
+CREATE TABLE sales (id bigint PRIMARY KEY, region text, amount int);
+CREATE VIEW sales_big AS SELECT id, region, amount FROM sales WHERE amount > 10;
+CREATE MATERIALIZED VIEW sales_by_region AS SELECT region, sum(amount) AS total FROM sales_big GROUP BY region;
+`;
+  const prior = () => analyze(FUNCTIONS, { settings }).facts.catalogAfter;
+
+  it('records each function with its volatility: no marker is VOLATILE, CREATE OR REPLACE and ALTER FUNCTION change it', () => {
+    const c = prior();
+    assert.equal(functionVolatility(c, 'make_code'), 'volatile');
+    assert.equal(functionVolatility(c, 'util.fixed'), 'immutable');
+    assert.equal(functionVolatility(c, 'fixed'), 'immutable', 'unqualified: any schema');
+    assert.equal(functionVolatility(c, 'today'), 'stable');
+    assert.equal(functionVolatility(c, 'later'), 'volatile');
+    assert.equal(functionVolatility(c, 'other.make_code'), undefined);
+    const after = analyze('DROP FUNCTION make_code();\nCREATE OR REPLACE FUNCTION today() RETURNS date LANGUAGE sql AS $$ SELECT current_date $$;', { settings, prior: c }).facts.catalogAfter;
+    assert.equal(functionVolatility(after, 'make_code'), undefined);
+    assert.equal(functionVolatility(after, 'today'), 'volatile');
+  });
+
+  it('ADD COLUMN with a default calling a VOLATILE function of an earlier migration rewrites; IMMUTABLE and STABLE do not', () => {
+    const a = analyze(
+      "ALTER TABLE users ADD COLUMN a text DEFAULT make_code();\nALTER TABLE users ADD COLUMN b text DEFAULT util.fixed();\nALTER TABLE users ADD COLUMN c date DEFAULT today();\nALTER TABLE users ADD COLUMN d int DEFAULT later();\nALTER TABLE users ADD COLUMN e text DEFAULT unknown_fn();",
+      { settings, prior: prior() },
+    );
+    assert.deepEqual(a.facts.statements.map((s) => s.rewrites), [['users'], [], [], ['users'], []]);
+    assert.deepEqual(
+      a.findings.filter((f) => f.rule === 'adding-field-with-volatile-default').map((f) => [f.range.start.line, f.messageId, f.severity]),
+      [[0, 'volatile', 'error'], [3, 'volatile', 'error'], [4, 'unknownFunction', 'info']],
+    );
+    // Without the history the function is unknown: information, no rewrite claimed.
+    const alone = analyze('ALTER TABLE users ADD COLUMN a text DEFAULT make_code();', { settings });
+    assert.deepEqual(alone.facts.statements[0].rewrites, []);
+    assert.equal(alone.findings.find((f) => f.rule === 'adding-field-with-volatile-default')?.messageId, 'unknownFunction');
+  });
+
+  it('a function created earlier in the same file counts too', () => {
+    const a = analyze("CREATE FUNCTION gen() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN 'x'; END $$;\nALTER TABLE users ADD COLUMN a text DEFAULT gen();", { settings });
+    assert.deepEqual(a.facts.statements[1].rewrites, ['users']);
+  });
+
+  it('REFRESH MATERIALIZED VIEW takes ACCESS SHARE on the relations its view reads, through views; an unknown view keeps the description', () => {
+    const [refresh, concurrent, unknown] = analyze('REFRESH MATERIALIZED VIEW sales_by_region;\nREFRESH MATERIALIZED VIEW CONCURRENTLY sales_by_region;\nREFRESH MATERIALIZED VIEW nobody_knows;', { settings, prior: prior() }).facts.statements;
+    assert.deepEqual(refresh.locks.map((l) => [l.relation, l.mode, l.role]), [['sales_by_region', 'AccessExclusiveLock', 'materialized view'], ['sales_big', 'AccessShareLock', 'view source'], ['sales', 'AccessShareLock', 'view source']]);
+    assert.deepEqual(refresh.implicitLocks, []);
+    assert.deepEqual(refresh.scans, ['sales'], 'a plain view has no rows of its own');
+    assert.deepEqual(concurrent.locks.map((l) => [l.relation, l.mode]), [['sales_by_region', 'ExclusiveLock'], ['sales_big', 'AccessShareLock'], ['sales', 'AccessShareLock']]);
+    assert.deepEqual(unknown.implicitLocks.map((i) => [i.on, i.mode]), [['the tables the view reads', 'AccessShareLock']]);
+  });
+
+  it('knows which columns a view uses: named, qualified through aliases, and * as the columns of the time', () => {
+    const c = analyze('CREATE TABLE a (id int, x int, y int);\nCREATE TABLE b (id int, z int);\nCREATE VIEW v AS SELECT a.id, z FROM a JOIN b USING (id) WHERE a.y > 0;\nCREATE VIEW w AS SELECT * FROM a;\nALTER TABLE a ADD COLUMN later int;', { settings }).facts.catalogAfter;
+    assert.deepEqual(viewsUsing(c, 'a', 'id'), ['v', 'w']);
+    assert.deepEqual(viewsUsing(c, 'a', 'y'), ['v', 'w']);
+    assert.deepEqual(viewsUsing(c, 'a', 'x'), ['w']);
+    assert.deepEqual(viewsUsing(c, 'b', 'z'), ['v']);
+    assert.deepEqual(viewsUsing(c, 'a', 'later'), [], 'added after the view');
+    assert.deepEqual(viewSources(c, 'v'), ['a', 'b']);
+    // Dropping a table or a view drops the views that read it.
+    const dropped = analyze('CREATE VIEW vv AS SELECT id FROM v;\nDROP TABLE b CASCADE;', { settings, prior: c }).facts.catalogAfter;
+    assert.deepEqual(viewSources(dropped, 'v'), undefined);
+    assert.deepEqual(viewSources(dropped, 'vv'), undefined);
+    assert.deepEqual(viewsUsing(dropped, 'a', 'x'), ['w']);
+  });
+
+  it('DROP SCHEMA ... CASCADE locks the tables whose defaults and triggers call its functions', () => {
+    const [drop, other] = analyze('DROP SCHEMA util CASCADE;\nDROP SCHEMA nothing_here CASCADE;', { settings, prior: prior() }).facts.statements;
+    assert.deepEqual(drop.locks.map((l) => [l.relation, l.mode, l.role]), [
+      ['coupons', 'AccessExclusiveLock', 'table whose default of code calls util.fixed'],
+      ['ledger', 'AccessExclusiveLock', 'table of trigger ledger_stamp (calls util.stamp)'],
+    ]);
+    assert.deepEqual(other.locks, []);
+    // Afterwards the schema's functions and their uses are gone.
+    const after = analyze('DROP SCHEMA util CASCADE;', { settings, prior: prior() }).facts.catalogAfter;
+    assert.equal(functionVolatility(after, 'util.fixed'), undefined);
+    assert.deepEqual(functionUses(after, 'util.stamp'), []);
+  });
+
+  it('records the statement that put rows in a table, for this migration only', () => {
+    const a = analyze("CREATE TABLE t1 AS SELECT 1 AS id;\nCREATE TABLE t2 (id int);\nINSERT INTO t2 VALUES (1);\nINSERT INTO t2 SELECT 2;\nCREATE TABLE t3 (id int);\nCOPY t3 FROM stdin;\nCREATE TABLE t4 AS SELECT 1 AS id WITH NO DATA;\nCREATE TABLE t5 (id int);\nCOPY t5 TO stdout;", { settings });
+    const rows = catalogObjects(a.facts.catalogAfter).rows;
+    assert.deepEqual([...rows.entries()].sort(([x], [y]) => x.localeCompare(y)), [
+      ['t1', { statement: 0, how: 'CREATE TABLE AS' }],
+      ['t2', { statement: 2, how: 'INSERT ... VALUES' }],
+      ['t3', { statement: 5, how: 'COPY' }],
+    ]);
+    const next = analyze('SELECT 1;', { settings, prior: a.facts.catalogAfter }).facts.catalogAfter;
+    assert.equal(catalogObjects(next).rows.size, 0, 'an earlier migration\'s tables are existing tables');
+  });
+
+  it('an edit of a function\'s volatility re-derives the facts after it (the language server\'s incremental analysis)', () => {
+    const text = "CREATE FUNCTION gen() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'x' $$;\nSELECT 1;\nALTER TABLE users ADD COLUMN a text DEFAULT gen();\n";
+    const first = analyze(text, { settings });
+    assert.deepEqual(first.facts.statements[2].rewrites, []);
+    const edited = text.replace('IMMUTABLE', 'VOLATILE');
+    const incremental = analyze(edited, { settings, previous: first });
+    assert.deepEqual(incremental.facts.statements[2].rewrites, ['users']);
+    assert.deepEqual(incremental.findings.map((f) => f.rule), analyze(edited, { settings }).findings.map((f) => f.rule));
+  });
+
+  it('explain --format json: the earlier migration\'s VOLATILE function makes ADD COLUMN a rewrite', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-catalog-'));
+    fs.mkdirSync(path.join(dir, 'migrations'));
+    fs.writeFileSync(path.join(dir, 'migrations', '001_init.sql'), "CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE FUNCTION make_code() RETURNS text LANGUAGE sql AS $$ SELECT md5(random()::text) $$;\n");
+    fs.writeFileSync(path.join(dir, 'migrations', '002_code.sql'), 'ALTER TABLE users ADD COLUMN code text DEFAULT make_code();\n');
+    const out = spawnSync(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), 'explain', '--format', 'json', path.join(dir, 'migrations', '002_code.sql')], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    const [s] = JSON.parse(out.stdout).statements;
+    assert.deepEqual(s.rewrites, ['users']);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

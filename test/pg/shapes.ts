@@ -57,6 +57,21 @@ INSERT INTO audit_2025 SELECT g, date '2025-03-01' FROM generate_series(1, 200) 
 CREATE INDEX events_id_idx ON ONLY events (id);
 CREATE INDEX events_2024_id_idx ON events_2024 (id);
 ANALYZE;
+-- Functions, views and what calls them (issue 14): a VOLATILE function without a marker, an
+-- IMMUTABLE one, a schema whose functions a default and a trigger call, a materialized view.
+CREATE FUNCTION guard_code() RETURNS text LANGUAGE sql AS $$ SELECT md5(random()::text) $$;
+CREATE FUNCTION guard_fixed() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'x' $$;
+CREATE SCHEMA guard_util;
+CREATE FUNCTION guard_util.next_code() RETURNS text LANGUAGE sql AS $$ SELECT 'c' $$;
+CREATE FUNCTION guard_util.stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TABLE coupons (id bigint PRIMARY KEY, code text DEFAULT guard_util.next_code());
+CREATE TABLE ledger (id bigint PRIMARY KEY, amount int);
+CREATE TRIGGER ledger_stamp BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION guard_util.stamp();
+CREATE TABLE sales (id bigint PRIMARY KEY, region text, amount int);
+INSERT INTO sales SELECT g, 'r' || (g % 5), g FROM generate_series(1, 300) g;
+CREATE VIEW sales_big AS SELECT id, region, amount FROM sales WHERE amount > 10;
+CREATE MATERIALIZED VIEW sales_by_region AS SELECT region, sum(amount) AS total FROM sales_big GROUP BY region;
+CREATE UNIQUE INDEX sales_by_region_idx ON sales_by_region (region);
 `;
 
 
@@ -230,4 +245,10 @@ export const SHAPES: Shape[] = [
     docs: doc('plpgsql-control-structures'),
   },
   { sql: 'DO $$ BEGIN ALTER TABLE orders DROP CONSTRAINT orders_user_fk; LOCK TABLE accounts IN SHARE MODE; END $$', implicit: { [FK_REFERENCED]: 'users' }, docs: doc('sql-do') },
+  // The schema the history establishes (issue 14): functions with their volatility, views with their sources.
+  { sql: 'ALTER TABLE users ADD COLUMN c text DEFAULT guard_code()', history: true, docs: doc('sql-createfunction') },
+  { sql: 'ALTER TABLE users ADD COLUMN c text DEFAULT guard_fixed()', history: true, docs: doc('sql-createfunction') },
+  { sql: 'REFRESH MATERIALIZED VIEW sales_by_region', history: true, docs: doc('sql-refreshmaterializedview') },
+  { sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY sales_by_region', history: true, docs: doc('sql-refreshmaterializedview') },
+  { sql: 'DROP SCHEMA guard_util CASCADE', history: true, docs: doc('sql-dropschema') },
 ];

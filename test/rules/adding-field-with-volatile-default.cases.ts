@@ -9,6 +9,9 @@ export const tests: RuleTests = {
     'ALTER TABLE users ADD COLUMN n int DEFAULT NULL;',
     'CREATE TABLE users (id bigserial PRIMARY KEY);\nALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();',
     'ALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();',
+    // A function of the migrations declared IMMUTABLE or STABLE (issue 14).
+    "CREATE FUNCTION code() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'x' $$;\nALTER TABLE users ADD COLUMN code text DEFAULT code();",
+    "CREATE FUNCTION util.code() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'x' $$;\nALTER TABLE users ADD COLUMN code text DEFAULT util.code();",
   ],
   invalid: [
     {
@@ -46,6 +49,18 @@ export const tests: RuleTests = {
       sql: 'ALTER TABLE users ADD COLUMN id2 bigint GENERATED ALWAYS AS IDENTITY;',
       reports: [{ range: [0, 18, 0, 68], messageId: 'volatile', data: { column: 'id2', functions: 'nextval (identity)', table: 'users' } }],
       output: null,
+    },
+    {
+      // Declared without a marker: VOLATILE (issue 14), proven a rewrite on PostgreSQL (docs/locks.md).
+      sql: "CREATE FUNCTION make_code() RETURNS text LANGUAGE sql AS $$ SELECT md5(random()::text) $$;\nALTER TABLE users ADD COLUMN code text DEFAULT make_code();",
+      reports: [{ range: [1, 18, 1, 58], messageId: 'volatile', data: { column: 'code', functions: 'make_code', table: 'users' } }],
+      output: [
+        'CREATE FUNCTION make_code() RETURNS text LANGUAGE sql AS $$ SELECT md5(random()::text) $$;',
+        'ALTER TABLE users ADD COLUMN code text;',
+        'ALTER TABLE users ALTER COLUMN code SET DEFAULT make_code();',
+        '-- Existing rows: in batches, each its own transaction, until none is NULL:',
+        '--   UPDATE users SET code = make_code() WHERE <key> BETWEEN <n> AND <n + 5000> AND code IS NULL;',
+      ].join('\n'),
     },
     {
       sql: 'ALTER TABLE users ADD COLUMN code text DEFAULT make_code();',

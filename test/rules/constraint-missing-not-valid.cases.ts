@@ -9,8 +9,30 @@ export const tests: RuleTests = {
     'ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_pkey_idx;',
     'ALTER TABLE orders ADD COLUMN note text;',
     'ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);',
+    // Created empty (issue 14): no rows to validate.
+    'CREATE TABLE orders (id bigint, user_id bigint);\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\nINSERT INTO orders VALUES (1, 1);',
+    // Filled, but the referenced table is new too: nobody writes to it yet.
+    'CREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders AS SELECT 1::bigint AS user_id;\nALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);',
+    // WITH NO DATA puts no rows; TRUNCATE takes them out again.
+    'CREATE TABLE orders AS SELECT * FROM old_orders WITH NO DATA;\nALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);',
+    'CREATE TABLE orders (id bigint, user_id bigint);\nINSERT INTO orders VALUES (1, 1);\nTRUNCATE orders;\nALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);',
+    // Filled, then the foreign key NOT VALID.
+    'CREATE TABLE orders (id bigint, user_id bigint);\nCOPY orders FROM stdin;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
   ],
   invalid: [
+    {
+      // Created and filled in this migration (issue 14): the validation reads the rows under SHARE ROW EXCLUSIVE on users.
+      sql: 'CREATE TABLE orders_copy (id bigint, user_id bigint);\nINSERT INTO orders_copy SELECT id, user_id FROM orders;\nALTER TABLE orders_copy ADD CONSTRAINT orders_copy_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+      reports: [{ range: [2, 24, 2, 102], messageId: 'foreignKeyFilled', data: { table: 'orders_copy', referenced: 'users', source: 'INSERT ... SELECT at line 2' } }],
+      output:
+        'CREATE TABLE orders_copy (id bigint, user_id bigint);\nINSERT INTO orders_copy SELECT id, user_id FROM orders;\nALTER TABLE orders_copy ADD CONSTRAINT orders_copy_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders_copy VALIDATE CONSTRAINT orders_copy_user_fk;',
+    },
+    {
+      sql: 'CREATE TABLE archive.orders AS SELECT * FROM orders;\nALTER TABLE archive.orders ADD CONSTRAINT archive_orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+      reports: [{ range: [1, 27, 1, 108], messageId: 'foreignKeyFilled', data: { table: 'archive.orders', referenced: 'users', source: 'CREATE TABLE AS at line 1' } }],
+      output:
+        'CREATE TABLE archive.orders AS SELECT * FROM orders;\nALTER TABLE archive.orders ADD CONSTRAINT archive_orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE archive.orders VALIDATE CONSTRAINT archive_orders_user_fk;',
+    },
     {
       sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
       reports: [{ range: [0, 19, 0, 92], messageId: 'foreignKey', data: { table: 'orders', referenced: 'users' } }],

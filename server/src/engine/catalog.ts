@@ -51,7 +51,94 @@ export interface TableInfo {
   indexes?: ReadonlyMap<string, IndexInfo>;
 }
 
+/**
+ * What the migrations say about their tables, by key (see relationKey). A view made by Catalog is a
+ * CatalogSnapshot, which also knows the functions, views and row sources (see catalogObjects).
+ */
 export type CatalogView = ReadonlyMap<string, TableInfo>;
+
+/** A function (or procedure) the migrations created: `pg_proc.provolatile` as CREATE FUNCTION declared it. */
+export interface FunctionInfo {
+  /** Without a marker a function is VOLATILE (CREATE FUNCTION docs). */
+  volatility: 'immutable' | 'stable' | 'volatile';
+  language?: string;
+}
+
+/** A view or materialized view, and what it reads. */
+export interface ViewInfo {
+  materialized: boolean;
+  /** Keys of the relations its query reads (tables, or other views). */
+  reads: readonly string[];
+  /**
+   * Per relation read, the columns the query uses: PostgreSQL records a dependency on each, so it
+   * refuses to retype them and DROP COLUMN fails without CASCADE (which drops the view). `*` is
+   * expanded when the view is created: the table's columns then, or '*' when they are unknown.
+   */
+  columns: Readonly<Record<string, readonly string[] | '*'>>;
+}
+
+/** A table object that calls a function: a column's default, or a trigger. */
+export interface FunctionUse {
+  table: string;
+  column?: string;
+  trigger?: string;
+}
+
+/** The statement that put rows in a table created in this migration. */
+export interface RowSource {
+  statement: number;
+  /** 'CREATE TABLE AS', 'INSERT ... SELECT', 'INSERT ... VALUES', 'COPY'. */
+  how: string;
+}
+
+export interface CatalogObjects {
+  /** By key (`name`, or `schema.name` outside public); overloads share one entry. */
+  functions: PersistentMap<FunctionInfo>;
+  views: PersistentMap<ViewInfo>;
+  /** Per function key, the defaults and triggers that call it. */
+  uses: PersistentMap<readonly FunctionUse[]>;
+  /** Tables rows were put in, in this migration (not carried to the next one). */
+  rows: PersistentMap<RowSource>;
+}
+
+const NO_OBJECTS: CatalogObjects = { functions: PersistentMap.empty(), views: PersistentMap.empty(), uses: PersistentMap.empty(), rows: PersistentMap.empty() };
+
+/** An immutable view of a Catalog: its tables (as a map) and its other objects. */
+export class CatalogSnapshot implements ReadonlyMap<string, TableInfo> {
+  constructor(
+    readonly tables: PersistentMap<TableInfo>,
+    readonly objects: CatalogObjects,
+  ) {}
+  get size(): number {
+    return this.tables.size;
+  }
+  get(key: string): TableInfo | undefined {
+    return this.tables.get(key);
+  }
+  has(key: string): boolean {
+    return this.tables.has(key);
+  }
+  entries(): MapIterator<[string, TableInfo]> {
+    return this.tables.entries();
+  }
+  keys(): MapIterator<string> {
+    return this.tables.keys();
+  }
+  values(): MapIterator<TableInfo> {
+    return this.tables.values();
+  }
+  [Symbol.iterator](): MapIterator<[string, TableInfo]> {
+    return this.tables.entries();
+  }
+  forEach(callback: (value: TableInfo, key: string, map: ReadonlyMap<string, TableInfo>) => void): void {
+    for (const [k, v] of this.tables) callback(v, k, this);
+  }
+}
+
+/** The functions, views and row sources of a catalog view (none for a plain map). */
+export function catalogObjects(view: CatalogView | undefined): CatalogObjects {
+  return view instanceof CatalogSnapshot ? view.objects : NO_OBJECTS;
+}
 
 /** `schema.name`, or `name` when unqualified or in `public`: how created and altered relations are matched. */
 export function relationKey(rangeVar: Of<'RangeVar'> | undefined): string {
@@ -85,6 +172,8 @@ export function notNullColumnOf(expr: Node | undefined): string | undefined {
 export class Catalog {
   /** Persistent: each change makes a new map sharing every other table with the old one. */
   private tables: PersistentMap<TableInfo> = PersistentMap.empty();
+  private objects: CatalogObjects = NO_OBJECTS;
+  private snapshot?: CatalogSnapshot;
 
   /**
    * `prior`: what the earlier migrations of the same folder left (their transactions are over, so
@@ -99,16 +188,22 @@ export class Catalog {
         checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })),
       });
     }
+    // Functions, views and the objects calling functions carry over; rows put in tables are this migration's own.
+    const objects = catalogObjects(prior);
+    this.objects = { ...objects, rows: PersistentMap.empty() };
   }
 
   view(): CatalogView {
-    return this.tables;
+    if (!this.snapshot || this.snapshot.tables !== this.tables || this.snapshot.objects !== this.objects) this.snapshot = new CatalogSnapshot(this.tables, this.objects);
+    return this.snapshot;
   }
 
   /** Continues from a view this class produced (in the same migration: transactions kept as they were). */
   static resume(view: CatalogView): Catalog {
     const catalog = new Catalog();
-    catalog.tables = view instanceof PersistentMap ? view : PersistentMap.from(view);
+    const tables = view instanceof CatalogSnapshot ? view.tables : view;
+    catalog.tables = tables instanceof PersistentMap ? tables : PersistentMap.from(tables);
+    catalog.objects = catalogObjects(view);
     return catalog;
   }
 
@@ -243,6 +338,285 @@ export class Catalog {
         break;
     }
   }
+
+  private setObjects(change: Partial<CatalogObjects>): void {
+    this.objects = { ...this.objects, ...change };
+  }
+
+  /**
+   * What a statement does to the functions, views, function uses and row sources (issue 14 point
+   * 2); the tables, columns, constraints and indexes are the methods above. `index`: the statement's.
+   */
+  record(kind: string, n: Node, index: number): void {
+    const o = this.objects;
+    switch (kind) {
+      case 'CreateFunctionStmt': {
+        const options = [...((n.options ?? []) as Node[])];
+        const option = (name: string) => options.find((x) => x.DefElem?.defname === name)?.DefElem?.arg?.String?.sval as string | undefined;
+        const volatility = (option('volatility') ?? 'volatile') as FunctionInfo['volatility'];
+        this.setObjects({ functions: o.functions.set(namesKey(n.funcname), { volatility, language: option('language') }) });
+        break;
+      }
+      case 'AlterFunctionStmt': {
+        const key = namesKey(n.func?.objname);
+        const known = o.functions.get(key);
+        const volatility = ((n.actions ?? []) as Node[]).find((x) => x.DefElem?.defname === 'volatility')?.DefElem?.arg?.String?.sval as FunctionInfo['volatility'] | undefined;
+        if (known && volatility) this.setObjects({ functions: o.functions.set(key, { ...known, volatility }) });
+        break;
+      }
+      case 'CreateStmt': {
+        const table = relationKey(n.relation);
+        this.dropUsesOf(table);
+        for (const e of (n.tableElts ?? []) as Node[]) if (e.ColumnDef) this.addDefaultUses(table, e.ColumnDef.colname, ((e.ColumnDef.constraints ?? []) as Node[]).find((c) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr);
+        break;
+      }
+      case 'CreateTrigStmt':
+        this.addUse(namesKey(n.funcname), { table: relationKey(n.relation), trigger: n.trigname });
+        break;
+      case 'AlterTableStmt': {
+        if (n.objtype !== 'OBJECT_TABLE') break;
+        const table = relationKey(n.relation);
+        for (const cmd of ((n.cmds ?? []) as Node[]).map((c) => c.AlterTableCmd ?? {})) {
+          if (cmd.subtype === 'AT_AddColumn') this.addDefaultUses(table, cmd.def?.ColumnDef?.colname, ((cmd.def?.ColumnDef?.constraints ?? []) as Node[]).find((c) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr);
+          if (cmd.subtype === 'AT_ColumnDefault') {
+            this.dropUsesOf(table, cmd.name);
+            this.addDefaultUses(table, cmd.name, cmd.def);
+          }
+          if (cmd.subtype === 'AT_DropColumn') {
+            this.dropUsesOf(table, cmd.name);
+            // CASCADE drops the views that use the column (without it the statement fails).
+            if (cmd.behavior === 'DROP_CASCADE') for (const v of viewsUsing(this.view(), table, cmd.name)) this.dropView(v);
+          }
+        }
+        break;
+      }
+      case 'ViewStmt':
+        this.setObjects({ views: o.views.set(relationKey(n.view), viewOf(n.query, false, this.tables)) });
+        break;
+      case 'CreateTableAsStmt': {
+        const key = relationKey(n.into?.rel);
+        if (n.objtype === 'OBJECT_MATVIEW') this.setObjects({ views: o.views.set(key, viewOf(n.query, true, this.tables)) });
+        else if (!n.into?.skipData) this.setObjects({ rows: o.rows.set(key, { statement: index, how: 'CREATE TABLE AS' }) });
+        break;
+      }
+      case 'InsertStmt':
+      case 'CopyStmt': {
+        if (kind === 'CopyStmt' && !n.is_from) break;
+        const key = relationKey(n.relation);
+        // The first statement that filled the table is the one to name.
+        if (!key || o.rows.has(key)) break;
+        const how = kind === 'CopyStmt' ? 'COPY' : n.selectStmt?.SelectStmt?.valuesLists ? 'INSERT ... VALUES' : n.selectStmt ? 'INSERT ... SELECT' : 'INSERT';
+        this.setObjects({ rows: o.rows.set(key, { statement: index, how }) });
+        break;
+      }
+      case 'TruncateStmt':
+        for (const r of (n.relations ?? []) as Node[]) this.setObjects({ rows: this.objects.rows.delete(relationKey(r.RangeVar)) });
+        break;
+      case 'DropStmt': {
+        const type = n.removeType as string;
+        const objects = (n.objects ?? []) as Node[];
+        if (type === 'OBJECT_FUNCTION' || type === 'OBJECT_PROCEDURE' || type === 'OBJECT_ROUTINE') {
+          for (const x of objects) {
+            const key = namesKey(x.ObjectWithArgs?.objname);
+            this.setObjects({ functions: this.objects.functions.delete(key), ...(n.behavior === 'DROP_CASCADE' ? { uses: this.objects.uses.delete(key) } : {}) });
+          }
+        } else if (type === 'OBJECT_VIEW' || type === 'OBJECT_MATVIEW') {
+          for (const x of objects) this.dropView(namesKey(x.List?.items));
+        } else if (type === 'OBJECT_TABLE') {
+          for (const x of objects) {
+            const key = namesKey(x.List?.items);
+            this.dropUsesOf(key);
+            this.setObjects({ rows: this.objects.rows.delete(key) });
+            // The views that read it go too (with CASCADE; without it the DROP succeeds only when none is left).
+            this.dropViewsReading(key);
+          }
+        } else if (type === 'OBJECT_TRIGGER') {
+          for (const x of objects) {
+            const items = ((x.List?.items ?? []) as Node[]).map((i) => i.String?.sval as string);
+            const table = namesKey(x.List?.items.slice(0, -1));
+            this.removeUses((u) => u.table === table && u.trigger === items[items.length - 1]);
+          }
+        } else if (type === 'OBJECT_SCHEMA' && n.behavior === 'DROP_CASCADE') {
+          for (const x of objects) {
+            const schema = x.String?.sval as string;
+            const inSchema = (key: string) => schemaOf(key) === schema;
+            for (const key of [...this.objects.functions.keys()].filter(inSchema)) this.setObjects({ functions: this.objects.functions.delete(key), uses: this.objects.uses.delete(key) });
+            for (const key of [...this.objects.views.keys()].filter(inSchema)) this.dropView(key);
+            for (const key of [...this.tables.keys()].filter(inSchema)) this.dropTable(key);
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  private addUse(fn: string, use: FunctionUse): void {
+    if (!fn || !use.table) return;
+    this.setObjects({ uses: this.objects.uses.set(fn, [...(this.objects.uses.get(fn) ?? []), use]) });
+  }
+
+  private addDefaultUses(table: string, column: string | undefined, expr: Node | undefined): void {
+    if (!column || !expr) return;
+    for (const fn of new Set(functionKeysIn(expr))) this.addUse(fn, { table, column });
+  }
+
+  private removeUses(gone: (u: FunctionUse) => boolean): void {
+    let uses = this.objects.uses;
+    for (const [fn, list] of uses) {
+      const kept = list.filter((u) => !gone(u));
+      if (kept.length !== list.length) uses = kept.length ? uses.set(fn, kept) : uses.delete(fn);
+    }
+    if (uses !== this.objects.uses) this.setObjects({ uses });
+  }
+
+  /** A table (or one of its columns) no longer calls anything. */
+  private dropUsesOf(table: string, column?: string): void {
+    this.removeUses((u) => u.table === table && (column === undefined || u.column === column));
+  }
+
+  /** A view, and the views that read it (CASCADE drops them; without it the DROP fails while they exist). */
+  private dropView(key: string): void {
+    if (this.objects.views.has(key)) this.setObjects({ views: this.objects.views.delete(key) });
+    this.dropViewsReading(key);
+  }
+
+  private dropViewsReading(key: string): void {
+    for (const [view, info] of this.objects.views) if (info.reads.includes(key)) this.dropView(view);
+  }
+}
+
+/** `name`, or `schema.name` outside public, from a list of String nodes. */
+function namesKey(items: Node[] | undefined): string {
+  const parts = ((items ?? []) as Node[]).map((i) => i.String?.sval as string).filter((x) => x !== undefined);
+  return (parts.length > 1 && parts[0] === 'public' ? parts.slice(1) : parts).join('.');
+}
+
+/** The keys of the functions an expression calls. */
+export function functionKeysIn(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const x of node) functionKeysIn(x, out);
+  else if (node && typeof node === 'object') {
+    const fc = (node as Node).FuncCall;
+    if (fc) out.push(namesKey(fc.funcname));
+    for (const v of Object.values(node as Node)) functionKeysIn(v, out);
+  }
+  return out;
+}
+
+/** The relations a view's query reads and the columns it uses of each. */
+function viewOf(query: Node | undefined, materialized: boolean, tables: ReadonlyMap<string, TableInfo>): ViewInfo {
+  const ctes = new Set((JSON.stringify(query ?? {}).match(/"ctename":"[^"]+"/g) ?? []).map((m) => m.slice(11, -1)));
+  const byName = new Map<string, string>();
+  const reads: string[] = [];
+  const refs: Node[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (!x || typeof x !== 'object') return;
+    const rv = (x as Node).RangeVar;
+    if (rv && !(!rv.schemaname && ctes.has(rv.relname))) {
+      const key = relationKey(rv);
+      if (!reads.includes(key)) reads.push(key);
+      byName.set(rv.alias?.aliasname ?? rv.relname, key);
+      if (!rv.alias) byName.set(key, key);
+    }
+    if ((x as Node).ColumnRef) refs.push((x as Node).ColumnRef);
+    for (const v of Object.values(x as Node)) walk(v);
+  };
+  walk(query);
+  const columns: Record<string, string[] | '*'> = {};
+  const use = (key: string, column: string | '*') => {
+    if (columns[key] === '*') return;
+    if (column === '*') {
+      const known = tables.get(key)?.columns;
+      columns[key] = known && known.size ? [...known.keys()] : '*';
+      return;
+    }
+    const list = (columns[key] ??= []) as string[];
+    if (!list.includes(column)) list.push(column);
+  };
+  for (const ref of refs) {
+    const fields = ((ref.fields ?? []) as Node[]).map((f) => (f.A_Star ? '*' : (f.String?.sval as string)));
+    const column = fields[fields.length - 1];
+    if (fields.length >= 2) {
+      const key = byName.get(fields.slice(0, -1).join('.')) ?? byName.get(fields[fields.length - 2]);
+      if (key) use(key, column);
+      continue;
+    }
+    if (column === '*') {
+      for (const k of reads) use(k, '*');
+      continue;
+    }
+    // Unqualified: the relation that has the column, when the migrations say; else every one whose columns are unknown.
+    const owners = reads.filter((k) => tables.get(k)?.columns.has(column));
+    for (const k of owners.length ? owners : reads.filter((r) => !tables.get(r)?.columns.size)) use(k, column);
+  }
+  return { materialized, reads, columns };
+}
+
+/** The views (by key) whose query uses `table`.`column`. */
+export function viewsUsing(catalog: CatalogView, table: string, column: string): string[] {
+  const out: string[] = [];
+  for (const [key, v] of catalogObjects(catalog).views) {
+    const cols = v.columns[table];
+    if (cols && (cols === '*' || cols.includes(column))) out.push(key);
+  }
+  return out.sort();
+}
+
+/** The tables a view reads, through the views it reads (undefined: the migrations did not create it). */
+export function viewSources(catalog: CatalogView, key: string): string[] | undefined {
+  const views = catalogObjects(catalog).views;
+  if (!views.has(key)) return undefined;
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (k: string) => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    const v = views.get(k);
+    if (k !== key && !out.includes(k)) out.push(k);
+    for (const r of v?.reads ?? []) visit(r);
+  };
+  visit(key);
+  return out;
+}
+
+/**
+ * How volatile a function the migrations created is, by the name a call writes (`name` or
+ * `schema.name`); an unqualified call matches a function of any schema (the search_path decides).
+ */
+export function functionVolatility(catalog: CatalogView | undefined, key: string): FunctionInfo['volatility'] | undefined {
+  const functions = catalogObjects(catalog).functions;
+  const known = functions.get(key);
+  if (known) return known.volatility;
+  if (key.includes('.')) return undefined;
+  const order = ['immutable', 'stable', 'volatile'] as const;
+  let found: FunctionInfo['volatility'] | undefined;
+  for (const [k, f] of functions) if (k.slice(k.lastIndexOf('.') + 1) === key && (!found || order.indexOf(f.volatility) > order.indexOf(found))) found = f.volatility;
+  return found;
+}
+
+/** The defaults and triggers that call a function (by key). */
+export function functionUses(catalog: CatalogView, key: string): readonly FunctionUse[] {
+  return catalogObjects(catalog).uses.get(key) ?? [];
+}
+
+/** Per function of a schema, the defaults and triggers that call it: what DROP SCHEMA ... CASCADE drops from other tables. */
+export function schemaFunctionUses(catalog: CatalogView, schema: string): { fn: string; use: FunctionUse }[] {
+  const out: { fn: string; use: FunctionUse }[] = [];
+  for (const [fn, uses] of catalogObjects(catalog).uses) if (schemaOf(fn) === schema) for (const use of uses) if (schemaOf(use.table) !== schema) out.push({ fn, use });
+  return out.sort((a, b) => a.use.table.localeCompare(b.use.table) || a.fn.localeCompare(b.fn));
+}
+
+/** The columns (table key, column) whose type has this name (the last part of the type's name). */
+export function columnsOfType(catalog: CatalogView, typeName: string): { table: string; column: string }[] {
+  const out: { table: string; column: string }[] = [];
+  for (const [table, info] of catalog) for (const [column, c] of info.columns) if (c.type === typeName) out.push({ table, column });
+  return out.sort((a, b) => a.table.localeCompare(b.table) || a.column.localeCompare(b.column));
+}
+
+function sameObjects(a: CatalogObjects, b: CatalogObjects): boolean {
+  if (a === b) return true;
+  const same = <V>(x: PersistentMap<V>, y: PersistentMap<V>) => x === y || (x.size === y.size && x.equals(y, (p, q) => JSON.stringify(p) === JSON.stringify(q)));
+  return same(a.functions, b.functions) && same(a.views, b.views) && same(a.uses, b.uses) && same(a.rows, b.rows);
 }
 
 
@@ -319,6 +693,8 @@ export const COERCIBLE_TARGETS = new Set(['varchar', 'text', 'numeric', 'varbit'
 export function sameCatalog(a: CatalogView, b: CatalogView): boolean {
   if (a === b) return true;
   if (a.size !== b.size) return false;
+  if (!sameObjects(catalogObjects(a), catalogObjects(b))) return false;
+  if (a instanceof CatalogSnapshot && b instanceof CatalogSnapshot) return sameCatalog(a.tables, b.tables);
   // Versions of one persistent map: only the paths that differ are compared.
   if (a instanceof PersistentMap && b instanceof PersistentMap) return a.equals(b, sameTable);
   for (const [key, t] of a) {

@@ -9,7 +9,7 @@
  * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
-import { Catalog, CatalogView, columnInfo, constraintOf, relationKey, sameCatalog, tableOfIndex, typeChangeRewrites } from './catalog';
+import { Catalog, CatalogView, catalogObjects, columnInfo, constraintOf, functionKeysIn, functionVolatility, relationKey, sameCatalog, schemaFunctionUses, tableOfIndex, typeChangeRewrites, viewSources } from './catalog';
 
 export { relationKey } from './catalog';
 import { PersistentSet } from './pmap';
@@ -259,8 +259,11 @@ function functionCalls(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** How volatile a column's default is: what decides whether ADD COLUMN rewrites the table. */
-export function defaultVolatility(column: Of<'ColumnDef'>): { volatility: DefaultVolatility; functions: string[] } {
+/**
+ * How volatile a column's default is: what decides whether ADD COLUMN rewrites the table.
+ * `catalog`: a function the migrations created counts as it was declared (no marker: VOLATILE).
+ */
+export function defaultVolatility(column: Of<'ColumnDef'>, catalog?: CatalogView): { volatility: DefaultVolatility; functions: string[] } {
   const typeName = (column.typeName?.names as Node[] | undefined)?.map((n) => n.String?.sval).pop();
   if (typeName && SERIAL_TYPES.has(typeName)) return { volatility: 'volatile', functions: [`nextval (${typeName})`] };
   const constraints = (column.constraints ?? []) as Node[];
@@ -271,9 +274,11 @@ export function defaultVolatility(column: Of<'ColumnDef'>): { volatility: Defaul
   const expr = def.raw_expr;
   if (expr?.A_Const?.isnull) return { volatility: 'none', functions: [] };
   const calls = functionCalls(expr);
-  const volatile = calls.filter((f) => VOLATILE_FUNCTIONS.has(f));
+  // The same calls, schema-qualified as written: how the catalog knows the migrations' functions.
+  const declared = functionKeysIn(expr).map((key) => functionVolatility(catalog, key));
+  const volatile = calls.filter((f, i) => declared[i] === 'volatile' || (!declared[i] && VOLATILE_FUNCTIONS.has(f)));
   if (volatile.length) return { volatility: 'volatile', functions: volatile };
-  const unknown = calls.filter((f) => !NON_VOLATILE_FUNCTIONS.has(f));
+  const unknown = calls.filter((f, i) => !declared[i] && !NON_VOLATILE_FUNCTIONS.has(f));
   if (unknown.length) return { volatility: 'unknown', functions: unknown };
   // CURRENT_TIMESTAMP and friends parse as SQLValueFunction: stable.
   return { volatility: calls.length || JSON.stringify(expr).includes('SQLValueFunction') ? 'stable' : 'constant', functions: calls };
@@ -307,7 +312,7 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
   switch (subtype) {
     case 'AT_AddColumn': {
       const column = def?.ColumnDef ?? {};
-      const { volatility } = defaultVolatility(column);
+      const { volatility } = defaultVolatility(column, catalog);
       const constraints = constraintsOf(column);
       // Since PostgreSQL 11 a non-volatile default is stored in the catalog ("fast default");
       // before 11 any non-null default rewrote the table.
@@ -454,6 +459,39 @@ function alterCommand(effect: Effect, table: Node, cmd: Node, settings: Settings
   }
 }
 
+/**
+ * REFRESH MATERIALIZED VIEW runs the view's query: ACCESS SHARE on every relation it reads (through
+ * the views it reads), each table read in full. Named when the migrations created the view.
+ */
+function viewSourceLocks(effect: Effect, catalog: CatalogView, view: Node): void {
+  const sources = viewSources(catalog, relationKey(view));
+  if (!sources) {
+    effect.implicit.push({ on: VIEW_SOURCES, mode: 'AccessShareLock', scanned: true });
+    return;
+  }
+  const views = catalogObjects(catalog).views;
+  for (const source of sources) {
+    lock(effect, source, source, 'AccessShareLock', 'view source');
+    // A plain view has no rows of its own: its tables are the ones read.
+    if (!views.get(source) || views.get(source)!.materialized) effect.scans.push(source);
+  }
+}
+
+/**
+ * DROP SCHEMA ... CASCADE drops the schema's functions and with them the column defaults and
+ * triggers of other tables that call them: ACCESS EXCLUSIVE on each such table (proven,
+ * docs/locks.md), and on the tables of the schema, which it drops.
+ */
+function schemaCascadeLocks(effect: Effect, catalog: CatalogView, objects: Node[]): void {
+  for (const o of objects) {
+    const schema = o.String?.sval as string;
+    for (const { fn, use } of schemaFunctionUses(catalog, schema)) {
+      lock(effect, use.table, use.table, 'AccessExclusiveLock', use.trigger ? `table of trigger ${use.trigger} (calls ${fn})` : `table whose default of ${use.column} calls ${fn}`);
+    }
+    for (const table of catalog.keys()) if (table.startsWith(`${schema}.`) && !table.slice(schema.length + 1).includes('.')) lock(effect, table, table, 'AccessExclusiveLock', 'table in the schema');
+  }
+}
+
 /** Locks, rewrites and scans of one statement, before the migration's history is applied. */
 function statementEffect(statement: Statement, settings: Settings, catalog: CatalogView): Effect {
   const effect = newEffect();
@@ -508,6 +546,8 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
         }
         // Its foreign keys' triggers live on the referenced tables.
         if (type === 'OBJECT_TABLE') effect.implicit.push({ on: FKS_REFERENCED, mode: 'AccessExclusiveLock' });
+      } else if (type === 'OBJECT_SCHEMA' && n.behavior === 'DROP_CASCADE') {
+        schemaCascadeLocks(effect, catalog, objects);
       } else if (type === 'OBJECT_TRIGGER' || type === 'OBJECT_POLICY' || type === 'OBJECT_RULE') {
         // DROP TRIGGER / POLICY / RULE name ON table: the last item is the object, the rest the table.
         for (const o of objects) {
@@ -572,7 +612,7 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
       effect.concurrently = n.concurrent === true;
       if (n.concurrent) effect.scans.push(rel(effect, n.relation, 'ExclusiveLock', 'materialized view'));
       else effect.rewrites.push(rel(effect, n.relation, 'AccessExclusiveLock', 'materialized view'));
-      effect.implicit.push({ on: VIEW_SOURCES, mode: 'AccessShareLock', scanned: true });
+      viewSourceLocks(effect, catalog, n.relation);
       break;
     case 'CreateTrigStmt':
       rel(effect, n.relation, 'ShareRowExclusiveLock', 'table');
@@ -1029,6 +1069,8 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     if (statement.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
       for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
     }
+    // Functions, views, the defaults and triggers that call functions, rows put in new tables.
+    catalog.record(statement.kind, n, statement.index);
     return facts;
   };
 

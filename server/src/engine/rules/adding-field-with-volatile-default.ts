@@ -55,8 +55,10 @@ ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();
 ALTER TABLE users ADD COLUMN public_id uuid;
 ALTER TABLE users ALTER COLUMN public_id SET DEFAULT gen_random_uuid();
 UPDATE users SET public_id = gen_random_uuid() WHERE id BETWEEN 1 AND 5000 AND public_id IS NULL;`,
-      notes: `Functions Migration Guard does not know are reported as information: PostgreSQL decides by the
-function's volatility (\`pg_proc.provolatile\`). The target version comes from the \`pgVersion\`
+      notes: `A function the migrations created (this file, or an earlier migration of the folder) counts as
+CREATE FUNCTION declared it: without IMMUTABLE or STABLE it is VOLATILE, LANGUAGE sql functions
+included. Other functions Migration Guard does not know are reported as information: PostgreSQL
+decides by the function's volatility (\`pg_proc.provolatile\`). The target version comes from the \`pgVersion\`
 setting.`,
     },
     messages: {
@@ -76,7 +78,7 @@ setting.`,
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const column = cmd.node.def?.ColumnDef ?? {};
       if (isSerialPrimaryKey(column)) continue;
-      const { volatility, functions } = defaultVolatility(column);
+      const { volatility, functions } = defaultVolatility(column, s.catalog);
       const name = column.colname as string;
       if (volatility === 'volatile') {
         reports.push({

@@ -77,7 +77,7 @@ see adding-field-with-volatile-default and table-rewrite).`,
       const constraints = (column.constraints ?? []).map((c) => c.Constraint?.contype);
       const required = constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY');
       const fills = constraints.includes('CONSTR_IDENTITY') || constraints.includes('CONSTR_GENERATED');
-      if (!required || fills || defaultVolatility(column).volatility !== 'none') continue;
+      if (!required || fills || defaultVolatility(column, s.catalog).volatility !== 'none') continue;
       reports.push({
         start: cmd.start,
         end: cmd.end,

@@ -1,7 +1,9 @@
 import { AlterCommand, FileFacts, StatementFacts } from '../facts';
 import { afterTransaction } from '../fixes';
 import { nodeOf, Of } from '../ast';
-import { existingTableCommands, Fix, quoteIdent, relationText, Report, Rule } from '../rule';
+import { catalogObjects } from '../catalog';
+import { relationKey, relationName } from '../facts';
+import { existingTableCommands, Fix, lineOf, parsedStatements, quoteIdent, relationText, Report, Rule } from '../rule';
 
 const id = 'constraint-missing-not-valid';
 
@@ -61,8 +63,12 @@ ALTER TABLE orders ADD CONSTRAINT orders_discount_check CHECK (discount >= 0) NO
 ALTER TABLE orders VALIDATE CONSTRAINT orders_discount_check;
 -- A new column without a default is all NULL: an inline foreign key scans nothing.
 ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
-      notes: `A table created in the same migration has no rows and no readers: constraints on it are not
-reported. NOT VALID is accepted for FOREIGN KEY and CHECK constraints (and NOT NULL constraints since
+      notes: `A table created in the same migration has no readers: constraints on it are not reported, unless
+rows were put in it earlier in the migration (CREATE TABLE AS, INSERT, COPY) and the foreign key
+references an existing table: the validation then reads all those rows while holding SHARE ROW
+EXCLUSIVE on the referenced table, so writes to it wait. Declare the foreign key before filling the
+table (each row is then checked as it is inserted, under ROW SHARE), or add it NOT VALID and
+VALIDATE it after COMMIT. NOT VALID is accepted for FOREIGN KEY and CHECK constraints (and NOT NULL constraints since
 PostgreSQL 18); UNIQUE and PRIMARY KEY are built with CREATE UNIQUE INDEX CONCURRENTLY and USING
 INDEX instead.`,
     },
@@ -70,6 +76,8 @@ INDEX instead.`,
       foreignKey:
         'Adding a FOREIGN KEY validates every row of {{table}} while holding SHARE ROW EXCLUSIVE on {{table}} and {{referenced}}: writes to both wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.',
       check: 'Adding a CHECK constraint scans every row of {{table}} under ACCESS EXCLUSIVE: reads and writes wait. Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction.',
+      foreignKeyFilled:
+        'Adding a FOREIGN KEY to {{table}}, created and filled in this migration ({{source}}), validates all its rows while holding SHARE ROW EXCLUSIVE on {{referenced}}: writes to {{referenced}} wait. Declare the foreign key before filling the table, or add it NOT VALID and VALIDATE it after COMMIT.',
       inlineColumnConstraint:
         'ADD COLUMN with an inline {{constraint}} validates every row of {{table}} while the ACCESS EXCLUSIVE lock of ADD COLUMN is held. Add the column first, then the constraint NOT VALID, then VALIDATE CONSTRAINT.',
     },
@@ -105,6 +113,27 @@ INDEX instead.`,
         });
       }
     }
-    return reports;
+    // A table created in this migration is quiet, unless rows were put in it before its foreign key.
+    for (const s of parsedStatements(file)) {
+      if (s.kind !== 'AlterTableStmt' || s.locks[0]?.existing !== false || s.statement.node?.objtype !== 'OBJECT_TABLE') continue;
+      const filled = catalogObjects(s.catalog).rows.get(relationKey(s.statement.node?.relation));
+      if (!filled) continue;
+      for (const cmd of s.commands) {
+        const c = cmd.node.def?.Constraint ?? {};
+        if (cmd.subtype !== 'AT_AddConstraint' || c.contype !== 'CONSTR_FOREIGN' || c.skip_validation) continue;
+        const referenced = s.locks.find((l) => l.role === 'referenced table' && l.relation === relationName(c.pktable));
+        if (!referenced?.existing) continue;
+        const source = file.statements[filled.statement]?.statement;
+        const fix = fixFor(file, s, cmd, c);
+        reports.push({
+          start: cmd.start,
+          end: cmd.end,
+          messageId: 'foreignKeyFilled',
+          data: { table: s.locks[0].relation, referenced: referenced.relation, source: `${filled.how} at line ${source ? lineOf(file, source.start) : '?'}` },
+          fixes: fix ? [fix] : [],
+        });
+      }
+    }
+    return reports.sort((a, b) => a.start - b.start);
   },
 };

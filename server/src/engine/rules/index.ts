@@ -17,12 +17,14 @@ import { rule as banDropSchemaCascade } from './ban-drop-schema-cascade';
 import { rule as banDropTable } from './ban-drop-table';
 import { rule as banTruncate } from './ban-truncate';
 import { rule as changingColumnType } from './changing-column-type';
+import { rule as columnUsedByView } from './column-used-by-view';
 import { rule as concurrentlyInTransaction } from './concurrently-in-transaction';
 import { rule as createExtensionIfNotExists } from './create-extension-if-not-exists';
 import { rule as constraintMissingNotValid } from './constraint-missing-not-valid';
 import { rule as ddlWithBackfillInTransaction } from './ddl-with-backfill-in-transaction';
 import { rule as destructiveDownMigration } from './destructive-down-migration';
 import { rule as dropNotNullOrDefault } from './drop-not-null-or-default';
+import { rule as dropObjectStillUsed } from './drop-object-still-used';
 import { rule as enumValueInTransaction } from './enum-value-in-transaction';
 import { rule as explicitLockTable } from './explicit-lock-table';
 import { rule as foreignKeyWithoutIndex } from './foreign-key-without-index';
@@ -66,6 +68,8 @@ export const RULES: readonly Rule[] = [
   setNotNull,
   uniqueConstraintBuildsIndex,
   changingColumnType,
+  columnUsedByView,
+  dropObjectStillUsed,
   tableRewrite,
   refreshMaterializedViewBlocking,
   explicitLockTable,

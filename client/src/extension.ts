@@ -13,6 +13,7 @@ import { ChecklistPanel, showTrace } from './panels';
 import { explicitSettings } from './settings';
 import { StatusBar, ToolStatus } from './status';
 import { databaseTarget } from './database';
+import { OPEN_RULE_DOCS, openRuleDocs, withRuleDocsLinks } from './docs';
 import { APPLIED, AppliedAnswer, IGNORE_REASON_PLACEHOLDER, INSERT_IGNORE_COMMAND, STATUS } from '../../server/src/protocol';
 
 let client: LanguageClient | undefined;
@@ -39,6 +40,8 @@ export async function activate(context: ExtensionContext): Promise<void> {
       fileEvents: workspace.createFileSystemWatcher('**/{migration-guard.json,.migration-guard.json}'),
     },
     middleware: {
+      // The rule link opens the rule's page rendered (docs.ts), not its Markdown source.
+      handleDiagnostics: (uri, diagnostics, next) => next(uri, withRuleDocsLinks(diagnostics)),
       // The ignore quick fixes ask for a reason: inserted as a snippet, the placeholder selected.
       provideCodeActions: async (document, range, context, token, next) => {
         const actions = await next(document, range, context, token);
@@ -58,6 +61,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('migrationGuard.runChecklist', (uri?: Uri) => withMigration(uri, (u) => ChecklistPanel.show(context, client!, u))),
     commands.registerCommand('migrationGuard.traceLocks', (uri?: Uri) => withMigration(uri, (u) => showTrace(context, client!, u))),
     commands.registerCommand('migrationGuard.configureDatabase', configureDatabase(context)),
+    commands.registerCommand(OPEN_RULE_DOCS, openRuleDocs(context)),
     commands.registerCommand(INSERT_IGNORE_COMMAND, async (uri: Uri, position: Position, snippet: string) => {
       const editor = await window.showTextDocument(uri);
       await editor.insertSnippet(new SnippetString(snippet), position);

@@ -14,6 +14,7 @@ import { explicitSettings } from './settings';
 import { StatusBar, ToolStatus } from './status';
 import { databaseTarget } from './database';
 import { OPEN_RULE_DOCS, openRuleDocs, withRuleDocsLinks } from './docs';
+import { MoveFolders } from './moves';
 import { APPLIED, AppliedAnswer, IGNORE_REASON_PLACEHOLDER, INSERT_IGNORE_COMMAND, STATUS } from '../../server/src/protocol';
 
 let client: LanguageClient | undefined;
@@ -30,6 +31,9 @@ export async function activate(context: ExtensionContext): Promise<void> {
   // The database section stays in the client: the server gets a target per request, never a setting.
   const properties = Object.keys(context.extension.packageJSON.contributes.configuration[0].properties as object);
   const keys = properties.map((p) => p.replace(/^migrationGuard\./, ''));
+  // An undone move to a migration of its own leaves no empty migration folder behind.
+  const moveFolders = new MoveFolders();
+  context.subscriptions.push(moveFolders);
   const clientOptions: LanguageClientOptions = {
     documentSelector: languages.flatMap((language) => [
       { scheme: 'file', language },
@@ -45,6 +49,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
       // The ignore quick fixes ask for a reason: inserted as a snippet, the placeholder selected.
       provideCodeActions: async (document, range, context, token, next) => {
         const actions = await next(document, range, context, token);
+        for (const a of actions ?? []) if (a instanceof CodeAction) moveFolders.offered(a, document.uri);
         return actions?.map((a) => (a instanceof CodeAction ? asIgnoreSnippet(a) : a));
       },
       workspace: {

@@ -85,6 +85,15 @@ function editorOn(name: string): () => Editor {
   return () => editor;
 }
 
+/** Waits until `ok` holds (a file the editor writes, a panel's text): checked every 100 ms, up to 60 s. */
+async function waitFor(ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const editorText = async (page: Page) => (await page.locator('.monaco-editor .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
 
 describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { skip, timeout: 300_000 }, () => {
@@ -144,6 +153,92 @@ describe('in a real VS Code (code-server 4.100.3, Chromium): trusted folder', { 
       // After the save and the new layout, the CodeLens still shows the fixed statement's lock.
       await page.locator('.codelens-decoration', { hasText: 'SHARE UPDATE EXCLUSIVE users' }).first().waitFor({ timeout: 20_000 });
       assert.equal(await page.locator('.codelens-decoration', { hasText: /^SHARE users/ }).count(), 0);
+    });
+  });
+});
+
+/** A Prisma project: the first migration creates "Order", the second is multi-statement (Prisma runs it in one transaction). */
+function prismaWorkspace(): { folder: string; file: string; moved: string } {
+  const folder = path.join(tmp, 'prisma');
+  const migrations = path.join(folder, 'prisma', 'migrations');
+  fs.mkdirSync(path.join(migrations, '20240101000000_init'), { recursive: true });
+  fs.mkdirSync(path.join(migrations, '20240102000000_add_note'), { recursive: true });
+  fs.writeFileSync(path.join(migrations, '20240101000000_init', 'migration.sql'), '-- CreateTable\nCREATE TABLE "Order" (\n    "id" SERIAL NOT NULL,\n    "total" INTEGER NOT NULL,\n    CONSTRAINT "Order_pkey" PRIMARY KEY ("id")\n);\n');
+  const file = path.join(migrations, '20240102000000_add_note', 'migration.sql');
+  fs.writeFileSync(file, PRISMA_ADD_NOTE);
+  return { folder, file, moved: path.join(migrations, '20240102000001_create_index_concurrently_order_note_idx', 'migration.sql') };
+}
+const PRISMA_ADD_NOTE = "SET lock_timeout = '5s';\n\n-- AlterTable\nALTER TABLE \"Order\" ADD COLUMN \"note\" TEXT;\n\n-- CreateIndex\nCREATE INDEX CONCURRENTLY \"Order_note_idx\" ON \"Order\"(\"note\");\n";
+
+describe('in a real VS Code: a multi-statement Prisma migration', { skip, timeout: 300_000 }, () => {
+  let editor: Editor;
+  const ws = prismaWorkspace();
+  before(async () => {
+    editor = await startEditor(ws.folder, packageExtension(tmp));
+    await editor.page.goto(editor.url(ws.file));
+  });
+  after(() => editor?.stop());
+
+  it("opens the rule's page rendered from the diagnostic's link, and moves CONCURRENTLY to its own migration", async () => {
+    const { page } = editor;
+    const line = () => page.locator('.view-line', { hasText: 'CREATE INDEX CONCURRENTLY' }).locator('span span').first();
+    await step(editor, '31-prisma-trust', () => answerTrust(page, 'Yes, I trust the authors'));
+    await step(editor, '32-prisma-squiggle', async () => {
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor();
+    });
+    await step(editor, '33-rule-link', async () => {
+      // The hover of the squiggle shows the diagnostic with its rule as a link (its code).
+      await line().hover();
+      const link = page.locator('.monaco-hover:not(.hidden) a.code-link', { hasText: 'concurrently-in-transaction' });
+      await link.first().waitFor();
+      await link.first().click();
+      // The page shipped with the extension, in the Markdown preview: rendered, not its source.
+      await page.locator('.tab', { hasText: 'Preview concurrently-in-transaction.md' }).waitFor();
+      const text = await webview(page, 'body.vscode-body h1');
+      const [first, second] = text.split('\n').filter((l) => l.trim());
+      assert.equal(first, 'concurrently-in-transaction', 'the page starts with the rule');
+      assert.match(second, /CONCURRENTLY/, 'then says what the rule reports');
+      assert.doesNotMatch(text, /^#/m, 'rendered: no Markdown heading marks');
+    });
+    await step(editor, '34-prisma-quick-fix-menu', async () => {
+      await page.locator('.tab', { hasText: 'migration.sql' }).first().click();
+      await line().click();
+      await page.keyboard.press('Control+.');
+      const menu = page.locator('.action-widget');
+      await menu.locator('.monaco-list-row').first().waitFor();
+      const titles = await menu.locator('.monaco-list-row').allInnerTexts();
+      // The working fix, not only ignores (VS Code hides disabled actions).
+      const move = 'Run it outside the transaction, moved to its own migration 20240102000001_create_index_concurrently_order_note_idx/migration.sql';
+      assert.ok(titles.some((t) => t.includes(move)), `the move among ${titles.join(' | ')}`);
+      // The first, focused entry of the menu (a click on the row does not reach it in code-server).
+      await menu.locator('.monaco-list-row.focused', { hasText: move }).waitFor();
+      await page.keyboard.press('Enter');
+    });
+    await step(editor, '35-prisma-moved', async () => {
+      await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('CONCURRENTLY'));
+      assert.doesNotMatch(await editorText(page), /CONCURRENTLY/);
+      assert.match(await editorText(page), /ADD COLUMN "note" TEXT;/);
+      // The new migration folder and file, through the same workspace edit.
+      await waitFor(() => fs.existsSync(ws.moved) && fs.readFileSync(ws.moved, 'utf8').includes('CREATE INDEX CONCURRENTLY "Order_note_idx"'), `${ws.moved} written`);
+      assert.equal(fs.readFileSync(ws.moved, 'utf8'), '-- Moved out of 20240102000000_add_note/migration.sql: it cannot run inside the transaction prisma runs that file in.\nCREATE INDEX CONCURRENTLY "Order_note_idx" ON "Order"("note");\n');
+      // The diagnostic is gone.
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel').waitFor();
+      await waitFor(async () => !/concurrently-in-transaction/.test(await page.locator('.markers-panel').innerText()), 'the finding gone from the Problems panel');
+      assert.equal(await page.locator('.monaco-editor .squiggly-error').count(), 0);
+    });
+    await step(editor, '36-prisma-undo', async () => {
+      await page.locator('.view-line', { hasText: 'ADD COLUMN' }).locator('span span').first().click();
+      await page.keyboard.press('Control+Z');
+      // An edit that spans files asks once whether to undo it in all of them.
+      const dialog = page.locator('.monaco-dialog-box');
+      await Promise.race([dialog.waitFor(), page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('CONCURRENTLY'))]);
+      if (await dialog.isVisible()) await dialog.locator('.monaco-button', { hasText: /Undo in \d+ Files/ }).click();
+      await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('CONCURRENTLY'));
+      await waitFor(() => !fs.existsSync(ws.moved), `${ws.moved} removed by the undo`);
+      // ... with its folder: Prisma refuses a migration folder without migration.sql.
+      await waitFor(() => !fs.existsSync(path.dirname(ws.moved)), `${path.dirname(ws.moved)} removed by the undo`);
+      await page.locator('.markers-panel .monaco-list-row', { hasText: 'concurrently-in-transaction' }).first().waitFor();
     });
   });
 });

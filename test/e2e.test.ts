@@ -12,7 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { Editor, missing, OUTPUT, packageExtension, startEditor } from './e2e/codeserver';
+import { spawnSync } from 'node:child_process';
+import { Editor, missing, OUTPUT, packageExtension, root, startEditor } from './e2e/codeserver';
+import { initMigration, largeMigration } from './e2e/large-migration';
 
 const skip = missing() && (process.env.CI ? false : missing());
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-e2e-ws-'));
@@ -240,6 +242,93 @@ describe('in a real VS Code: a multi-statement Prisma migration', { skip, timeou
       await waitFor(() => !fs.existsSync(path.dirname(ws.moved)), `${path.dirname(ws.moved)} removed by the undo`);
       await page.locator('.markers-panel .monaco-list-row', { hasText: 'concurrently-in-transaction' }).first().waitFor();
     });
+  });
+});
+
+/** Errors, warnings and infos of a file as the CLI counts them (the Problems count leaves hints out). */
+function cliCounts(file: string): [number, number, number] {
+  // Exit code 1 when it reports errors: the JSON is what counts.
+  const out = spawnSync(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), 'check', file, '--format', 'json'], { cwd: path.dirname(file), encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
+  const severities = (JSON.parse(out) as { files: { diagnostics: { severity: string }[] }[] }).files.flatMap((f) => f.diagnostics.map((d) => d.severity));
+  return [severities.filter((x) => x === 'error').length, severities.filter((x) => x === 'warning').length, severities.filter((x) => x === 'info').length];
+}
+
+describe('in a real VS Code: typing in an 894-line Prisma migration', { skip, timeout: 400_000 }, () => {
+  let editor: Editor;
+  const folder = path.join(tmp, 'large');
+  const migrations = path.join(folder, 'prisma', 'migrations');
+  const file = path.join(migrations, '20240301000000_workspaces', 'migration.sql');
+  // Typed at the end of the file. Every prefix is a syntax error (one more error), the last
+  // keystroke (the closing quote) ends it: the Problems count settles only after that key.
+  const TYPED = `\nCOMMENT ON TABLE "Team" IS 'teams'`;
+  let expected: [number, number, number];
+  before(async () => {
+    fs.mkdirSync(path.join(migrations, '20240101000000_init'), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(path.join(migrations, '20240101000000_init', 'migration.sql'), initMigration());
+    fs.writeFileSync(file, largeMigration());
+    // The settled count: the CLI's on a copy of the project with the typed text.
+    const copy = path.join(tmp, 'large-cli');
+    fs.cpSync(folder, copy, { recursive: true });
+    const copied = path.join(copy, path.relative(folder, file));
+    fs.writeFileSync(copied, largeMigration() + TYPED);
+    expected = cliCounts(copied);
+    fs.writeFileSync(copied, largeMigration() + TYPED.slice(0, -1));
+    assert.notDeepEqual(cliCounts(copied), expected, 'the last keystroke changes the count');
+    // Typing as written: no auto-closed quotes, no suggestion list to accept.
+    fs.mkdirSync(path.join(folder, '.vscode'));
+    fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'editor.autoClosingQuotes': 'never', 'editor.autoClosingBrackets': 'never', 'editor.quickSuggestions': { other: false, comments: false, strings: false }, 'editor.suggestOnTriggerCharacters': false, 'editor.wordBasedSuggestions': 'off' }));
+    editor = await startEditor(folder, packageExtension(tmp));
+    await editor.page.goto(editor.url(file));
+  });
+  after(() => editor?.stop());
+
+  it('reports the time from the last keystroke to the settled Problems count (a figure, not asserted)', async (t) => {
+    const { page } = editor;
+    await step(editor, '41-large-trust', () => answerTrust(page, 'Yes, I trust the authors'));
+    const counts = () => page.evaluate(() => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null } | null } }).document.getElementById('status.problems')?.textContent ?? '');
+    const parse = (text: string): number[] => (text.match(/\d+/g) ?? []).map(Number).concat([0, 0, 0]).slice(0, 3);
+    await step(editor, '42-large-analysed', async () => {
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor();
+      await waitFor(async () => parse(await counts())[0] > 0, 'the first Problems count');
+    });
+    const figures: number[] = [];
+    for (let run = 1; run <= 3; run++) {
+      await step(editor, `43-large-typed-${run}`, async () => {
+        const before = parse(await counts());
+        await page.locator('.view-line').first().click();
+        await page.keyboard.press('Control+End');
+        // Records, in the page's clock, each change of the status bar's Problems count and each key.
+        await page.evaluate(() => {
+          const g = globalThis as unknown as { __mg?: { changes: [number, string][]; lastKey: number }; document: { getElementById(id: string): unknown; addEventListener(e: string, f: () => void, c: boolean): void }; MutationObserver: new (f: () => void) => { observe(t: unknown, o: unknown): void }; performance: { now(): number } };
+          const el = g.document.getElementById('status.problems') as { textContent: string | null };
+          const log = (g.__mg = { changes: [], lastKey: 0 });
+          if (!(g as unknown as { __mgObserved?: boolean }).__mgObserved) {
+            (g as unknown as { __mgObserved?: boolean }).__mgObserved = true;
+            new g.MutationObserver(() => g.__mg!.changes.push([g.performance.now(), el.textContent ?? ''])).observe(el, { subtree: true, childList: true, characterData: true, attributes: true });
+            g.document.addEventListener('keydown', () => (g.__mg!.lastKey = g.performance.now()), true);
+          }
+          void log;
+        });
+        // A person typing: ~60 ms between keys.
+        await page.keyboard.type(TYPED, { delay: 60 });
+        await waitFor(async () => JSON.stringify(parse(await counts())) === JSON.stringify(expected), `the Problems count ${expected.join('/')} of the CLI (now ${await counts()}, before typing ${before.join('/')})`);
+        // Settled: the count stays for 3 s more (no analysis of an older version arrives late).
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        const log = await page.evaluate(() => (globalThis as unknown as { __mg: { changes: [number, string][]; lastKey: number } }).__mg);
+        assert.deepEqual(parse(log.changes[log.changes.length - 1][1]), expected, 'the count stayed');
+        const settled = log.changes.filter(([at]) => at >= log.lastKey).find(([, text]) => JSON.stringify(parse(text)) === JSON.stringify(expected));
+        assert.ok(settled, `a change to ${expected.join('/')} after the last key: ${JSON.stringify(log.changes.slice(-5))}`);
+        figures.push(Math.round(settled[0] - log.lastKey));
+        // Back to the file as it was: the typed line removed, the count back.
+        await page.keyboard.press('Shift+Home');
+        await page.keyboard.press('Backspace');
+        await page.keyboard.press('Backspace');
+        await waitFor(async () => JSON.stringify(parse(await counts())) === JSON.stringify(before), `the count back to ${before.join('/')}`);
+      });
+    }
+    const lines = largeMigration().split('\n').length - 1;
+    t.diagnostic(`e2e figure: ${lines}-line Prisma migration, last keystroke to settled Problems count (${expected[0]} errors, ${expected[1]} warnings, ${expected[2]} infos): ${figures.join(', ')} ms (runs 1-3)`);
   });
 });
 

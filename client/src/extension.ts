@@ -13,6 +13,8 @@ import { ChecklistPanel, showTrace } from './panels';
 import { explicitSettings } from './settings';
 import { StatusBar, ToolStatus } from './status';
 import { databaseTarget } from './database';
+import { OPEN_RULE_DOCS, openRuleDocs, withRuleDocsLinks } from './docs';
+import { MoveFolders } from './moves';
 import { APPLIED, AppliedAnswer, IGNORE_REASON_PLACEHOLDER, INSERT_IGNORE_COMMAND, STATUS } from '../../server/src/protocol';
 
 let client: LanguageClient | undefined;
@@ -29,6 +31,9 @@ export async function activate(context: ExtensionContext): Promise<void> {
   // The database section stays in the client: the server gets a target per request, never a setting.
   const properties = Object.keys(context.extension.packageJSON.contributes.configuration[0].properties as object);
   const keys = properties.map((p) => p.replace(/^migrationGuard\./, ''));
+  // An undone move to a migration of its own leaves no empty migration folder behind.
+  const moveFolders = new MoveFolders();
+  context.subscriptions.push(moveFolders);
   const clientOptions: LanguageClientOptions = {
     documentSelector: languages.flatMap((language) => [
       { scheme: 'file', language },
@@ -39,9 +44,12 @@ export async function activate(context: ExtensionContext): Promise<void> {
       fileEvents: workspace.createFileSystemWatcher('**/{migration-guard.json,.migration-guard.json}'),
     },
     middleware: {
+      // The rule link opens the rule's page rendered (docs.ts), not its Markdown source.
+      handleDiagnostics: (uri, diagnostics, next) => next(uri, withRuleDocsLinks(diagnostics)),
       // The ignore quick fixes ask for a reason: inserted as a snippet, the placeholder selected.
       provideCodeActions: async (document, range, context, token, next) => {
         const actions = await next(document, range, context, token);
+        for (const a of actions ?? []) if (a instanceof CodeAction) moveFolders.offered(a, document.uri);
         return actions?.map((a) => (a instanceof CodeAction ? asIgnoreSnippet(a) : a));
       },
       workspace: {
@@ -58,6 +66,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     commands.registerCommand('migrationGuard.runChecklist', (uri?: Uri) => withMigration(uri, (u) => ChecklistPanel.show(context, client!, u))),
     commands.registerCommand('migrationGuard.traceLocks', (uri?: Uri) => withMigration(uri, (u) => showTrace(context, client!, u))),
     commands.registerCommand('migrationGuard.configureDatabase', configureDatabase(context)),
+    commands.registerCommand(OPEN_RULE_DOCS, openRuleDocs(context)),
     commands.registerCommand(INSERT_IGNORE_COMMAND, async (uri: Uri, position: Position, snippet: string) => {
       const editor = await window.showTextDocument(uri);
       await editor.insertSnippet(new SnippetString(snippet), position);

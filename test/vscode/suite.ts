@@ -31,6 +31,24 @@ function diagnosticsOf(uri: vscode.Uri, accept: (d: readonly vscode.Diagnostic[]
   });
 }
 
+/** Resolves when a tab labelled `label` is open (at once if it already is). */
+function tabOpened(label: string): Promise<void> {
+  const open = () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === label));
+  return new Promise((resolve, reject) => {
+    if (open()) return resolve();
+    const timer = setTimeout(() => {
+      listener.dispose();
+      reject(new Error(`no tab ${label} among ${vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).join(', ')}`));
+    }, 60_000);
+    const listener = vscode.window.tabGroups.onDidChangeTabs(() => {
+      if (!open()) return;
+      clearTimeout(timer);
+      listener.dispose();
+      resolve();
+    });
+  });
+}
+
 export async function run(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   assert.ok(folder, 'a workspace folder is open');
@@ -46,6 +64,18 @@ export async function run(): Promise<void> {
   const [diagnostic] = await diagnosticsOf(uri, (d) => d.some((x) => x.source === 'migration-guard'));
   assert.equal((diagnostic.code as { value: string }).value, 'require-concurrent-index');
   assert.equal(diagnostic.range.start.line, 2);
+
+  // The rule link (the code in the hover and the Problems panel) opens the rule's page shipped
+  // with the extension, rendered in the Markdown preview, not its Markdown source.
+  const target = (diagnostic.code as { target: vscode.Uri }).target;
+  assert.equal(target.scheme, 'command');
+  assert.equal(target.path, 'migrationGuard.openRuleDocs');
+  const preview = 'Preview require-concurrent-index.md';
+  const previewed = tabOpened(preview);
+  await vscode.commands.executeCommand(target.path, ...JSON.parse(decodeURIComponent(target.query)));
+  await previewed;
+  assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.path.endsWith('/docs/rules/require-concurrent-index.md') && vscode.window.visibleTextEditors.some((e) => e.document === d)), 'the page is not shown as source');
+  await vscode.window.showTextDocument(document);
 
   // Settings apply to open files at once (the server registers for configuration changes):
   // the rule turned off, then back on, through the same configuration service as the Settings UI.

@@ -6,8 +6,7 @@
  *
  * Snapshots are immutable: each statement's facts keep the catalog as it was before it ran.
  */
-import { Of } from './ast';
-import { Node } from './parse';
+import { Node, nodeOf, Of } from './ast';
 import { PersistentMap } from './pmap';
 
 export interface ColumnInfo {
@@ -225,30 +224,31 @@ export class Catalog {
     this.tables = this.tables.delete(key);
     this.update(key, (t) => {
       for (const e of elements) {
-        if (e.ColumnDef) t.columns = t.columns.set(e.ColumnDef.colname, columnInfo(e.ColumnDef));
+        const column = e.ColumnDef;
+        if (column) t.columns = t.columns.set(column.colname ?? '', columnInfo(column));
         const c = e.Constraint;
         if (c?.contype === 'CONSTR_CHECK') t.checks.push({ name: c.conname, kind: 'check', notNullColumn: notNullColumnOf(c.raw_expr), validated: true });
         // A column's own CHECK, named `<table>_<column>_check` as PostgreSQL names it.
-        for (const x of e.ColumnDef ? ((e.ColumnDef.constraints ?? []) as Node[]).map((y) => y.Constraint ?? {}) : []) {
-          if (x.contype === 'CONSTR_CHECK') t.checks.push({ name: (x.conname as string | undefined) ?? `${indexName(key)}_${e.ColumnDef.colname}_check`.slice(0, 63), kind: 'check', notNullColumn: notNullColumnOf(x.raw_expr), validated: true });
+        for (const x of column ? (column.constraints ?? []).map((y) => y.Constraint ?? {}) : []) {
+          if (x.contype === 'CONSTR_CHECK') t.checks.push({ name: x.conname ?? `${indexName(key)}_${column?.colname}_check`.slice(0, 63), kind: 'check', notNullColumn: notNullColumnOf(x.raw_expr), validated: true });
         }
         // Foreign keys, named as PostgreSQL names them (`<table>_<column>_fkey`): dropping or validating one locks its referenced table.
         const fks = [
-          ...(c?.contype === 'CONSTR_FOREIGN' ? [{ c, cols: ((c.fk_attrs ?? []) as Node[]).map((x) => x.String?.sval as string) }] : []),
-          ...(e.ColumnDef ? ((e.ColumnDef.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {}).filter((x) => x.contype === 'CONSTR_FOREIGN').map((x) => ({ c: x, cols: [e.ColumnDef.colname as string] })) : []),
+          ...(c?.contype === 'CONSTR_FOREIGN' ? [{ c, cols: (c.fk_attrs ?? []).map((x) => x.String?.sval ?? '') }] : []),
+          ...(column ? (column.constraints ?? []).map((x) => x.Constraint ?? {}).filter((x) => x.contype === 'CONSTR_FOREIGN').map((x) => ({ c: x, cols: [column.colname ?? ''] })) : []),
         ];
         for (const fk of fks) {
-          const name = (fk.c.conname as string | undefined) ?? `${indexName(key)}_${fk.cols.join('_')}_fkey`.slice(0, 63);
+          const name = fk.c.conname ?? `${indexName(key)}_${fk.cols.join('_')}_fkey`.slice(0, 63);
           t.checks.push({ name, kind: 'foreign key', references: relationKey(fk.c.pktable) || undefined, validated: !fk.c.skip_validation });
         }
         if (c?.contype === 'CONSTR_PRIMARY') {
-          t.primaryKey = ((c.keys ?? []) as Node[]).map((k) => k.String?.sval as string);
+          t.primaryKey = (c.keys ?? []).map((k) => k.String?.sval ?? '');
           for (const k of t.primaryKey) t.columns = markNotNull(t.columns, k);
         }
-        if (e.ColumnDef && ((e.ColumnDef.constraints ?? []) as Node[]).some((x) => x.Constraint?.contype === 'CONSTR_PRIMARY')) t.primaryKey = [e.ColumnDef.colname];
+        if (column && (column.constraints ?? []).some((x) => x.Constraint?.contype === 'CONSTR_PRIMARY')) t.primaryKey = [column.colname ?? ''];
         // The indexes behind PRIMARY KEY and UNIQUE, named as PostgreSQL names them.
-        const inline = e.ColumnDef ? ((e.ColumnDef.constraints ?? []) as Node[]).map((x) => x.Constraint ?? {}) : [];
-        for (const k of [...inline.map((x) => ({ c: x, cols: [e.ColumnDef.colname as string] })), ...(c ? [{ c, cols: ((c.keys ?? []) as Node[]).map((x) => x.String?.sval as string) }] : [])]) {
+        const inline = column ? (column.constraints ?? []).map((x) => x.Constraint ?? {}) : [];
+        for (const k of [...inline.map((x) => ({ c: x, cols: [column?.colname ?? ''] })), ...(c ? [{ c, cols: (c.keys ?? []).map((x) => x.String?.sval ?? '') }] : [])]) {
           if (k.c.contype !== 'CONSTR_PRIMARY' && k.c.contype !== 'CONSTR_UNIQUE') continue;
           const name = constraintIndexName(key, k.c, k.cols);
           t.indexes = withIndex(t.indexes, name, { columns: k.cols, unique: true, constraint: name });
@@ -273,33 +273,34 @@ export class Catalog {
   }
 
   /** Applies one ALTER TABLE subcommand. Unknown tables get an entry too: what the migration adds to them is known. */
-  alter(key: string, cmd: Node, statementIndex: number, transaction: number | undefined): void {
+  alter(key: string, cmd: Of<'AlterTableCmd'>, statementIndex: number, transaction: number | undefined): void {
+    const column = cmd.name ?? '';
     const def = cmd.def ?? {};
     switch (cmd.subtype) {
       case 'AT_AddColumn':
-        this.update(key, (t) => (t.columns = t.columns.set(def.ColumnDef?.colname, columnInfo(def.ColumnDef ?? {}))));
+        this.update(key, (t) => (t.columns = t.columns.set(def.ColumnDef?.colname ?? '', columnInfo(def.ColumnDef ?? {}))));
         break;
       case 'AT_DropColumn':
-        this.update(key, (t) => (t.columns = t.columns.delete(cmd.name)));
+        this.update(key, (t) => (t.columns = t.columns.delete(column)));
         break;
       case 'AT_AlterColumnType':
         this.update(key, (t) => {
-          const old = t.columns.get(cmd.name);
-          t.columns = t.columns.set(cmd.name, { ...columnInfo(def.ColumnDef ?? {}), notNull: old?.notNull ?? false });
+          const old = t.columns.get(column);
+          t.columns = t.columns.set(column, { ...columnInfo(def.ColumnDef ?? {}), notNull: old?.notNull ?? false });
         });
         break;
       case 'AT_SetNotNull':
       case 'AT_DropNotNull':
         this.update(key, (t) => {
-          const old = t.columns.get(cmd.name);
-          if (old) t.columns = t.columns.set(cmd.name, { ...old, notNull: cmd.subtype === 'AT_SetNotNull' });
+          const old = t.columns.get(column);
+          if (old) t.columns = t.columns.set(column, { ...old, notNull: cmd.subtype === 'AT_SetNotNull' });
         });
         break;
       case 'AT_AddConstraint': {
         const c = def.Constraint ?? {};
         if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
           // USING INDEX takes over (and renames) an existing index.
-          const cols = ((c.keys ?? []) as Node[]).map((x) => x.String?.sval as string);
+          const cols = (c.keys ?? []).map((x) => x.String?.sval ?? '');
           const name = constraintIndexName(key, c, cols);
           this.update(key, (t) => {
             const existing = c.indexname ? t.indexes?.get(c.indexname) : undefined;
@@ -311,7 +312,7 @@ export class Catalog {
         const validated = !c.skip_validation;
         this.update(key, (t) =>
           t.checks.push({
-            name: c.conname ?? (c.contype === 'CONSTR_FOREIGN' ? `${indexName(key)}_${((c.fk_attrs ?? []) as Node[]).map((x) => x.String?.sval).join('_')}_fkey`.slice(0, 63) : undefined),
+            name: c.conname ?? (c.contype === 'CONSTR_FOREIGN' ? `${indexName(key)}_${(c.fk_attrs ?? []).map((x) => x.String?.sval).join('_')}_fkey`.slice(0, 63) : undefined),
             kind: c.contype === 'CONSTR_CHECK' ? 'check' : 'foreign key',
             ...(c.contype === 'CONSTR_FOREIGN' ? { references: relationKey(c.pktable) || undefined } : {}),
             addedIn: transaction,
@@ -325,15 +326,15 @@ export class Catalog {
       }
       case 'AT_ValidateConstraint':
         this.update(key, (t) => {
-          const i = t.checks.findIndex((c) => c.name === cmd.name);
+          const i = t.checks.findIndex((c) => c.name === column);
           if (i >= 0) t.checks[i] = { ...t.checks[i], validated: true, transaction, validatedAt: statementIndex };
         });
         break;
       case 'AT_DropConstraint':
         this.update(key, (t) => {
-          const i = t.checks.findIndex((c) => c.name === cmd.name);
+          const i = t.checks.findIndex((c) => c.name === column);
           if (i >= 0) t.checks.splice(i, 1);
-          if (t.indexes?.get(cmd.name)?.constraint === cmd.name) t.indexes = withoutIndex(t.indexes, cmd.name);
+          if (t.indexes?.get(column)?.constraint === column) t.indexes = withoutIndex(t.indexes, column);
         });
         break;
     }
@@ -347,37 +348,44 @@ export class Catalog {
    * What a statement does to the functions, views, function uses and row sources (issue 14 point
    * 2); the tables, columns, constraints and indexes are the methods above. `index`: the statement's.
    */
-  record(kind: string, n: Node, index: number): void {
+  record(statement: { kind: string; node?: unknown }, index: number): void {
     const o = this.objects;
+    const { kind } = statement;
     switch (kind) {
       case 'CreateFunctionStmt': {
-        const options = [...((n.options ?? []) as Node[])];
-        const option = (name: string) => options.find((x) => x.DefElem?.defname === name)?.DefElem?.arg?.String?.sval as string | undefined;
+        const n = nodeOf(statement, kind) ?? {};
+        const options = n.options ?? [];
+        const option = (name: string) => options.find((x) => x.DefElem?.defname === name)?.DefElem?.arg?.String?.sval;
         const volatility = (option('volatility') ?? 'volatile') as FunctionInfo['volatility'];
         this.setObjects({ functions: o.functions.set(namesKey(n.funcname), { volatility, language: option('language') }) });
         break;
       }
       case 'AlterFunctionStmt': {
+        const n = nodeOf(statement, kind) ?? {};
         const key = namesKey(n.func?.objname);
         const known = o.functions.get(key);
-        const volatility = ((n.actions ?? []) as Node[]).find((x) => x.DefElem?.defname === 'volatility')?.DefElem?.arg?.String?.sval as FunctionInfo['volatility'] | undefined;
+        const volatility = (n.actions ?? []).find((x) => x.DefElem?.defname === 'volatility')?.DefElem?.arg?.String?.sval as FunctionInfo['volatility'] | undefined;
         if (known && volatility) this.setObjects({ functions: o.functions.set(key, { ...known, volatility }) });
         break;
       }
       case 'CreateStmt': {
+        const n = nodeOf(statement, kind) ?? {};
         const table = relationKey(n.relation);
         this.dropUsesOf(table);
-        for (const e of (n.tableElts ?? []) as Node[]) if (e.ColumnDef) this.addDefaultUses(table, e.ColumnDef.colname, ((e.ColumnDef.constraints ?? []) as Node[]).find((c) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr);
+        for (const e of n.tableElts ?? []) if (e.ColumnDef) this.addDefaultUses(table, e.ColumnDef.colname, (e.ColumnDef.constraints ?? []).find((c) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr);
         break;
       }
-      case 'CreateTrigStmt':
+      case 'CreateTrigStmt': {
+        const n = nodeOf(statement, kind) ?? {};
         this.addUse(namesKey(n.funcname), { table: relationKey(n.relation), trigger: n.trigname });
         break;
+      }
       case 'AlterTableStmt': {
+        const n = nodeOf(statement, kind) ?? {};
         if (n.objtype !== 'OBJECT_TABLE') break;
         const table = relationKey(n.relation);
-        for (const cmd of ((n.cmds ?? []) as Node[]).map((c) => c.AlterTableCmd ?? {})) {
-          if (cmd.subtype === 'AT_AddColumn') this.addDefaultUses(table, cmd.def?.ColumnDef?.colname, ((cmd.def?.ColumnDef?.constraints ?? []) as Node[]).find((c) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr);
+        for (const cmd of (n.cmds ?? []).map((c) => c.AlterTableCmd ?? {})) {
+          if (cmd.subtype === 'AT_AddColumn') this.addDefaultUses(table, cmd.def?.ColumnDef?.colname, (cmd.def?.ColumnDef?.constraints ?? []).find((c) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr);
           if (cmd.subtype === 'AT_ColumnDefault') {
             this.dropUsesOf(table, cmd.name);
             this.addDefaultUses(table, cmd.name, cmd.def);
@@ -385,15 +393,18 @@ export class Catalog {
           if (cmd.subtype === 'AT_DropColumn') {
             this.dropUsesOf(table, cmd.name);
             // CASCADE drops the views that use the column (without it the statement fails).
-            if (cmd.behavior === 'DROP_CASCADE') for (const v of viewsUsing(this.view(), table, cmd.name)) this.dropView(v);
+            if (cmd.behavior === 'DROP_CASCADE') for (const v of viewsUsing(this.view(), table, cmd.name ?? '')) this.dropView(v);
           }
         }
         break;
       }
-      case 'ViewStmt':
+      case 'ViewStmt': {
+        const n = nodeOf(statement, kind) ?? {};
         this.setObjects({ views: o.views.set(relationKey(n.view), viewOf(n.query, false, this.tables)) });
         break;
+      }
       case 'CreateTableAsStmt': {
+        const n = nodeOf(statement, kind) ?? {};
         const key = relationKey(n.into?.rel);
         if (n.objtype === 'OBJECT_MATVIEW') this.setObjects({ views: o.views.set(key, viewOf(n.query, true, this.tables)) });
         else if (!n.into?.skipData) this.setObjects({ rows: o.rows.set(key, { statement: index, how: 'CREATE TABLE AS' }) });
@@ -401,20 +412,23 @@ export class Catalog {
       }
       case 'InsertStmt':
       case 'CopyStmt': {
-        if (kind === 'CopyStmt' && !n.is_from) break;
-        const key = relationKey(n.relation);
+        const insert = nodeOf(statement, 'InsertStmt');
+        const copy = nodeOf(statement, 'CopyStmt');
+        if (copy && !copy.is_from) break;
+        const key = relationKey((insert ?? copy)?.relation);
         // The first statement that filled the table is the one to name.
         if (!key || o.rows.has(key)) break;
-        const how = kind === 'CopyStmt' ? 'COPY' : n.selectStmt?.SelectStmt?.valuesLists ? 'INSERT ... VALUES' : n.selectStmt ? 'INSERT ... SELECT' : 'INSERT';
+        const how = copy ? 'COPY' : insert?.selectStmt?.SelectStmt?.valuesLists ? 'INSERT ... VALUES' : insert?.selectStmt ? 'INSERT ... SELECT' : 'INSERT';
         this.setObjects({ rows: o.rows.set(key, { statement: index, how }) });
         break;
       }
       case 'TruncateStmt':
-        for (const r of (n.relations ?? []) as Node[]) this.setObjects({ rows: this.objects.rows.delete(relationKey(r.RangeVar)) });
+        for (const r of nodeOf(statement, kind)?.relations ?? []) this.setObjects({ rows: this.objects.rows.delete(relationKey(r.RangeVar)) });
         break;
       case 'DropStmt': {
-        const type = n.removeType as string;
-        const objects = (n.objects ?? []) as Node[];
+        const n = nodeOf(statement, kind) ?? {};
+        const type = n.removeType;
+        const objects = n.objects ?? [];
         if (type === 'OBJECT_FUNCTION' || type === 'OBJECT_PROCEDURE' || type === 'OBJECT_ROUTINE') {
           for (const x of objects) {
             const key = namesKey(x.ObjectWithArgs?.objname);
@@ -432,13 +446,13 @@ export class Catalog {
           }
         } else if (type === 'OBJECT_TRIGGER') {
           for (const x of objects) {
-            const items = ((x.List?.items ?? []) as Node[]).map((i) => i.String?.sval as string);
-            const table = namesKey(x.List?.items.slice(0, -1));
+            const items = (x.List?.items ?? []).map((i) => i.String?.sval ?? '');
+            const table = namesKey(x.List?.items?.slice(0, -1));
             this.removeUses((u) => u.table === table && u.trigger === items[items.length - 1]);
           }
         } else if (type === 'OBJECT_SCHEMA' && n.behavior === 'DROP_CASCADE') {
           for (const x of objects) {
-            const schema = x.String?.sval as string;
+            const schema = x.String?.sval ?? '';
             const inSchema = (key: string) => schemaOf(key) === schema;
             for (const key of [...this.objects.functions.keys()].filter(inSchema)) this.setObjects({ functions: this.objects.functions.delete(key), uses: this.objects.uses.delete(key) });
             for (const key of [...this.objects.views.keys()].filter(inSchema)) this.dropView(key);
@@ -507,18 +521,19 @@ function viewOf(query: Node | undefined, materialized: boolean, tables: Readonly
   const ctes = new Set((JSON.stringify(query ?? {}).match(/"ctename":"[^"]+"/g) ?? []).map((m) => m.slice(11, -1)));
   const byName = new Map<string, string>();
   const reads: string[] = [];
-  const refs: Node[] = [];
+  const refs: Of<'ColumnRef'>[] = [];
   const walk = (x: unknown): void => {
     if (Array.isArray(x)) return x.forEach(walk);
     if (!x || typeof x !== 'object') return;
     const rv = (x as Node).RangeVar;
-    if (rv && !(!rv.schemaname && ctes.has(rv.relname))) {
+    if (rv && !(!rv.schemaname && ctes.has(rv.relname ?? ''))) {
       const key = relationKey(rv);
       if (!reads.includes(key)) reads.push(key);
-      byName.set(rv.alias?.aliasname ?? rv.relname, key);
+      byName.set(rv.alias?.aliasname ?? rv.relname ?? '', key);
       if (!rv.alias) byName.set(key, key);
     }
-    if ((x as Node).ColumnRef) refs.push((x as Node).ColumnRef);
+    const ref = (x as Node).ColumnRef;
+    if (ref) refs.push(ref);
     for (const v of Object.values(x as Node)) walk(v);
   };
   walk(query);
@@ -534,7 +549,7 @@ function viewOf(query: Node | undefined, materialized: boolean, tables: Readonly
     if (!list.includes(column)) list.push(column);
   };
   for (const ref of refs) {
-    const fields = ((ref.fields ?? []) as Node[]).map((f) => (f.A_Star ? '*' : (f.String?.sval as string)));
+    const fields = (ref.fields ?? []).map((f) => (f.A_Star ? '*' : (f.String?.sval ?? '')));
     const column = fields[fields.length - 1];
     if (fields.length >= 2) {
       const key = byName.get(fields.slice(0, -1).join('.')) ?? byName.get(fields[fields.length - 2]);
@@ -637,8 +652,8 @@ export function tableOfIndex(catalog: CatalogView, indexKey: string): string | u
 }
 
 /** The index of a PRIMARY KEY or UNIQUE constraint: its name, else PostgreSQL's `<table>_pkey` / `<table>_<cols>_key`. */
-function constraintIndexName(tableKey: string, c: Node, columns: string[]): string {
-  if (c.conname) return c.conname as string;
+function constraintIndexName(tableKey: string, c: Of<'Constraint'>, columns: string[]): string {
+  if (c.conname) return c.conname;
   const table = indexName(tableKey);
   return (c.contype === 'CONSTR_PRIMARY' ? `${table}_pkey` : `${table}_${columns.join('_')}_key`).slice(0, 63);
 }

@@ -1070,7 +1070,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
     }
     // Functions, views, the defaults and triggers that call functions, rows put in new tables.
-    catalog.record(statement.kind, n, statement.index);
+    catalog.record(statement, statement.index);
     return facts;
   };
 

@@ -115,8 +115,9 @@ INDEX instead.`,
     }
     // A table created in this migration is quiet, unless rows were put in it before its foreign key.
     for (const s of parsedStatements(file)) {
-      if (s.kind !== 'AlterTableStmt' || s.locks[0]?.existing !== false || s.statement.node?.objtype !== 'OBJECT_TABLE') continue;
-      const filled = catalogObjects(s.catalog).rows.get(relationKey(s.statement.node?.relation));
+      const alter = nodeOf(s.statement, 'AlterTableStmt');
+      if (s.locks[0]?.existing !== false || alter?.objtype !== 'OBJECT_TABLE') continue;
+      const filled = catalogObjects(s.catalog).rows.get(relationKey(alter.relation));
       if (!filled) continue;
       for (const cmd of s.commands) {
         const c = cmd.node.def?.Constraint ?? {};

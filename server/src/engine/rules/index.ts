@@ -22,6 +22,7 @@ import { rule as createExtensionIfNotExists } from './create-extension-if-not-ex
 import { rule as constraintMissingNotValid } from './constraint-missing-not-valid';
 import { rule as ddlWithBackfillInTransaction } from './ddl-with-backfill-in-transaction';
 import { rule as destructiveDownMigration } from './destructive-down-migration';
+import { rule as dropPrimaryKeyOfPublishedTable } from './drop-primary-key-of-published-table';
 import { rule as dropNotNullOrDefault } from './drop-not-null-or-default';
 import { rule as enumValueInTransaction } from './enum-value-in-transaction';
 import { rule as explicitLockTable } from './explicit-lock-table';
@@ -96,6 +97,7 @@ export const RULES: readonly Rule[] = [
   destructiveDownMigration,
   renamingObject,
   rowLevelSecurityWithoutPolicy,
+  dropPrimaryKeyOfPublishedTable,
   sequenceAsInt,
   createExtensionIfNotExists,
   foreignKeyWithoutIndex,

@@ -53,6 +53,36 @@ function claimsOn(name: string, start: () => Promise<Server>, skip: string | fal
       assert.equal(await fails(server, 'UPDATE pk_items SET code = code + 1000 WHERE id = 1'), undefined);
       assert.equal(await fails(server, 'DELETE FROM pk_items WHERE id = 2'), undefined);
     });
+
+    it('inheritance-changes-parent-queries: after INHERIT, queries and DELETE on the parent reach the child; NO INHERIT makes queries on the parent wait', async () => {
+      assert.ok(reported('ALTER TABLE ih_child INHERIT ih_base;').has('inheritance-changes-parent-queries'));
+      assert.ok(reported('ALTER TABLE ih_old NO INHERIT ih_base;').has('inheritance-changes-parent-queries'));
+      await server.session.exec(`CREATE TABLE ih_base (id bigint, at date);
+        CREATE TABLE ih_old () INHERITS (ih_base);
+        INSERT INTO ih_old SELECT g, date '2024-01-01' FROM generate_series(1, 10) g;
+        CREATE TABLE ih_child (id bigint, at date);
+        INSERT INTO ih_child SELECT g, date '2020-01-01' FROM generate_series(1, 50) g;`);
+      const count = async (sql: string) => Number((await server.session.query<{ n: string }>(sql))[0].n);
+      assert.equal(await count('SELECT count(*) AS n FROM ih_base'), 10);
+      await server.session.exec('ALTER TABLE ih_child INHERIT ih_base');
+      assert.equal(await count('SELECT count(*) AS n FROM ih_base'), 60);
+      await server.session.exec("DELETE FROM ih_base WHERE at < date '2021-01-01'");
+      assert.equal(await count('SELECT count(*) AS n FROM ih_child'), 0, 'a DELETE on the parent deleted the rows of the new child');
+      if (!server.connect) return; // PGlite has one connection: the wait needs two.
+      const migration = await server.connect();
+      const reader = await server.connect();
+      try {
+        await migration.exec('BEGIN; ALTER TABLE ih_old NO INHERIT ih_base');
+        await reader.exec("SET lock_timeout = '200ms'");
+        await assert.rejects(reader.query('SELECT count(*) FROM ih_base'), /lock timeout/);
+        assert.equal((await reader.query<{ n: string }>('SELECT count(*) AS n FROM ONLY ih_base'))[0].n, '0');
+        await migration.exec('COMMIT');
+        assert.equal((await reader.query<{ n: string }>('SELECT count(*) AS n FROM ih_base'))[0].n, '0');
+      } finally {
+        await migration.close();
+        await reader.close();
+      }
+    });
   });
 }
 

@@ -28,6 +28,7 @@ import { rule as enumValueInTransaction } from './enum-value-in-transaction';
 import { rule as explicitLockTable } from './explicit-lock-table';
 import { rule as foreignKeyWithoutIndex } from './foreign-key-without-index';
 import { rule as identifierTooLong } from './identifier-too-long';
+import { rule as inheritanceChangesParentQueries } from './inheritance-changes-parent-queries';
 import { rule as indexOnPartitionedTable } from './index-on-partitioned-table';
 import { rule as indexTooManyColumns } from './index-too-many-columns';
 import { rule as mergeAlterTable } from './merge-alter-table';
@@ -71,6 +72,7 @@ export const RULES: readonly Rule[] = [
   refreshMaterializedViewBlocking,
   explicitLockTable,
   partitionDetachBlocking,
+  inheritanceChangesParentQueries,
   attachPartitionScan,
   validateInSameTransaction,
   ddlWithBackfillInTransaction,

@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
+import { buildChecklist } from '../server/src/engine/checklist';
+import { probeRequest } from '../server/src/engine/impact';
+import { gatherEvidence } from '../server/src/database';
 import { resolveSettings } from '../server/src/engine/settings';
 import { debianBinaries, Server, startDebianServer, startPglite } from './pg/servers';
 
@@ -82,6 +85,52 @@ function claimsOn(name: string, start: () => Promise<Server>, skip: string | fal
         await migration.close();
         await reader.close();
       }
+    });
+
+    it('sequence-as-int: PostgreSQL refuses AS integer past the limit or with a larger MAXVALUE, and lowers MAXVALUE under it', async () => {
+      assert.ok(reported('ALTER SEQUENCE sq_big AS integer;').has('sequence-as-int'));
+      await server.session.exec(`CREATE SEQUENCE sq_big; SELECT setval('sq_big', 3000000000);
+        CREATE SEQUENCE sq_custom MAXVALUE 5000000000;
+        CREATE SEQUENCE sq_low; SELECT setval('sq_low', 1000);`);
+      assert.match((await fails(server, 'ALTER SEQUENCE sq_big AS integer')) ?? '', /RESTART value \(3000000000\) cannot be greater than MAXVALUE \(2147483647\)/);
+      assert.match((await fails(server, 'ALTER SEQUENCE sq_custom AS integer')) ?? '', /MAXVALUE \(5000000000\) is out of range for sequence data type integer/);
+      await server.session.exec('ALTER SEQUENCE sq_low AS integer');
+      const [row] = await server.session.query<{ max: string; type: string }>("SELECT max_value::text AS max, data_type::text AS type FROM pg_sequences WHERE sequencename = 'sq_low'");
+      assert.deepEqual(row, { max: '2147483647', type: 'integer' });
+    });
+
+    it("sequence-as-int, connected: the checklist's sequence-limit item reads last_value from pg_sequences", async (t) => {
+      if (!server.connect) return t.skip('PGlite: the probes need a pg client connection');
+      await server.session.exec(`CREATE SEQUENCE cs_past; SELECT setval('cs_past', 3000000000);
+        CREATE SEQUENCE cs_half; SELECT setval('cs_half', 1500000000);
+        CREATE SEQUENCE cs_small; SELECT setval('cs_small', 42);
+        CREATE SEQUENCE cs_unused;
+        CREATE SEQUENCE cs_tiny AS integer; SELECT setval('cs_tiny', 40000);
+        CREATE SEQUENCE cs_custom MAXVALUE 5000000000;`);
+      const port = (await server.session.query<{ port: number }>("SELECT current_setting('port')::int AS port"))[0].port;
+      const target = { host: '127.0.0.1', port, user: 'postgres', database: 'postgres' };
+      const item = async (sql: string) => {
+        const analysis = analyze(sql, { settings, path: 'migrations/002_seq.sql' });
+        const evidence = await gatherEvidence(target, probeRequest(analysis));
+        return buildChecklist('migrations/002_seq.sql', analysis, { database: evidence }).items.find((i) => i.id === 'sequence-limit');
+      };
+      const past = await item('ALTER SEQUENCE cs_past AS integer;');
+      assert.equal(past?.state, 'failed');
+      assert.match(past!.evidence.join('\n'), /cs_past is at 3,000,000,000, 139\.7% of integer's limit 2,147,483,647: past it/);
+      const half = await item('ALTER SEQUENCE cs_half AS integer;');
+      assert.equal(half?.state, 'needs-you');
+      assert.match(half!.evidence.join('\n'), /cs_half is at 1,500,000,000, 69\.8% of integer's limit/);
+      const fine = await item('ALTER SEQUENCE cs_small AS integer;\nALTER SEQUENCE cs_unused AS integer;');
+      assert.equal(fine?.state, 'passed');
+      assert.match(fine!.evidence.join('\n'), /cs_small is at 42, 0\.000% of integer's limit[\s\S]*cs_unused: no value taken yet/);
+      assert.equal((await item('ALTER SEQUENCE cs_tiny AS smallint;'))?.state, 'failed');
+      const custom = await item('ALTER SEQUENCE cs_custom AS integer;');
+      assert.equal(custom?.state, 'failed');
+      assert.match(custom!.evidence.join('\n'), /MAXVALUE 5,000,000,000 was set by hand/);
+      assert.doesNotMatch(past!.evidence.join('\n'), /set by hand/);
+      assert.equal(await item('ALTER SEQUENCE cs_small AS bigint;'), undefined, 'no item without a narrowing statement');
+      const offline = buildChecklist('migrations/002_seq.sql', analyze('ALTER SEQUENCE cs_past AS integer;', { settings })).items.find((i) => i.id === 'sequence-limit');
+      assert.equal(offline?.state, 'not-checked');
     });
   });
 }

@@ -15,6 +15,8 @@ export const tests: RuleTests = {
     `${PUB}ALTER TABLE orders DROP CONSTRAINT orders_pkey, ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_uuid_key;`,
     // ... or later in the same transaction.
     `${PUB}BEGIN;\nALTER TABLE orders DROP CONSTRAINT orders_pkey;\nALTER TABLE orders ADD PRIMARY KEY USING INDEX orders_uuid_key;\nCOMMIT;`,
+    // ... also by a new column (crates.io's crate_owners, in Diesel's transaction).
+    `${PUB}BEGIN;\nALTER TABLE orders DROP CONSTRAINT orders_pkey;\nALTER TABLE orders ADD COLUMN id2 bigserial PRIMARY KEY;\nCOMMIT;`,
     // A replica identity of its own set earlier.
     `${PUB}ALTER TABLE orders REPLICA IDENTITY USING INDEX orders_uuid_key;\nALTER TABLE orders DROP CONSTRAINT orders_pkey;`,
     // The publication publishes inserts only.

@@ -53,6 +53,8 @@ CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION 
 CREATE TABLE audit_base (id bigint, at date);
 CREATE TABLE audit_2025 (id bigint, at date);
 CREATE TABLE audit_2024 () INHERITS (audit_base);
+CREATE TYPE audit_row AS (id bigint, at date);
+CREATE TABLE audit_typed OF audit_row;
 INSERT INTO audit_2025 SELECT g, date '2025-03-01' FROM generate_series(1, 200) g;
 CREATE INDEX events_id_idx ON ONLY events (id);
 CREATE INDEX events_2024_id_idx ON events_2024 (id);
@@ -170,6 +172,10 @@ export const SHAPES: Shape[] = [
   { sql: 'ALTER TABLE users REPLICA IDENTITY FULL', docs: ALTER },
   { sql: 'ALTER TABLE audit_2025 INHERIT audit_base', docs: ALTER },
   { sql: 'ALTER TABLE audit_2024 NO INHERIT audit_base', docs: ALTER },
+  { sql: 'ALTER TABLE audit_2025 OF audit_row', docs: ALTER },
+  { sql: 'ALTER TABLE audit_typed NOT OF', docs: ALTER },
+  { sql: 'ALTER TABLE users SET WITHOUT OIDS', docs: ALTER },
+  { sql: 'ALTER TABLE users ALTER COLUMN email SET COMPRESSION pglz', minVersion: 14, docs: ALTER },
   { sql: 'ALTER TABLE users ADD COLUMN c text UNIQUE', docs: ALTER },
   // Indexes
   { sql: 'CREATE INDEX users_n_idx ON users (n)', docs: doc('sql-createindex') },

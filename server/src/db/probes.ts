@@ -10,7 +10,7 @@
  */
 import type { Client } from 'pg';
 import type { DatabaseEvidence } from '../engine/checklist';
-import type { ConnectionEvidence, IndexEvidence, PreparedEvidence, Probed, ReplicationEvidence, VacuumEvidence, WorkloadEvidence } from '../engine/impact';
+import type { ConnectionEvidence, IndexEvidence, PreparedEvidence, Probed, ReplicationEvidence, SequenceEvidence, VacuumEvidence, WorkloadEvidence } from '../engine/impact';
 import type { LockMode } from '../engine/locks';
 
 /** The most statements of pg_stat_statements read per checklist (the busiest first). */
@@ -179,6 +179,28 @@ async function prepared(client: Client, oids: Map<number, string>): Promise<Prob
   });
 }
 
+/** The sequences among the probed relations: type, last value and limits (pg_sequences; last_value is NULL before the first nextval or without privilege). */
+async function sequences(client: Client, oids: Map<number, string>): Promise<Probed<SequenceEvidence[]>> {
+  return optional(client, 'pg_sequences', async () => {
+    const rows = (
+      await client.query<{ oid: number; data_type: string; last_value: string | null; max_value: string; min_value: string; increment_by: string }>(
+        `SELECT c.oid::int AS oid, s.data_type::text AS data_type, s.last_value::text AS last_value, s.max_value::text AS max_value, s.min_value::text AS min_value, s.increment_by::text AS increment_by
+         FROM pg_sequences s JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
+         WHERE c.oid = ANY ($1::oid[])`,
+        [[...oids.keys()]],
+      )
+    ).rows;
+    return rows.map((r) => ({
+      relation: oids.get(r.oid)!,
+      dataType: r.data_type,
+      lastValue: r.last_value,
+      maxValue: r.max_value,
+      minValue: r.min_value,
+      increment: r.increment_by,
+    }));
+  });
+}
+
 /** Standbys (pg_stat_replication) and replication slots, with how far behind the primary's WAL they are. */
 async function replication(client: Client): Promise<Probed<ReplicationEvidence>> {
   return optional(client, 'replication', async () => {
@@ -261,6 +283,7 @@ export async function probeImpact(client: Client, evidence: DatabaseEvidence, oi
   if (typeof freeze === 'number') evidence.freezeMaxAge = freeze;
   evidence.prepared = await prepared(client, oids);
   evidence.replication = await replication(client);
+  evidence.sequences = await sequences(client, oids);
   const size = await optional(client, 'pg_database_size', async () => (await client.query<{ b: number }>('SELECT pg_database_size(current_database())::float8 AS b')).rows[0].b);
   if (typeof size === 'number') evidence.databaseBytes = size;
   evidence.connection = await connection(client, context.backendChanged, context.applicationName);

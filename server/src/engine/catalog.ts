@@ -728,3 +728,71 @@ function sameTable(t: TableInfo, u: TableInfo): boolean {
   for (const [name, c] of t.columns) if (!same(c, u.columns.get(name))) return false;
   return true;
 }
+
+/**
+ * Publications the migration creates or alters (CREATE / ALTER / DROP PUBLICATION): which tables
+ * they publish, and whether they publish UPDATE and DELETE (the default `publish` is 'insert,
+ * update, delete, truncate'). Only the file's own statements: what earlier migrations published
+ * is not carried in the catalog view.
+ */
+export interface PublicationInfo {
+  name: string;
+  allTables: boolean;
+  /** Table keys (relationKey) of FOR TABLE. */
+  tables: Set<string>;
+  /** Schemas of FOR TABLES IN SCHEMA (PostgreSQL 15+); `public` as ''. */
+  schemas: Set<string>;
+  /** The operations it publishes, from `publish`. */
+  publish: Set<string>;
+}
+
+const ALL_OPERATIONS = ['insert', 'update', 'delete', 'truncate'];
+
+export class Publications {
+  private readonly byName = new Map<string, PublicationInfo>();
+
+  /** Applies one statement; other statements are ignored. */
+  apply(statement: { kind: string; node?: unknown }): void {
+    const create = nodeOf(statement, 'CreatePublicationStmt');
+    const alter = nodeOf(statement, 'AlterPublicationStmt');
+    const drop = nodeOf(statement, 'DropStmt');
+    if (create) {
+      const p: PublicationInfo = { name: create.pubname ?? '', allTables: create.for_all_tables === true, tables: new Set(), schemas: new Set(), publish: new Set(ALL_OPERATIONS) };
+      this.byName.set(p.name, p);
+      this.objects(p, create, 'AP_AddObjects');
+    } else if (alter) {
+      const p = this.byName.get(alter.pubname ?? '');
+      if (p) this.objects(p, alter, alter.action ?? '');
+    } else if (drop?.removeType === 'OBJECT_PUBLICATION') {
+      for (const o of drop.objects ?? []) this.byName.delete(o.String?.sval ?? '');
+    }
+  }
+
+  private objects(p: PublicationInfo, n: { pubobjects?: Node[]; options?: Node[] }, action: string): void {
+    const objects = n.pubobjects ?? [];
+    if (action === 'AP_SetObjects' && objects.length) {
+      p.tables.clear();
+      p.schemas.clear();
+    }
+    for (const o of objects.map((x) => x.PublicationObjSpec ?? {})) {
+      const schema = o.pubobjtype === 'PUBLICATIONOBJ_TABLES_IN_SCHEMA' ? (o.name === 'public' ? '' : (o.name ?? '')) : undefined;
+      const table = o.pubobjtype === 'PUBLICATIONOBJ_TABLE' ? relationKey(o.pubtable?.relation) : undefined;
+      if (action === 'AP_DropObjects') {
+        if (table) p.tables.delete(table);
+        if (schema !== undefined) p.schemas.delete(schema);
+      } else {
+        if (table) p.tables.add(table);
+        if (schema !== undefined) p.schemas.add(schema);
+      }
+    }
+    const publish = (n.options ?? []).find((o) => o.DefElem?.defname === 'publish')?.DefElem;
+    if (publish) p.publish = new Set(String(publish.arg?.String?.sval ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
+  }
+
+  /** The publications that publish UPDATE or DELETE of the table (by key). */
+  publishingChanges(tableKey: string): PublicationInfo[] {
+    return [...this.byName.values()].filter(
+      (p) => (p.publish.has('update') || p.publish.has('delete')) && (p.allTables || p.tables.has(tableKey) || p.schemas.has(schemaOf(tableKey))),
+    );
+  }
+}

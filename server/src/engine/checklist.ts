@@ -12,7 +12,7 @@ import { nodeOf } from './ast';
 import { REPOSITORY_URL } from './docs';
 import { statementHead } from './describe';
 import { StatementFacts } from './facts';
-import { ConnectionEvidence, impactItems, IndexEvidence, isUnavailable, PreparedEvidence, Probed, ReplicationEvidence, VacuumEvidence, WorkloadEvidence } from './impact';
+import { ConnectionEvidence, impactItems, IndexEvidence, isUnavailable, PreparedEvidence, Probed, ReplicationEvidence, SequenceEvidence, VacuumEvidence, WorkloadEvidence } from './impact';
 import { bytes, heavyTables, lockedRelations, REWRITE_BYTES_PER_SECOND, SCAN_BYTES_PER_SECOND, seconds } from './estimate';
 import { conflicts, LockMode, lockName } from './locks';
 import { inBody } from './plpgsql';
@@ -82,6 +82,8 @@ export interface DatabaseEvidence {
    * ALTER ROLE ... SET, ALTER DATABASE ... SET), in force when each session starts.
    */
   roleTimeouts?: Probed<{ role: string; lock_timeout?: string; statement_timeout?: string }>;
+  /** The sequences among the probed relations (pg_sequences). */
+  sequences?: Probed<SequenceEvidence[]>;
 }
 
 /** What a lock trace of the migration found (server/src/trace.ts). */

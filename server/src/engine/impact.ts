@@ -20,6 +20,7 @@ import { Node, nodeOf } from './ast';
 import { parseFile } from './parse';
 import { parsedStatements } from './rule';
 import { staleStatistics } from './rules/require-analyze';
+import { narrowedSequences, TYPE_MAX } from './rules/sequence-as-int';
 import { DEFAULT_SETTINGS } from './settings';
 
 /** A probe's answer, or why there is none (extension missing, permission, timeout): reported, never thrown. */
@@ -95,6 +96,17 @@ export interface ReplicationEvidence {
   inRecovery: boolean;
   standbys: { name: string; state: string; replayLagSeconds?: number; lagBytes?: number }[];
   slots: { name: string; type: string; active: boolean; retainedBytes?: number; walStatus?: string }[];
+}
+
+/** A sequence the migration names, from pg_sequences. */
+export interface SequenceEvidence {
+  relation: string;
+  dataType: string;
+  /** As PostgreSQL prints them (bigint values lose digits as numbers). null: never called (or not readable by this user: pg_sequences shows NULL without USAGE or SELECT). */
+  lastValue: string | null;
+  maxValue: string;
+  minValue: string;
+  increment: string;
 }
 
 export interface ConnectionEvidence {
@@ -773,6 +785,70 @@ export function impactItems(analysis: Analysis, db: DatabaseEvidence | undefined
     replicationItem(analysis, db),
     diskItem(analysis, db),
     poolerItem(analysis, db),
+    ...sequenceItems(analysis, db),
   ];
+}
+
+const TYPE_NAMES: Record<string, string> = { int4: 'integer', int2: 'smallint' };
+/** Each sequence type's own limits, as pg_sequences prints them. */
+const OLD_LIMITS: Record<string, { min: string; max: string }> = {
+  bigint: { min: '-9223372036854775808', max: '9223372036854775807' },
+  integer: { min: '-2147483648', max: '2147483647' },
+  smallint: { min: '-32768', max: '32767' },
+};
+
+/**
+ * ALTER SEQUENCE ... AS integer / smallint (sequence-as-int): the sequence's current value against
+ * the new type's limit. PostgreSQL refuses the statement when the value is already past it
+ * ("RESTART value (3000000000) cannot be greater than MAXVALUE (2147483647)") or when MAXVALUE was
+ * set above it by hand ("MAXVALUE (5000000000) is out of range for sequence data type integer"),
+ * both proven in test/claims.pg.test.ts. Only present when the migration has such a statement.
+ */
+function sequenceItems(analysis: Analysis, db: DatabaseEvidence | undefined): ChecklistItem[] {
+  const narrowed = narrowedSequences(analysis.facts).filter(({ s }) => s.direction === 'up');
+  if (!narrowed.length) return [];
+  const item = (state: ItemState, evidence: string[]): ChecklistItem => ({ id: 'sequence-limit', title: 'Sequences fit the narrower type', state, evidence, fix: doc('sequence-limit'), manual: false });
+  const names = narrowed.map((n) => `${n.sequence} AS ${TYPE_NAMES[n.type]} (line ${lineOf(analysis, n.s)})`).join(', ');
+  if (!db) return [item('not-checked', [`${names}: connect a database to compare each sequence's current value with the new limit.`])];
+  if (!db.sequences) return [item('not-checked', ['Sequences were not probed.'])];
+  if (isUnavailable(db.sequences)) return [item('not-checked', [db.sequences.unavailable])];
+  const evidence: string[] = [];
+  let state: ItemState = 'passed';
+  const worse = (next: ItemState) => {
+    const order: ItemState[] = ['passed', 'not-checked', 'needs-you', 'failed'];
+    if (order.indexOf(next) > order.indexOf(state)) state = next;
+  };
+  for (const n of narrowed) {
+    const found = db.sequences.find((q) => q.relation === n.sequence);
+    const type = TYPE_NAMES[n.type];
+    if (!found) {
+      evidence.push(`${n.sequence}: not found on ${db.target} (or not a sequence).`);
+      worse('not-checked');
+      continue;
+    }
+    const ascending = BigInt(found.increment) > 0n;
+    const limit = ascending ? BigInt(TYPE_MAX[n.type]) : -BigInt(TYPE_MAX[n.type]) - 1n;
+    // AS integer replaces MAXVALUE (MINVALUE) only when it is the old type's own limit; one set by hand must fit.
+    const old = OLD_LIMITS[found.dataType];
+    const bound = ascending ? found.maxValue : found.minValue;
+    if (old && bound !== (ascending ? old.max : old.min) && (ascending ? BigInt(bound) > limit : BigInt(bound) < limit)) {
+      evidence.push(`${n.sequence}: its ${ascending ? 'MAXVALUE' : 'MINVALUE'} ${count(Number(bound))} was set by hand and is out of range for ${type}: the statement fails unless it sets a new one.`);
+      worse('failed');
+    }
+    if (found.lastValue === null) {
+      evidence.push(`${n.sequence}: no value taken yet (or this user may not read it), ${found.dataType} today.`);
+      continue;
+    }
+    const share = Number(found.lastValue) / Number(limit);
+    const used = `${n.sequence} is at ${count(Number(found.lastValue))}, ${(share * 100).toFixed(share < 0.01 ? 3 : 1)}% of ${type}'s limit ${count(Number(limit))}`;
+    if (ascending ? BigInt(found.lastValue) > limit : BigInt(found.lastValue) < limit) {
+      evidence.push(`${used}: past it, the statement fails ("RESTART value (${found.lastValue}) cannot be ${ascending ? 'greater' : 'less'} than ${ascending ? 'MAXVALUE' : 'MINVALUE'} (${limit})"). Keep ${found.dataType}.`);
+      worse('failed');
+    } else if (share >= 0.5) {
+      evidence.push(`${used}: inserts fail once it gets there ("reached maximum value of sequence"). Keep ${found.dataType}, or know how many values a day it takes.`);
+      worse('needs-you');
+    } else evidence.push(`${used}.`);
+  }
+  return [item(state, evidence)];
 }
 

@@ -187,7 +187,7 @@ export function outsideToolTransaction(context: SourceFixContext, what: string, 
  * The views below are asked for by many rules over the same file: computed once per FileFacts
  * (facts are never changed after deriveFacts), which matters on every keystroke in a long file.
  */
-function once<T>(compute: (file: FileFacts) => T): (file: FileFacts) => T {
+export function once<T>(compute: (file: FileFacts) => T): (file: FileFacts) => T {
   const cache = new WeakMap<FileFacts, T>();
   return (file) => {
     let value = cache.get(file);

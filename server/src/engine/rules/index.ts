@@ -23,12 +23,14 @@ import { rule as createExtensionIfNotExists } from './create-extension-if-not-ex
 import { rule as constraintMissingNotValid } from './constraint-missing-not-valid';
 import { rule as ddlWithBackfillInTransaction } from './ddl-with-backfill-in-transaction';
 import { rule as destructiveDownMigration } from './destructive-down-migration';
+import { rule as dropPrimaryKeyOfPublishedTable } from './drop-primary-key-of-published-table';
 import { rule as dropNotNullOrDefault } from './drop-not-null-or-default';
 import { rule as dropObjectStillUsed } from './drop-object-still-used';
 import { rule as enumValueInTransaction } from './enum-value-in-transaction';
 import { rule as explicitLockTable } from './explicit-lock-table';
 import { rule as foreignKeyWithoutIndex } from './foreign-key-without-index';
 import { rule as identifierTooLong } from './identifier-too-long';
+import { rule as inheritanceChangesParentQueries } from './inheritance-changes-parent-queries';
 import { rule as indexOnPartitionedTable } from './index-on-partitioned-table';
 import { rule as indexTooManyColumns } from './index-too-many-columns';
 import { rule as mergeAlterTable } from './merge-alter-table';
@@ -74,6 +76,7 @@ export const RULES: readonly Rule[] = [
   refreshMaterializedViewBlocking,
   explicitLockTable,
   partitionDetachBlocking,
+  inheritanceChangesParentQueries,
   attachPartitionScan,
   validateInSameTransaction,
   ddlWithBackfillInTransaction,
@@ -100,6 +103,7 @@ export const RULES: readonly Rule[] = [
   destructiveDownMigration,
   renamingObject,
   rowLevelSecurityWithoutPolicy,
+  dropPrimaryKeyOfPublishedTable,
   sequenceAsInt,
   createExtensionIfNotExists,
   foreignKeyWithoutIndex,

@@ -9,7 +9,7 @@
  * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
-import { alterCommands, AlterCommand, constantText, createdBy, namesToRelation } from './ast';
+import { alterCommands, AlterCommand, createdBy, namesToRelation } from './ast';
 import { Catalog, CatalogView, relationKey, sameCatalog } from './catalog';
 import { MigrationContext, segmentAt } from './context';
 import { statementEffect } from './effect';
@@ -19,7 +19,8 @@ import { Node, ParsedFile, Statement } from './parse';
 import { calledRoutines, plpgsqlRoutine, RoutineBody, routineBody } from './plpgsql';
 import { PersistentSet } from './pmap';
 import { Settings } from './settings';
-import { effective, setTimeout, TimeoutState } from './timeouts';
+import { effective } from './timeouts';
+import { begin, commitAndContinue, end, initialState, step, TransactionState } from './transaction';
 
 // What other modules import from facts: the AST helpers and volatility tables have their own files.
 export { relationKey } from './catalog';
@@ -152,13 +153,9 @@ export interface FileFacts {
 interface SavedState {
   createdSnapshot: PersistentSet;
   catalog: CatalogView;
-  inTransaction: boolean;
-  toolTransaction: boolean;
-  transactions: number;
   /** Index into the context's segments (-1: before the first). */
   segment: number;
-  held: LockFact[];
-  timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState>;
+  tx: TransactionState;
 }
 
 /** Per FileFacts, the state before each statement: where an edit's re-analysis starts from. */
@@ -167,13 +164,13 @@ const savedStates = new WeakMap<FileFacts, SavedState[]>();
 const priorOf = new WeakMap<FileFacts, CatalogView | undefined>();
 
 const sameState = (a: SavedState, b: SavedState) =>
-  a.inTransaction === b.inTransaction &&
-  a.toolTransaction === b.toolTransaction &&
-  a.transactions === b.transactions &&
+  a.tx.inTransaction === b.tx.inTransaction &&
+  a.tx.toolTransaction === b.tx.toolTransaction &&
+  a.tx.transactions === b.tx.transactions &&
   a.segment === b.segment &&
   a.createdSnapshot.equals(b.createdSnapshot) &&
-  JSON.stringify(a.held) === JSON.stringify(b.held) &&
-  JSON.stringify(a.timeouts) === JSON.stringify(b.timeouts) &&
+  JSON.stringify(a.tx.held) === JSON.stringify(b.tx.held) &&
+  JSON.stringify(a.tx.timeouts) === JSON.stringify(b.tx.timeouts) &&
   sameCatalog(a.catalog, b.catalog);
 
 /** The same migration context, but for segment starts after `from` moved by `delta`. */
@@ -201,26 +198,16 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   const created = new Set<string>();
   let catalog = new Catalog(prior);
   let createdSnapshot = PersistentSet.empty();
-  let inTransaction = false;
-  let toolTransaction = false;
-  let transactions = 0;
   let segment: MigrationContext['segments'][number] | undefined;
-  let held: LockFact[] = [];
-  // Set by the runner or the role (the timeoutsInForce setting): in force before the first statement.
-  let timeouts: Record<'lock_timeout' | 'statement_timeout', TimeoutState> = settings.timeoutsInForce
-    ? { lock_timeout: { session: settings.lockTimeout }, statement_timeout: { session: settings.statementTimeout } }
-    : { lock_timeout: {}, statement_timeout: {} };
+  // The transaction state before the next statement (pure: each step returns a new one).
+  let tx = initialState(settings);
   const out: StatementFacts[] = [];
   const states: SavedState[] = [];
   const save = (): SavedState => ({
     createdSnapshot,
     catalog: catalog.view(),
-    inTransaction,
-    toolTransaction,
-    transactions,
     segment: segment ? context.segments.indexOf(segment) : -1,
-    held: held.length ? held.map((l) => ({ ...l })) : [],
-    timeouts: { lock_timeout: { ...timeouts.lock_timeout }, statement_timeout: { ...timeouts.statement_timeout } },
+    tx,
   });
 
   // What the previous analysis of this document can give.
@@ -243,12 +230,8 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
           createdSnapshot = s.createdSnapshot;
           for (const k of s.createdSnapshot) created.add(k);
           catalog = Catalog.resume(s.catalog);
-          inTransaction = s.inTransaction;
-          toolTransaction = s.toolTransaction;
-          transactions = s.transactions;
           segment = s.segment >= 0 ? context.segments[s.segment] : undefined;
-          held = s.held.map((l) => ({ ...l }));
-          timeouts = { lock_timeout: { ...s.timeouts.lock_timeout }, statement_timeout: { ...s.timeouts.statement_timeout } };
+          tx = s.tx;
           states.push(...old.slice(0, first));
         } else {
           out.length = 0;
@@ -285,30 +268,20 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
    * COMMIT of the body ends and opens anew); the runner's facts are the union of theirs.
    */
   const runBodies = (runner: Statement, bodies: RoutineBody[]): StatementFacts => {
-    const outer = inTransaction;
-    const self = step(runner);
-    if (!inTransaction) {
-      inTransaction = true;
-      transactions++;
-    }
+    const outer = tx.inTransaction;
+    const self = factsOf(runner);
+    // Outside a transaction block the body runs in an implicit transaction of its own.
+    if (!tx.inTransaction) tx = { ...begin(tx, false), toolTransaction: tx.toolTransaction };
     const inner: StatementFacts[] = [];
     for (const body of bodies) {
       for (const s of body.statements) {
         const ends = s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(s.node?.kind);
         const fails: BlockFacts['fails'] = !ends ? undefined : outer ? 'transaction block' : s.body.subtransaction ? 'subtransaction' : body.routine.startsWith('function') ? 'function' : undefined;
-        inner.push(step(s, { runner: runner.index, routine: body.routine, inTransactionBlock: outer, fails }));
-        if (ends && !fails) {
-          held = [];
-          for (const t of Object.values(timeouts)) t.local = undefined;
-          transactions++;
-        }
+        inner.push(factsOf(s, { runner: runner.index, routine: body.routine, inTransactionBlock: outer, fails }));
+        if (ends && !fails) tx = commitAndContinue(tx);
       }
     }
-    if (!outer) {
-      inTransaction = false;
-      held = [];
-      for (const t of Object.values(timeouts)) t.local = undefined;
-    }
+    if (!outer) tx = { ...end(tx), toolTransaction: tx.toolTransaction };
     const locks = [...self.locks.map((l) => ({ ...l }))];
     for (const l of inner.flatMap((f) => f.locks)) {
       const found = locks.find((x) => x.relation === l.relation);
@@ -329,21 +302,21 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       caveats: [...new Set([...self.caveats, ...inner.flatMap((f) => f.caveats)])],
       forms: [...new Set([...self.forms, ...inner.flatMap((f) => f.forms)])],
       // What the transaction holds once the block has run (nothing when the block ran on its own).
-      heldAfter: held.map((l) => ({ ...l })),
+      heldAfter: tx.held.map((l) => ({ ...l })),
       inner,
       routines: bodies,
     };
   };
 
   /** The facts of one statement in the state it runs in, and the state after it (`block`: inside a PL/pgSQL body). */
-  const step = (statement: Statement, block?: BlockFacts): StatementFacts => {
+  const factsOf = (statement: Statement, block?: BlockFacts): StatementFacts => {
     const effect = statementEffect(statement, settings, catalog.view());
     // A relation is new when an earlier statement, or this one (a table referencing itself), created it.
     const ownNew = new Set(createdBy(statement));
     const isNew = (key: string) => created.has(key) || ownNew.has(key);
     const locks: LockFact[] = effect.locks.map((l) => {
       const fact: LockFact = { ...l, existing: !isNew(effect.keys.get(l.relation) ?? l.relation) };
-      const h = inTransaction ? held.find((x) => x.relation === l.relation) : undefined;
+      const h = tx.inTransaction ? tx.held.find((x) => x.relation === l.relation) : undefined;
       if (h && strength(h.mode) > strength(l.mode)) fact.alreadyHeld = { mode: h.mode, since: h.since ?? 0 };
       return fact;
     });
@@ -354,59 +327,27 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       implicitLocks: effect.implicit,
       rewrites: [...new Set(effect.rewrites)],
       scans: [...new Set(effect.scans)].filter((s) => !effect.rewrites.includes(s)),
-      inTransaction,
-      heldBefore: held.length ? held.map((l) => ({ ...l })) : [],
+      inTransaction: tx.inTransaction,
+      heldBefore: tx.held.length ? tx.held.map((l) => ({ ...l })) : [],
       heldAfter: [],
-      lockTimeout: effective(timeouts.lock_timeout),
-      statementTimeout: effective(timeouts.statement_timeout),
+      lockTimeout: effective(tx.timeouts.lock_timeout),
+      statementTimeout: effective(tx.timeouts.statement_timeout),
       createdBefore: createdSnapshot,
       commands: statement.kind === 'AlterTableStmt' ? alterCommands(statement) : [],
       concurrently: effect.concurrently,
       caveats: effect.caveats,
       forms: effect.forms,
       catalog: catalog.view(),
-      transaction: inTransaction ? transactions : undefined,
+      transaction: tx.inTransaction ? tx.transactions : undefined,
       direction: segment?.direction ?? 'up',
-      toolTransaction,
+      toolTransaction: tx.toolTransaction,
       ...(block ? { block } : {}),
     };
 
     // The state after the statement.
     const n = statement.node ?? {};
-    if (inTransaction) {
-      for (const l of locks) {
-        const h = held.find((x) => x.relation === l.relation);
-        if (!h) held.push({ ...l, since: statement.index });
-        else if (strength(l.mode) > strength(h.mode)) h.mode = l.mode;
-      }
-    }
-    if (statement.kind === 'TransactionStmt' && !block) {
-      const kind = n.kind as string;
-      if ((kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') && !inTransaction) {
-        inTransaction = true;
-        transactions++;
-      }
-      if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
-        inTransaction = false;
-        toolTransaction = false;
-        held = [];
-        for (const t of Object.values(timeouts)) t.local = undefined;
-      }
-    } else if (statement.kind === 'VariableSetStmt' && (n.name === 'lock_timeout' || n.name === 'statement_timeout')) {
-      const state = timeouts[n.name as 'lock_timeout' | 'statement_timeout'];
-      const value = n.kind === 'VAR_SET_VALUE' ? constantText(n.args?.[0]) : undefined;
-      setTimeout(state, value, n.is_local === true, inTransaction);
-    } else if (statement.kind === 'SelectStmt') {
-      // SELECT set_config('lock_timeout', '5s', is_local)
-      for (const target of (n.targetList ?? []) as Node[]) {
-        const fc = target.ResTarget?.val?.FuncCall;
-        if (fc?.funcname?.map((x: Node) => x.String?.sval).pop() !== 'set_config') continue;
-        const [name, value, local] = ((fc.args ?? []) as Node[]).map(constantText);
-        if (name === 'lock_timeout' || name === 'statement_timeout') setTimeout(timeouts[name], value, local === 'true', inTransaction);
-      }
-    }
-    if (!inTransaction) held = [];
-    if (held.length) facts.heldAfter = held.map((l) => ({ ...l }));
+    tx = step(tx, statement, locks, block);
+    if (tx.held.length) facts.heldAfter = tx.held.map((l) => ({ ...l }));
     for (const key of createdBy(statement)) {
       if (!key || created.has(key)) continue;
       created.add(key);
@@ -453,26 +394,17 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     // the previous part's transaction and opens the next one's.
     const next = segmentAt(context, statement.start);
     if (next !== segment) {
-      if (toolTransaction) {
-        inTransaction = false;
-        toolTransaction = false;
-        held = [];
-        for (const t of Object.values(timeouts)) t.local = undefined;
-      }
+      if (tx.toolTransaction) tx = end(tx);
       // A down section runs later, on rollback: what the up section created exists by then.
       if (segment && next.direction !== segment.direction) {
         created.clear();
         createdSnapshot = PersistentSet.empty();
       }
-      if (next.transaction && !inTransaction) {
-        inTransaction = true;
-        toolTransaction = true;
-        transactions++;
-      }
+      if (next.transaction && !tx.inTransaction) tx = begin(tx, true);
       segment = next;
     }
     const bodies = bodiesRun(statement);
-    out.push(bodies.length ? runBodies(statement, bodies) : step(statement));
+    out.push(bodies.length ? runBodies(statement, bodies) : factsOf(statement));
   }
   const result = { parsed, statements: out, context, settings, catalogAfter: catalog.view() };
   savedStates.set(result, states);

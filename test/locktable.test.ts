@@ -51,6 +51,35 @@ describe('lock table', () => {
     assert.deepEqual([old.locks[0].mode, now.locks[0].mode], ['AccessExclusiveLock', 'ShareUpdateExclusiveLock']);
   });
 
+  it("SET timezone = 'UTC' before timestamp to timestamptz: no rewrite on 12+, where the old type is known", () => {
+    const history = 'CREATE TABLE t (id int, at timestamp);\n';
+    const last = (sql: string, v = 15) => analyze(history + sql, { settings: resolveSettings({ pgVersion: v }).settings }).facts.statements.at(-1)!;
+    const alter = 'ALTER TABLE t ALTER COLUMN at TYPE timestamptz';
+    assert.deepEqual(last(`SET timezone = 'UTC';\n${alter}`).rewrites, []);
+    assert.deepEqual(last(`SET timezone = 'UTC';\n${alter}`).forms, ['alterColumnTypeUtc']);
+    assert.deepEqual(last(`SET TIME ZONE 'Etc/UTC';\n${alter}`).rewrites, []);
+    assert.deepEqual(last(`SET timezone = 'UTC';\n${alter}`, 11).rewrites, ['t'], 'before 12 it rewrites');
+    assert.deepEqual(last(`SET timezone = 'Europe/Paris';\n${alter}`).rewrites, ['t']);
+    assert.deepEqual(last(alter).rewrites, ['t'], "the server's time zone is unknown");
+    assert.deepEqual(last(`SET timezone = 'UTC';\nRESET timezone;\n${alter}`).rewrites, ['t']);
+    assert.deepEqual(last(`SET LOCAL timezone = 'UTC';\n${alter}`).rewrites, ['t'], 'SET LOCAL outside a transaction block does nothing');
+    assert.deepEqual(last(`BEGIN;\nSET LOCAL timezone = 'UTC';\n${alter}`).rewrites, []);
+    assert.deepEqual(last(`BEGIN;\nSET LOCAL timezone = 'UTC';\nCOMMIT;\n${alter}`).rewrites, ['t'], 'SET LOCAL ends with the transaction');
+    assert.deepEqual(last(`SET timezone = 'UTC';\nALTER TABLE t ALTER COLUMN at TYPE timestamptz USING at + interval '1 hour'`).rewrites, ['t'], 'USING computes new values');
+  });
+
+  it('a table emptied earlier in the transaction: the rewrite is said to be quick, the verdict unchanged', () => {
+    const last = (sql: string) => analyze(`CREATE TABLE t (id int, n int);\n${sql}`).facts.statements.at(-1)!;
+    const alter = 'ALTER TABLE t ALTER COLUMN n TYPE bigint';
+    const emptied = (s: { caveats: string[] }) => s.caveats.filter((c) => c.includes('emptied earlier'));
+    assert.equal(emptied(last(`BEGIN;\nTRUNCATE t;\n${alter}`)).length, 1);
+    assert.deepEqual(last(`BEGIN;\nTRUNCATE t;\n${alter}`).rewrites, ['t']);
+    assert.match(emptied(last(`BEGIN;\nDELETE FROM t;\n${alter}`))[0], /other sessions/);
+    assert.equal(emptied(last(`BEGIN;\nDELETE FROM t WHERE id = 1;\n${alter}`)).length, 0);
+    assert.equal(emptied(last(`BEGIN;\nTRUNCATE t;\nINSERT INTO t VALUES (1, 1);\n${alter}`)).length, 0, 'filled again');
+    assert.equal(emptied(last(`BEGIN;\nTRUNCATE t;\nCOMMIT;\n${alter}`)).length, 0, 'another transaction');
+  });
+
   it('the facts name the entries they read', () => {
     const forms = (sql: string) => analyze(sql).facts.statements.map((s) => s.forms);
     assert.deepEqual(forms('REINDEX TABLE users; ALTER TABLE users ADD COLUMN c int, ALTER COLUMN d SET NOT NULL'), [['reindexTable'], ['alterAddColumn', 'alterSetNotNull']]);

@@ -36,7 +36,9 @@ const strip = (name: string) => name.replace(/^public\./, '');
 export function claimsFor(shape: Shape, major: number): Facts & { unmapped: string[]; forms: string[] } {
   const settings = resolveSettings({ pgVersion: major }).settings;
   const prior = shape.history ? analyze(SETUP, { settings }).facts.catalogAfter : undefined;
-  const [s] = analyze(shape.sql, { settings, prior }).facts.statements;
+  // The prelude runs first, in the same migration and transaction: the claim is the statement's after it.
+  const statements = analyze(shape.prelude ? `${shape.prelude};\n${shape.sql}` : shape.sql, { settings, prior }).facts.statements;
+  const s = statements[statements.length - 1];
   const locks = new Map<string, LockMode>();
   for (const l of s.locks) locks.set(strip(l.relation), l.mode);
   const unmapped: string[] = [];
@@ -108,6 +110,7 @@ async function observeInTransaction(session: Session, shape: Shape, claimed: Fac
   await session.query('BEGIN');
   try {
     if (shape.indexScans) await session.query('SET LOCAL enable_seqscan = off');
+    if (shape.prelude) await session.query(shape.prelude);
     const before = await snapshot(session);
     await session.query(shape.sql);
     const held = await session.query<{ oid: number; mode: LockMode }>(LOCKS);

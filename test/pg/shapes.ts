@@ -89,6 +89,11 @@ export interface Shape {
    * of an index and the referenced table of a foreign key.
    */
   history?: boolean;
+  /**
+   * Run first, in the same transaction (SET timezone ...), and analysed as the statement before
+   * it: the claim and the observation are the statement's after it. Rolled back with it.
+   */
+  prelude?: string;
   /** Docs page of the fact. */
   docs: string;
 }
@@ -113,6 +118,10 @@ export const SHAPES: Shape[] = [
   { sql: 'ALTER TABLE users DROP COLUMN n2', docs: ALTER },
   { sql: 'ALTER TABLE users RENAME COLUMN n TO m', docs: ALTER },
   { sql: 'ALTER TABLE users ALTER COLUMN score TYPE bigint', implicit: { [FKS_REFERENCING]: [] }, docs: ALTER },
+  // timestamp to timestamptz (issue 14): no rewrite on 12+ when the session's TimeZone is UTC, a
+  // rewrite in any other zone (the column's type is known from the migration that created it).
+  { sql: 'ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz', prelude: "SET timezone = 'UTC'", history: true, docs: ALTER },
+  { sql: 'ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz', prelude: "SET timezone = 'Europe/Paris'", history: true, implicit: { [FKS_REFERENCING]: [] }, docs: ALTER },
   { sql: 'ALTER TABLE accounts ALTER COLUMN id TYPE int', implicit: { [FKS_REFERENCING]: 'sessions' }, docs: ALTER },
   { sql: "ALTER TABLE users ALTER COLUMN status SET DEFAULT 'b'", docs: ALTER },
   { sql: 'ALTER TABLE users ALTER COLUMN status DROP DEFAULT', docs: ALTER },

@@ -29,12 +29,22 @@ export interface Effect {
   forms: string[];
 }
 
+/** What the migration has set in the session before the statement. */
+export interface Session {
+  /** TimeZone, as SET by the migration (undefined: the server's, unknown here). */
+  timezone?: string;
+}
+
 /** What the entry-reading helpers need besides the effect. */
 interface Ctx {
   effect: Effect;
   settings: Settings;
   catalog: CatalogView;
+  session: Session;
 }
+
+/** Time zones with a zero UTC offset at every date: what PostgreSQL 12+ checks before it skips the rewrite. */
+const UTC_ZONES = new Set(['utc', 'etc/utc', 'gmt', 'etc/gmt', 'zulu', 'etc/zulu', 'universal', 'etc/universal', 'uct', 'etc/uct', 'greenwich', 'etc/greenwich']);
 
 function newEffect(): Effect {
   return { locks: [], implicit: [], caveats: [], keys: new Map(), rewrites: [], scans: [], concurrently: false, forms: [] };
@@ -129,10 +139,20 @@ function addColumn(ctx: Ctx, name: string, def: Node | undefined): LockEntry {
 
 /** ALTER COLUMN TYPE: a rewrite unless the migration history shows a binary-coercible change. */
 function alterType(ctx: Ctx, table: Node, cmd: Node, def: Node | undefined): LockEntry {
-  const entry = is(ctx, T.alterColumnType);
   const old = ctx.catalog.get(relationKey(table))?.columns.get(cmd.name);
   const next = columnInfo(def?.ColumnDef ?? {});
-  if (typeChangeRewrites(old, next, Boolean(def?.ColumnDef?.raw_default)) === false) {
+  const using = Boolean(def?.ColumnDef?.raw_default);
+  // timestamp <-> timestamptz with the session in UTC (12+): the values' bits are the same, only
+  // the indexes on the column are rebuilt (proven, docs/locks.md).
+  const zones = old && !using && old.typmods.join() === next.typmods.join() && [old.type, next.type].sort().join() === 'timestamp,timestamptz';
+  if (zones && ctx.session.timezone && UTC_ZONES.has(ctx.session.timezone.toLowerCase()) && ctx.settings.pgVersion >= 12) {
+    const entry = is(ctx, T.alterColumnTypeUtc);
+    ctx.effect.caveats.push(`${cmd.name} is ${old.type} (known from this migration) and the session's TimeZone is ${ctx.session.timezone}: ${entry.caveat}`);
+    return entry;
+  }
+  const entry = is(ctx, T.alterColumnType);
+  if (zones && ctx.settings.pgVersion >= 12) ctx.effect.caveats.push(`SET timezone = 'UTC' earlier in the session would make this ${old.type} to ${next.type} change free of a rewrite on PostgreSQL 12+.`);
+  if (typeChangeRewrites(old, next, using) === false) {
     ctx.effect.caveats.push(`${cmd.name} is ${old!.type}${old!.typmods.length ? `(${old!.typmods.join(', ')})` : ''} (known from this migration): a binary-coercible change, no rewrite.`);
     return entry;
   }
@@ -496,8 +516,8 @@ function insert(ctx: Ctx, n: Node): void {
 }
 
 /** Locks, rewrites and scans of one statement, before the migration's history is applied. */
-export function statementEffect(statement: Statement, settings: Settings, catalog: CatalogView): Effect {
-  const ctx: Ctx = { effect: newEffect(), settings, catalog };
+export function statementEffect(statement: Statement, settings: Settings, catalog: CatalogView, session: Session = {}): Effect {
+  const ctx: Ctx = { effect: newEffect(), settings, catalog, session };
   const n = statement.node ?? {};
   STATEMENTS[statement.kind]?.(ctx, n);
   // GRANT / REVOKE on a table: ACCESS SHARE on PostgreSQL 18, no lock on 15 (both observed,

@@ -171,6 +171,8 @@ const sameState = (a: SavedState, b: SavedState) =>
   a.createdSnapshot.equals(b.createdSnapshot) &&
   JSON.stringify(a.tx.held) === JSON.stringify(b.tx.held) &&
   JSON.stringify(a.tx.timeouts) === JSON.stringify(b.tx.timeouts) &&
+  JSON.stringify(a.tx.timezone) === JSON.stringify(b.tx.timezone) &&
+  JSON.stringify(a.tx.emptied) === JSON.stringify(b.tx.emptied) &&
   sameCatalog(a.catalog, b.catalog);
 
 /** The same migration context, but for segment starts after `from` moved by `delta`. */
@@ -310,7 +312,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
 
   /** The facts of one statement in the state it runs in, and the state after it (`block`: inside a PL/pgSQL body). */
   const factsOf = (statement: Statement, block?: BlockFacts): StatementFacts => {
-    const effect = statementEffect(statement, settings, catalog.view());
+    const effect = statementEffect(statement, settings, catalog.view(), { timezone: effective(tx.timezone) });
     // A relation is new when an earlier statement, or this one (a table referencing itself), created it.
     const ownNew = new Set(createdBy(statement));
     const isNew = (key: string) => created.has(key) || ownNew.has(key);
@@ -320,6 +322,11 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       if (h && strength(h.mode) > strength(l.mode)) fact.alreadyHeld = { mode: h.mode, since: h.since ?? 0 };
       return fact;
     });
+    // A table emptied earlier in this transaction has no rows of the migration's to copy (no verdict changes: the lock is the same).
+    for (const r of new Set(effect.rewrites)) {
+      const emptied = tx.inTransaction ? tx.emptied.find((e) => e.key === (effect.keys.get(r) ?? r)) : undefined;
+      if (emptied) effect.caveats.push(`${r} was emptied earlier in this transaction (${emptied.by}): the rewrite copies no rows of this migration's, so it is quick${emptied.by === 'DELETE' ? ' (rows other sessions insert meanwhile are copied too)' : ''}; the lock is the same.`);
+    }
     const facts: StatementFacts = {
       statement,
       kind: statement.kind,

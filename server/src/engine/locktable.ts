@@ -130,6 +130,14 @@ export const LOCK_TABLE = E({
     docs: alter('DESC-SET-DATA-TYPE'),
     wording: 'Rewrites the table and its indexes under ACCESS EXCLUSIVE; foreign keys referencing the column are re-validated.',
   },
+  alterColumnTypeUtc: {
+    form: "ALTER TABLE ... ALTER COLUMN ... TYPE timestamptz (from timestamp, or back) after SET timezone = 'UTC'",
+    locks: { target: AEL },
+    since: 12,
+    caveat: 'PostgreSQL 12+ keeps the rows (the same bits in UTC) and rebuilds only the indexes on the column; before 12, or in another time zone, the table is rewritten.',
+    docs: alter('DESC-SET-DATA-TYPE'),
+    wording: "No rewrite when the session's TimeZone is UTC (12+): ACCESS EXCLUSIVE for a catalog change and the column's indexes.",
+  },
   alterSetNotNull: {
     form: 'ALTER TABLE ... ALTER COLUMN ... SET NOT NULL',
     locks: { target: AEL },

@@ -11,6 +11,7 @@
  * SET LOCAL lasts to the end of the transaction (https://www.postgresql.org/docs/current/sql-set.html).
  */
 import { constantText } from './ast';
+import { relationKey } from './catalog';
 import type { BlockFacts, LockFact } from './facts';
 import { strength } from './locks';
 import { Node, Statement } from './parse';
@@ -29,6 +30,13 @@ export interface TransactionState {
   /** Locks the open transaction holds, each with the statement that took it. */
   readonly held: readonly LockFact[];
   readonly timeouts: Timeouts;
+  /** The session's TimeZone as SET by the migration (SET / SET LOCAL; undefined: the server's, unknown). */
+  readonly timezone: TimeoutState;
+  /**
+   * Tables emptied earlier in the open transaction (TRUNCATE, DELETE without WHERE) and not
+   * filled again since: a later rewrite of one copies no rows of this migration's.
+   */
+  readonly emptied: readonly { key: string; by: 'TRUNCATE' | 'DELETE' }[];
 }
 
 const TRANSACTION_ENDS = ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'];
@@ -43,7 +51,7 @@ export function initialState(settings: Settings): TransactionState {
   const timeouts: Timeouts = settings.timeoutsInForce
     ? { lock_timeout: { session: settings.lockTimeout }, statement_timeout: { session: settings.statementTimeout } }
     : { lock_timeout: {}, statement_timeout: {} };
-  return { inTransaction: false, toolTransaction: false, transactions: 0, held: [], timeouts };
+  return { inTransaction: false, toolTransaction: false, transactions: 0, held: [], timeouts, timezone: {}, emptied: [] };
 }
 
 const copyTimeouts = (t: Timeouts): Timeouts => ({ lock_timeout: { ...t.lock_timeout }, statement_timeout: { ...t.statement_timeout } });
@@ -63,12 +71,12 @@ export function begin(state: TransactionState, tool: boolean): TransactionState 
 
 /** The transaction ends: its locks and SET LOCAL values go. */
 export function end(state: TransactionState): TransactionState {
-  return { ...state, inTransaction: false, toolTransaction: false, held: [], timeouts: withoutLocal(state.timeouts) };
+  return { ...state, inTransaction: false, toolTransaction: false, held: [], timeouts: withoutLocal(state.timeouts), timezone: { session: state.timezone.session }, emptied: [] };
 }
 
 /** A COMMIT inside a PL/pgSQL body run outside a transaction block: the next transaction opens at once. */
 export function commitAndContinue(state: TransactionState): TransactionState {
-  return { ...state, held: [], timeouts: withoutLocal(state.timeouts), transactions: state.transactions + 1 };
+  return { ...state, held: [], timeouts: withoutLocal(state.timeouts), timezone: { session: state.timezone.session }, emptied: [], transactions: state.transactions + 1 };
 }
 
 /** The locks held once a statement taking `locks` has run in the state. */
@@ -104,6 +112,35 @@ function timeoutsAfter(state: TransactionState, statement: Statement): Timeouts 
   return timeouts;
 }
 
+/** The TimeZone after SET [LOCAL] timezone / SET TIME ZONE / RESET (a value PostgreSQL resolves itself is unknown). */
+function timezoneAfter(state: TransactionState, statement: Statement): TimeoutState {
+  const n = statement.node ?? {};
+  if (statement.kind !== 'VariableSetStmt' || String(n.name).toLowerCase() !== 'timezone') return state.timezone;
+  const value = n.kind === 'VAR_SET_VALUE' ? constantText(n.args?.[0]) : undefined;
+  // SET LOCAL outside a transaction block has no effect.
+  if (n.is_local === true) return state.inTransaction ? { ...state.timezone, local: value ?? '' } : state.timezone;
+  return { session: value };
+}
+
+/** Tables emptied in the open transaction, after the statement (INSERT, COPY or MERGE fill one again). */
+function emptiedAfter(state: TransactionState, statement: Statement): TransactionState['emptied'] {
+  const n = statement.node ?? {};
+  if (!state.inTransaction) return state.emptied;
+  if (statement.kind === 'TruncateStmt') {
+    const keys = ((n.relations ?? []) as Node[]).map((r) => relationKey(r.RangeVar));
+    return [...state.emptied.filter((e) => !keys.includes(e.key)), ...keys.map((key) => ({ key, by: 'TRUNCATE' as const }))];
+  }
+  if (statement.kind === 'DeleteStmt' && !n.whereClause && n.relation) {
+    const key = relationKey(n.relation);
+    return [...state.emptied.filter((e) => e.key !== key), { key, by: 'DELETE' }];
+  }
+  if (['InsertStmt', 'CopyStmt', 'MergeStmt'].includes(statement.kind) && n.relation) {
+    const key = relationKey(n.relation);
+    return state.emptied.some((e) => e.key === key) ? state.emptied.filter((e) => e.key !== key) : state.emptied;
+  }
+  return state.emptied;
+}
+
 /**
  * The state after a statement that takes `locks`, run in `state` (`block`: a statement of a
  * PL/pgSQL body, whose COMMIT / ROLLBACK the runner handles).
@@ -114,6 +151,6 @@ export function step(state: TransactionState, statement: Statement, locks: reado
     const kind = statement.node?.kind as string;
     if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') next = begin(next, false);
     if (endsTransaction(statement)) next = end(next);
-  } else next = { ...next, timeouts: timeoutsAfter(state, statement) };
+  } else next = { ...next, timeouts: timeoutsAfter(state, statement), timezone: timezoneAfter(state, statement), emptied: emptiedAfter(state, statement) };
   return next.inTransaction || next.held.length === 0 ? next : { ...next, held: [] };
 }

@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
+import { describeStatement } from '../server/src/engine/describe';
+import { lockInWords } from '../server/src/report';
 import { LOCK_ENTRIES, LOCK_TABLE, modeOf } from '../server/src/engine/locktable';
 import { resolveSettings } from '../server/src/engine/settings';
 import { claimsFor } from './pg/prove';
@@ -78,6 +80,22 @@ describe('lock table', () => {
     assert.equal(emptied(last(`BEGIN;\nDELETE FROM t WHERE id = 1;\n${alter}`)).length, 0);
     assert.equal(emptied(last(`BEGIN;\nTRUNCATE t;\nINSERT INTO t VALUES (1, 1);\n${alter}`)).length, 0, 'filled again');
     assert.equal(emptied(last(`BEGIN;\nTRUNCATE t;\nCOMMIT;\n${alter}`)).length, 0, 'another transaction');
+  });
+
+  it('REINDEX: the hover and the check JSON never say reads continue (the indexes are ACCESS EXCLUSIVE)', () => {
+    for (const sql of ['REINDEX TABLE users', 'REINDEX INDEX users_email_idx', 'CREATE TABLE users (id int PRIMARY KEY);\nREINDEX TABLE users']) {
+      const s = analyze(sql).facts.statements.at(-1)!;
+      for (const words of [describeStatement(s), lockInWords(s)!]) {
+        assert.doesNotMatch(words, /reads continue/, `${sql}: ${words}`);
+        assert.match(words, /reads/, sql);
+      }
+    }
+    const [described] = analyze('REINDEX TABLE users').facts.statements;
+    assert.deepEqual(described.implicitLocks, [{ on: "the table's indexes", mode: 'AccessExclusiveLock' }]);
+    const known = analyze('CREATE TABLE users (id int PRIMARY KEY, e text);\nCREATE INDEX users_e_idx ON users (e);\nREINDEX TABLE users').facts.statements.at(-1)!;
+    assert.deepEqual(known.locks.map((l) => `${l.relation} ${l.mode}`), ['users ShareLock', 'users_pkey AccessExclusiveLock', 'users_e_idx AccessExclusiveLock']);
+    // A plain CREATE INDEX still lets reads continue.
+    assert.match(describeStatement(analyze('CREATE INDEX i ON users (e)').facts.statements[0]), /reads continue/);
   });
 
   it('the facts name the entries they read', () => {

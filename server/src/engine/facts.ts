@@ -215,55 +215,22 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   // What the previous analysis of this document can give.
   const old = previous && savedStates.get(previous);
   const delta = parsed.text.length - (previous?.parsed.text.length ?? 0);
-  let first = 0; // statements before this index keep their facts
-  let tail = -1; // from this index on, facts may be re-used once the state is the same
-  if (previous && old && previous.settings === settings && samePrior(previous, prior)) {
-    const a = previous.parsed.statements;
-    const b = parsed.statements;
-    while (first < a.length && first < b.length && sameStatement(a[first], b[first], 0)) first++;
-    const changeStart = first < b.length ? b[first].start : parsed.text.length;
-    if (!sameContext(previous.context, context, changeStart, delta)) first = 0;
-    else {
-      // The same statement object (parseFile re-uses unchanged ones): the same facts object.
-      for (let i = 0; i < first; i++) out.push(a[i] === b[i] ? previous.statements[i] : { ...previous.statements[i], statement: b[i] });
-      if (first > 0) {
-        const s = old[first];
-        if (s) {
-          createdSnapshot = s.createdSnapshot;
-          for (const k of s.createdSnapshot) created.add(k);
-          catalog = Catalog.resume(s.catalog);
-          segment = s.segment >= 0 ? context.segments[s.segment] : undefined;
-          tx = s.tx;
-          states.push(...old.slice(0, first));
-        } else {
-          out.length = 0;
-          first = 0;
-        }
-      }
-      // Same number of statements: statement indexes (held locks' `since`, the catalog's) still hold.
-      if (a.length === b.length) tail = first + 1;
-    }
+  const reuse = reusable(parsed, settings, context, prior, previous, delta);
+  const first = reuse.first; // statements before this index keep their facts
+  const tail = reuse.tail; // from this index on, facts may be re-used once the state is the same
+  out.push(...reuse.out);
+  if (reuse.resume) {
+    const s = reuse.resume;
+    createdSnapshot = s.createdSnapshot;
+    for (const k of s.createdSnapshot) created.add(k);
+    catalog = Catalog.resume(s.catalog);
+    segment = s.segment >= 0 ? context.segments[s.segment] : undefined;
+    tx = s.tx;
+    states.push(...old!.slice(0, first));
   }
 
   const lastRunner = previous ? previous.statements.reduce((last, f, i) => (f.inner ? i : last), -1) : -1;
-  // PL/pgSQL routines the migration creates, by name: a CALL or SELECT after one runs its body.
-  const routines = new Map<string, number[]>();
-  for (const s of parsed.statements) {
-    const r = plpgsqlRoutine(s);
-    if (r) routines.set(r.name, [...(routines.get(r.name) ?? []), s.index]);
-  }
-  /** The PL/pgSQL bodies a statement runs: a DO block's own, the routines a CALL or SELECT calls. */
-  const bodiesRun = (statement: Statement): RoutineBody[] => {
-    if (statement.kind === 'DoStmt') {
-      const body = routineBody(statement);
-      return body ? [body] : [];
-    }
-    return calledRoutines(statement, routines).flatMap((name) => {
-      const creator = routines.get(name)!.filter((i) => i < statement.index).pop();
-      const body = creator === undefined ? undefined : routineBody(parsed.statements[creator], statement.index);
-      return body ? [body] : [];
-    });
-  };
+  const bodiesRun = bodiesRunIn(parsed);
   /**
    * A statement that runs PL/pgSQL bodies: each statement of the bodies in turn, in the
    * transaction the runner is in, or in the runner's own implicit one (which each permitted
@@ -284,30 +251,8 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       }
     }
     if (!outer) tx = { ...end(tx), toolTransaction: tx.toolTransaction };
-    const locks = [...self.locks.map((l) => ({ ...l }))];
-    for (const l of inner.flatMap((f) => f.locks)) {
-      const found = locks.find((x) => x.relation === l.relation);
-      if (!found) locks.push({ ...l });
-      else {
-        if (strength(l.mode) > strength(found.mode)) found.mode = l.mode;
-        found.existing ||= l.existing;
-      }
-    }
-    const implicit = new Map([...self.implicitLocks, ...inner.flatMap((f) => f.implicitLocks)].map((i) => [`${i.on}|${i.mode}`, i]));
-    const rewrites = [...new Set([...self.rewrites, ...inner.flatMap((f) => f.rewrites)])];
-    return {
-      ...self,
-      locks,
-      implicitLocks: [...implicit.values()],
-      rewrites,
-      scans: [...new Set([...self.scans, ...inner.flatMap((f) => f.scans)])].filter((r) => !rewrites.includes(r)),
-      caveats: [...new Set([...self.caveats, ...inner.flatMap((f) => f.caveats)])],
-      forms: [...new Set([...self.forms, ...inner.flatMap((f) => f.forms)])],
-      // What the transaction holds once the block has run (nothing when the block ran on its own).
-      heldAfter: tx.held.map((l) => ({ ...l })),
-      inner,
-      routines: bodies,
-    };
+    // What the transaction holds once the block has run (nothing when the block ran on its own).
+    return { ...unionFacts(self, inner), heldAfter: tx.held.map((l) => ({ ...l })), inner, routines: bodies };
   };
 
   /** The facts of one statement in the state it runs in, and the state after it (`block`: inside a PL/pgSQL body). */
@@ -322,11 +267,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       if (h && strength(h.mode) > strength(l.mode)) fact.alreadyHeld = { mode: h.mode, since: h.since ?? 0 };
       return fact;
     });
-    // A table emptied earlier in this transaction has no rows of the migration's to copy (no verdict changes: the lock is the same).
-    for (const r of new Set(effect.rewrites)) {
-      const emptied = tx.inTransaction ? tx.emptied.find((e) => e.key === (effect.keys.get(r) ?? r)) : undefined;
-      if (emptied) effect.caveats.push(`${r} was emptied earlier in this transaction (${emptied.by}): the rewrite copies no rows of this migration's, so it is quick${emptied.by === 'DELETE' ? ' (rows other sessions insert meanwhile are copied too)' : ''}; the lock is the same.`);
-    }
+    effect.caveats.push(...emptiedCaveats(tx, effect.rewrites, effect.keys));
     const facts: StatementFacts = {
       statement,
       kind: statement.kind,
@@ -417,6 +358,85 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   savedStates.set(result, states);
   priorOf.set(result, prior);
   return result;
+}
+
+/**
+ * What the previous analysis of the same document can give after an edit: the facts of the
+ * statements before the first changed one (`first`), the state to resume from there, and from
+ * which statement on (`tail`) facts may be re-used once the state is the same as before.
+ */
+function reusable(parsed: ParsedFile, settings: Settings, context: MigrationContext, prior: CatalogView | undefined, previous: FileFacts | undefined, delta: number): { first: number; tail: number; out: StatementFacts[]; resume?: SavedState } {
+  const none = { first: 0, tail: -1, out: [] };
+  const old = previous && savedStates.get(previous);
+  if (!previous || !old || previous.settings !== settings || !samePrior(previous, prior)) return none;
+  const a = previous.parsed.statements;
+  const b = parsed.statements;
+  let first = 0;
+  while (first < a.length && first < b.length && sameStatement(a[first], b[first], 0)) first++;
+  const changeStart = first < b.length ? b[first].start : parsed.text.length;
+  if (!sameContext(previous.context, context, changeStart, delta)) return none;
+  // Same number of statements: statement indexes (held locks' `since`, the catalog's) still hold.
+  const tailAt = (from: number) => (a.length === b.length ? from + 1 : -1);
+  const resume = first > 0 ? old[first] : undefined;
+  if (!resume) return { first: 0, tail: tailAt(0), out: [] };
+  const tail = tailAt(first);
+  // The same statement object (parseFile re-uses unchanged ones): the same facts object.
+  const out = a.slice(0, first).map((s, i) => (s === b[i] ? previous.statements[i] : { ...previous.statements[i], statement: b[i] }));
+  return { first, tail, out, resume };
+}
+
+/** The bodies each statement of the file runs: a DO block's own, the routines a CALL or SELECT calls (PL/pgSQL routines the file creates, by name). */
+function bodiesRunIn(parsed: ParsedFile): (statement: Statement) => RoutineBody[] {
+  const routines = new Map<string, number[]>();
+  for (const s of parsed.statements) {
+    const r = plpgsqlRoutine(s);
+    if (r) routines.set(r.name, [...(routines.get(r.name) ?? []), s.index]);
+  }
+  return (statement) => {
+    if (statement.kind === 'DoStmt') {
+      const body = routineBody(statement);
+      return body ? [body] : [];
+    }
+    return calledRoutines(statement, routines).flatMap((name) => {
+      const creator = routines.get(name)!.filter((i) => i < statement.index).pop();
+      const body = creator === undefined ? undefined : routineBody(parsed.statements[creator], statement.index);
+      return body ? [body] : [];
+    });
+  };
+}
+
+/** A statement that runs PL/pgSQL bodies: its own facts joined with those of the statements the bodies run (what a trace observes for the whole statement). */
+function unionFacts(self: StatementFacts, inner: StatementFacts[]): StatementFacts {
+  const locks = [...self.locks.map((l) => ({ ...l }))];
+  for (const l of inner.flatMap((f) => f.locks)) {
+    const found = locks.find((x) => x.relation === l.relation);
+    if (!found) locks.push({ ...l });
+    else {
+      if (strength(l.mode) > strength(found.mode)) found.mode = l.mode;
+      found.existing ||= l.existing;
+    }
+  }
+  const implicit = new Map([...self.implicitLocks, ...inner.flatMap((f) => f.implicitLocks)].map((i) => [`${i.on}|${i.mode}`, i]));
+  const rewrites = [...new Set([...self.rewrites, ...inner.flatMap((f) => f.rewrites)])];
+  const all = <T>(pick: (f: StatementFacts) => T[]) => [...new Set([...pick(self), ...inner.flatMap(pick)])];
+  return {
+    ...self,
+    locks,
+    implicitLocks: [...implicit.values()],
+    rewrites,
+    scans: all((f) => f.scans).filter((r) => !rewrites.includes(r)),
+    caveats: all((f) => f.caveats),
+    forms: all((f) => f.forms),
+  };
+}
+
+/** A rewrite of a table emptied earlier in the transaction has no rows of the migration's to copy: said in a caveat, the verdict unchanged. */
+function emptiedCaveats(tx: TransactionState, rewrites: string[], keys: Map<string, string>): string[] {
+  if (!tx.inTransaction) return [];
+  return [...new Set(rewrites)].flatMap((r) => {
+    const emptied = tx.emptied.find((e) => e.key === (keys.get(r) ?? r));
+    return emptied ? [`${r} was emptied earlier in this transaction (${emptied.by}): the rewrite copies no rows of this migration's, so it is quick${emptied.by === 'DELETE' ? ' (rows other sessions insert meanwhile are copied too)' : ''}; the lock is the same.`] : [];
+  });
 }
 
 /** The previous analysis started from the same catalog of earlier migrations. */

@@ -192,7 +192,7 @@ export const SHAPES: Shape[] = [
   // REINDEX TABLE (issue 14): SHARE on the table and ACCESS EXCLUSIVE on each of its indexes, so
   // reads wait too (pg_locks shows every index of users held ACCESS EXCLUSIVE).
   { sql: 'REINDEX TABLE users', implicit: { [TABLE_INDEXES]: ['users_pkey', 'users_email_idx', 'users_name_key_idx'] }, docs: doc('sql-reindex') },
-  { sql: 'REINDEX TABLE users', history: true, docs: doc('sql-reindex') },
+  { sql: 'REINDEX TABLE users', history: true, implicit: { [TABLE_INDEXES]: ['users_pkey', 'users_email_idx', 'users_name_key_idx'] }, docs: doc('sql-reindex') },
   { sql: 'REINDEX TABLE CONCURRENTLY users', secondSession: true, docs: doc('sql-reindex') },
   { sql: 'REINDEX INDEX CONCURRENTLY users_email_idx', secondSession: true, implicit: { [INDEX_TABLE]: 'users' }, docs: doc('sql-reindex') },
   // Triggers, policies, views

@@ -390,14 +390,12 @@ function reindex(ctx: Ctx, n: Node): void {
     const name = take(ctx, entry, 'target', n.relation, 'table');
     effect.scans.push(name);
     if (concurrent) return;
-    // Each index of the table is rebuilt under ACCESS EXCLUSIVE (measured in pg_locks): named when
-    // the migration's history created the table, else described.
-    const known = catalog.get(relationKey(n.relation));
-    if (!known) describe(ctx, entry, 'tableIndexes');
-    else {
-      const schema = n.relation?.schemaname ? `${n.relation.schemaname}.` : '';
-      for (const index of (known.indexes ?? new Map()).keys()) lock(effect, `${schema}${index}`, `${schema}${index}`, mustMode(entry, 'tableIndexes', settings.pgVersion), 'index');
-    }
+    // Each index of the table is rebuilt under ACCESS EXCLUSIVE (measured in pg_locks): the ones the
+    // migration's history created are named; the description stays, as the history may not have
+    // seen every index (one created outside the migrations, or on a table it never created).
+    const schema = n.relation?.schemaname ? `${n.relation.schemaname}.` : '';
+    for (const index of (catalog.get(relationKey(n.relation))?.indexes ?? new Map()).keys()) lock(effect, `${schema}${index}`, `${schema}${index}`, mustMode(entry, 'tableIndexes', settings.pgVersion), 'index');
+    describe(ctx, entry, 'tableIndexes');
   }
 }
 

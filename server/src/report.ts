@@ -4,10 +4,10 @@
  */
 import { Analysis, Finding } from './engine/analyze';
 import { OTHER_FINDINGS } from './engine/findings';
-import { describeStatement, timeline, withBodies } from './engine/describe';
 import { inBody } from './engine/plpgsql';
 import { StatementFacts } from './engine/facts';
-import { blocksInWords, lockName } from './engine/locks';
+import { lockName } from './engine/locks';
+import { describeStatement, lockWords, timeline, withBodies } from './engine/describe';
 import { RULES } from './engine/rules';
 
 /** The first sentence of a text (a `...` in `ALTER TABLE ... ADD` does not end one). */
@@ -30,7 +30,7 @@ export function whyOf(rule: string): string | undefined {
 export function lockInWords(s: StatementFacts): string | undefined {
   if (s.kind === 'SyntaxError') return undefined;
   const onExisting = s.locks.filter((l) => l.existing);
-  const sentences: string[] = onExisting.map((l) => `${lockName(l.mode)} on ${l.relation}: ${blocksInWords(l.mode)}.`);
+  const sentences: string[] = onExisting.map((l) => `${lockName(l.mode)} on ${l.relation}: ${lockWords(s, l.mode)}.`);
   if (!onExisting.length && s.locks.length) sentences.push(`Locks only tables created earlier in this migration (${s.locks.map((l) => l.relation).join(', ')}): nobody else waits on them.`);
   for (const i of s.implicitLocks) sentences.push(`${lockName(i.mode)} on ${i.on}${i.scanned ? ', read in full' : ''}.`);
   if (!sentences.length) return 'Takes no table lock.';

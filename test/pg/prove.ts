@@ -19,6 +19,8 @@ export interface Facts {
 
 export interface ShapeResult {
   sql: string;
+  /** The lock table entries the statement is (locktable.ts ids): what the shape proves. */
+  forms: string[];
   server: string;
   claimed: string;
   observed: string;
@@ -31,25 +33,30 @@ export interface ShapeResult {
 const strip = (name: string) => name.replace(/^public\./, '');
 
 /** The engine's claims for a shape, on this server's major version. */
-export function claimsFor(shape: Shape, major: number): Facts & { unmapped: string[] } {
+export function claimsFor(shape: Shape, major: number): Facts & { unmapped: string[]; forms: string[] } {
   const settings = resolveSettings({ pgVersion: major }).settings;
   const prior = shape.history ? analyze(SETUP, { settings }).facts.catalogAfter : undefined;
-  const [s] = analyze(shape.sql, { settings, prior }).facts.statements;
+  // The prelude runs first, in the same migration and transaction: the claim is the statement's after it.
+  const statements = analyze(shape.prelude ? `${shape.prelude};\n${shape.sql}` : shape.sql, { settings, prior }).facts.statements;
+  const s = statements[statements.length - 1];
   const locks = new Map<string, LockMode>();
   for (const l of s.locks) locks.set(strip(l.relation), l.mode);
   const unmapped: string[] = [];
   const scans = new Set(s.scans.map(strip));
   for (const i of s.implicitLocks) {
-    const relation = shape.implicit?.[i.on];
-    if (!relation) {
+    const mapped = shape.implicit?.[i.on];
+    if (!mapped) {
       unmapped.push(i.on);
       continue;
     }
-    const known = locks.get(relation);
-    if (!known || strength(i.mode) > strength(known)) locks.set(relation, i.mode);
-    if (i.scanned) scans.add(relation);
+    // One description can stand for several relations ("the table's indexes").
+    for (const relation of typeof mapped === 'string' ? [mapped] : mapped) {
+      const known = locks.get(relation);
+      if (!known || strength(i.mode) > strength(known)) locks.set(relation, i.mode);
+      if (i.scanned) scans.add(relation);
+    }
   }
-  return { locks, rewrites: new Set(s.rewrites.map(strip)), scans, unmapped };
+  return { locks, rewrites: new Set(s.rewrites.map(strip)), scans, unmapped, forms: s.forms };
 }
 
 export function describeFacts(f: Facts, newStorage: string[] = []): string {
@@ -103,6 +110,7 @@ async function observeInTransaction(session: Session, shape: Shape, claimed: Fac
   await session.query('BEGIN');
   try {
     if (shape.indexScans) await session.query('SET LOCAL enable_seqscan = off');
+    if (shape.prelude) await session.query(shape.prelude);
     const before = await snapshot(session);
     await session.query(shape.sql);
     const held = await session.query<{ oid: number; mode: LockMode }>(LOCKS);
@@ -205,7 +213,7 @@ async function observeWaiting(server: Server, shape: Shape, claimed: Facts): Pro
 export async function prove(server: Server, shape: Shape): Promise<ShapeResult> {
   const claim = claimsFor(shape, server.major);
   const claimed = describeFacts(claim, shape.newStorage);
-  const base = { sql: shape.sql, server: server.name, claimed };
+  const base = { sql: shape.sql, server: server.name, claimed, forms: claim.forms };
   if (shape.minVersion && server.major < shape.minVersion) {
     return { ...base, observed: `needs PostgreSQL ${shape.minVersion}+`, status: 'skipped', problems: [], method: 'version' };
   }

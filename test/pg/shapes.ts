@@ -1,8 +1,11 @@
-import { FK_REFERENCED, FKS_REFERENCED, FKS_REFERENCING, INDEX_TABLE, PARTITION_INDEX_TABLE, VIEW_SOURCES } from '../../server/src/engine/facts';
+import { FK_REFERENCED, FKS_REFERENCED, FKS_REFERENCING, INDEX_TABLE, PARTITION_INDEX_TABLE, TABLE_INDEXES, VIEW_SOURCES } from '../../server/src/engine/facts';
 
 /**
  * The statement shapes whose lock facts are proven against real PostgreSQL servers. The claims
- * come from the engine (server/src/engine/facts.ts); this file only says how to run each shape
+ * come from the engine (the lock table, server/src/engine/locktable.ts, read by facts.ts): each
+ * shape proves the entries its statement is (its facts' `forms`), and test/locktable.test.ts
+ * fails when an entry of the table has no shape here and no `unprovable` reason there. This file
+ * only says how to run each shape
  * and, for locks the SQL does not name (the table of an index, the referenced table of a dropped
  * foreign key), which relation of the test schema the engine's description stands for.
  */
@@ -81,8 +84,11 @@ export interface Shape {
   sql: string;
   /** Server major version the statement needs. */
   minVersion?: number;
-  /** The engine's description of an implicit lock → the relation it is in this schema. */
-  implicit?: Record<string, string>;
+  /**
+   * The engine's description of an implicit lock → the relation(s) it is in this schema; [] when it
+   * stands for none here (no foreign key references the column): then no other lock may show.
+   */
+  implicit?: Record<string, string | string[]>;
   /** TRUNCATE: new, empty storage; not a rewrite of the rows. */
   newStorage?: string[];
   /**
@@ -100,6 +106,11 @@ export interface Shape {
    * of an index and the referenced table of a foreign key.
    */
   history?: boolean;
+  /**
+   * Run first, in the same transaction (SET timezone ...), and analysed as the statement before
+   * it: the claim and the observation are the statement's after it. Rolled back with it.
+   */
+  prelude?: string;
   /** Docs page of the fact. */
   docs: string;
 }
@@ -123,11 +134,18 @@ export const SHAPES: Shape[] = [
   { sql: 'ALTER TABLE orders ADD COLUMN c bigint DEFAULT 1 REFERENCES users (id)', docs: ALTER },
   { sql: 'ALTER TABLE users DROP COLUMN n2', docs: ALTER },
   { sql: 'ALTER TABLE users RENAME COLUMN n TO m', docs: ALTER },
-  { sql: 'ALTER TABLE users ALTER COLUMN score TYPE bigint', docs: ALTER },
+  { sql: 'ALTER TABLE users ALTER COLUMN score TYPE bigint', implicit: { [FKS_REFERENCING]: [] }, docs: ALTER },
+  // timestamp to timestamptz (issue 14): no rewrite on 12+ when the session's TimeZone is UTC, a
+  // rewrite in any other zone (the column's type is known from the migration that created it).
+  { sql: 'ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz', prelude: "SET timezone = 'UTC'", history: true, docs: ALTER },
+  { sql: 'ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz', prelude: "SET timezone = 'Europe/Paris'", history: true, implicit: { [FKS_REFERENCING]: [] }, docs: ALTER },
   { sql: 'ALTER TABLE accounts ALTER COLUMN id TYPE int', implicit: { [FKS_REFERENCING]: 'sessions' }, docs: ALTER },
   { sql: "ALTER TABLE users ALTER COLUMN status SET DEFAULT 'b'", docs: ALTER },
   { sql: 'ALTER TABLE users ALTER COLUMN status DROP DEFAULT', docs: ALTER },
   { sql: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL', docs: ALTER },
+  // PostgreSQL 18's named NOT NULL constraint (issue 14): it checks every row like SET NOT NULL; NOT VALID skips that.
+  { sql: 'ALTER TABLE users ADD CONSTRAINT users_email_nn NOT NULL email', minVersion: 18, docs: ALTER },
+  { sql: 'ALTER TABLE users ADD CONSTRAINT users_email_nn NOT NULL email NOT VALID', minVersion: 18, docs: ALTER },
   { sql: 'ALTER TABLE users ALTER COLUMN created_at DROP NOT NULL', docs: ALTER },
   { sql: 'ALTER TABLE users ALTER COLUMN n SET STATISTICS 500', docs: ALTER },
   { sql: 'ALTER TABLE users ALTER COLUMN n SET (n_distinct = 100)', docs: ALTER },
@@ -144,9 +162,9 @@ export const SHAPES: Shape[] = [
   { sql: 'ALTER TABLE events_2025 ADD PRIMARY KEY (id)', docs: ALTER },
   { sql: 'ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE USING INDEX users_name_key_idx', docs: ALTER },
   { sql: 'ALTER TABLE events_2025 ADD CONSTRAINT events_2025_excl EXCLUDE USING btree (id WITH =)', docs: ALTER },
-  { sql: 'ALTER TABLE orders DROP CONSTRAINT orders_total_check', docs: ALTER },
+  { sql: 'ALTER TABLE orders DROP CONSTRAINT orders_total_check', implicit: { [FK_REFERENCED]: [] }, docs: ALTER },
   { sql: 'ALTER TABLE orders DROP CONSTRAINT orders_user_fk', implicit: { [FK_REFERENCED]: 'users' }, docs: ALTER },
-  { sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_note_check', docs: ALTER },
+  { sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_note_check', implicit: { [FK_REFERENCED]: [] }, docs: ALTER },
   { sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk2', implicit: { [FK_REFERENCED]: 'users' }, docs: ALTER },
   // After the migration that added the constraints, the engine knows which is a foreign key, and its table.
   { sql: 'ALTER TABLE orders DROP CONSTRAINT orders_user_fk', history: true, docs: ALTER },
@@ -192,7 +210,11 @@ export const SHAPES: Shape[] = [
   { sql: 'DROP INDEX users_email_idx', history: true, docs: doc('sql-dropindex') },
   { sql: 'DROP INDEX CONCURRENTLY users_email_idx', history: true, secondSession: true, docs: doc('sql-dropindex') },
   { sql: 'REINDEX INDEX users_email_idx', history: true, docs: doc('sql-reindex') },
-  { sql: 'REINDEX TABLE users', docs: doc('sql-reindex') },
+  // REINDEX TABLE (issue 14): SHARE on the table and ACCESS EXCLUSIVE on each of its indexes, so
+  // reads wait too (pg_locks shows every index of users held ACCESS EXCLUSIVE).
+  { sql: 'REINDEX TABLE users', implicit: { [TABLE_INDEXES]: ['users_pkey', 'users_email_idx', 'users_name_key_idx'] }, docs: doc('sql-reindex') },
+  { sql: 'REINDEX TABLE users', history: true, implicit: { [TABLE_INDEXES]: ['users_pkey', 'users_email_idx', 'users_name_key_idx'] }, docs: doc('sql-reindex') },
+  { sql: 'REINDEX TABLE CONCURRENTLY users', secondSession: true, docs: doc('sql-reindex') },
   { sql: 'REINDEX INDEX CONCURRENTLY users_email_idx', secondSession: true, implicit: { [INDEX_TABLE]: 'users' }, docs: doc('sql-reindex') },
   // Triggers, policies, views
   { sql: 'CREATE TRIGGER users_touch2 BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch()', docs: doc('sql-createtrigger') },
@@ -205,12 +227,13 @@ export const SHAPES: Shape[] = [
   { sql: 'CREATE VIEW user_emails AS SELECT email FROM users', docs: doc('sql-createview') },
   { sql: "CREATE OR REPLACE VIEW active_users AS SELECT id, email FROM users WHERE status = 'b'", docs: doc('sql-createview') },
   { sql: 'DROP VIEW active_users', docs: doc('sql-dropview') },
+  { sql: 'DROP SEQUENCE order_seq', docs: doc('sql-dropsequence') },
   // Tables
   { sql: 'CREATE TABLE payments (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id))', docs: doc('sql-createtable') },
   { sql: "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')", docs: doc('sql-createtable') },
   { sql: 'TRUNCATE orders', newStorage: ['orders'], docs: doc('sql-truncate') },
   { sql: 'DROP TABLE orders', implicit: { [FKS_REFERENCED]: 'users' }, docs: doc('sql-droptable') },
-  { sql: 'DROP TABLE events_2025', docs: doc('sql-droptable') },
+  { sql: 'DROP TABLE events_2025', implicit: { [FKS_REFERENCED]: [] }, docs: doc('sql-droptable') },
   { sql: 'VACUUM users', secondSession: true, docs: doc('sql-vacuum') },
   { sql: 'VACUUM FULL users', secondSession: true, docs: doc('sql-vacuum') },
   { sql: 'ANALYZE users', docs: doc('sql-analyze') },
@@ -236,7 +259,7 @@ export const SHAPES: Shape[] = [
   { sql: 'DELETE FROM orders', docs: LOCKING },
   { sql: 'DELETE FROM orders WHERE id = 5', indexScans: true, docs: LOCKING },
   { sql: 'INSERT INTO orders (id, user_id, total) VALUES (9999, 1, 1)', implicit: { [FKS_REFERENCED]: 'users' }, docs: LOCKING },
-  { sql: 'INSERT INTO users (id, email) SELECT id + 100000, email FROM users WHERE id < 10', docs: LOCKING },
+  { sql: 'INSERT INTO users (id, email) SELECT id + 100000, email FROM users WHERE id < 10', implicit: { [FKS_REFERENCED]: [] }, docs: LOCKING },
   { sql: 'WITH changed AS (UPDATE users SET n = 1 WHERE id = 5 RETURNING id) SELECT count(*) FROM changed', indexScans: true, docs: doc('queries-with') },
   // DO blocks (issue 16): the block's claim is the union of the claims of the statements in its body.
   { sql: 'DO $$ BEGIN ALTER TABLE users ADD COLUMN c int; CREATE INDEX users_n_idx ON users (n); END $$', docs: doc('sql-do') },
@@ -244,7 +267,7 @@ export const SHAPES: Shape[] = [
     sql: "DO $$ BEGIN IF current_setting('server_version_num')::int >= 110000 THEN ALTER TABLE orders ADD CONSTRAINT orders_user_fk3 FOREIGN KEY (user_id) REFERENCES users (id); END IF; END $$",
     docs: doc('plpgsql-control-structures'),
   },
-  { sql: "DO $$ BEGIN EXECUTE format('ALTER TABLE %I ALTER COLUMN score TYPE bigint', 'users'); END $$", docs: doc('plpgsql-statements') },
+  { sql: "DO $$ BEGIN EXECUTE format('ALTER TABLE %I ALTER COLUMN score TYPE bigint', 'users'); END $$", implicit: { [FKS_REFERENCING]: [] }, docs: doc('plpgsql-statements') },
   {
     sql: 'DO $$ DECLARE low bigint := 1; BEGIN WHILE low <= 2000 LOOP UPDATE users SET n = n + 1 WHERE id >= low AND id < low + 500; low := low + 500; END LOOP; END $$',
     indexScans: true,

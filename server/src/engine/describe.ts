@@ -3,7 +3,8 @@
  * what the editor says and what a rule reports cannot disagree.
  */
 import { FileFacts, INDEX_TABLE, LockFact, relationKey, StatementFacts } from './facts';
-import { blocksInWords, lockName, strength } from './locks';
+import { blocksInWords, blocksReads, LockMode, lockName, strength } from './locks';
+import { LOCK_TABLE, LockEntryId } from './locktable';
 import { inBody } from './plpgsql';
 import { LineMap } from './positions';
 
@@ -24,6 +25,19 @@ export function statementTitle(s: StatementFacts): string {
 
 /** The mode other sessions meet while the statement works: its own, or a stronger one the transaction already holds. */
 export const effectiveMode = (l: LockFact) => l.alreadyHeld?.mode ?? l.mode;
+
+/** The lock table entries a statement is (locktable.ts). */
+export const entriesOf = (s: StatementFacts) => s.forms.map((id) => LOCK_TABLE[id as LockEntryId]).filter(Boolean);
+
+/**
+ * What a lock the statement takes blocks, in words: the mode's words, unless the statement's entry
+ * says more (REINDEX's SHARE on a table does not let reads continue: its indexes are ACCESS
+ * EXCLUSIVE, and the planner locks every index of the table).
+ */
+export function lockWords(s: StatementFacts, mode: LockMode): string {
+  const special = blocksReads(mode) ? undefined : entriesOf(s).find((e) => e.blocks)?.blocks;
+  return special ?? blocksInWords(mode);
+}
 
 /** Whether a statement destroys data, and whether it can come back. */
 function dataLoss(s: StatementFacts): string | undefined {
@@ -144,15 +158,16 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
     const isNew = l.existing ? '' : ' (created earlier in this migration: nobody else is waiting on it)';
     if (l.alreadyHeld) {
       const since = lines && file ? ` since line ${lineOf(lines, file.statements[l.alreadyHeld.since])}` : ' since an earlier statement';
-      out.push(`- **${lockName(l.alreadyHeld.mode)}** on \`${l.relation}\` (${l.role}), held by the transaction${since}: ${blocksInWords(l.alreadyHeld.mode)} for as long as this statement works; ${until}${isNew}. The statement itself asks for ${lockName(l.mode)}.`);
+      out.push(`- **${lockName(l.alreadyHeld.mode)}** on \`${l.relation}\` (${l.role}), held by the transaction${since}: ${lockWords(s, l.alreadyHeld.mode)} for as long as this statement works; ${until}${isNew}. The statement itself asks for ${lockName(l.mode)}.`);
       continue;
     }
-    out.push(`- **${lockName(l.mode)}** on \`${l.relation}\` (${l.role}): ${blocksInWords(l.mode)}; ${until}${isNew}.`);
+    out.push(`- **${lockName(l.mode)}** on \`${l.relation}\` (${l.role}): ${lockWords(s, l.mode)}; ${until}${isNew}.`);
   }
   for (const i of s.implicitLocks) out.push(`- **${lockName(i.mode)}** on ${i.on}${i.scanned ? ', read in full' : ''}.`);
   for (const r of s.rewrites) out.push(`- **Rewrites** \`${r}\`: every row and index is copied into new storage while the lock is held.`);
   for (const r of s.scans) out.push(`- **Scans** \`${r}\` in full while the lock is held.`);
   for (const c of s.caveats) out.push(`- _Version:_ ${c}`);
+  for (const e of entriesOf(s).filter((e) => e.blocks)) out.push(`- _${e.form}:_ ${e.wording} ([PostgreSQL docs](${e.docs}))`);
   const lost = dataLoss(s);
   if (lost) out.push(`- _Data:_ ${lost}`);
   out.push('');

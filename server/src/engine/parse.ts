@@ -548,44 +548,9 @@ function relocate(node: Node | Node[], base: number): void {
   }
 }
 
-/**
- * The comments of text[from, to), a stretch between statements of a text that parsed: the parser
- * put every other token in a statement, so the stretch holds only whitespace and comments (and no
- * `;`, checked by the caller), and PostgreSQL's lexer rules for these two are all there is to
- * follow (scan.l: `--` to the end of the line, `/*` nested to its `*\/`). Undefined on anything
- * else, which the caller leaves to the scanner.
- */
-function commentsOf(text: string, from: number, to: number): Token[] | undefined {
-  const found: Token[] = [];
-  let i = from;
-  while (i < to) {
-    const c = text.charCodeAt(i);
-    if (isBlank(c)) {
-      i++;
-      continue;
-    }
-    const start = i;
-    if (c === 0x2d && text.charCodeAt(i + 1) === 0x2d) {
-      while (i < to && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i++;
-      found.push({ start, end: i, text: text.slice(start, i), name: 'SQL_COMMENT', keyword: '' });
-    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
-      let depth = 1;
-      i += 2;
-      while (i < to && depth > 0) {
-        if (text.charCodeAt(i) === 0x2f && text.charCodeAt(i + 1) === 0x2a) (depth++, (i += 2));
-        else if (text.charCodeAt(i) === 0x2a && text.charCodeAt(i + 1) === 0x2f) (depth--, (i += 2));
-        else i++;
-      }
-      if (depth > 0 || i > to) return undefined;
-      found.push({ start, end: i, text: text.slice(start, i), name: 'C_COMMENT', keyword: '' });
-    } else return undefined;
-  }
-  return found;
-}
-
 /** PostgreSQL's whitespace (scan.l `space`). */
 const BLANK = /^[ \t\n\r\f\v]*$/;
-const isBlank = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const TRAILING_BLANK = /[ \t\n\r\f\v]+$/;
 
 /**
  * One parse of the whole text, for a text that parses as a whole: `stmt_location` / `stmt_len`
@@ -611,7 +576,7 @@ function parseWhole(text: string): ParsedFile | undefined {
   const fullScan = () => (full ??= toTokens(text, pg.scanSync(text).tokens, map));
   /** Non-comment tokens of text[start, end), a range of whole tokens with no comment inside. */
   const tokensOf = (start: number, end: number): Token[] => {
-    const full = fullScan();
+    if (!full) return scanSlice(text, start, end);
     let lo = 0;
     let hi = full.length;
     while (lo < hi) {
@@ -628,8 +593,6 @@ function parseWhole(text: string): ParsedFile | undefined {
     const gap = text.slice(from, to);
     if (BLANK.test(gap)) return [];
     if (gap.includes(';')) return undefined;
-    const lexed = commentsOf(text, from, to);
-    if (lexed) return lexed;
     let found: Token[];
     try {
       found = scanSlice(text, from, to);
@@ -649,13 +612,6 @@ function parseWhole(text: string): ParsedFile | undefined {
     }
     return leading;
   };
-  // Where the next `--` and `/*` are (Infinity: none): the statements that may hold a comment.
-  const nextAt = (what: string, from: number) => {
-    const i = text.indexOf(what, from);
-    return i < 0 ? Infinity : i;
-  };
-  let dash = -1;
-  let slashStar = -1;
   let after = 0;
   for (const raw of result.stmts ?? []) {
     const base = raw.stmt_location ?? 0;
@@ -673,9 +629,8 @@ function parseWhole(text: string): ParsedFile | undefined {
     let end: number;
     let tokens: Token[] | undefined;
     const ownComments: Token[] = [];
-    if (dash < from) dash = nextAt('--', from);
-    if (slashStar < from) slashStar = nextAt('/*', from);
-    if (dash < rawEnd || slashStar < rawEnd) {
+    const region = text.slice(from, rawEnd);
+    if (/--|\/\*/.test(region)) {
       let all: Token[];
       try {
         all = scanSlice(text, from, rawEnd);
@@ -688,8 +643,7 @@ function parseWhole(text: string): ParsedFile | undefined {
       start = tokens[0].start;
       end = tokens[tokens.length - 1].end;
     } else {
-      end = rawEnd;
-      while (end > from && isBlank(text.charCodeAt(end - 1))) end--;
+      end = from + region.replace(TRAILING_BLANK, '').length;
     }
     const node = raw.stmt as Node | undefined;
     if (node && base > 0) relocate(node, base);

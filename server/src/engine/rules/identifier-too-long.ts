@@ -21,9 +21,6 @@ name do not find the object.`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      // Such a name is a quoted identifier or 22 identifier characters in a row: a statement
-      // without either is not scanned for tokens (most are not otherwise).
-      if (!/"|[\w$\u0080-\uffff]{22}/.test(s.statement.text)) continue;
       // PostgreSQL's scanner truncates the name before the parser sees it: read the tokens.
       for (const t of s.statement.tokens) {
         if (t.name !== 'IDENT') continue;

@@ -58,21 +58,22 @@ create the index on each partition concurrently, then on the parent with ON ONLY
       const n = s.statement.node ?? {};
       const target = s.locks[0];
       if (!target || !target.existing || s.concurrently) continue;
+      const tokens = s.statement.tokens;
       let report: Pick<Report, 'messageId' | 'data'>;
       let insertAfter = undefined as number | undefined;
       if (s.kind === 'IndexStmt') {
         // CONCURRENTLY is refused on a partitioned table: index-on-partitioned-table has the way.
         if (partitionedTables(file).has(relationKey(n.relation))) continue;
         report = { messageId: s.block ? 'createIndexInBlock' : s.inTransaction ? 'createIndexInTransaction' : 'createIndex', data: { table: target.relation, ...(s.block ? { routine: s.block.routine } : {}) } };
-        insertAfter = keywordToken(s.statement.tokens, 'INDEX')?.end;
+        insertAfter = keywordToken(tokens, 'INDEX')?.end;
       } else if (s.kind === 'DropStmt' && n.removeType === 'OBJECT_INDEX') {
         report = { messageId: s.block ? 'dropIndexInBlock' : s.inTransaction ? 'dropIndexInTransaction' : 'dropIndex', data: { index: target.relation, ...(s.block ? { routine: s.block.routine } : {}) } };
         // DROP INDEX CONCURRENTLY drops one index, without CASCADE.
-        if ((n.objects ?? []).length === 1 && n.behavior !== 'DROP_CASCADE') insertAfter = keywordToken(s.statement.tokens, 'INDEX')?.end;
+        if ((n.objects ?? []).length === 1 && n.behavior !== 'DROP_CASCADE') insertAfter = keywordToken(tokens, 'INDEX')?.end;
       } else if (s.kind === 'ReindexStmt' && (n.kind === 'REINDEX_OBJECT_INDEX' || n.kind === 'REINDEX_OBJECT_TABLE')) {
         if (hasDefElem(n.params, 'concurrently')) continue;
         report = { messageId: s.block ? 'reindexInBlock' : s.inTransaction ? 'reindexInTransaction' : 'reindex', data: { relation: target.relation, ...(s.block ? { routine: s.block.routine } : {}) } };
-        if (file.settings.pgVersion >= 12) insertAfter = keywordToken(s.statement.tokens, n.kind === 'REINDEX_OBJECT_INDEX' ? 'INDEX' : 'TABLE', 1)?.end;
+        if (file.settings.pgVersion >= 12) insertAfter = keywordToken(tokens, n.kind === 'REINDEX_OBJECT_INDEX' ? 'INDEX' : 'TABLE', 1)?.end;
       } else continue;
       const head = headThrough(s, s.kind === 'ReindexStmt' ? 'REINDEX' : 'INDEX');
       const fixes: Fix[] = [];

@@ -632,9 +632,8 @@ function statementEffect(statement: Statement, settings: Settings, catalog: Cata
     effect.caveats.push('GRANT and REVOKE take ACCESS SHARE on the table on PostgreSQL 18 and no table lock on 15 (both observed); 16 and 17 are not verified.');
     if (settings.pgVersion < 18) return effect;
   }
-  // Names of WITH queries are not relations. (The word in the text, not the WITH token: the
-  // statement's tokens are scanned only when a stage needs them, and this test runs on every one.)
-  const ctes = /with/i.test(statement.text) ? (JSON.stringify(n).match(/"ctename":"[^"]+"/g)?.map((m) => m.slice(11, -1)) ?? []) : [];
+  // Names of WITH queries are not relations.
+  const ctes = statement.tokens.some((t) => t.keyword === 'WITH') ? (JSON.stringify(n).match(/"ctename":"[^"]+"/g)?.map((m) => m.slice(11, -1)) ?? []) : [];
   // A data-modifying WITH query (`WITH u AS (UPDATE t ...) SELECT ...`, a common batch step in DO
   // blocks) takes ROW EXCLUSIVE on its table, as the statement itself would.
   for (const cte of (n.withClause?.ctes ?? []) as Node[]) {

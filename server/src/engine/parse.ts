@@ -270,7 +270,11 @@ function sameSpan(old: Statement, span: Span): boolean {
  */
 function rescan(text: string, previous: { text: string; tokens: Token[] }): Token[] | undefined {
   const old = previous.text;
-  const { prefix, suffix, limit } = shared(old, text);
+  const limit = Math.min(old.length, text.length);
+  let prefix = 0;
+  while (prefix < limit && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < limit - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
   if (prefix + suffix < limit / 2) return undefined;
   const delta = text.length - old.length;
   const tokens = previous.tokens;
@@ -298,22 +302,6 @@ function rescan(text: string, previous: { text: string; tokens: Token[] }): Toke
   }
   const after = tokens.slice(j).map((t) => ({ ...t, start: t.start + delta, end: t.end + delta }));
   return [...tokens.slice(0, i), ...middle, ...after];
-}
-
-/** How much two texts share at their start and at their end (without overlap). */
-function shared(old: string, text: string): { prefix: number; suffix: number; limit: number } {
-  const limit = Math.min(old.length, text.length);
-  let prefix = 0;
-  while (prefix < limit && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < limit - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
-  return { prefix, suffix, limit };
-}
-
-/** `text` is an edit of `old` that rescan can take on. */
-function sharesMost(old: string, text: string): boolean {
-  const { prefix, suffix, limit } = shared(old, text);
-  return prefix + suffix >= limit / 2;
 }
 
 interface Span {
@@ -497,13 +485,6 @@ export function parseFile(document: string): ParsedFile {
 }
 
 function parseLexable(text: string): ParsedFile {
-  // A text the last scan knows nothing of (a CLI run's next file, a document just opened): one
-  // parse of the whole file, scanning only where a statement's tokens or comments are needed.
-  // An edited document goes on with the re-scan below, which re-parses only changed statements.
-  if (!lastScan || (lastScan.text !== text && !sharesMost(lastScan.text, text))) {
-    const whole = parseWhole(text);
-    if (whole) return whole;
-  }
   const scanned = scan(text);
   if (!scanned) {
     // Not even PostgreSQL's lexer can read it: one statement covering the text, with the
@@ -521,168 +502,6 @@ function parseLexable(text: string): ParsedFile {
   });
   lastStatements = statements;
   return { text, statements, trailingComments: trailing };
-}
-
-/** The fields of libpg-query 18's nodes that hold a byte offset into the parsed text (ParseLoc). */
-const LOCATIONS = new Set(['location', 'name_location', 'list_start', 'list_end', 'rexpr_list_start', 'rexpr_list_end']);
-
-/**
- * Makes a statement's tree read as if the statement had been parsed alone: its offsets are
- * moved to count from the statement's first byte, and one that becomes 0 is dropped, as
- * libpg-query's JSON leaves out zeros (-1, "unknown", stays). Statements parsed either way are
- * then interchangeable: an edit re-parses one statement alone, and facts kept from before the
- * edit hold nodes of the earlier parse.
- */
-function relocate(node: Node | Node[], base: number): void {
-  if (Array.isArray(node)) {
-    for (const item of node) if (item !== null && typeof item === 'object') relocate(item, base);
-    return;
-  }
-  for (const key in node) {
-    const value = node[key];
-    if (value !== null && typeof value === 'object') relocate(value, base);
-    else if (typeof value === 'number' && value >= 0 && LOCATIONS.has(key)) {
-      if (value === base) delete node[key];
-      else node[key] = value - base;
-    }
-  }
-}
-
-/** PostgreSQL's whitespace (scan.l `space`). */
-const BLANK = /^[ \t\n\r\f\v]*$/;
-const TRAILING_BLANK = /[ \t\n\r\f\v]+$/;
-
-/**
- * One parse of the whole text, for a text that parses as a whole: `stmt_location` / `stmt_len`
- * give each statement's range (PostgreSQL 18 puts `stmt_location` on the first token, after any
- * comment), so the scanner reads only what a range cannot tell: the text between statements and
- * the statements that hold `--` or `/*` (comments, for ignore directives and the like), and a
- * statement's tokens when a later stage asks for them. Node locations are moved to count from the
- * statement's start, as a parse of the statement alone gives them (relocate), and the trees go
- * into the parse cache, so that the first edit of the text re-parses only what it changed.
- * Undefined, for the scan-and-split path, on a syntax error, a text the grouping below does not
- * cover (BEGIN ATOMIC bodies, empty statements between comments), or nothing to parse.
- */
-function parseWhole(text: string): ParsedFile | undefined {
-  if (BLANK.test(text) || /atomic/i.test(text)) return undefined;
-  let result: pg.ParseResult;
-  try {
-    result = pg.parseSync(text);
-  } catch {
-    return undefined;
-  }
-  const map = new OffsetMap(text);
-  let full: Token[] | undefined;
-  const fullScan = () => (full ??= toTokens(text, pg.scanSync(text).tokens, map));
-  /** Non-comment tokens of text[start, end), a range of whole tokens with no comment inside. */
-  const tokensOf = (start: number, end: number): Token[] => {
-    if (!full) return scanSlice(text, start, end);
-    let lo = 0;
-    let hi = full.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (full[mid].start < start) lo = mid + 1;
-      else hi = mid;
-    }
-    let to = lo;
-    while (to < full.length && full[to].start < end) to++;
-    return full.slice(lo, to);
-  };
-  /** Comments between statements, or undefined when something else is there (an empty statement's `;`). */
-  const commentsIn = (from: number, to: number): Token[] | undefined => {
-    const gap = text.slice(from, to);
-    if (BLANK.test(gap)) return [];
-    if (gap.includes(';')) return undefined;
-    let found: Token[];
-    try {
-      found = scanSlice(text, from, to);
-    } catch {
-      return undefined;
-    }
-    return found.every((t) => COMMENT.has(t.name)) ? found : undefined;
-  };
-  const statements: Statement[] = [];
-  /** As split() places them: a comment on the line where the previous statement ended is its own; the others lead the next. */
-  const place = (comments: Token[]): Token[] => {
-    const leading: Token[] = [];
-    const previous = statements[statements.length - 1];
-    for (const c of comments) {
-      if (leading.length === 0 && previous?.terminatorEnd !== undefined && !/[\r\n]/.test(text.slice(previous.terminatorEnd, c.start))) previous.ownComments.push(c);
-      else leading.push(c);
-    }
-    return leading;
-  };
-  let after = 0;
-  for (const raw of result.stmts ?? []) {
-    const base = raw.stmt_location ?? 0;
-    const from = map.fromUtf8(base);
-    const rawEnd = raw.stmt_len ? map.fromUtf8(base + raw.stmt_len) : text.length;
-    const between = commentsIn(after, from);
-    if (!between) return undefined;
-    const leadingComments = place(between);
-    let terminatorEnd: number | undefined;
-    if (raw.stmt_len) {
-      if (text[rawEnd] !== ';') return undefined;
-      terminatorEnd = rawEnd + 1;
-    }
-    let start = from;
-    let end: number;
-    let tokens: Token[] | undefined;
-    const ownComments: Token[] = [];
-    const region = text.slice(from, rawEnd);
-    if (/--|\/\*/.test(region)) {
-      let all: Token[];
-      try {
-        all = scanSlice(text, from, rawEnd);
-      } catch {
-        return undefined;
-      }
-      tokens = all.filter((t) => !COMMENT.has(t.name));
-      if (!tokens.length || tokens.some((t) => t.text === ';')) return undefined;
-      for (const t of all) if (COMMENT.has(t.name)) ownComments.push(t);
-      start = tokens[0].start;
-      end = tokens[tokens.length - 1].end;
-    } else {
-      end = from + region.replace(TRAILING_BLANK, '').length;
-    }
-    const node = raw.stmt as Node | undefined;
-    if (node && base > 0) relocate(node, base);
-    const kind = node ? Object.keys(node)[0] : 'Empty';
-    const [first, last] = [start, end];
-    const stmtText = text.slice(start, end);
-    if (!parseCache.has(stmtText)) {
-      if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
-      parseCache.set(stmtText, { version: result.version, stmts: raw.stmt ? [{ stmt: raw.stmt }] : [] });
-    }
-    statements.push({
-      index: statements.length,
-      start,
-      end,
-      terminatorEnd,
-      text: stmtText,
-      get tokens() {
-        return (tokens ??= tokensOf(first, last));
-      },
-      leadingComments,
-      ownComments,
-      kind,
-      node: node ? (node[kind] ?? {}) : undefined,
-      at: (location: number) => map.fromUtf8(base + Math.max(0, location)),
-    });
-    after = terminatorEnd ?? text.length;
-  }
-  const rest = after < text.length ? commentsIn(after, text.length) : [];
-  if (!rest) return undefined;
-  const trailingComments = place(rest);
-  // An edit of this text re-scans it from the full scan, made then.
-  lastScan = {
-    text,
-    get tokens() {
-      return fullScan();
-    },
-  };
-  lastStatements = statements;
-  return { text, statements, trailingComments };
 }
 
 /** How many statements PostgreSQL's parser reads in `sql` (0 when it does not parse). */

@@ -285,7 +285,10 @@ export function numberedMigrations(
   taken: Set<string>,
   write: (version: string, migration: OwnMigration, slug: string) => NewFile[],
 ): NewFile[] {
-  const isTaken = (v: string) => [...taken].some((t) => BigInt(t) === BigInt(v));
+  // Compared as numbers (`0042` is `42`), through a set made once: freeVersion asks per candidate,
+  // and a folder of hundreds of migrations made this a CLI run's hot spot.
+  let numbers: Set<bigint> | undefined;
+  const isTaken = (v: string) => (numbers ??= new Set([...taken].map((t) => BigInt(t)))).has(BigInt(v));
   let last: string | undefined;
   return input.migrations.flatMap((m, i) => {
     last = freeVersion(own, isTaken, last);

@@ -9,10 +9,10 @@
  * (ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html, CREATE INDEX,
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
-import { Catalog, CatalogView, columnInfo, constraintOf, relationKey, sameCatalog, tableOfIndex, typeChangeRewrites } from './catalog';
+import { Catalog, catalogComparison, CatalogView, columnInfo, constraintOf, relationKey, tableOfIndex, typeChangeRewrites } from './catalog';
 
 export { relationKey } from './catalog';
-import { PersistentSet } from './pmap';
+import { Divergence, PersistentSet } from './pmap';
 import { MigrationContext, segmentAt } from './context';
 import { LockMode, LOCK_MODES, strength } from './locks';
 import { Node, ParsedFile, Statement, Token } from './parse';
@@ -771,15 +771,25 @@ const savedStates = new WeakMap<FileFacts, SavedState[]>();
 /** Per FileFacts, the prior catalog it started from. */
 const priorOf = new WeakMap<FileFacts, CatalogView | undefined>();
 
-const sameState = (a: SavedState, b: SavedState) =>
-  a.inTransaction === b.inTransaction &&
-  a.toolTransaction === b.toolTransaction &&
-  a.transactions === b.transactions &&
-  a.segment === b.segment &&
-  a.createdSnapshot.equals(b.createdSnapshot) &&
-  JSON.stringify(a.held) === JSON.stringify(b.held) &&
-  JSON.stringify(a.timeouts) === JSON.stringify(b.timeouts) &&
-  sameCatalog(a.catalog, b.catalog);
+/**
+ * Compares the states before each statement of a new analysis and of the previous one, statement
+ * after statement: the catalogs and the sets of created relations are followed as they change
+ * (see Divergence), so that two analyses that never meet again cost their changes, not the
+ * catalog's size at every statement.
+ */
+function stateComparison(): (a: SavedState, b: SavedState) => boolean {
+  const sameCatalogs = catalogComparison();
+  const created = new Divergence<true>(() => true);
+  return (a, b) =>
+    a.inTransaction === b.inTransaction &&
+    a.toolTransaction === b.toolTransaction &&
+    a.transactions === b.transactions &&
+    a.segment === b.segment &&
+    created.equal(a.createdSnapshot.map, b.createdSnapshot.map) &&
+    JSON.stringify(a.held) === JSON.stringify(b.held) &&
+    JSON.stringify(a.timeouts) === JSON.stringify(b.timeouts) &&
+    sameCatalogs(a.catalog, b.catalog);
+}
 
 /** The same migration context, but for segment starts after `from` moved by `delta`. */
 function sameContext(a: MigrationContext, b: MigrationContext, from: number, delta: number): boolean {
@@ -866,6 +876,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   }
 
   const lastRunner = previous ? previous.statements.reduce((last, f, i) => (f.inner ? i : last), -1) : -1;
+  const sameState = stateComparison();
   // PL/pgSQL routines the migration creates, by name: a CALL or SELECT after one runs its body.
   const routines = new Map<string, number[]>();
   for (const s of parsed.statements) {

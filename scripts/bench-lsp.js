@@ -60,7 +60,10 @@ async function startServer() {
   await conn.sendNotification(p.InitializedNotification.type, {});
   const stop = async () => {
     await conn.sendRequest(p.ShutdownRequest.type);
+    const exited = new Promise((resolve) => server.once('exit', resolve));
     await conn.sendNotification(p.ExitNotification.type);
+    // Let it exit on its own (a --cpu-prof server writes its profile then).
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     server.kill();
   };
   return { server, conn, published, counts, stop };
@@ -131,13 +134,19 @@ async function storm() {
   }
   await published(uri, v);
   const wall = performance.now() - t0;
+  const rssAfter = status(server.pid, 'VmRSS');
+  // The editor idle a few seconds, as after typing.
+  await new Promise((r) => setTimeout(r, 3000));
   console.log(`storm: 500 edits of the 5,000-statement file, last diagnostics ${ms(wall)} after the first edit`);
-  console.log(`  RSS open ${mb(rssOpen)}, after the storm ${mb(status(server.pid, 'VmRSS'))}, peak ${mb(status(server.pid, 'VmHWM'))}; publications ${counts.get(uri)} for ${v} versions`);
+  console.log(`  RSS open ${mb(rssOpen)}, after the storm ${mb(rssAfter)}, 3 s later ${mb(status(server.pid, 'VmRSS'))}, peak ${mb(status(server.pid, 'VmHWM'))}; publications ${counts.get(uri)} for ${v} versions`);
   await stop();
 }
 
 async function large() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lsp-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lsp-'));
+  // In a migrations folder: the server's default include globs take it.
+  const dir = path.join(tmp, 'migrations');
+  fs.mkdirSync(dir);
   for (const size of (process.env.LARGE_MB ?? '1,2.5,5').split(',').map(Number)) {
     const text = largeFile(size * 1024 * 1024);
     const file = path.join(dir, `large-${size}.sql`);
@@ -160,7 +169,7 @@ async function large() {
     console.log(`large ${size} MB (${statements} statements): CLI ${ms(cliMs)} peak ${mb(peak)}${cliNote}; LSP open ${d ? ms(lspMs) : 'no diagnostics in 300 s'} (${d?.diagnostics.length ?? '-'} diagnostics), RSS ${mb(status(server.pid, 'VmRSS'))}, peak ${mb(status(server.pid, 'VmHWM'))}`);
     await stop();
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 (async () => {

@@ -253,8 +253,8 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
 /**
  * Follows two maps as each moves on through its versions (the catalog before each statement, in
  * a new analysis and in the previous one) and tells at each step whether they hold equal values.
- * Only the keys that differed at the last step, or changed since in either map, are compared
- * again: following two maps that differ for good costs their changes, not their size at each step.
+ * Only the keys that changed since the last step in either map are compared again (the others
+ * keep their verdict): following two maps that differ for good costs their changes, not their size at each step.
  */
 export class Divergence<V> {
   private a?: PersistentMap<V>;
@@ -265,18 +265,19 @@ export class Divergence<V> {
   constructor(private readonly same: (x: V, y: V) => boolean) {}
 
   equal(a: PersistentMap<V>, b: PersistentMap<V>): boolean {
-    const candidates = new Set(this.differing);
-    if (!this.a || !this.b) a.changedKeys(b, candidates);
+    // A key neither map changed since the last step keeps its verdict: only changed keys are compared.
+    const changed = new Set<string>();
+    if (!this.a || !this.b) a.changedKeys(b, changed);
     else {
-      this.a.changedKeys(a, candidates);
-      this.b.changedKeys(b, candidates);
+      this.a.changedKeys(a, changed);
+      this.b.changedKeys(b, changed);
     }
     this.a = a;
     this.b = b;
-    this.differing.clear();
-    for (const key of candidates) {
+    for (const key of changed) {
       const [x, y] = [a.get(key), b.get(key)];
       if (a.has(key) !== b.has(key) || (a.has(key) && !this.same(x as V, y as V))) this.differing.add(key);
+      else this.differing.delete(key);
     }
     return this.differing.size === 0;
   }

@@ -15,7 +15,7 @@ import { CodeAction, CodeActionRequest } from 'vscode-languageserver-protocol/no
 import { analyze, loadParser } from '../server/src/engine/analyze';
 import { fileCommentPlace } from '../server/src/engine/context';
 import { fixAll } from '../server/src/engine/fixall';
-import { PersistentMap, hashOf } from '../server/src/engine/pmap';
+import { Divergence, PersistentMap, hashOf } from '../server/src/engine/pmap';
 import { isDuration, resolveSettings, sqlLiteral } from '../server/src/engine/settings';
 import { decodeBytes, FileProblem, patchBytes, readSource, writeFileAtomic } from '../server/src/files';
 import { LspClient, SERVER } from './lsp-client';
@@ -415,6 +415,38 @@ describe('the catalog: persistent states', () => {
     }
     assert.ok(map.equals(PersistentMap.from([...model].reverse()), (a, b) => a === b), 'the same content, built in another order');
     assert.ok(!map.equals(map.set('k1', -1), (a, b) => a === b));
+  });
+
+  it('changedKeys and Divergence agree with a full comparison, over two maps changed at random from a shared version', () => {
+    let seed = 5;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    let base = PersistentMap.empty<number>();
+    for (let i = 0; i < 500; i++) base = base.set(`k${i}`, i % 7);
+    const same = (x: number, y: number) => x === y;
+    const full = (a: PersistentMap<number>, b: PersistentMap<number>) => a.size === b.size && [...a].every(([k, v]) => b.has(k) && b.get(k) === v);
+    const divergence = new Divergence<number>(same);
+    let [a, b] = [base, base];
+    let equalSteps = 0;
+    for (let step = 0; step < 3000; step++) {
+      // Both maps take mostly the same changes, so that they part and meet again; values repeat, so equal values sit in distinct leaves.
+      const key = `k${random(600)}`;
+      const value = random(3);
+      const change = (m: PersistentMap<number>) => (random(5) === 0 ? m.delete(key) : m.set(key, value));
+      const beforeA = a;
+      if (random(3) > 0) a = change(a);
+      if (random(3) > 0) b = change(b);
+      if (random(40) === 0) b = a;
+      const changed = new Set<string>();
+      beforeA.changedKeys(a, changed);
+      for (const k of new Set([...beforeA.keys(), ...a.keys()])) {
+        if (beforeA.get(k) !== a.get(k)) assert.ok(changed.has(k), `step ${step}: ${k} changed and is not reported`);
+      }
+      const equal = divergence.equal(a, b);
+      assert.equal(equal, full(a, b), `step ${step}`);
+      assert.equal(equal, a.equals(b, same));
+      if (equal) equalSteps++;
+    }
+    assert.ok(equalSteps > 50 && equalSteps < 2950, `${equalSteps} steps where the maps are equal`);
   });
 
   it('keys whose hashes collide are kept apart', () => {

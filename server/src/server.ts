@@ -267,8 +267,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         // The last analysis of this document: facts are derived again from the edited statement on.
         previous: analyses.get(document.uri)?.analysis,
       });
-      // A newer version may have arrived while the settings were pulled: publish only the latest.
-      if (documents.get(document.uri)?.version !== document.version) return;
+      // The analysis ran without a turn of the event loop: changes sent meanwhile wait unread in
+      // the connection. One turn lets them in; when a newer version arrived, this analysis is
+      // stale and is not published (the newer one's is scheduled), but it is the nearest text to
+      // the newer one, and that analysis starts from it (hover and the other requests check the
+      // version they answer for).
+      await new Promise((resolve) => setImmediate(resolve));
+      if (documents.get(document.uri)?.version !== document.version) {
+        if (analysis && documents.get(document.uri)) analyses.set(document.uri, { version: document.version, analysis });
+        return;
+      }
       if (!analysis) {
         // A TypeScript / JavaScript file that is no migration of a known tool.
         analyses.delete(document.uri);

@@ -7,7 +7,7 @@
  * Snapshots are immutable: each statement's facts keep the catalog as it was before it ran.
  */
 import { Node, nodeOf, Of } from './ast';
-import { PersistentMap } from './pmap';
+import { Divergence, PersistentMap } from './pmap';
 
 export interface ColumnInfo {
   /** The type's last name as the parser gives it: int4, int8, varchar, numeric, text, timestamp... */
@@ -717,6 +717,16 @@ export function sameCatalog(a: CatalogView, b: CatalogView): boolean {
     if (!u || !sameTable(t, u)) return false;
   }
   return true;
+}
+
+/**
+ * Compares the catalogs of two analyses of a document statement after statement (the new one
+ * and the previous one, to find where they meet again): each call compares only the tables that
+ * differed at the last call or changed since.
+ */
+export function catalogComparison(): (a: CatalogView, b: CatalogView) => boolean {
+  const divergence = new Divergence<TableInfo>(sameTable);
+  return (a, b) => (a instanceof PersistentMap && b instanceof PersistentMap ? divergence.equal(a, b) : sameCatalog(a, b));
 }
 
 function sameTable(t: TableInfo, u: TableInfo): boolean {

@@ -10,14 +10,14 @@
  * REINDEX, REFRESH MATERIALIZED VIEW, ...). Facts that changed between versions say so.
  */
 import { alterCommands, AlterCommand, createdBy, namesToRelation } from './tree';
-import { Catalog, CatalogView, relationKey, sameCatalog } from './catalog';
+import { Catalog, catalogComparison, CatalogView, relationKey } from './catalog';
 import { MigrationContext, segmentAt } from './context';
 import { statementEffect } from './effect';
 import { LockMode, strength } from './locks';
 import { DESCRIBED, FK_REFERENCED_WORDS } from './locktable';
 import { Node, ParsedFile, Statement } from './parse';
 import { calledRoutines, plpgsqlRoutine, RoutineBody, routineBody } from './plpgsql';
-import { PersistentSet } from './pmap';
+import { Divergence, PersistentSet } from './pmap';
 import { Settings } from './settings';
 import { effective } from './timeouts';
 import { begin, commitAndContinue, end, initialState, step, TransactionState } from './transaction';
@@ -163,17 +163,27 @@ const savedStates = new WeakMap<FileFacts, SavedState[]>();
 /** Per FileFacts, the prior catalog it started from. */
 const priorOf = new WeakMap<FileFacts, CatalogView | undefined>();
 
-const sameState = (a: SavedState, b: SavedState) =>
-  a.tx.inTransaction === b.tx.inTransaction &&
-  a.tx.toolTransaction === b.tx.toolTransaction &&
-  a.tx.transactions === b.tx.transactions &&
-  a.segment === b.segment &&
-  a.createdSnapshot.equals(b.createdSnapshot) &&
-  JSON.stringify(a.tx.held) === JSON.stringify(b.tx.held) &&
-  JSON.stringify(a.tx.timeouts) === JSON.stringify(b.tx.timeouts) &&
-  JSON.stringify(a.tx.timezone) === JSON.stringify(b.tx.timezone) &&
-  JSON.stringify(a.tx.emptied) === JSON.stringify(b.tx.emptied) &&
-  sameCatalog(a.catalog, b.catalog);
+/**
+ * Compares the states before each statement of a new analysis and of the previous one, statement
+ * after statement: the catalogs and the sets of created relations are followed as they change
+ * (see Divergence), so that two analyses that never meet again cost their changes, not the
+ * catalog's size at every statement.
+ */
+function stateComparison(): (a: SavedState, b: SavedState) => boolean {
+  const sameCatalogs = catalogComparison();
+  const created = new Divergence<true>(() => true);
+  return (a, b) =>
+    a.tx.inTransaction === b.tx.inTransaction &&
+    a.tx.toolTransaction === b.tx.toolTransaction &&
+    a.tx.transactions === b.tx.transactions &&
+    a.segment === b.segment &&
+    created.equal(a.createdSnapshot.map, b.createdSnapshot.map) &&
+    JSON.stringify(a.tx.held) === JSON.stringify(b.tx.held) &&
+    JSON.stringify(a.tx.timeouts) === JSON.stringify(b.tx.timeouts) &&
+    JSON.stringify(a.tx.timezone) === JSON.stringify(b.tx.timezone) &&
+    JSON.stringify(a.tx.emptied) === JSON.stringify(b.tx.emptied) &&
+    sameCatalogs(a.catalog, b.catalog);
+}
 
 /** The same migration context, but for segment starts after `from` moved by `delta`. */
 function sameContext(a: MigrationContext, b: MigrationContext, from: number, delta: number): boolean {
@@ -230,6 +240,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   }
 
   const lastRunner = previous ? previous.statements.reduce((last, f, i) => (f.inner ? i : last), -1) : -1;
+  const sameState = stateComparison();
   const bodiesRun = bodiesRunIn(parsed);
   /**
    * A statement that runs PL/pgSQL bodies: each statement of the bodies in turn, in the

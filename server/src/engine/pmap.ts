@@ -221,11 +221,74 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
     };
     return compare(this.root, other.root);
   }
+
+  /**
+   * Adds to `out` every key whose entry differs between this map and `other`: set in one only, or
+   * set anew in either (an entry set to the same value object is kept as it was). Subtrees the two
+   * share are skipped, so for two versions of one map this costs the changed paths.
+   */
+  changedKeys(other: PersistentMap<V>, out: Set<string>): void {
+    const diff = (a: TrieNode<V> | undefined, b: TrieNode<V> | undefined): void => {
+      if (a === b) return;
+      if (a && b && isBranch(a) && isBranch(b)) {
+        for (let bits = a.bitmap | b.bitmap; bits !== 0; bits &= bits - 1) {
+          const bit = bits & -bits;
+          diff(a.bitmap & bit ? a.children[popcount(a.bitmap & (bit - 1))] : undefined, b.bitmap & bit ? b.children[popcount(b.bitmap & (bit - 1))] : undefined);
+        }
+        return;
+      }
+      // Different shapes over the same hash prefix: the leaves below both, by key.
+      const left = new Map<string, Leaf<V>>();
+      for (const l of walk(a)) left.set(l.key, l);
+      for (const l of walk(b)) {
+        if (left.get(l.key) !== l) out.add(l.key);
+        left.delete(l.key);
+      }
+      for (const key of left.keys()) out.add(key);
+    };
+    diff(this.root, other.root);
+  }
+}
+
+/**
+ * Follows two maps as each moves on through its versions (the catalog before each statement, in
+ * a new analysis and in the previous one) and tells at each step whether they hold equal values.
+ * Only the keys that changed since the last step in either map are compared again (the others
+ * keep their verdict): following two maps that differ for good costs their changes, not their size at each step.
+ */
+export class Divergence<V> {
+  private a?: PersistentMap<V>;
+  private b?: PersistentMap<V>;
+  /** Keys whose values differ between `a` and `b`. */
+  private readonly differing = new Set<string>();
+
+  constructor(private readonly same: (x: V, y: V) => boolean) {}
+
+  equal(a: PersistentMap<V>, b: PersistentMap<V>): boolean {
+    // A key neither map changed since the last step keeps its verdict: only changed keys are compared.
+    const changed = new Set<string>();
+    if (!this.a || !this.b) a.changedKeys(b, changed);
+    else {
+      this.a.changedKeys(a, changed);
+      this.b.changedKeys(b, changed);
+    }
+    this.a = a;
+    this.b = b;
+    for (const key of changed) {
+      const [x, y] = [a.get(key), b.get(key)];
+      if (a.has(key) !== b.has(key) || (a.has(key) && !this.same(x as V, y as V))) this.differing.add(key);
+      else this.differing.delete(key);
+    }
+    return this.differing.size === 0;
+  }
 }
 
 /** A persistent set of strings, over PersistentMap. */
 export class PersistentSet implements ReadonlySet<string> {
-  private constructor(private readonly map: PersistentMap<true>) {}
+  private constructor(
+    /** The set as a map to `true` (for Divergence). */
+    readonly map: PersistentMap<true>,
+  ) {}
 
   static empty(): PersistentSet {
     return new PersistentSet(PersistentMap.empty());

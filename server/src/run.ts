@@ -252,8 +252,18 @@ export class MigrationRun {
     };
   }
 
+  /** Per probe (kind and path): the answer the file system gives now, asked once per run. */
+  private readonly answers = new Map<string, string>();
+
   /** The answer the file system gives now to a recorded probe. */
   private answerNow([kind, target]: ProbeRecord): string {
+    const id = `${kind}\0${target}`;
+    let answer = this.answers.get(id);
+    if (answer === undefined) this.answers.set(id, (answer = this.askNow(kind, target)));
+    return answer;
+  }
+
+  private askNow(kind: ProbeRecord[0], target: string): string {
     const probe = projectProbe(path.join(path.dirname(target), 'probe'), this.probeCache);
     const relative = path.basename(target);
     return answerHash(kind === 'exists' ? probe.exists(relative) : kind === 'read' ? probe.read(relative) : probe.list?.(relative));

@@ -176,14 +176,17 @@ export class MigrationHistory {
   }
 
   /**
-   * Stable mode: the migrations that run before `file`, in order (the files whose catalogs its
-   * prior catalog is made of). The language server's mode lists the folder each time.
+   * The migrations that run before `file`: the first `count` of `files`, in order (the files
+   * whose catalogs its prior catalog is made of). Stable mode lists each folder once.
    */
-  earlierOf(file: string): string[] {
-    if (!this.stable) return earlierMigrations(file, (dir) => this.list(dir));
+  earlierOf(file: string): { files: readonly string[]; count: number } {
+    if (!this.stable) {
+      const files = earlierMigrations(file, (dir) => this.list(dir));
+      return { files, count: files.length };
+    }
     const resolved = path.resolve(file);
     const chain = this.chainFor(resolved);
-    return chain.files.slice(0, positionIn(chain.files, resolved, chain.order));
+    return { files: chain.files, count: positionIn(chain.files, resolved, chain.order) };
   }
 
   /**

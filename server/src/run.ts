@@ -252,6 +252,16 @@ export class MigrationRun {
     };
   }
 
+  /** Per list of recorded probes (the migrations of a folder mostly share theirs): whether each still has its answer. */
+  private readonly probeLists = new Map<string, boolean>();
+
+  private stillAnswered(probes: ProbeRecord[]): boolean {
+    const id = JSON.stringify(probes);
+    let same = this.probeLists.get(id);
+    if (same === undefined) this.probeLists.set(id, (same = probes.every((p) => this.answerNow(p) === p[2])));
+    return same;
+  }
+
   /** Per probe (kind and path): the answer the file system gives now, asked once per run. */
   private readonly answers = new Map<string, string>();
 
@@ -301,7 +311,7 @@ export class MigrationRun {
     let found = this.entries.get(key);
     if (found === undefined) {
       const read = this.cache!.read(key);
-      found = read && read.probes.every((p) => this.answerNow(p) === p[2]) ? read : null;
+      found = read && this.stillAnswered(read.probes) ? read : null;
       this.entries.set(key, found);
     }
     return found;
@@ -313,12 +323,12 @@ export class MigrationRun {
    */
   private keyOf(file: string, settings: Settings): string | undefined {
     const resolved = path.resolve(file);
-    const earlier = this.history.earlierOf(resolved);
+    const { files: earlier, count } = this.history.earlierOf(resolved);
     const s = this.settingsHash(settings);
-    let i = earlier.length - 1;
+    let i = count - 1;
     while (i >= 0 && !this.links.has(`${s}\0${earlier[i]}`)) i--;
     let link = i >= 0 ? this.links.get(`${s}\0${earlier[i]}`)! : 'start';
-    for (let j = i + 1; j < earlier.length; j++) {
+    for (let j = i + 1; j < count; j++) {
       const key = this.keyAfter(earlier[j], settings, link);
       const entry = this.entry(key);
       if (!entry) return undefined;

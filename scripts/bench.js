@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: the figures of docs/performance.md, measured on this machine. Run on purpose,
 // never as a test: timings depend on the machine.
-//  1. CLI wall time over ../shared/corpus against squawk-cli, alternating, median of runs.
+//  1. CLI wall time against squawk-cli, alternating, median of runs: over ../shared/corpus cold
+//     (--no-cache), on a first run that writes the result cache, warm (every file cached), and
+//     the CI case (one changed migration in a folder of ~700, the rest cached).
 //  2. Language server: one-character edit to published diagnostics in a 5,000-statement file
 //     (p50/p95 over 200 edits), hover p95, cold start to first diagnostics, server memory.
 //  3. .vsix size.
@@ -27,21 +29,49 @@ function timeCommand(cmd, args) {
   return performance.now() - start;
 }
 
-function cliVersusSquawk() {
-  const squawk = path.join(root, 'node_modules', '@squawk-cli', 'linux-x64', 'bin', 'squawk');
-  const files = [];
-  const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.sql') && files.push(path.join(d, e.name))));
-  walk(corpus);
-  const ours = [];
-  const theirs = [];
+const squawk = path.join(root, 'node_modules', '@squawk-cli', 'linux-x64', 'bin', 'squawk');
+const sqlUnder = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sqlUnder(path.join(d, e.name)) : e.name.endsWith('.sql') ? [path.join(d, e.name)] : []));
+const cli = (...args) => [path.join(root, 'bin', 'migration-guard.js'), 'check', '--format', 'json', ...args];
+
+/**
+ * One figure: migration-guard and squawk alternating (so that both see the same machine state),
+ * median of RUNS each. `before` runs untimed before each of our runs (a changed file, a fresh cache).
+ */
+function sideBySide(label, ours, files, before = () => {}) {
+  const a = [];
+  const b = [];
   for (let i = 0; i < RUNS; i++) {
-    // Alternate, so that both see the same machine state.
-    ours.push(timeCommand(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), 'check', '--format', 'json', corpus]));
-    theirs.push(timeCommand(squawk, ['--reporter', 'json', ...files]));
+    before(i);
+    a.push(timeCommand(process.execPath, ours));
+    b.push(timeCommand(squawk, ['--reporter', 'json', ...files]));
   }
-  const [a, b] = [median(ours), median(theirs)];
-  console.log(`CLI over ../shared/corpus (${files.length} files, ${(files.reduce((n, f) => n + fs.statSync(f).size, 0) / 1024).toFixed(0)} KB), median of ${RUNS}, process start included:`);
-  console.log(`  migration-guard ${ms(a)}   squawk 2.66 ${ms(b)}   ratio ${(a / b).toFixed(2)} (below 1: faster than squawk)`);
+  const [x, y] = [median(a), median(b)];
+  console.log(`  ${label.padEnd(58)} migration-guard ${ms(x).padStart(10)}   squawk 2.66 ${ms(y).padStart(10)}   ratio ${(x / y).toFixed(2)}`);
+}
+
+function cliVersusSquawk() {
+  const files = sqlUnder(corpus);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cache-'));
+  console.log(`CLI over ../shared/corpus (${files.length} files, ${(files.reduce((n, f) => n + fs.statSync(f).size, 0) / 1024).toFixed(0)} KB), median of ${RUNS}, process start included, ratio below 1: faster than squawk:`);
+  sideBySide('cold (--no-cache)', cli('--no-cache', corpus), files);
+  sideBySide('first run with the cache (analyses and writes every entry)', cli('--cache-location', path.join(work, 'first'), corpus), files, () => fs.rmSync(path.join(work, 'first'), { recursive: true, force: true }));
+  const warmCache = path.join(work, 'warm');
+  timeCommand(process.execPath, cli('--cache-location', warmCache, corpus));
+  sideBySide('warm (every file cached)', cli('--cache-location', warmCache, corpus), files);
+  // The CI case: the largest folder near 700 migrations, cached, with its last migration changed before each run.
+  const folders = fs.readdirSync(corpus, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => ({ dir: path.join(corpus, e.name), n: sqlUnder(path.join(corpus, e.name)).length }));
+  const pick = folders.sort((x, y) => Math.abs(x.n - 700) - Math.abs(y.n - 700))[0];
+  const copy = path.join(work, path.basename(pick.dir));
+  fs.cpSync(pick.dir, copy, { recursive: true });
+  const copied = sqlUnder(copy).sort();
+  const last = copied[copied.length - 1];
+  const ciCache = path.join(work, 'ci');
+  timeCommand(process.execPath, cli('--cache-location', ciCache, copy));
+  sideBySide(`one changed file in ${copied.length} (${path.basename(pick.dir)}, its last migration)`, cli('--cache-location', ciCache, copy), copied, (i) => fs.appendFileSync(last, `\n-- bench run ${i}\n`));
+  sideBySide(`the same ${copied.length} files, cold (--no-cache)`, cli('--no-cache', copy), copied);
+  const size = fs.readdirSync(warmCache).reduce((n, f) => n + fs.statSync(path.join(warmCache, f)).size, 0);
+  console.log(`  cache for the corpus: ${fs.readdirSync(warmCache).length} files, ${(size / 1024 / 1024).toFixed(1)} MB`);
+  fs.rmSync(work, { recursive: true, force: true });
 }
 
 async function languageServer() {

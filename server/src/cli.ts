@@ -16,7 +16,8 @@ import { RULES } from './engine/rules';
 import { Settings } from './engine/settings';
 import { CONFIG_NAMES, starterConfig } from './config';
 import { collectFiles, excluded, FileResult, MigrationRun, settingsResolver, UsageError, VERSION } from './run';
-import { explainJson, explainText, findingJson } from './report';
+import { coverageOf, explainJson, explainText, findingJson } from './report';
+import { defaultCacheFolder, ResultCache } from './cache';
 import { buildChecklist, checklistMarkdown, ChecklistAnswers, ChecklistInput, probeRequest } from './engine/checklist';
 // The database client (pg) and the tracer load on the first checklist / trace: `check` never pays for them.
 import type { DatabaseTarget } from './database';
@@ -29,7 +30,7 @@ import type { MigrationTool } from './ci/applied';
 const USAGE = `Usage:
   migration-guard check [paths...] [--format text|json|sarif|github|markdown|gitlab] [--pg-version N] [--config FILE]
       [--changed-since REF] [--database URL [--migration-tool TOOL] [--migration-table NAME]]
-      [--baseline FILE] [--write-baseline FILE]
+      [--baseline FILE] [--write-baseline FILE] [--no-cache] [--cache-location DIR]
   migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
   migration-guard fix [paths...] [--write] [--unsafe]
   migration-guard plan FILE:LINE [--write]
@@ -48,6 +49,10 @@ In CI: --changed-since REF reports only the migrations added or changed since th
 REF (earlier ones are still read for their tables); --database URL leaves out the migrations the
 tool's applied-migrations table lists (read-only, one query per table); --baseline FILE leaves out
 the findings recorded by --write-baseline FILE. docs/ci.md has the setups.
+Results are cached per file (keyed by its bytes, the earlier migrations it reads, the settings,
+the project files of its tool and the tool's own build) in node_modules/.cache/migration-guard,
+or .migration-guard-cache/ where no node_modules folder is above; --no-cache reads and writes
+none, --cache-location DIR keeps it elsewhere.
 
 checklist: the production checklist for one migration, printed (or written beside it with
 --write, as FILE.checklist.md); exits 1 when an item failed. With --database URL (or PGHOST,
@@ -71,12 +76,15 @@ interface Options {
   yes?: boolean;
   trace?: boolean;
   pglite?: boolean;
+  /** False with --no-cache. */
+  cache: boolean;
+  cacheLocation?: string;
   answers: ChecklistAnswers;
   ci: CiOptions;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { command: argv[0] ?? '', paths: [], format: argv[0] === 'checklist' ? 'markdown' : 'text', stdio: false, answers: {}, ci: {} };
+  const options: Options = { command: argv[0] ?? '', paths: [], format: argv[0] === 'checklist' ? 'markdown' : 'text', stdio: false, cache: true, answers: {}, ci: {} };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -99,6 +107,8 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--yes') options.yes = true;
     else if (arg === '--trace') options.trace = true;
     else if (arg === '--pglite') options.pglite = true;
+    else if (arg === '--no-cache') options.cache = false;
+    else if (arg === '--cache-location' || arg.startsWith('--cache-location=')) options.cacheLocation = value();
     else if (arg === '--staging-tested') options.answers.stagingTested = true;
     else if (arg === '--backups-verified') options.answers.backupsVerified = true;
     else if (arg === '--monitoring-open') options.answers.monitoringOpen = true;
@@ -145,7 +155,7 @@ function printText(results: FileResult[]): string {
   let inBodies = 0;
   let dynamic = 0;
   for (const r of results) {
-    const c = r.analysis?.coverage;
+    const c = coverageOf(r);
     if (!c) continue;
     analysed += c.analysed;
     unanalysed += c.unanalysed;
@@ -166,7 +176,7 @@ function printJson(results: FileResult[]): string {
   return JSON.stringify({
     files: results.map((r) => ({
       path: r.path,
-      diagnostics: r.findings.map((f) => findingJson(f, r.analysis)),
+      diagnostics: r.findings.map((f) => findingJson(f, r)),
     })),
   });
 }
@@ -243,8 +253,18 @@ async function check(options: Options): Promise<number> {
   const byPath = new Map(all.map((f) => [f.path, f]));
   try {
     const found = scope(all.map((f) => f.path), inputs, options.ci);
-    await loadParser();
-    const analysed = found.files.map((f) => migrations.analyzeFile(byPath.get(f)!, settingsFor(f).settings)).filter((r): r is FileResult => r !== undefined);
+    const cache = options.cache ? new ResultCache(path.resolve(options.cacheLocation ?? defaultCacheFolder())) : undefined;
+    const run = new MigrationRun(cache);
+    const analysed: FileResult[] = [];
+    // The parser is loaded on the first file the cache does not have.
+    for (const f of found.files) {
+      const result = await run.checkFile(byPath.get(f)!, settingsFor(f).settings);
+      if (result) analysed.push(result);
+    }
+    cache?.evict();
+    if (cache?.problem) process.stderr.write(`migration-guard: ${cache.problem}\n`);
+    // Baselines and GitLab's report name statements by libpg-query's fingerprint.
+    if (options.ci.baseline || options.ci.writeBaseline || options.format === 'gitlab') await loadParser();
     const { results, notes } = await finish(analysed, found, options.ci, (f) => settingsFor(f).settings);
     for (const note of notes) process.stderr.write(`migration-guard: ${note}\n`);
     if (CI_FORMATS.includes(options.format as (typeof CI_FORMATS)[number])) {

@@ -89,6 +89,13 @@ export function earlierMigrations(file: string, listing: (dir: string) => fs.Dir
   return chain.slice(0, positionIn(chain, resolved, order)).filter((f) => f !== resolved);
 }
 
+interface Chain {
+  files: string[];
+  order: (a: string, b: string) => number;
+  /** The catalog after the file at each index, where known. */
+  after: Map<number, CatalogView | undefined>;
+}
+
 export class MigrationHistory {
   /** Per file: the catalog it leaves, valid while its stat and the catalog it started from are the same. */
   private readonly cache = new Map<string, { size: number; mtimeMs: number; prior: CatalogView | undefined; catalog: CatalogView }>();
@@ -96,9 +103,8 @@ export class MigrationHistory {
   private readonly stats = new Map<string, fs.Stats>();
   /** Stable mode: analyses made for the chain before the caller reached the file itself. */
   private readonly ahead = new Map<string, { analysis: Analysis; settings: Settings }>();
-  /** Stable mode: per folder, its chain and the catalog after each of its first files (undefined: not yet computed). */
-  private readonly chains = new Map<string, { files: string[]; order: (a: string, b: string) => number; after: (CatalogView | undefined)[]; done: number }>();
-
+  /** Stable mode: per folder, its chain and the catalog after each of its files that is known (computed, recorded or cached). */
+  private readonly chains = new Map<string, Chain>();
   /**
    * `stable`: the files do not change while this object lives (one CLI run), so folder listings
    * and file stats are read once. The language server keeps checking them.
@@ -107,6 +113,13 @@ export class MigrationHistory {
     private readonly stable = false,
     /** The project-file probe of a file, so that earlier files are read as their tool runs them. */
     private readonly probeFor: (file: string) => ProjectProbe | undefined = () => undefined,
+    /**
+     * Stable mode: the catalog after an earlier migration as a result cache kept it (analysed
+     * with these settings, the same earlier files and project files), or undefined.
+     */
+    private readonly cachedAfter: (file: string, settings: Settings) => CatalogView | undefined = () => undefined,
+    /** Stable mode: told of each earlier migration analysed for a chain (the result cache keeps it). */
+    private readonly analysed: (file: string, settings: Settings, analysis: Analysis) => void = () => undefined,
   ) {}
 
   private list(dir: string): fs.Dirent[] {
@@ -153,26 +166,51 @@ export class MigrationHistory {
     return catalog;
   }
 
-  /**
-   * One CLI run: each folder's chain is listed and sorted once, and the catalog after each prefix
-   * is computed once, so a folder of n migrations costs n analyses, not n squared.
-   */
   /** Stable mode: the chain of the folder `resolved` is in, listed once. */
-  private chainFor(resolved: string): { files: string[]; order: (a: string, b: string) => number; after: (CatalogView | undefined)[]; done: number } {
+  private chainFor(resolved: string): Chain {
     const { root, folderFile, order } = chainKey(resolved);
     const key = `${folderFile ? `${folderFile}:` : ''}${root}`;
     let chain = this.chains.get(key);
-    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, folderFile, order, (dir) => this.list(dir)), order, after: [], done: 0 }));
+    if (!chain) this.chains.set(key, (chain = { files: chainOf(root, folderFile, order, (dir) => this.list(dir)), order, after: new Map() }));
     return chain;
   }
 
+  /**
+   * The migrations that run before `file`: the first `count` of `files`, in order (the files
+   * whose catalogs its prior catalog is made of). Stable mode lists each folder once.
+   */
+  earlierOf(file: string): { files: readonly string[]; count: number } {
+    if (!this.stable) {
+      const files = earlierMigrations(file, (dir) => this.list(dir));
+      return { files, count: files.length };
+    }
+    const resolved = path.resolve(file);
+    const chain = this.chainFor(resolved);
+    return { files: chain.files, count: positionIn(chain.files, resolved, chain.order) };
+  }
+
+  /**
+   * One CLI run: each folder's chain is listed and sorted once, and the catalog after each prefix
+   * is computed once, so a folder of n migrations costs n analyses, not n squared. The catalog
+   * right before the file may come from the result cache; otherwise the analysis starts after
+   * the last file whose catalog is known.
+   */
   private stablePrior(resolved: string, settings: Settings): CatalogView | undefined {
     const chain = this.chainFor(resolved);
     // positionIn counts the files before `resolved` only: the file itself compares equal.
     const count = positionIn(chain.files, resolved, chain.order);
-    while (chain.done < count) {
-      const earlier = chain.files[chain.done];
-      const prior = chain.done === 0 ? undefined : chain.after[chain.done - 1];
+    if (count === 0) return undefined;
+    if (chain.after.has(count - 1)) return chain.after.get(count - 1);
+    const cached = this.cachedAfter(chain.files[count - 1], settings);
+    if (cached) {
+      chain.after.set(count - 1, cached);
+      return cached;
+    }
+    let known = count - 1;
+    while (known >= 0 && !chain.after.has(known)) known--;
+    for (let i = known + 1; i < count; i++) {
+      const earlier = chain.files[i];
+      const prior = i === 0 ? undefined : chain.after.get(i - 1);
       let catalog = prior;
       try {
         if (this.stat(earlier).size <= settings.maxFileSizeKB * 1024) {
@@ -180,13 +218,14 @@ export class MigrationHistory {
           const analysis = analyze(source.text, { settings, path: earlier, prior, probe: this.probeFor(earlier), invalidUtf8: invalidUtf8Of(source) });
           catalog = analysis.facts.catalogAfter;
           this.ahead.set(earlier, { analysis, settings });
+          this.analysed(earlier, settings, analysis);
         }
       } catch {
         // unreadable: skipped, as the language server does
       }
-      chain.after[chain.done++] = catalog;
+      chain.after.set(i, catalog);
     }
-    return count === 0 ? undefined : chain.after[count - 1];
+    return chain.after.get(count - 1);
   }
 
   /**
@@ -208,6 +247,7 @@ export class MigrationHistory {
     if (!this.stable) return;
     const resolved = path.resolve(file);
     const chain = this.chainFor(resolved);
-    if (chain.files[chain.done] === resolved) chain.after[chain.done++] = catalogAfter;
+    const index = positionIn(chain.files, resolved, chain.order);
+    if (chain.files[index] === resolved) chain.after.set(index, catalogAfter);
   }
 }

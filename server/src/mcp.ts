@@ -78,13 +78,13 @@ function check(args: { paths?: string[]; sql?: string; file?: string; pgVersion?
   if (args.sql !== undefined) {
     const analysis = run.analyzeText(args.sql, args.file, settingsOf(args.file, args.pgVersion));
     if (!analysis) throw new UsageError(`${args.file} is not a migration of a tool Migration Guard reads (TypeORM, Knex, Sequelize, node-pg-migrate, Kysely)`);
-    analysed.push({ path: args.file ?? '(sql)', findings: analysis.findings.map((f) => findingJson(f, analysis)), statements: analysis.coverage });
+    analysed.push({ path: args.file ?? '(sql)', findings: analysis.findings.map((f) => findingJson(f, { analysis })), statements: analysis.coverage });
   } else {
     const settingsFor = settingsResolver({ pgVersion: args.pgVersion });
     const files = collectFiles(args.paths!).filter((f) => !excluded(f.path, settingsFor(f.path)));
     for (const file of files) {
       const r = run.analyzeFile(file, settingsFor(file.path).settings);
-      if (r) analysed.push({ path: r.path, findings: r.findings.map((f) => findingJson(f, r.analysis)), statements: r.analysis?.coverage });
+      if (r) analysed.push({ path: r.path, findings: r.findings.map((f) => findingJson(f, r)), statements: r.analysis?.coverage });
     }
   }
   const all = analysed.flatMap((r) => r.findings);

@@ -9,6 +9,7 @@ import { StatementFacts } from './engine/facts';
 import { lockName } from './engine/locks';
 import { describeStatement, lockWords, timeline, withBodies } from './engine/describe';
 import { RULES } from './engine/rules';
+import { fixedStatement, lockInWords as ciLockInWords } from './ci/formats';
 
 /** The first sentence of a text (a `...` in `ALTER TABLE ... ADD` does not end one). */
 function firstSentence(text: string): string {
@@ -53,13 +54,58 @@ export interface FindingJson {
   fixes?: { title: string; safety: string; edits: Finding['fixes'][number]['edits']; disabled?: string }[];
 }
 
+/**
+ * What the output formats read of a finding's statement, beyond the finding itself. The result
+ * cache keeps these instead of the analysis, so that a cached run prints what a fresh one does.
+ */
+export interface FindingOutline {
+  /** JSON's `lock` (lockInWords above). */
+  lock?: string;
+  /** The CI formats' lock in words (ci/formats.ts). */
+  ciLock?: string;
+  /** Per fix, in the finding's order: the statement as the fix leaves it, or null (ci/formats.ts). */
+  fixed?: (string | null)[];
+  /** What the statement's fingerprint is made from (ci/baseline.ts): its text and whether it parsed. */
+  statement?: { text: string; parsed: boolean };
+}
+
+/** What the output formats read of an analysis besides its findings: a cached result has this, not the analysis. */
+export interface ResultSummary {
+  coverage: Analysis['coverage'];
+  framework: string;
+  outlines: ReadonlyMap<Finding, FindingOutline>;
+}
+
+/** A file's result as the output formats see it: the analysis when it was made in this run, else the cache's summary. */
+export interface Reported {
+  analysis?: Analysis;
+  summary?: ResultSummary;
+}
+
+/** The outline of a finding in a result: computed from the analysis, or as the cache kept it. */
+export function outlineOf(f: Finding, r: Reported): FindingOutline {
+  if (!r.analysis) return r.summary?.outlines.get(f) ?? {};
+  const analysis = r.analysis;
+  const s = f.statement === undefined ? undefined : analysis.facts.statements[f.statement];
+  if (!s) return {};
+  return {
+    lock: lockInWords(s),
+    ciLock: ciLockInWords(f, analysis),
+    fixed: f.fixes.map((fix) => fixedStatement(f, fix, analysis) ?? null),
+    statement: { text: s.statement.text, parsed: !s.statement.error },
+  };
+}
+
+export const coverageOf = (r: Reported) => r.analysis?.coverage ?? r.summary?.coverage;
+export const frameworkOf = (r: Reported) => r.analysis?.facts.context.framework ?? r.summary?.framework;
+
 /** A finding as JSON: rule, severity, message and range as they always were, then why, lock and fixes. */
-export function findingJson(f: Finding, analysis: Analysis | undefined): FindingJson {
+export function findingJson(f: Finding, r: Reported): FindingJson {
   const out: FindingJson = { rule: f.rule, severity: f.severity, message: f.message, range: f.range };
   const why = whyOf(f.rule);
   if (why) out.why = why;
-  const s = f.statement === undefined ? undefined : analysis?.facts.statements[f.statement];
-  const lock = s && lockInWords(s);
+  const s = f.statement === undefined ? undefined : r.analysis?.facts.statements[f.statement];
+  const lock = r.analysis ? s && lockInWords(s) : r.summary?.outlines.get(f)?.lock;
   if (lock) out.lock = lock;
   if (f.fixes.length) out.fixes = f.fixes.map((x) => ({ title: x.title, safety: x.safety, edits: x.edits, ...(x.disabled ? { disabled: x.disabled } : {}) }));
   return out;

@@ -12,8 +12,13 @@ import { Settings } from './engine/settings';
 import { ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile } from './config';
 import { describeFsError, fileKind, FileProblem, invalidUtf8Of, readSource, regularFile, SourceFile } from './files';
 import { matchesAny } from './glob';
-import { projectOptions, projectProbe } from './probe';
+import { projectProbe } from './probe';
 import { MigrationHistory } from './history';
+import { ProbeRecord, ResultCache, sha256, StoredResult, toolIdentity } from './cache';
+import { CatalogView } from './engine/catalog';
+import { ProjectProbe } from './engine/context';
+import { loadParser } from './engine/parse';
+import { FindingOutline, outlineOf, ResultSummary } from './report';
 
 /** A mistake in what the caller asked for (bad path, bad argument, bad configuration): the message says which. */
 export class UsageError extends Error {}
@@ -188,20 +193,200 @@ function problemResult(file: string, problem: string): FileResult {
 export interface FileResult {
   path: string;
   findings: Finding[];
+  /** The analysis made in this run; a result from the cache has its summary instead. */
   analysis?: Analysis;
+  summary?: ResultSummary;
+}
+
+/** A probe answer as the cache records it: a short hash of what the file system said. */
+function answerHash(value: string | boolean | string[] | undefined): string {
+  if (value === undefined) return '-';
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  return sha256(Array.isArray(value) ? value.join('\0') : value).slice(0, 32);
 }
 
 /**
  * The files around the migrations do not change while a run lives (one CLI invocation, one MCP
  * tool call): folder listings, the project files around them and the catalogs of earlier migrations are read once.
+ * With a result cache (`check`), each file's result is looked up before anything is parsed.
  */
 export class MigrationRun {
   private readonly probeCache = new Map<string, string | null | boolean>();
-  private readonly history = new MigrationHistory(true, (file) => projectProbe(file, this.probeCache));
+  private readonly history: MigrationHistory;
+  /** Per file (absolute), the project files its analyses probed in this run, and the answers. */
+  private readonly probed = new Map<string, Map<string, ProbeRecord>>();
+  /** Per file (absolute): the sha256 of its bytes, or '' when it cannot be read. */
+  private readonly bytes = new Map<string, string>();
+  /** Per settings hash and file: the hash of the chain up to and including the file, when known. */
+  private readonly links = new Map<string, string>();
+  /** Per key: the entry read (or written) in this run, its probes checked; null when there is none. */
+  private readonly entries = new Map<string, StoredResult | null>();
+  private readonly settingsHashes = new WeakMap<Settings, string>();
+
+  constructor(private readonly cache?: ResultCache) {
+    this.history = new MigrationHistory(
+      true,
+      (file) => this.probe(file),
+      (file, settings) => this.cachedCatalog(file, settings),
+      (file, settings, analysis) => this.store(file, settings, analysis),
+    );
+  }
+
+  /** The project-file probe of a migration: answers kept for the run, and recorded for the cache. */
+  private probe(file: string): ProjectProbe {
+    const resolved = path.resolve(file);
+    const inner = projectProbe(resolved, this.probeCache);
+    if (!this.cache) return inner;
+    const dir = path.dirname(resolved);
+    let log = this.probed.get(resolved);
+    if (!log) this.probed.set(resolved, (log = new Map()));
+    const record = <T extends string | boolean | string[] | undefined>(kind: ProbeRecord[0], relative: string, value: T): T => {
+      const target = path.resolve(dir, relative);
+      log!.set(`${kind}\0${target}`, [kind, target, answerHash(value)]);
+      return value;
+    };
+    return {
+      exists: (relative) => record('exists', relative, inner.exists(relative)),
+      read: (relative) => record('read', relative, inner.read(relative)),
+      list: (relative) => record('list', relative, inner.list?.(relative)),
+    };
+  }
+
+  /** Per list of recorded probes (the migrations of a folder mostly share theirs): whether each still has its answer. */
+  private readonly probeLists = new Map<string, boolean>();
+
+  private stillAnswered(probes: ProbeRecord[]): boolean {
+    const id = JSON.stringify(probes);
+    let same = this.probeLists.get(id);
+    if (same === undefined) this.probeLists.set(id, (same = probes.every((p) => this.answerNow(p) === p[2])));
+    return same;
+  }
+
+  /** Per probe (kind and path): the answer the file system gives now, asked once per run. */
+  private readonly answers = new Map<string, string>();
+
+  /** The answer the file system gives now to a recorded probe. */
+  private answerNow([kind, target]: ProbeRecord): string {
+    const id = `${kind}\0${target}`;
+    let answer = this.answers.get(id);
+    if (answer === undefined) this.answers.set(id, (answer = this.askNow(kind, target)));
+    return answer;
+  }
+
+  private askNow(kind: ProbeRecord[0], target: string): string {
+    const probe = projectProbe(path.join(path.dirname(target), 'probe'), this.probeCache);
+    const relative = path.basename(target);
+    return answerHash(kind === 'exists' ? probe.exists(relative) : kind === 'read' ? probe.read(relative) : probe.list?.(relative));
+  }
+
+  private settingsHash(settings: Settings): string {
+    let hash = this.settingsHashes.get(settings);
+    if (!hash) this.settingsHashes.set(settings, (hash = sha256(JSON.stringify(settings))));
+    return hash;
+  }
+
+  private bytesHash(file: string): string {
+    let hash = this.bytes.get(file);
+    if (hash === undefined) {
+      try {
+        hash = sha256(fs.readFileSync(file));
+      } catch {
+        hash = '';
+      }
+      this.bytes.set(file, hash);
+    }
+    return hash;
+  }
+
+  /** The key of a file's entry after `link` (the hash of the chain before it). */
+  private keyAfter(resolved: string, settings: Settings, link: string): string {
+    return sha256(`${toolIdentity(VERSION)}\0${this.settingsHash(settings)}\0${resolved}\0${this.bytesHash(resolved)}\0${link}`);
+  }
+
+  /**
+   * The entry of `key`, read once per run, when its recorded project files still answer as they
+   * did; null when there is none (or it is stale).
+   */
+  private entry(key: string): StoredResult | null {
+    let found = this.entries.get(key);
+    if (found === undefined) {
+      const read = this.cache!.read(key);
+      found = read && this.stillAnswered(read.probes) ? read : null;
+      this.entries.set(key, found);
+    }
+    return found;
+  }
+
+  /**
+   * The key of the entry for `file` with `settings`, or undefined while the chain before it is not
+   * known: every earlier migration needs an entry (its probes) for the chain's hash.
+   */
+  private keyOf(file: string, settings: Settings): string | undefined {
+    const resolved = path.resolve(file);
+    const { files: earlier, count } = this.history.earlierOf(resolved);
+    const s = this.settingsHash(settings);
+    let i = count - 1;
+    while (i >= 0 && !this.links.has(`${s}\0${earlier[i]}`)) i--;
+    let link = i >= 0 ? this.links.get(`${s}\0${earlier[i]}`)! : 'start';
+    for (let j = i + 1; j < count; j++) {
+      const key = this.keyAfter(earlier[j], settings, link);
+      const entry = this.entry(key);
+      if (!entry) return undefined;
+      link = sha256(`${key}\0${JSON.stringify(entry.probes)}`);
+      this.links.set(`${s}\0${earlier[j]}`, link);
+    }
+    return this.keyAfter(resolved, settings, link);
+  }
+
+  /** The history's hook: the catalog after an earlier migration, from its entry. */
+  private cachedCatalog(file: string, settings: Settings): CatalogView | undefined {
+    if (!this.cache) return undefined;
+    const key = this.keyOf(file, settings);
+    return key && this.entry(key) ? this.cache.readCatalog(key) : undefined;
+  }
+
+  /** Keeps the result (and, for a SQL migration, the catalog it leaves) of an analysis made in this run. */
+  private store(file: string, settings: Settings, analysis: Analysis | undefined): void {
+    if (!this.cache) return;
+    const resolved = path.resolve(file);
+    const key = this.keyOf(resolved, settings);
+    if (!key || this.entries.get(key)) return;
+    const probes = [...(this.probed.get(resolved)?.values() ?? [])].sort((a, b) => (a[1] === b[1] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : 1));
+    const stored: StoredResult = {
+      probes,
+      result: analysis && {
+        findings: analysis.findings,
+        coverage: analysis.coverage,
+        framework: analysis.facts.context.framework,
+        outlines: analysis.findings.map((f): FindingOutline => outlineOf(f, { analysis })),
+      },
+    };
+    this.cache.write(key, stored);
+    if (analysis && !SOURCE_FILE.test(file)) this.cache.writeCatalog(key, analysis.facts.catalogAfter);
+    this.entries.set(key, stored);
+  }
 
   /** Framework hints and the earlier migrations' catalog for a migration at `file` (which need not exist yet). */
   around(file: string, settings: Settings) {
-    return { settings, prior: this.history.priorCatalog(file, settings), ...projectOptions(file, this.probeCache) };
+    return { settings, prior: this.history.priorCatalog(file, settings), path: path.resolve(file), probe: this.probe(file) };
+  }
+
+  /**
+   * `check`'s result for a file: from the cache when it has it (nothing parsed), else analysed
+   * (the parser loaded on the first such file) and kept.
+   */
+  async checkFile(input: Input, settings: Settings): Promise<FileResult | undefined> {
+    if (this.cache && !input.problem) {
+      const key = this.keyOf(input.path, settings);
+      const hit = key === undefined ? undefined : this.entry(key);
+      if (hit) {
+        if (!hit.result) return undefined;
+        const { findings, coverage, framework, outlines } = hit.result;
+        return { path: input.path, findings, summary: { coverage, framework, outlines: new Map(findings.map((f, i) => [f, outlines[i]])) } };
+      }
+    }
+    await loadParser();
+    return this.analyzeFile(input, settings);
   }
 
   analyzeFile(input: Input, settings: Settings): FileResult | undefined {
@@ -221,8 +406,11 @@ export class MigrationRun {
       throw e;
     }
     const prior = this.history.priorCatalog(file, settings);
-    const analysis = this.history.take(file, settings) ?? analyzeSource(source.text, { settings, prior, ...projectOptions(file, this.probeCache), invalidUtf8: invalidUtf8Of(source) });
+    const analysis = this.history.take(file, settings) ?? analyzeSource(source.text, { settings, prior, path: path.resolve(file), probe: this.probe(file), invalidUtf8: invalidUtf8Of(source) });
     if (analysis && !SOURCE_FILE.test(file)) this.history.record(file, analysis.facts.catalogAfter);
+    // Keyed by the bytes read now (the hash of the file is read once per run).
+    if (this.cache) this.bytes.set(path.resolve(file), source.hash);
+    this.store(file, settings, analysis);
     // A source file that is no migration of a known tool is left out.
     return analysis && { path: file, findings: analysis.findings, analysis };
   }

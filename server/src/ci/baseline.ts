@@ -8,8 +8,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fingerprintSync } from 'libpg-query';
-import { Analysis, Finding } from '../engine/analyze';
+import { Finding } from '../engine/analyze';
+import { libpgQuery } from '../engine/parse';
+import type { Reported as ReportedResult } from '../report';
 
 export class BaselineError extends Error {}
 
@@ -30,12 +31,15 @@ const sha1 = (text: string) => createHash('sha1').update(text, 'utf8').digest('h
  * The statement's identity: libpg-query's fingerprint when the statement parses, else a hash of its
  * text with whitespace folded; for a finding on no statement (a file-wide one), a hash of its message.
  */
-export function statementFingerprint(finding: Finding, analysis: Analysis | undefined): string {
-  const statement = finding.statement === undefined ? undefined : analysis?.facts.statements[finding.statement]?.statement;
+export function statementFingerprint(finding: Finding, result: ReportedResult): string {
+  const parsed = finding.statement === undefined ? undefined : result.analysis?.facts.statements[finding.statement]?.statement;
+  const statement = result.analysis ? parsed && { text: parsed.text, parsed: !parsed.error } : result.summary?.outlines.get(finding)?.statement;
   if (!statement) return `file:${sha1(finding.message)}`;
-  if (!statement.error) {
+  if (statement.parsed) {
+    // The caller loaded the parser (a run answered from the cache loads it for fingerprints only).
+    const pg = libpgQuery();
     try {
-      return fingerprintSync(statement.text);
+      return pg.fingerprintSync(statement.text);
     } catch {
       // fall through: fingerprinting failed on a statement the parser took
     }
@@ -50,17 +54,16 @@ export function relativeTo(baselineFile: string, file: string): string {
 
 const key = (e: BaselineEntry) => `${e.rule}\0${e.file}\0${e.fingerprint}`;
 
-export interface Reported {
+export interface Reported extends ReportedResult {
   path: string;
   findings: Finding[];
-  analysis?: Analysis;
 }
 
 /** The baseline entries of `results`, in file and finding order. */
 export function baselineOf(baselineFile: string, results: Reported[]): Baseline {
   return {
     version: 1,
-    findings: results.flatMap((r) => r.findings.map((f) => ({ rule: f.rule, file: relativeTo(baselineFile, r.path), fingerprint: statementFingerprint(f, r.analysis) }))),
+    findings: results.flatMap((r) => r.findings.map((f) => ({ rule: f.rule, file: relativeTo(baselineFile, r.path), fingerprint: statementFingerprint(f, r) }))),
   };
 }
 
@@ -97,7 +100,7 @@ export function applyBaseline(baselineFile: string, baseline: Baseline, results:
   for (const r of results) {
     const file = relativeTo(baselineFile, r.path);
     r.findings = r.findings.filter((f) => {
-      const k = key({ rule: f.rule, file, fingerprint: statementFingerprint(f, r.analysis) });
+      const k = key({ rule: f.rule, file, fingerprint: statementFingerprint(f, r) });
       const n = left.get(k) ?? 0;
       if (n === 0) return true;
       left.set(k, n - 1);

@@ -11,11 +11,11 @@ import { docsUrl } from '../engine/docs';
 import { blocksInWords, lockName } from '../engine/locks';
 import { Severity } from '../engine/settings';
 import { statementFingerprint } from './baseline';
+import type { Reported } from '../report';
 
-export interface ReportedFile {
+export interface ReportedFile extends Reported {
   path: string;
   findings: Finding[];
-  analysis?: Analysis;
 }
 
 /** A path as CI shows it: relative to the working folder (the repository root in CI) when inside it. */
@@ -114,12 +114,12 @@ export function markdownReport(results: ReportedFile[], files: number, notes: st
     out.push('', `#### \`${repositoryPath(r.path, cwd)}\``, '');
     for (const f of r.findings) {
       out.push(`- **${f.severity}** [\`${f.rule}\`](${docsUrl(f.rule)}) line ${f.range.start.line + 1}: ${inline(f.message)}`);
-      const lock = lockInWords(f, r.analysis);
+      const lock = r.analysis ? lockInWords(f, r.analysis) : r.summary?.outlines.get(f)?.ciLock;
       if (lock) out.push(`  - Lock: ${inline(lock)}`);
       const fix = fixOf(f);
       if (fix) {
         out.push(`  - Fix${fix.safety === 'safe' ? '' : ' (changes how the migration runs: review it)'}: ${inline(fix.title)}`);
-        const sql = fixedStatement(f, fix, r.analysis);
+        const sql = r.analysis ? fixedStatement(f, fix, r.analysis) : (r.summary?.outlines.get(f)?.fixed?.[f.fixes.indexOf(fix)] ?? undefined);
         if (sql) {
           const fenceText = fence(sql);
           out.push('', `    ${fenceText}sql`, ...sql.split(/\r?\n/).map((l) => `    ${l}`), `    ${fenceText}`, '');
@@ -171,7 +171,7 @@ export function gitlabIssues(results: ReportedFile[], cwd = process.cwd()): Code
   return results.flatMap((r) =>
     r.findings.map((f) => {
       const file = repositoryPath(r.path, cwd);
-      const identity = `${f.rule}\0${file}\0${statementFingerprint(f, r.analysis)}`;
+      const identity = `${f.rule}\0${file}\0${statementFingerprint(f, r)}`;
       const nth = (seen.get(identity) ?? 0) + 1;
       seen.set(identity, nth);
       return {

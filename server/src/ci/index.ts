@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Finding } from '../engine/analyze';
 import { EDITED_APPLIED_MIGRATION, otherFinding } from '../engine/findings';
 import { Settings } from '../engine/settings';
+import { frameworkOf } from '../report';
 import { applyBaseline, baselineOf, readBaseline, writeBaseline } from './baseline';
 import { appendStepSummary, githubCommands, gitlabIssues, markdownReport, ReportedFile } from './formats';
 import { changedSince, fileKey } from './git';
@@ -94,7 +95,7 @@ export async function finish<R extends ReportedFile>(results: R[], found: Scope,
   };
   if (options.appliedOn) {
     const { readApplied } = require('./applied') as typeof import('./applied');
-    const files = results.map((r) => ({ path: r.path, text: text(r.path), framework: r.analysis?.facts.context.framework ?? 'plain' }));
+    const files = results.map((r) => ({ path: r.path, text: text(r.path), framework: frameworkOf(r) ?? 'plain' }));
     const report = await readApplied(options.appliedOn, files, { tool: options.migrationTool, table: options.migrationTable });
     notes.push(...report.notes);
     kept = [];

@@ -6,7 +6,7 @@
  * `;` inside literals are all handled by PostgreSQL's lexer), and each statement is parsed
  * alone: one syntax error is one diagnostic on its own statement.
  */
-import * as pg from 'libpg-query';
+import type * as Pg from 'libpg-query';
 import { OffsetMap } from './positions';
 
 /** A parse-tree node as libpg-query returns it: `{ IndexStmt: { ... } }` and so on. */
@@ -62,13 +62,26 @@ export interface ParsedFile {
 }
 
 let loaded = false;
+/**
+ * libpg-query, required by loadParser and not before: requiring it starts compiling its
+ * WebAssembly, which a `check` answered entirely from the result cache never needs.
+ */
+let pg: typeof Pg;
 
 /** Loads the WebAssembly parser once; every function below is synchronous after it. */
 export async function loadParser(): Promise<void> {
   if (!loaded) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pg ??= require('libpg-query') as typeof Pg;
     await pg.loadModule();
     loaded = true;
   }
+}
+
+/** libpg-query after loadParser (plpgsql.ts, baseline fingerprints); throws before it. */
+export function libpgQuery(): typeof Pg {
+  if (!loaded) throw new Error('libpg-query used before loadParser()');
+  return pg;
 }
 
 const COMMENT = new Set(['SQL_COMMENT', 'C_COMMENT']);
@@ -79,7 +92,7 @@ interface ScanOutcome {
   unterminated: boolean;
 }
 
-function toTokens(text: string, raw: pg.ScanToken[], map: OffsetMap): Token[] {
+function toTokens(text: string, raw: Pg.ScanToken[], map: OffsetMap): Token[] {
   const tokens: Token[] = [];
   for (const t of raw) {
     const start = map.fromUtf8(t.start);
@@ -159,7 +172,7 @@ function scanPiece(text: string, from: number, to: number): Token[] {
   try {
     pg.parseSync(piece);
   } catch (e) {
-    const cursor = (e as pg.SqlError).sqlDetails?.cursorPosition;
+    const cursor = (e as Pg.SqlError).sqlDetails?.cursorPosition;
     if (typeof cursor === 'number') at = new OffsetMap(piece).fromCodePoint(cursor);
   }
   const semicolon = piece.trimEnd().endsWith(';') ? piece.lastIndexOf(';') : piece.length;
@@ -383,7 +396,7 @@ function templateHint(text: string): string {
 }
 
 /** Parse trees by statement text. Trees are read, never changed, by the stages after this one. */
-const parseCache = new Map<string, pg.ParseResult>();
+const parseCache = new Map<string, Pg.ParseResult>();
 const PARSE_CACHE_LIMIT = 50_000;
 
 function makeStatement(text: string, index: number, span: Span): Statement {
@@ -427,7 +440,7 @@ function makeStatement(text: string, index: number, span: Span): Statement {
       statement.kind = 'Empty';
     }
   } catch (e) {
-    const details = (e as pg.SqlError).sqlDetails;
+    const details = (e as Pg.SqlError).sqlDetails;
     // "at or near" quotes the rest of the text after an unterminated literal: its first line is enough.
     const said = (details?.message ?? (e as Error).message ?? 'syntax error').replace(/( at or near ")([^]*)"$/, (all, head: string, near: string) => (/\n/.test(near) || near.length > 60 ? `${head}${near.split('\n')[0].slice(0, 60)}…"` : all));
     const message = said + templateHint(stmtText) + (/^unterminated /.test(said) && span.terminatorEnd === undefined ? ' (it runs to the end of the file: every statement after it is inside it, and none is analysed until it is closed)' : '');

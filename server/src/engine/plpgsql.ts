@@ -17,9 +17,9 @@
  * format placeholders: it is analysed with each unknown placeholder standing as a name
  * `<arg>` (`%I`, `%s`) or a literal (`%L`). SQL built any other way is listed as dynamic.
  */
-import * as pg from 'libpg-query';
+import type * as Pg from 'libpg-query';
 import { Node, nodeOf, Of } from './ast';
-import { Statement, SyntaxProblem, Token } from './parse';
+import { libpgQuery, Statement, SyntaxProblem, Token } from './parse';
 import { OffsetMap } from './positions';
 
 /** Where a statement of a PL/pgSQL body runs, as the body's structure says it. */
@@ -265,12 +265,12 @@ const quoteName = (name: string) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : `
 const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Parse results by text: bodies and their statements are re-read on every keystroke. */
-const parseCache = new Map<string, pg.ParseResult | Error>();
-function parseCached(sql: string): pg.ParseResult | Error {
+const parseCache = new Map<string, Pg.ParseResult | Error>();
+function parseCached(sql: string): Pg.ParseResult | Error {
   let result = parseCache.get(sql);
   if (!result) {
     try {
-      result = pg.parseSync(sql);
+      result = libpgQuery().parseSync(sql);
     } catch (e) {
       result = e as Error;
     }
@@ -292,9 +292,9 @@ function extract(container: Statement): Extracted | undefined {
   }
   let tree: { plpgsql_funcs?: PlNode[] };
   try {
-    tree = pg.parsePlPgSQLSync(container.text) as unknown as { plpgsql_funcs?: PlNode[] };
+    tree = libpgQuery().parsePlPgSQLSync(container.text) as unknown as { plpgsql_funcs?: PlNode[] };
   } catch (e) {
-    const said = ((e as pg.SqlError).sqlDetails?.message ?? (e as Error).message ?? 'syntax error').replace(/\s+/g, ' ');
+    const said = ((e as Pg.SqlError).sqlDetails?.message ?? (e as Error).message ?? 'syntax error').replace(/\s+/g, ' ');
     // "at or near "{"": the first such token of the body, when the message names one.
     const near = /at or near "([^"]+)"/.exec(said)?.[1];
     const at = near ? body.text.indexOf(near) : -1;
@@ -316,7 +316,7 @@ function extract(container: Statement): Extracted | undefined {
   let tokens: { start: number; end: number; text: string; name: string; keyword: string }[] = [];
   try {
     const map = new OffsetMap(text);
-    tokens = pg.scanSync(text).tokens.map((t) => {
+    tokens = libpgQuery().scanSync(text).tokens.map((t) => {
       const start = map.fromUtf8(t.start);
       const end = map.fromUtf8(t.end);
       return { start, end, text: text.slice(start, end), name: t.tokenName, keyword: t.keywordKind !== 0 ? t.text.toUpperCase() : '' };
@@ -582,7 +582,7 @@ function executedParts(q: string, value: Node): Part[] | undefined {
   const literalAt = (location: number | undefined): { text: string; src: number[] } | undefined => {
     const at = offset(location);
     try {
-      const t = pg.scanSync(q.slice(at)).tokens[0];
+      const t = libpgQuery().scanSync(q.slice(at)).tokens[0];
       if (t?.tokenName !== 'SCONST') return undefined;
       const raw = q.slice(at, at + new OffsetMap(q.slice(at)).fromUtf8(t.end));
       const decoded = decodeLiteral(raw);
@@ -725,7 +725,7 @@ function makeStatements(sql: Mapped, base: number, index: number, place: BodyPla
   const tokens: Token[] = [];
   const own: Token[] = [];
   try {
-    for (const t of pg.scanSync(sql.text).tokens) {
+    for (const t of libpgQuery().scanSync(sql.text).tokens) {
       const s = map.fromUtf8(t.start);
       const e = map.fromUtf8(t.end);
       const token: Token = { start: doc(s), end: Math.max(doc(s) + 1, doc(e)), text: sql.text.slice(s, e), name: t.tokenName, keyword: t.keywordKind !== 0 ? t.text.toUpperCase() : '' };

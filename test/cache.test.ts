@@ -184,6 +184,25 @@ describe('what invalidates an entry', () => {
   });
 });
 
+describe('the catalog carried from the cache to a changed file', () => {
+  // The cached catalog must hold what the catalog holds besides tables: a function's volatility
+  // decides whether a later ADD COLUMN ... DEFAULT f() rewrites, a view's columns whether a type
+  // change fails, a trigger's function whether DROP FUNCTION breaks it.
+  it('keeps functions, views and the defaults and triggers that call functions', () => {
+    const dir = folder('objects', {
+      'm/001.sql':
+        "CREATE TABLE t (id bigint, c int, d text);\nCREATE FUNCTION pick() RETURNS int LANGUAGE sql AS 'select 1';\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();\nCREATE VIEW v AS SELECT id, c FROM t;\n",
+      'm/002.sql': 'ALTER TABLE t ADD COLUMN e int;\n',
+    });
+    const cache = newCache();
+    check(cache, dir, '--format', 'json');
+    fs.writeFileSync(path.join(dir, 'm/002.sql'), 'ALTER TABLE t ADD COLUMN e int DEFAULT pick();\nALTER TABLE t ALTER COLUMN c TYPE bigint;\nDROP FUNCTION touch();\n');
+    const { fresh } = sameAsUncached(cache, dir, '--format', 'json');
+    const rules = JSON.parse(fresh.stdout).files.flatMap((f: { diagnostics: { rule: string }[] }) => f.diagnostics.map((d) => d.rule));
+    for (const rule of ['adding-field-with-volatile-default', 'column-used-by-view', 'drop-object-still-used']) assert.ok(rules.includes(rule), `${rule} in ${rules}`);
+  });
+});
+
 describe('entries that are not whole', () => {
   it('truncated, empty, corrupt, foreign and wrongly keyed entries and catalogs are misses, never errors', () => {
     const dir = folder('corrupt', {

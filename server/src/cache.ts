@@ -20,12 +20,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CatalogView, CheckInfo, ColumnInfo, IndexInfo, TableInfo } from './engine/catalog';
+import { catalogObjects, CatalogSnapshot, CatalogView, CheckInfo, ColumnInfo, FunctionInfo, FunctionUse, IndexInfo, TableInfo, ViewInfo } from './engine/catalog';
+import { PersistentMap } from './engine/pmap';
 import type { Analysis, Finding } from './engine/analyze';
 import { FindingOutline } from './report';
 
 /** Entries of another layout are never read: bump when the stored shape changes. */
-const LAYOUT = 1;
+const LAYOUT = 2;
 export const MAX_ENTRIES = 20_000;
 const DAY = 24 * 3600 * 1000;
 
@@ -99,6 +100,13 @@ interface EntryFile extends StoredResult {
 /** The catalog as JSON: maps as arrays of entries, in their iteration order. */
 type StoredCatalog = [string, { columns: [string, ColumnInfo][]; checks: CheckInfo[]; primaryKey?: string[]; indexes?: [string, IndexInfo][] }][];
 
+/** The catalog's other objects that a later migration reads (row sources stay in their migration). */
+interface StoredObjects {
+  functions: [string, FunctionInfo][];
+  views: [string, ViewInfo][];
+  uses: [string, readonly FunctionUse[]][];
+}
+
 export class ResultCache {
   /** Whether this run wrote an entry (eviction runs only then). */
   private wrote = false;
@@ -167,8 +175,10 @@ export class ResultCache {
     const text = this.readText(this.file(key, '.catalog.json'));
     if (text === undefined) return undefined;
     try {
-      const stored = JSON.parse(text) as { layout: number; key: string; tables: StoredCatalog };
+      const stored = JSON.parse(text) as { layout: number; key: string; tables: StoredCatalog; objects: StoredObjects };
       if (stored?.layout !== LAYOUT || stored.key !== key || !Array.isArray(stored.tables)) return undefined;
+      const o = stored.objects;
+      if (!o || !Array.isArray(o.functions) || !Array.isArray(o.views) || !Array.isArray(o.uses)) return undefined;
       const tables = new Map<string, TableInfo>();
       for (const [name, t] of stored.tables) {
         if (typeof name !== 'string' || !Array.isArray(t?.columns) || !Array.isArray(t.checks)) return undefined;
@@ -179,7 +189,12 @@ export class ResultCache {
           ...(t.indexes ? { indexes: new Map(t.indexes) } : {}),
         });
       }
-      return tables;
+      return new CatalogSnapshot(PersistentMap.from(tables), {
+        functions: PersistentMap.from(o.functions),
+        views: PersistentMap.from(o.views),
+        uses: PersistentMap.from(o.uses),
+        rows: PersistentMap.empty(),
+      });
     } catch {
       return undefined;
     }
@@ -190,7 +205,9 @@ export class ResultCache {
       name,
       { columns: [...t.columns], checks: [...t.checks], ...(t.primaryKey ? { primaryKey: [...t.primaryKey] } : {}), ...(t.indexes ? { indexes: [...t.indexes] } : {}) },
     ]);
-    this.writeFile(this.file(key, '.catalog.json'), JSON.stringify({ layout: LAYOUT, key, tables }));
+    const o = catalogObjects(catalog);
+    const objects: StoredObjects = { functions: [...o.functions], views: [...o.views], uses: [...o.uses] };
+    this.writeFile(this.file(key, '.catalog.json'), JSON.stringify({ layout: LAYOUT, key, tables, objects }));
   }
 
   /** A new file in the folder (never through a link), then renamed over the entry: readers see all of it or none. */

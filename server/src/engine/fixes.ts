@@ -361,3 +361,39 @@ export function keyRangeLoop(o: { tag: string; table: string; key: string; size:
     `$${o.tag}$;`,
   ];
 }
+
+/**
+ * ADD COLUMN with inline FOREIGN KEY / CHECK constraints that are validated on every row, split
+ * into the column alone, each constraint added NOT VALID (no scan), and VALIDATE CONSTRAINT where
+ * it commits apart from the ADD (the NOT VALID split). Undefined when a clause cannot be found.
+ */
+export function splitInlineConstraints(file: FileFacts, s: StatementFacts, cmd: { start: number; end: number; node: Node; tokens: Token[] }, relation: string, constraints: Node[]): Placement | undefined {
+  const column = cmd.node.def?.ColumnDef ?? {};
+  const table = s.statement.node?.relation?.relname as string;
+  const tokens = cmd.tokens;
+  const spans: { start: number; end: number }[] = [];
+  const now: string[] = [];
+  const later: string[] = [];
+  for (const c of constraints) {
+    let i = tokenIndexAt(tokens, s.statement.at(c.location ?? -1));
+    if (i < 0) return undefined;
+    const start = tokens[i].start;
+    if (tokens[i].keyword === 'CONSTRAINT') i += 2;
+    if (!tokens[i] || !['REFERENCES', 'CHECK'].includes(tokens[i].keyword)) return undefined;
+    const body = clauseSpan(tokens, i, cmd.end);
+    spans.push({ start, end: body.end });
+    const name = (c.conname as string | undefined) ?? defaultName(table, column.colname, c.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check');
+    const clause = file.parsed.text.slice(body.start, body.end);
+    now.push(`ALTER TABLE ${relation} ADD CONSTRAINT ${ident(name)} ${c.contype === 'CONSTR_FOREIGN' ? `FOREIGN KEY (${ident(column.colname)}) ` : ''}${clause} NOT VALID;`);
+    later.push(`ALTER TABLE ${relation} VALIDATE CONSTRAINT ${ident(name)};`);
+  }
+  let text = '';
+  let at = cmd.start;
+  for (const span of spans.sort((a, b) => a.start - b.start)) {
+    text += file.parsed.text.slice(at, span.start).replace(/[ \t]+$/, '');
+    at = span.end;
+  }
+  text += file.parsed.text.slice(at, cmd.end);
+  const index = s.commands.findIndex((c) => c.start === cmd.start);
+  return splitCommand(file, s, index, [`ALTER TABLE ${relation} ${text};`, ...now], later);
+}

@@ -1,5 +1,6 @@
 import { AlterCommand, FileFacts, StatementFacts } from '../facts';
 import { afterTransaction } from '../fixes';
+import { inlineSplitFix } from './adding-foreign-key-column';
 import { Node } from '../parse';
 import { existingTableCommands, Fix, quoteIdent, relationText, Report, Rule } from '../rule';
 
@@ -102,6 +103,7 @@ INDEX instead.`,
           end: cmd.end,
           messageId: 'inlineColumnConstraint',
           data: { constraint: check ? 'CHECK' : 'REFERENCES', table },
+          fixes: inlineSplitFix(file, s, cmd, constraints.filter((c) => c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK'), fk && check ? 'the constraints' : check ? 'the CHECK' : 'the foreign key'),
         });
       }
     }

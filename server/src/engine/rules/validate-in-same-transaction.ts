@@ -1,5 +1,21 @@
-import { relationKey } from '../facts';
-import { existingTableCommands, Report, Rule } from '../rule';
+import { AlterCommand, FileFacts, relationKey, StatementFacts } from '../facts';
+import { moveOutOfTransaction, Placement, splitCommand } from '../fixes';
+import { existingTableCommands, Fix, relationText, Report, Rule } from '../rule';
+
+/**
+ * The VALIDATE moved where it commits apart from its ADD: after the COMMIT of an explicit
+ * transaction, out of the tool's transaction the tool's way, or into a migration of its own.
+ */
+function moveValidate(file: FileFacts, s: StatementFacts, cmd: AlterCommand): Fix[] {
+  const relation = relationText(s, s.statement.node?.relation?.location);
+  if (!relation) return [];
+  const text = file.parsed.text.slice(cmd.start, cmd.end);
+  const index = s.commands.indexOf(cmd);
+  const placed: Placement = s.commands.length === 1 ? moveOutOfTransaction(file, s, `ALTER TABLE ${relation} ${text};`) : splitCommand(file, s, index, [], [`ALTER TABLE ${relation} ${text};`]);
+  const title = 'Validate after the ADD commits';
+  if ('disabled' in placed) return [{ title, safety: 'unsafe', edits: [], disabled: placed.disabled }];
+  return [{ title: placed.note ? `${title}: ${placed.note}` : placed.moved ? 'Move the VALIDATE after COMMIT' : title, safety: 'unsafe', edits: placed.edits }];
+}
 
 export const rule: Rule = {
   meta: {
@@ -27,7 +43,7 @@ migration file.`,
       validateInAddTransaction:
         '{{constraint}} was added NOT VALID in this same transaction: its {{mode}} lock on {{table}} is held through this validation scan. Commit before VALIDATE (or move it to the next migration).',
     },
-    fixable: [],
+    fixable: ['unsafe'],
   },
   check(file) {
     const reports: Report[] = [];
@@ -40,6 +56,7 @@ migration file.`,
         end: cmd.end,
         messageId: 'validateInAddTransaction',
         data: { constraint: cmd.node.name, mode: added.kind === 'check' ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE', table },
+        fixes: moveValidate(file, s, cmd),
       });
     }
     return reports;

@@ -10,7 +10,7 @@ import { relationKey, StatementFacts } from './facts';
 import { FileFacts } from './facts';
 import { defaultName, ident, keyRangeLoop, syncTriggerSql } from './fixes';
 import { Node } from './parse';
-import { relationText } from './rule';
+import { isSerial, relationText, typeOf } from './rule';
 import { sqlLiteral } from './settings';
 
 export interface PlanStep {
@@ -31,6 +31,11 @@ export interface PlanOptions {
   /** Seconds to sleep between batches. */
   pause: number;
   lockTimeout: string;
+  /**
+   * Extensions installed on the connected database, when one is connected: the VACUUM FULL /
+   * CLUSTER plans use pg_repack or pg_squeeze only where they are there.
+   */
+  extensions?: readonly string[];
 }
 
 /** A batched, resumable backfill: one transaction per batch of key range, a pause between. */
@@ -40,6 +45,248 @@ function backfill(table: string, key: string, set: string, pending: string, o: P
     '-- Run outside a transaction block (COMMIT inside DO: PostgreSQL 11+).',
     ...keyRangeLoop({ tag: 'backfill', table, key, size: o.batchSize, pause: o.pause, statement: (inRange) => `UPDATE ${table} SET ${set} WHERE ${inRange(key)} AND ${pending}` }),
   ].join('\n');
+}
+
+/**
+ * A batched backfill for a table without a known key: batches of rows still pending, picked by
+ * ctid and committed one by one, until a batch finds none. A row updated meanwhile moves to a new
+ * ctid and is skipped by its batch (the UPDATE re-checks the condition), then picked by a later one.
+ */
+function backfillByCtid(table: string, set: string, pending: string, o: PlanOptions): string {
+  return [
+    `-- ${o.batchSize} rows per transaction, resumable: rows already done are skipped.`,
+    '-- Run outside a transaction block (COMMIT inside DO: PostgreSQL 11+).',
+    'DO $backfill$',
+    'DECLARE',
+    '  done bigint;',
+    'BEGIN',
+    '  LOOP',
+    `    UPDATE ${table} SET ${set} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${table} WHERE ${pending} LIMIT ${o.batchSize}));`,
+    '    GET DIAGNOSTICS done = ROW_COUNT;',
+    '    COMMIT;',
+    '    EXIT WHEN done = 0;',
+    `    PERFORM pg_sleep(${o.pause});`,
+    '  END LOOP;',
+    'END',
+    '$backfill$;',
+  ].join('\n');
+}
+
+/** The backfill by the table's single-column primary key when the history knows it, else by ctid. */
+function backfillOf(s: StatementFacts, table: string, set: string, pending: string, o: PlanOptions): string {
+  const pk = s.catalog.get(relationKey(s.statement.node?.relation))?.primaryKey;
+  return pk?.length === 1 ? backfill(table, ident(pk[0]), set, pending, o) : backfillByCtid(table, set, pending, o);
+}
+
+/**
+ * An expression of a table's columns rewritten for a row trigger: each bare column name becomes
+ * `NEW.<name>`. Undefined when the expression has a qualified or star column reference.
+ */
+function forTrigger(s: StatementFacts, expr: Node, text: string, start: number): string | undefined {
+  const refs: number[] = [];
+  let bad = false;
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const node = v as Node;
+      if (node.ColumnRef) {
+        const fields = (node.ColumnRef.fields ?? []) as Node[];
+        if (fields.length !== 1 || !fields[0].String) bad = true;
+        else refs.push(s.statement.at(node.ColumnRef.location) - start);
+        return;
+      }
+      for (const x of Object.values(node)) walk(x);
+    }
+  };
+  walk(expr);
+  if (bad || refs.some((r) => r < 0 || r > text.length)) return undefined;
+  let out = text;
+  for (const r of refs.sort((a, b) => b - a)) out = `${out.slice(0, r)}NEW.${out.slice(r)}`;
+  return out;
+}
+
+/** The span of a parenthesised expression that starts at the first `(` at or after `from`. */
+function parenthesised(s: StatementFacts, from: number): { start: number; end: number } | undefined {
+  const tokens = s.statement.tokens;
+  let i = tokens.findIndex((t) => t.start >= from && t.text === '(');
+  if (i < 0) return undefined;
+  const start = tokens[i].end;
+  for (let depth = 0; i < tokens.length; i++) {
+    if (tokens[i].text === '(') depth++;
+    if (tokens[i].text === ')' && --depth === 0) return { start, end: tokens[i].start };
+  }
+  return undefined;
+}
+
+/** The NOT NULL steps: a CHECK added NOT VALID, validated without blocking writes, then SET NOT NULL without its scan. */
+function enforceNotNull(table: string, relname: string, column: string, o: PlanOptions): PlanStep {
+  const col = ident(column);
+  const check = ident(defaultName(relname, column, 'not_null'));
+  return {
+    slug: 'enforce',
+    note: `Makes ${column} NOT NULL: the CHECK is validated without blocking writes, then SET NOT NULL skips its scan (PostgreSQL 12+).`,
+    sql: [
+      timeouts(o),
+      `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${col} IS NOT NULL) NOT VALID;`,
+      `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};`,
+      `ALTER TABLE ${table} ALTER COLUMN ${col} SET NOT NULL;`,
+      `ALTER TABLE ${table} DROP CONSTRAINT ${check};`,
+    ].join('\n'),
+  };
+}
+
+/** The unique index built without blocking writes, then the PRIMARY KEY / UNIQUE constraint on it. */
+function keyStep(table: string, relname: string, column: string, kind: 'PRIMARY KEY' | 'UNIQUE', o: PlanOptions): PlanStep[] {
+  const name = kind === 'PRIMARY KEY' ? defaultName(relname, 'pkey') : defaultName(relname, column, 'key');
+  const index = ident(defaultName(name, 'idx'));
+  return [
+    { slug: 'index', note: `Builds the unique index of ${column} without blocking writes.`, sql: `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table} (${ident(column)});` },
+    { slug: kind === 'PRIMARY KEY' ? 'primary-key' : 'unique', note: `Makes the index the ${kind}: a short lock, no scan.`, sql: [timeouts(o), `ALTER TABLE ${table} ADD CONSTRAINT ${ident(name)} ${kind} USING INDEX ${index};`].join('\n') },
+  ];
+}
+
+const SERIAL_TYPES: Record<string, string> = { smallserial: 'smallint', serial2: 'smallint', serial: 'integer', serial4: 'integer', bigserial: 'bigint', serial8: 'bigint' };
+
+/**
+ * A serial / bigserial / identity column added to a table with rows: the column nullable, its
+ * sequence and default for new rows, the existing rows numbered in batches, NOT NULL the safe way,
+ * the key built concurrently, and (identity) the column made an identity at the end.
+ */
+function addSequenced(file: FileFacts, s: StatementFacts, column: Node, o: PlanOptions): Plan | undefined {
+  const n = s.statement.node ?? {};
+  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname);
+  const relname = n.relation?.relname as string;
+  const name = column.colname as string;
+  const col = ident(name);
+  const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {});
+  const identity = constraints.find((c) => c.contype === 'CONSTR_IDENTITY');
+  const last = typeOf(column);
+  const type = SERIAL_TYPES[last] ?? (identity ? file.parsed.text.slice(s.statement.at(column.typeName?.location ?? 0), s.statement.at(identity.location)).trim() : undefined);
+  if (!type) return undefined;
+  // An identity makes its own sequence, named like a serial's: the numbering one must not take that name.
+  const seqName = defaultName(relname, name, identity ? 'fill_seq' : 'seq');
+  const schema = n.relation?.schemaname ? `${ident(n.relation.schemaname)}.` : '';
+  const seq = `${schema}${ident(seqName)}`;
+  const seqLiteral = sqlLiteral(`${schema}${ident(seqName)}`);
+  const steps: PlanStep[] = [
+    {
+      slug: 'expand',
+      note: `Adds ${name} nullable, with its sequence as the default for new rows: no rewrite. Nothing for the application to do yet.`,
+      sql: [
+        timeouts(o),
+        `ALTER TABLE ${table} ADD COLUMN ${col} ${type};`,
+        `CREATE SEQUENCE ${seq} AS ${/^(smallint|integer|int|int4|int2)$/i.test(type) ? type : 'bigint'} OWNED BY ${table}.${col};`,
+        `ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT nextval(${seqLiteral});`,
+      ].join('\n'),
+    },
+    { slug: 'backfill', note: `Numbers the existing rows from the sequence, in batches. New rows get their number from the default.`, sql: backfillOf(s, table, `${col} = nextval(${seqLiteral})`, `${col} IS NULL`, o) },
+    enforceNotNull(table, relname, name, o),
+  ];
+  if (constraints.some((c) => c.contype === 'CONSTR_PRIMARY')) steps.push(...keyStep(table, relname, name, 'PRIMARY KEY', o));
+  else if (constraints.some((c) => c.contype === 'CONSTR_UNIQUE')) steps.push(...keyStep(table, relname, name, 'UNIQUE', o));
+  if (identity) {
+    const when = identity.generated_when === 'a' ? 'ALWAYS' : 'BY DEFAULT';
+    steps.push({
+      slug: 'identity',
+      note: `Makes ${name} an identity column (no rewrite: the column is NOT NULL already), its sequence continuing after the numbers given, and drops the numbering sequence.`,
+      sql: [
+        timeouts(o),
+        'BEGIN;',
+        `ALTER TABLE ${table} ALTER COLUMN ${col} DROP DEFAULT;`,
+        // Dropped first: owned by the column, it would be the sequence pg_get_serial_sequence finds.
+        `DROP SEQUENCE ${seq};`,
+        `ALTER TABLE ${table} ALTER COLUMN ${col} ADD GENERATED ${when} AS IDENTITY;`,
+        `SELECT setval(pg_get_serial_sequence(${sqlLiteral(`${schema}${ident(relname)}`)}, ${sqlLiteral(name)}), max(${col})) FROM ${table} HAVING max(${col}) IS NOT NULL;`,
+        'COMMIT;',
+      ].join('\n'),
+    });
+  }
+  return { title: `Add ${relname}.${name} (${identity ? 'identity' : last}) without rewriting ${relname} under ACCESS EXCLUSIVE`, steps };
+}
+
+/**
+ * A stored generated column on a table with rows: a plain column kept current by a trigger, the
+ * existing rows filled in batches. It stays a plain column (making it generated would rewrite).
+ */
+function addGenerated(file: FileFacts, s: StatementFacts, cmdEnd: number, column: Node, generated: Node, o: PlanOptions): Plan | undefined {
+  const n = s.statement.node ?? {};
+  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname);
+  const relname = n.relation?.relname as string;
+  const name = column.colname as string;
+  const col = ident(name);
+  const typeStart = s.statement.at(column.typeName?.location ?? -1);
+  const typeEnd = s.statement.tokens.find((t) => t.start > typeStart && ['GENERATED', 'NOT', 'NULL', 'CHECK', 'REFERENCES', 'CONSTRAINT', 'COLLATE', 'DEFAULT'].includes(t.keyword))?.start;
+  const span = parenthesised(s, s.statement.at(generated.location));
+  if (typeStart < 0 || typeEnd === undefined || !span || span.end > cmdEnd) return undefined;
+  const type = file.parsed.text.slice(typeStart, typeEnd).trim();
+  const expr = file.parsed.text.slice(span.start, span.end).trim();
+  const lead = file.parsed.text.slice(span.start, span.end).length - file.parsed.text.slice(span.start, span.end).trimStart().length;
+  const row = forTrigger(s, generated.raw_expr, expr, span.start + lead);
+  if (!row) return undefined;
+  const fn = ident(defaultName(relname, name, 'compute'));
+  return {
+    title: `Add ${relname}.${name} (computed) without rewriting ${relname} under ACCESS EXCLUSIVE`,
+    steps: [
+      {
+        slug: 'expand',
+        note: `Adds ${name} as a plain column and a trigger that computes it on every INSERT and UPDATE.${file.settings.pgVersion >= 18 ? ' On PostgreSQL 18 a VIRTUAL generated column does not rewrite either (computed on read, not indexable).' : ''}`,
+        sql: [
+          timeouts(o),
+          `ALTER TABLE ${table} ADD COLUMN ${col} ${type};`,
+          `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $compute$`,
+          'BEGIN',
+          `  NEW.${col} := (${row});`,
+          '  RETURN NEW;',
+          'END',
+          '$compute$;',
+          `CREATE TRIGGER ${fn} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}();`,
+        ].join('\n'),
+      },
+      {
+        slug: 'backfill',
+        note: `Computes ${name} for the existing rows, in batches. It stays a plain column kept by the trigger: turning it into a generated column would rewrite ${relname}.`,
+        sql: backfillOf(s, table, `${col} = (${expr})`, `${col} IS DISTINCT FROM (${expr})`, o),
+      },
+    ],
+  };
+}
+
+/** VACUUM FULL / CLUSTER with the tool installed on the connected database that does it without the long lock. */
+function repack(s: StatementFacts, o: PlanOptions): Plan | undefined {
+  const n = s.statement.node ?? {};
+  const relations: Node[] = s.kind === 'ClusterStmt' ? [n.relation] : ((n.rels ?? []) as Node[]).map((r) => r.VacuumRelation?.relation);
+  if (!relations.length || relations.some((r) => !r?.relname)) return undefined;
+  const index = s.kind === 'ClusterStmt' ? (n.indexname as string | undefined) : undefined;
+  const what = s.kind === 'ClusterStmt' ? 'CLUSTER' : 'VACUUM FULL';
+  if (o.extensions?.includes('pg_squeeze')) {
+    return {
+      title: `${what} with pg_squeeze (installed on the connected database): the table stays readable and writable`,
+      steps: [
+        {
+          slug: 'squeeze',
+          note: `pg_squeeze copies the table while reads and writes go on (changes captured by logical decoding; the table needs a primary key or replica identity), and takes ACCESS EXCLUSIVE only for the final swap. It needs wal_level = logical and pg_squeeze in shared_preload_libraries.`,
+          sql: relations.map((r) => `SELECT squeeze.squeeze_table(${sqlLiteral(r.schemaname ?? 'public')}, ${sqlLiteral(r.relname)}, ${index ? sqlLiteral(index) : 'NULL'}, NULL, NULL);`).join('\n'),
+        },
+      ],
+    };
+  }
+  if (o.extensions?.includes('pg_repack')) {
+    const tables = relations.map((r) => `--table=${r.schemaname ? `${r.schemaname}.` : ''}${r.relname}`).join(' ');
+    return {
+      title: `${what} with pg_repack (installed on the connected database): the table stays readable and writable`,
+      steps: [
+        {
+          slug: 'repack',
+          note: `pg_repack is a command-line client of the pg_repack extension: run it from a shell, not as a migration. It copies the table while reads and writes go on (changes captured by a trigger; the table needs a primary key or a unique index on NOT NULL columns) and takes ACCESS EXCLUSIVE only at the start and for the final swap.`,
+          sql: [
+            '-- Not SQL: run from a shell against the database (a migration cannot run it).',
+            `-- pg_repack --dbname=<database> ${tables}${s.kind === 'ClusterStmt' ? (index ? ' (orders by the table\'s clustered index; --order-by=<columns> for another order)' : '') : ' --no-order'}`,
+          ].join('\n'),
+        },
+      ],
+    };
+  }
+  return undefined;
 }
 
 const timeouts = (o: PlanOptions) => `SET lock_timeout = ${sqlLiteral(o.lockTimeout)};`;
@@ -173,12 +420,10 @@ function renameTable(s: StatementFacts, o: PlanOptions): Plan {
   };
 }
 
-function notNull(s: StatementFacts, column: string, o: PlanOptions, added?: { type: string; value?: string }): Plan {
+function notNull(s: StatementFacts, column: string, o: PlanOptions, added?: { type: string; value?: string }, required = true): Plan {
   const n = s.statement.node ?? {};
   const table = relationText(s, n.relation?.location) ?? n.relation?.relname;
   const col = ident(column);
-  const check = ident(defaultName(n.relation?.relname, column, 'not_null'));
-  const key = ident(s.catalog.get(relationKey(n.relation))?.primaryKey?.[0] ?? 'id');
   const steps: PlanStep[] = [];
   if (added) {
     steps.push({
@@ -186,20 +431,12 @@ function notNull(s: StatementFacts, column: string, o: PlanOptions, added?: { ty
       note: `Adds ${column} nullable${added.value ? `, with ${added.value} as the default for new rows` : ''}. Deploy code that writes ${column} before the backfill.`,
       sql: [timeouts(o), `ALTER TABLE ${table} ADD COLUMN ${col} ${added.type};`, ...(added.value ? [`ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT ${added.value};`] : [])].join('\n'),
     });
-    if (added.value) steps.push({ slug: 'backfill', note: `Fills ${column} for the existing rows.`, sql: backfill(table, key, `${col} = ${added.value}`, `${col} IS NULL`, o) });
+    if (added.value) steps.push({ slug: 'backfill', note: `Fills ${column} for the existing rows.`, sql: backfillOf(s, table, `${col} = ${added.value}`, `${col} IS NULL`, o) });
   }
-  steps.push({
-    slug: 'enforce',
-    note: `Makes ${column} NOT NULL: the CHECK is validated without blocking writes, then SET NOT NULL skips its scan (PostgreSQL 12+).`,
-    sql: [
-      timeouts(o),
-      `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${col} IS NOT NULL) NOT VALID;`,
-      `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};`,
-      `ALTER TABLE ${table} ALTER COLUMN ${col} SET NOT NULL;`,
-      `ALTER TABLE ${table} DROP CONSTRAINT ${check};`,
-    ].join('\n'),
-  });
-  return { title: `Make ${n.relation?.relname}.${column} NOT NULL without a scan under ACCESS EXCLUSIVE`, steps };
+  if (required) steps.push(enforceNotNull(table, n.relation?.relname, column, o));
+  return required
+    ? { title: `Make ${n.relation?.relname}.${column} NOT NULL without a scan under ACCESS EXCLUSIVE`, steps }
+    : { title: `Add ${n.relation?.relname}.${column} with its default without rewriting ${n.relation?.relname} under ACCESS EXCLUSIVE`, steps };
 }
 
 /** The plan for the statement at `index`, when there is one for what it does. */
@@ -209,6 +446,7 @@ export function planFor(file: FileFacts, index: number, o: PlanOptions): Plan | 
   const n = s.statement.node ?? {};
   if (s.kind === 'RenameStmt' && n.renameType === 'OBJECT_COLUMN') return renameColumn(s, o);
   if (s.kind === 'RenameStmt' && n.renameType === 'OBJECT_TABLE') return renameTable(s, o);
+  if ((s.kind === 'VacuumStmt' && s.rewrites.length) || s.kind === 'ClusterStmt') return repack(s, o);
   if (s.kind !== 'AlterTableStmt') return undefined;
   for (const cmd of s.commands) {
     if (cmd.subtype === 'AT_AlterColumnType') return typeChange(file, s, cmd.node, o);
@@ -216,14 +454,18 @@ export function planFor(file: FileFacts, index: number, o: PlanOptions): Plan | 
     if (cmd.subtype === 'AT_AddColumn') {
       const column = cmd.node.def?.ColumnDef ?? {};
       const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {});
-      if (!constraints.some((c) => c.contype === 'CONSTR_NOTNULL')) continue;
+      if (isSerial(column) || constraints.some((c) => c.contype === 'CONSTR_IDENTITY')) return addSequenced(file, s, column, o);
+      const generated = constraints.find((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind === 's');
+      if (generated) return addGenerated(file, s, cmd.end, column, generated, o);
+      const rewrites = s.rewrites.length > 0 && constraints.some((c) => c.contype === 'CONSTR_DEFAULT');
+      if (!constraints.some((c) => c.contype === 'CONSTR_NOTNULL') && !rewrites) continue;
       const def = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
       const tokens = cmd.tokens;
       const typeStart = s.statement.at(column.typeName?.location ?? 0);
       const typeEnd = tokens.find((t) => t.start > typeStart && ['NOT', 'DEFAULT', 'NULL', 'CHECK', 'REFERENCES', 'CONSTRAINT'].includes(t.keyword))?.start ?? cmd.end;
       const type = file.parsed.text.slice(typeStart, typeEnd).trim();
       const value = def ? file.parsed.text.slice(s.statement.at(def.raw_expr ? firstLocation(def.raw_expr) : def.location), clauseEnd(s, cmd.tokens, def)).trim() : undefined;
-      return notNull(s, column.colname, o, { type, value });
+      return notNull(s, column.colname, o, { type, value }, constraints.some((c) => c.contype === 'CONSTR_NOTNULL'));
     }
   }
   return undefined;

@@ -37,6 +37,7 @@ columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do n
       storedGenerated: 'A stored generated column rewrites {{table}} and its indexes under ACCESS EXCLUSIVE: reads and writes wait until the copy ends.',
     },
     fixable: [],
+    plan: true,
     squawk: ['prefer-repack'],
   },
   check(file) {

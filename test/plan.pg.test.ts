@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
 import { parseFile } from '../server/src/engine/parse';
-import { Plan, planFor } from '../server/src/engine/plan';
+import { Plan, planAnswer, planFor } from '../server/src/engine/plan';
 import { resolveSettings } from '../server/src/engine/settings';
 import { debianBinaries, Server, Session, startDebianServer } from './pg/servers';
 
@@ -129,7 +129,7 @@ describe('expand-contract plans under concurrent writes (Debian server)', { skip
   it('int to bigint on the primary key', async () => {
     await freshTable();
     const steps = plan(SETUP, 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;').steps;
-    assert.deepEqual(steps.map((s) => s.slug), ['expand', 'backfill', 'prepare', 'switch', 'contract']);
+    assert.deepEqual(steps.map((s) => s.slug), ['expand', 'backfill', 'prepare', 'key-index', 'constraints', 'switch', 'contract']);
     const writer = await startWriter(server);
     for (const step of steps) await runStep(server.session, step.sql);
     await writer.stop();
@@ -211,5 +211,97 @@ describe('expand-contract plans under concurrent writes (Debian server)', { skip
     assert.equal(squeeze.steps[0].sql, "SELECT squeeze.squeeze_table('public', 'orders', 'orders_pkey', NULL, NULL);");
     const repack = plan(SETUP, 'VACUUM FULL orders;', ['pg_repack']);
     assert.match(repack.steps[0].sql, /^-- pg_repack --dbname=<database> --table=orders --no-order$/m);
+  });
+
+  // The type-change matrix: type pairs x column shapes, each plan run step by step under the
+  // writer, the final schema compared with the intended one from the catalog.
+  const MATRIX_SETUP = [
+    'CREATE TABLE accounts (id int PRIMARY KEY);',
+    'CREATE TABLE orders (id serial PRIMARY KEY, total int NOT NULL, note text,',
+    '  int_plain int, int_req int NOT NULL DEFAULT 7, int_uniq int UNIQUE, int_fk int REFERENCES accounts (id), int_chk int CHECK (int_chk >= 0),',
+    "  vc_plain varchar(20), vc_req varchar(20) NOT NULL DEFAULT 'x', vc_uniq varchar(20) UNIQUE,",
+    "  ts_plain timestamp, ts_req timestamp NOT NULL DEFAULT '2024-01-01', ts_uniq timestamp UNIQUE);",
+    'CREATE INDEX orders_int_plain_idx ON orders (int_plain);',
+    'CREATE INDEX orders_int_req_idx ON orders (int_req);',
+    'CREATE INDEX orders_int_fk_idx ON orders (int_fk);',
+    'CREATE INDEX orders_vc_plain_idx ON orders (vc_plain);',
+    'CREATE INDEX orders_ts_plain_idx ON orders (ts_plain);',
+  ].join('\n');
+
+  async function matrixTable(): Promise<void> {
+    await server.session.exec(`DROP TABLE IF EXISTS orders, accounts CASCADE; DROP FUNCTION IF EXISTS orders_int_plain_sync, orders_int_req_sync, orders_int_uniq_sync, orders_int_fk_sync, orders_int_chk_sync, orders_vc_plain_sync, orders_vc_req_sync, orders_vc_uniq_sync, orders_ts_plain_sync, orders_ts_req_sync, orders_ts_uniq_sync CASCADE;
+      ${MATRIX_SETUP}
+      INSERT INTO accounts SELECT g FROM generate_series(1, 100) g;
+      INSERT INTO orders (total, note, int_plain, int_req, int_uniq, int_fk, int_chk, vc_plain, vc_req, vc_uniq, ts_plain, ts_req, ts_uniq)
+        SELECT g, 'n' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE g END, g, g, CASE WHEN g % 5 = 0 THEN NULL ELSE 1 + g % 100 END, g,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE 'v' || g END, 'r' || g, 'u' || g,
+               CASE WHEN g % 3 = 0 THEN NULL ELSE timestamp '2024-01-01' + g * interval '1 minute' END, timestamp '2024-01-01' + g * interval '1 second', timestamp '2020-01-01' + g * interval '1 second'
+        FROM generate_series(1, ${ROWS}) g;`);
+  }
+
+  /** What the catalog says of a column: type, NOT NULL, default, its indexes and constraints. */
+  async function shapeOf(column: string): Promise<{ type: string; notnull: boolean; hasdef: boolean; indexes: string[]; constraints: string[] }> {
+    const [a] = await server.session.query<{ type: string; notnull: boolean; hasdef: boolean; attnum: number }>(
+      `SELECT format_type(atttypid, atttypmod) AS type, attnotnull AS notnull, atthasdef AS hasdef, attnum FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = '${column}'`,
+    );
+    const indexes = await server.session.query<{ d: string }>(
+      `SELECT (CASE WHEN indisunique THEN 'unique' ELSE 'plain' END) || (CASE WHEN indisvalid THEN '' ELSE ' INVALID' END) || ':' || indnatts AS d FROM pg_index WHERE indrelid = 'orders'::regclass AND ${a.attnum} = ANY (indkey) ORDER BY 1`,
+    );
+    const constraints = await server.session.query<{ d: string }>(
+      `SELECT conname || ':' || contype::text || (CASE WHEN convalidated THEN '' ELSE ' NOT VALID' END) AS d FROM pg_constraint WHERE conrelid = 'orders'::regclass AND ${a.attnum} = ANY (conkey) ORDER BY 1`,
+    );
+    return { type: a.type, notnull: a.notnull, hasdef: a.hasdef, indexes: indexes.map((r) => r.d), constraints: constraints.map((r) => r.d) };
+  }
+
+  const PAIRS: [string, string, string][] = [
+    ['int', 'bigint', 'bigint'],
+    ['int', 'text', 'text'],
+    ['vc', 'text', 'text'],
+    ['ts', 'timestamptz', 'timestamp with time zone'],
+  ];
+  for (const [from, to, shown] of PAIRS) {
+    for (const shape of ['plain', 'req', 'uniq', 'fk', 'chk']) {
+      const column = `${from}_${shape}`;
+      if (!MATRIX_SETUP.includes(`${column} `)) continue;
+      const failsOnPurpose = shape === 'fk' && to === 'text' ? 'a foreign key from text to an integer key cannot exist' : shape === 'chk' && to === 'text' ? 'the CHECK compares text with a number' : undefined;
+      it(`${column} (${from}) to ${to}${failsOnPurpose ? `: stops at the constraints step (${failsOnPurpose})` : ''}`, async () => {
+        await matrixTable();
+        const before = await shapeOf(column);
+        const values = await server.session.query<{ id: string; v: string | null }>(`SELECT id, (${column}::${to})::text AS v FROM orders ORDER BY id`);
+        const steps = plan(MATRIX_SETUP, `ALTER TABLE orders ALTER COLUMN ${column} TYPE ${to};`).steps;
+        const writer = await startWriter(server);
+        let failed: string | undefined;
+        for (const step of steps) {
+          try {
+            await runStep(server.session, step.sql);
+          } catch (e) {
+            failed = `${step.slug}: ${(e as Error).message}`;
+            break;
+          }
+        }
+        await writer.stop();
+        if (failsOnPurpose) {
+          assert.match(failed ?? '', /^constraints: /, 'the plan stops at the constraints step');
+          const after = await shapeOf(column);
+          assert.deepEqual(after, before, 'nothing swapped: the column is as it was');
+          return;
+        }
+        assert.equal(failed, undefined);
+        await check(writer, 'note');
+        const after = await shapeOf(column);
+        assert.deepEqual(after, { ...before, type: shown }, 'same NOT NULL, default, indexes and constraints (names kept), the new type');
+        assert.ok(after.constraints.every((c) => !/NOT VALID/.test(c)) && after.indexes.every((i) => !/INVALID/.test(i)), 'all validated');
+        const now = await server.session.query<{ id: string; v: string | null }>(`SELECT id, ${column}::text AS v FROM orders WHERE id <= ${ROWS} ORDER BY id`);
+        assert.deepEqual(now, values.filter((r) => Number(r.id) <= ROWS), 'every value kept, converted');
+      });
+    }
+  }
+
+  it('a primary key that foreign keys reference: no plan, and the reason names them', () => {
+    const settings = resolveSettings({}).settings;
+    const prior = analyze(MATRIX_SETUP, { settings }).facts.catalogAfter;
+    const a = analyze('ALTER TABLE accounts ALTER COLUMN id TYPE bigint;', { settings, prior });
+    assert.equal(planFor(a.facts, 0, OPTIONS), undefined);
+    assert.deepEqual(planAnswer(a.facts, 0, OPTIONS), { missing: 'foreign keys of orders reference accounts: they must move to the new key too, which this plan does not write' });
   });
 });

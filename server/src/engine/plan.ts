@@ -9,7 +9,8 @@
 import { relationKey, StatementFacts } from './facts';
 import { FileFacts } from './facts';
 import { defaultName, ident, keyRangeLoop, syncTriggerSql } from './fixes';
-import { Node } from './parse';
+import { migrationContext } from './context';
+import { Node, parseFileInFull, Statement } from './parse';
 import { isSerial, relationText, typeOf } from './rule';
 import { sqlLiteral } from './settings';
 
@@ -291,34 +292,73 @@ function repack(s: StatementFacts, o: PlanOptions): Plan | undefined {
 
 const timeouts = (o: PlanOptions) => `SET lock_timeout = ${sqlLiteral(o.lockTimeout)};`;
 
-function typeChange(file: FileFacts, s: StatementFacts, cmd: Node, o: PlanOptions): Plan {
+/** A plan, or why none can be written for the statement (what is missing). */
+export type PlanAnswer = { plan: Plan } | { missing: string };
+
+/**
+ * A column's type changed without the rewrite: a new column kept in sync by a trigger, filled in
+ * batches with the change's USING expression (or an explicit cast), given the old column's NOT
+ * NULL, default, foreign keys and CHECKs (recreated NOT VALID, then validated) and indexes (built
+ * CONCURRENTLY), then swapped in. What the earlier migrations show is written out; what they do
+ * not is read from the database by the steps themselves, and the contract step refuses to drop
+ * the old column while anything the plan did not move still depends on it.
+ */
+function typeChange(file: FileFacts, s: StatementFacts, cmd: Node, o: PlanOptions): PlanAnswer {
   const n = s.statement.node ?? {};
-  const table = relationText(s, n.relation?.location) ?? n.relation?.relname;
+  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname);
   const info = s.catalog.get(relationKey(n.relation));
   const column = cmd.name as string;
   const col = ident(column);
   const next = ident(`${column}_new`);
   const old = ident(`${column}_old`);
-  const typeNode = cmd.def?.ColumnDef?.typeName ?? {};
-  const typeText = file.parsed.text.slice(s.statement.at(typeNode.location ?? 0), s.commands.find((c) => c.node === cmd)?.end ?? s.statement.end);
-  const type = typeText.replace(/\s+USING[\s\S]*$/i, '').trim();
-  const primary = info?.primaryKey?.length === 1 && info.primaryKey[0] === column;
-  const key = ident(info?.primaryKey?.length === 1 ? info.primaryKey[0] : 'id');
+  const def = cmd.def?.ColumnDef ?? {};
+  const typeNode = def.typeName ?? {};
+  const typeStart = s.statement.at(typeNode.location ?? 0);
+  const commandEnd = s.commands.find((c) => c.node === cmd)?.end ?? s.statement.end;
+  const usingToken = s.statement.tokens.find((t) => t.start > typeStart && t.end <= commandEnd && t.keyword === 'USING');
+  const type = file.parsed.text.slice(typeStart, usingToken?.start ?? commandEnd).trim();
+  // The conversion of a row's value: the change's USING expression, else an explicit cast.
+  let convert = `${col}::${type}`;
+  let convertRow = `NEW.${col}::${type}`;
+  if (usingToken && def.raw_default) {
+    const start = s.statement.tokens[s.statement.tokens.indexOf(usingToken) + 1]?.start ?? commandEnd;
+    const text = file.parsed.text.slice(start, commandEnd).trim();
+    const row = forTrigger(s, def.raw_default, text, start);
+    if (!row) return { missing: `the USING expression has qualified column references: write the trigger's conversion by hand` };
+    convert = `(${text})`;
+    convertRow = `(${row})`;
+  }
   const relname = n.relation?.relname as string;
+  const primary = info?.primaryKey?.length === 1 && info.primaryKey[0] === column;
+  if (info?.primaryKey && info.primaryKey.length > 1 && info.primaryKey.includes(column)) return { missing: `${column} is part of the composite primary key of ${relname}: the plan rebuilds single-column keys only` };
+  const referencedBy = [...s.catalog].filter(([, t]) => t.checks.some((c) => c.kind === 'foreign key' && c.references === relationKey(n.relation))).map(([k]) => k);
+  if (primary && referencedBy.length) return { missing: `foreign keys of ${referencedBy.join(', ')} reference ${relname}: they must move to the new key too, which this plan does not write` };
+  const columnInfo = info?.columns.get(column);
+  // NOT NULL as the earlier migrations show it; unknown there, the steps read it from pg_attribute.
+  const notNull = primary || columnInfo?.notNull === true;
+  const nullUnknown = !primary && !columnInfo;
+  const regclass = sqlLiteral(table);
+  const attnotnull = `(SELECT attnotnull FROM pg_attribute WHERE attrelid = ${regclass}::regclass AND attname = ${sqlLiteral(column)})`;
+  const key = info?.primaryKey?.length === 1 ? ident(info.primaryKey[0]) : undefined;
   const fn = ident(defaultName(relname, column, 'sync'));
-  const index = ident(defaultName(relname, `${column}_new`, 'idx'));
+  const pkIndex = ident(defaultName(relname, `${column}_new`, 'idx'));
   const check = ident(defaultName(relname, `${column}_new`, 'not_null'));
   const seq = ident(defaultName(relname, column, 'seq'));
+  // Indexes the earlier migrations show on the column (besides the primary key): rebuilt on the new one.
+  const indexes = [...(info?.indexes ?? [])].filter(([name, x]) => x.columns.includes(column) && !(primary && x.constraint === defaultName(relname, 'pkey')) && !x.columns.includes('(expression)') && name);
+  const backfillStep = key
+    ? backfill(table, key, `${next} = ${convert}`, `${next} IS DISTINCT FROM ${convert}`, o)
+    : backfillByCtid(table, `${next} = ${convert}`, `${next} IS DISTINCT FROM ${convert}`, o);
   const steps: PlanStep[] = [
     {
       slug: 'expand',
-      note: `Adds ${column}_new (${type}) and a trigger that copies ${column} into it on every INSERT and UPDATE. Nothing for the application to do yet.`,
+      note: `Adds ${column}_new (${type}) and a trigger that copies ${column} into it, converted, on every INSERT and UPDATE. Nothing for the application to do yet.`,
       sql: [
         timeouts(o),
         `ALTER TABLE ${table} ADD COLUMN ${next} ${type};`,
         `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $sync$`,
         'BEGIN',
-        `  NEW.${next} := NEW.${col};`,
+        `  NEW.${next} := ${convertRow};`,
         '  RETURN NEW;',
         'END',
         '$sync$;',
@@ -327,68 +367,183 @@ function typeChange(file: FileFacts, s: StatementFacts, cmd: Node, o: PlanOption
     },
     {
       slug: 'backfill',
-      note: `Copies ${column} into ${column}_new for the existing rows, in batches. Rows written meanwhile are kept in sync by the trigger.`,
-      sql: backfill(table, key, `${next} = ${col}`, `${next} IS DISTINCT FROM ${col}`, o),
-    },
-    {
-      slug: 'prepare',
-      note: `Proves ${column}_new NOT NULL without a long lock${primary ? ' and builds its unique index without blocking writes' : ''}.`,
-      sql: [
-        timeouts(o),
-        `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${next} IS NOT NULL) NOT VALID;`,
-        `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};`,
-        ...(primary ? [`CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table} (${next});`] : []),
-      ].join('\n'),
-    },
-    {
-      slug: 'switch',
-      note: `Swaps the columns in one short transaction: ${column} is now ${type}${primary ? ' and the primary key' : ''}; the old values stay in ${column}_old. Deploy code that no longer writes ${column}_old before the next step.`,
-      sql: [
-        timeouts(o),
-        'BEGIN;',
-        `DROP TRIGGER ${fn} ON ${table};`,
-        `DROP FUNCTION ${fn}();`,
-        ...(primary
-          ? [
-              `ALTER TABLE ${table} DROP CONSTRAINT ${ident(defaultName(relname, 'pkey'))};`,
-              `ALTER TABLE ${table} ALTER COLUMN ${next} SET NOT NULL;`,
-              `ALTER TABLE ${table} ADD CONSTRAINT ${ident(defaultName(relname, 'pkey'))} PRIMARY KEY USING INDEX ${index};`,
-            ]
-          : [`ALTER TABLE ${table} ALTER COLUMN ${next} SET NOT NULL;`]),
-        `ALTER TABLE ${table} DROP CONSTRAINT ${check};`,
-        `ALTER TABLE ${table} RENAME COLUMN ${col} TO ${old};`,
-        `ALTER TABLE ${table} RENAME COLUMN ${next} TO ${col};`,
-        `ALTER TABLE ${table} ALTER COLUMN ${old} DROP NOT NULL;`,
-        ...(primary
-          ? [
-              `-- The sequence behind a serial ${column} moves to the new column, and grows to bigint.`,
-              `ALTER SEQUENCE IF EXISTS ${seq} AS bigint;`,
-              `ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT nextval('${seq}');`,
-              `ALTER TABLE ${table} ALTER COLUMN ${old} DROP DEFAULT;`,
-              `ALTER SEQUENCE IF EXISTS ${seq} OWNED BY ${table}.${col};`,
-            ]
-          : []),
-        'COMMIT;',
-      ].join('\n'),
-    },
-    {
-      slug: 'contract',
-      note: `Drops ${column}_old once no deployed code reads it.`,
-      sql: [timeouts(o), `ALTER TABLE ${table} DROP COLUMN ${old};`].join('\n'),
+      note: `Copies ${column} into ${column}_new for the existing rows, converted, in batches. Rows written meanwhile are kept in sync by the trigger.`,
+      sql: backfillStep,
     },
   ];
-  return { title: `Change ${relname}.${column} to ${type} without a rewrite under ACCESS EXCLUSIVE`, steps };
+  if (notNull) {
+    steps.push({
+      slug: 'prepare',
+      note: `Proves ${column}_new NOT NULL, as ${column} is, without a long lock.`,
+      sql: [timeouts(o), `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${next} IS NOT NULL) NOT VALID;`, `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};`].join('\n'),
+    });
+  } else if (nullUnknown) {
+    steps.push({
+      slug: 'prepare',
+      note: `The earlier migrations do not show whether ${column} is NOT NULL: this step reads it from the database and, if it is, proves ${column}_new NOT NULL without a long lock.`,
+      sql: [
+        '-- Run outside a transaction block (COMMIT inside DO: PostgreSQL 11+).',
+        'DO $prepare$',
+        'BEGIN',
+        `  PERFORM set_config('lock_timeout', ${sqlLiteral(o.lockTimeout)}, false);`,
+        `  IF ${attnotnull} THEN`,
+        `    ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${next} IS NOT NULL) NOT VALID;`,
+        '    COMMIT;',
+        `    ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};`,
+        '  END IF;',
+        'END',
+        '$prepare$;',
+      ].join('\n'),
+    });
+  }
+  if (primary) steps.push({ slug: 'key-index', note: `Builds the unique index of ${column}_new without blocking writes.`, sql: `CREATE UNIQUE INDEX CONCURRENTLY ${pkIndex} ON ${table} (${next});` });
+  for (const [name, x] of indexes) {
+    steps.push({
+      slug: 'index',
+      note: `Rebuilds ${name} on ${column}_new without blocking writes.`,
+      sql: `CREATE ${x.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(defaultName(name, 'new'))} ON ${table} (${x.columns.map((c) => ident(c === column ? `${column}_new` : c)).join(', ')});`,
+    });
+  }
+  // Foreign keys and CHECKs on the column alone, as the database has them: recreated on the new
+  // column NOT VALID, each validated in a transaction of its own.
+  steps.push({
+    slug: 'constraints',
+    note: `Recreates the foreign keys and CHECK constraints of ${column} on ${column}_new: each added NOT VALID (a short lock), then validated without blocking writes. A definition that does not hold for the new type fails here, before anything is swapped.`,
+    sql: [
+      '-- Run outside a transaction block (COMMIT inside DO: PostgreSQL 11+).',
+      'DO $constraints$',
+      'DECLARE',
+      '  c record;',
+      'BEGIN',
+      `  PERFORM set_config('lock_timeout', ${sqlLiteral(o.lockTimeout)}, false);`,
+      `  FOR c IN SELECT conname, contype, regexp_replace(pg_get_constraintdef(oid), ' NOT VALID$', '') AS def FROM pg_constraint`,
+      `           WHERE conrelid = ${regclass}::regclass AND contype IN ('f', 'c')`,
+      `             AND conkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = ${regclass}::regclass AND attname = ${sqlLiteral(column)})] LOOP`,
+      `    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', ${regclass}, c.conname || '_new',`,
+      `      CASE c.contype WHEN 'f' THEN regexp_replace(c.def, '^FOREIGN KEY \\([^)]*\\)', ${sqlLiteral(`FOREIGN KEY (${next})`)})`,
+      `                     ELSE regexp_replace(c.def, ${sqlLiteral(`\\m${column.replace(/[^A-Za-z0-9_]/g, '\\$&')}\\M`)}, ${sqlLiteral(next)}, 'g') END);`,
+      '    COMMIT;',
+      `    EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', ${regclass}, c.conname || '_new');`,
+      '    COMMIT;',
+      '  END LOOP;',
+      'END',
+      '$constraints$;',
+    ].join('\n'),
+  });
+  steps.push({
+    slug: 'switch',
+    note: `Swaps the columns in one short transaction: ${column} is now ${type}${primary ? ' and the primary key' : ''}, with the old column's default; the old values stay in ${column}_old. Deploy code that no longer writes ${column}_old before the next step.`,
+    sql: [
+      timeouts(o),
+      'BEGIN;',
+      `DROP TRIGGER ${fn} ON ${table};`,
+      `DROP FUNCTION ${fn}();`,
+      ...(primary
+        ? [
+            `ALTER TABLE ${table} DROP CONSTRAINT ${ident(defaultName(relname, 'pkey'))};`,
+            `ALTER TABLE ${table} ALTER COLUMN ${next} SET NOT NULL;`,
+            `ALTER TABLE ${table} ADD CONSTRAINT ${ident(defaultName(relname, 'pkey'))} PRIMARY KEY USING INDEX ${pkIndex};`,
+          ]
+        : notNull
+          ? [`ALTER TABLE ${table} ALTER COLUMN ${next} SET NOT NULL;`]
+          : nullUnknown
+            ? [`DO $notnull$ BEGIN IF ${attnotnull} THEN ALTER TABLE ${table} ALTER COLUMN ${next} SET NOT NULL; END IF; END $notnull$;`]
+            : []),
+      ...(notNull ? [`ALTER TABLE ${table} DROP CONSTRAINT ${check};`] : nullUnknown ? [`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${check};`] : []),
+      // The old column's default, converted, moves to the new one.
+      'DO $default$',
+      'DECLARE',
+      '  d text;',
+      'BEGIN',
+      `  SELECT pg_get_expr(adbin, adrelid) INTO d FROM pg_attrdef WHERE adrelid = ${regclass}::regclass`,
+      `    AND adnum = (SELECT attnum FROM pg_attribute WHERE attrelid = ${regclass}::regclass AND attname = ${sqlLiteral(column)});`,
+      '  IF d IS NOT NULL THEN',
+      `    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', ${regclass}, ${sqlLiteral(column)});`,
+      `    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT (%s)::%s', ${regclass}, ${sqlLiteral(`${column}_new`)}, d, ${sqlLiteral(type)});`,
+      '  END IF;',
+      'END',
+      '$default$;',
+      ...indexes.filter(([, x]) => x.constraint).flatMap(([name, x]) => [
+        `ALTER TABLE ${table} DROP CONSTRAINT ${ident(x.constraint!)};`,
+        `ALTER TABLE ${table} ADD CONSTRAINT ${ident(x.constraint!)} UNIQUE USING INDEX ${ident(defaultName(name, 'new'))};`,
+      ]),
+      ...indexes.filter(([, x]) => !x.constraint).flatMap(([name]) => [`ALTER INDEX ${schemaOf(n)}${ident(name)} RENAME TO ${ident(defaultName(name, 'old'))};`, `ALTER INDEX ${schemaOf(n)}${ident(defaultName(name, 'new'))} RENAME TO ${ident(name)};`]),
+      `ALTER TABLE ${table} RENAME COLUMN ${col} TO ${old};`,
+      `ALTER TABLE ${table} RENAME COLUMN ${next} TO ${col};`,
+      `ALTER TABLE ${table} ALTER COLUMN ${old} DROP NOT NULL;`,
+      ...(primary
+        ? [
+            `-- The sequence behind a serial ${column} moves to the new column, and grows to bigint.`,
+            `ALTER SEQUENCE IF EXISTS ${seq} AS bigint;`,
+            `ALTER SEQUENCE IF EXISTS ${seq} OWNED BY ${table}.${col};`,
+          ]
+        : []),
+      'COMMIT;',
+    ].join('\n'),
+  });
+  for (const [name] of indexes.filter(([, x]) => !x.constraint)) {
+    steps.push({ slug: 'drop-index', note: `Drops ${name}_old, the old column's index, without blocking writes.`, sql: `DROP INDEX CONCURRENTLY IF EXISTS ${schemaOf(n)}${ident(defaultName(name, 'old'))};` });
+  }
+  steps.push({
+    slug: 'contract',
+    note: `Drops ${column}_old once no deployed code reads it, and gives the recreated constraints their names back. Refuses while an index or constraint the plan did not move still uses ${column}_old (the earlier migrations did not show it): move it first.`,
+    sql: [
+      timeouts(o),
+      'BEGIN;',
+      'DO $contract$',
+      'DECLARE',
+      '  left_over text;',
+      'BEGIN',
+      `  SELECT string_agg(name, ', ') INTO left_over FROM (`,
+      `    SELECT i.indexrelid::regclass::text AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)`,
+      `      WHERE i.indrelid = ${regclass}::regclass AND a.attname = ${sqlLiteral(`${column}_old`)}`,
+      '    UNION ALL',
+      `    SELECT c.conname::text FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)`,
+      `      WHERE c.conrelid = ${regclass}::regclass AND a.attname = ${sqlLiteral(`${column}_old`)} AND (c.contype NOT IN ('f', 'c') OR cardinality(c.conkey) > 1)) used;`,
+      `  IF left_over IS NOT NULL THEN RAISE EXCEPTION 'still on ${column}_old, move to ${column} first: %', left_over; END IF;`,
+      'END',
+      '$contract$;',
+      `ALTER TABLE ${table} DROP COLUMN ${old};`,
+      'DO $names$',
+      'DECLARE',
+      '  c record;',
+      'BEGIN',
+      `  FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = ${regclass}::regclass AND contype IN ('f', 'c') AND conname LIKE '%\\_new'`,
+      `             AND conkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = ${regclass}::regclass AND attname = ${sqlLiteral(column)})] LOOP`,
+      `    EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', ${regclass}, c.conname, left(c.conname, -4));`,
+      '  END LOOP;',
+      'END',
+      '$names$;',
+      'COMMIT;',
+    ].join('\n'),
+  });
+  return { plan: { title: `Change ${relname}.${column} to ${type} without a rewrite under ACCESS EXCLUSIVE`, steps } };
 }
 
-function renameColumn(s: StatementFacts, o: PlanOptions): Plan | undefined {
+const schemaOf = (n: Node): string => (n.relation?.schemaname ? `${ident(n.relation.schemaname)}.` : '');
+
+function renameColumn(s: StatementFacts, o: PlanOptions): Plan {
   const n = s.statement.node ?? {};
   const info = s.catalog.get(relationKey(n.relation))?.columns.get(n.subname);
-  if (!info) return undefined;
   const table = relationText(s, n.relation?.location) ?? n.relation?.relname;
   const [from, to] = [ident(n.subname), ident(n.newname)];
-  const type = `${info.type}${info.typmods.length ? `(${info.typmods.join(', ')})` : ''}${info.isArray ? '[]' : ''}`;
+  const type = info ? `${info.type}${info.typmods.length ? `(${info.typmods.join(', ')})` : ''}${info.isArray ? '[]' : ''}` : undefined;
+  // The type from the earlier migrations; unknown there, read from the database when the step runs.
+  const addColumn = type
+    ? [`ALTER TABLE ${table} ADD COLUMN ${to} ${type};`]
+    : [
+        `-- The earlier migrations do not say ${n.subname}'s type: it is read from the database (the step fails if ${n.subname} is not there).`,
+        'DO $expand$',
+        'DECLARE',
+        '  t text;',
+        'BEGIN',
+        `  SELECT format_type(atttypid, atttypmod) INTO t FROM pg_attribute WHERE attrelid = ${sqlLiteral(table)}::regclass AND attname = ${sqlLiteral(n.subname)} AND NOT attisdropped;`,
+        `  IF t IS NULL THEN RAISE EXCEPTION 'no column ${n.subname.replace(/'/g, "''").replace(/%/g, '%%')} in %', ${sqlLiteral(table)}; END IF;`,
+        `  EXECUTE format('ALTER TABLE %s ADD COLUMN %I %s', ${sqlLiteral(table)}, ${sqlLiteral(n.newname)}, t);`,
+        'END',
+        '$expand$;',
+      ];
   const fn = ident(defaultName(n.relation?.relname, 'sync', n.newname));
-  const key = ident(s.catalog.get(relationKey(n.relation))?.primaryKey?.[0] ?? 'id');
   return {
     title: `Rename ${n.relation?.relname}.${n.subname} to ${n.newname} without breaking running code`,
     steps: [
@@ -397,11 +552,11 @@ function renameColumn(s: StatementFacts, o: PlanOptions): Plan | undefined {
         note: `Adds ${n.newname}, kept equal to ${n.subname} on every write in either direction.`,
         sql: [
           timeouts(o),
-          `ALTER TABLE ${table} ADD COLUMN ${to} ${type};`,
+          ...addColumn,
           ...syncTriggerSql(table, from, to, fn),
         ].join('\n'),
       },
-      { slug: 'backfill', note: `Copies ${n.subname} into ${n.newname} for the existing rows. Then deploy code that reads and writes ${n.newname} only.`, sql: backfill(table, key, `${to} = ${from}`, `${to} IS DISTINCT FROM ${from}`, o) },
+      { slug: 'backfill', note: `Copies ${n.subname} into ${n.newname} for the existing rows. Then deploy code that reads and writes ${n.newname} only.`, sql: backfillOf(s, table, `${to} = ${from}`, `${to} IS DISTINCT FROM ${from}`, o) },
       { slug: 'contract', note: `Once no deployed code uses ${n.subname}.`, sql: [timeouts(o), `DROP TRIGGER ${fn} ON ${table};`, `DROP FUNCTION ${fn}();`, `ALTER TABLE ${table} DROP COLUMN ${from};`].join('\n') },
     ],
   };
@@ -439,24 +594,25 @@ function notNull(s: StatementFacts, column: string, o: PlanOptions, added?: { ty
     : { title: `Add ${n.relation?.relname}.${column} with its default without rewriting ${n.relation?.relname} under ACCESS EXCLUSIVE`, steps };
 }
 
-/** The plan for the statement at `index`, when there is one for what it does. */
-export function planFor(file: FileFacts, index: number, o: PlanOptions): Plan | undefined {
+/** The plan for the statement at `index`, or what it lacks; undefined when plans do not cover what it does. */
+function answerFor(file: FileFacts, index: number, o: PlanOptions): PlanAnswer | undefined {
+  const some = (plan: Plan | undefined, missing: string): PlanAnswer => (plan ? { plan } : { missing });
   const s = file.statements[index];
   if (!s || s.kind === 'SyntaxError') return undefined;
   const n = s.statement.node ?? {};
-  if (s.kind === 'RenameStmt' && n.renameType === 'OBJECT_COLUMN') return renameColumn(s, o);
-  if (s.kind === 'RenameStmt' && n.renameType === 'OBJECT_TABLE') return renameTable(s, o);
-  if ((s.kind === 'VacuumStmt' && s.rewrites.length) || s.kind === 'ClusterStmt') return repack(s, o);
+  if (s.kind === 'RenameStmt' && n.renameType === 'OBJECT_COLUMN') return { plan: renameColumn(s, o) };
+  if (s.kind === 'RenameStmt' && n.renameType === 'OBJECT_TABLE') return { plan: renameTable(s, o) };
+  if ((s.kind === 'VacuumStmt' && s.rewrites.length) || s.kind === 'ClusterStmt') return some(repack(s, o), o.extensions ? 'neither pg_squeeze nor pg_repack is installed on the connected database: no statement rewrites a table without ACCESS EXCLUSIVE (see the rule\'s docs)' : 'no database is connected to tell whether pg_squeeze or pg_repack is installed (--database): no statement rewrites a table without ACCESS EXCLUSIVE');
   if (s.kind !== 'AlterTableStmt') return undefined;
   for (const cmd of s.commands) {
     if (cmd.subtype === 'AT_AlterColumnType') return typeChange(file, s, cmd.node, o);
-    if (cmd.subtype === 'AT_SetNotNull') return notNull(s, cmd.node.name, o);
+    if (cmd.subtype === 'AT_SetNotNull') return { plan: notNull(s, cmd.node.name, o) };
     if (cmd.subtype === 'AT_AddColumn') {
       const column = cmd.node.def?.ColumnDef ?? {};
       const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {});
-      if (isSerial(column) || constraints.some((c) => c.contype === 'CONSTR_IDENTITY')) return addSequenced(file, s, column, o);
+      if (isSerial(column) || constraints.some((c) => c.contype === 'CONSTR_IDENTITY')) return some(addSequenced(file, s, column, o), 'the column\'s type could not be read from the statement');
       const generated = constraints.find((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind === 's');
-      if (generated) return addGenerated(file, s, cmd.end, column, generated, o);
+      if (generated) return some(addGenerated(file, s, cmd.end, column, generated, o), 'the generation expression has qualified column references: write the trigger by hand');
       const rewrites = s.rewrites.length > 0 && constraints.some((c) => c.contype === 'CONSTR_DEFAULT');
       if (!constraints.some((c) => c.contype === 'CONSTR_NOTNULL') && !rewrites) continue;
       const def = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
@@ -465,10 +621,79 @@ export function planFor(file: FileFacts, index: number, o: PlanOptions): Plan | 
       const typeEnd = tokens.find((t) => t.start > typeStart && ['NOT', 'DEFAULT', 'NULL', 'CHECK', 'REFERENCES', 'CONSTRAINT'].includes(t.keyword))?.start ?? cmd.end;
       const type = file.parsed.text.slice(typeStart, typeEnd).trim();
       const value = def ? file.parsed.text.slice(s.statement.at(def.raw_expr ? firstLocation(def.raw_expr) : def.location), clauseEnd(s, cmd.tokens, def)).trim() : undefined;
-      return notNull(s, column.colname, o, { type, value }, constraints.some((c) => c.contype === 'CONSTR_NOTNULL'));
+      return { plan: notNull(s, column.colname, o, { type, value }, constraints.some((c) => c.contype === 'CONSTR_NOTNULL')) };
     }
   }
   return undefined;
+}
+
+/**
+ * The plan for the statement at `index` or, when one of its kind cannot be written here, what is
+ * missing (said before the plan is chosen); undefined when plans do not cover the statement. For a
+ * tool that runs each file in one transaction, each part that must commit apart is a step of its own.
+ */
+export function planAnswer(file: FileFacts, index: number, o: PlanOptions): PlanAnswer | undefined {
+  const answer = answerFor(file, index, o);
+  if (!answer || !('plan' in answer) || !wrapsSeveral(file)) return answer;
+  return { plan: { ...answer.plan, steps: answer.plan.steps.flatMap((step) => ownTransactions(step, file.context.framework)) } };
+}
+
+/**
+ * Whether the file's tool runs a migration of several statements in one transaction: how it will
+ * run the planned steps (Prisma runs a file of one statement on its own, of two in one transaction).
+ */
+function wrapsSeveral(file: FileFacts): boolean {
+  const where = file.context.location;
+  const path = where ? `${where.folder}/${where.base}` : undefined;
+  const settings = { ...file.settings, framework: file.context.framework };
+  return migrationContext(path, parseFileInFull('SELECT 1;\nSELECT 2;'), settings, where?.probe).segments[0].transaction;
+}
+
+/** The plan for the statement at `index`, when one can be written. */
+export function planFor(file: FileFacts, index: number, o: PlanOptions): Plan | undefined {
+  const answer = planAnswer(file, index, o);
+  return answer && 'plan' in answer ? answer.plan : undefined;
+}
+
+/** Runs outside any transaction block and so alone in its migration: CONCURRENTLY, a DO block that commits. */
+const alone = (st: Statement) => /\bCONCURRENTLY\b/i.test(st.text) || (st.kind === 'DoStmt' && /\bCOMMIT\b/i.test(st.text));
+/** Must commit apart from what comes before it in the step: VALIDATE after its NOT VALID. */
+const startsTransaction = (st: Statement) => st.kind === 'AlterTableStmt' && ((st.node?.cmds ?? []) as Node[]).some((c) => c.AlterTableCmd?.subtype === 'AT_ValidateConstraint');
+
+/**
+ * A step as migrations of a tool that runs each file in one transaction: its explicit BEGIN /
+ * COMMIT dropped (the file is the transaction), and split where a part must commit apart from
+ * the one before (VALIDATE after the NOT VALID ADD) or run outside a transaction (alone).
+ */
+function ownTransactions(step: PlanStep, tool: string): PlanStep[] {
+  const parsed = parseFileInFull(step.sql).statements;
+  if (parsed.some((st) => st.kind === 'SyntaxError')) return [step];
+  const control = parsed.filter((st) => st.kind === 'TransactionStmt');
+  const body = parsed.filter((st) => st.kind !== 'TransactionStmt');
+  const settings = body.filter((st) => st.kind === 'VariableSetStmt');
+  const units: Statement[][] = [];
+  for (const st of body) {
+    const last = units[units.length - 1];
+    if (st.kind === 'VariableSetStmt' && !last) continue;
+    if (!last || alone(st) || startsTransaction(st) || last.some(alone)) units.push([st]);
+    else last.push(st);
+  }
+  if (units.length <= 1 && !control.length) return [step];
+  if (units.length === 1 && units[0].some(alone)) return [step];
+  return units.map((unit, k) => {
+    const head = unit.some(alone) ? [] : settings.map((st) => `${st.text};`);
+    const lead = k === 0 ? leadingComments(step.sql) : '';
+    return {
+      slug: k === 0 ? step.slug : `${step.slug}-${k + 1}`,
+      note: k === 0 ? step.note : `Part ${k + 1} of "${step.slug}": it must commit apart from the part before (${tool} runs each migration in one transaction).`,
+      sql: `${lead}${[...head, ...unit.map((st) => `${st.text};`)].join('\n')}`,
+    };
+  });
+}
+
+/** The comment lines a step's SQL starts with. */
+function leadingComments(sql: string): string {
+  return /^(?:--[^\n]*\n)*/.exec(sql)?.[0] ?? '';
 }
 
 function firstLocation(node: unknown): number {

@@ -13,6 +13,8 @@ import { analyze, loadParser } from '../server/src/engine/analyze';
 import { planAnswer, planFor } from '../server/src/engine/plan';
 import { resolveSettings } from '../server/src/engine/settings';
 import { planFiles } from '../server/src/planfiles';
+import { RULES } from '../server/src/engine/rules';
+import { settingsFor, testsOf } from './rule-tables';
 import { projectProbe } from '../server/src/probe';
 
 before(loadParser);
@@ -101,5 +103,35 @@ describe('plans as migrations of tools that wrap each file in a transaction', ()
     assert.deepEqual(planAnswer(analyze('ALTER TABLE t ALTER COLUMN a TYPE bigint;', { prior }).facts, 0, OPTIONS), { missing: 'a is part of the composite primary key of t: the plan rebuilds single-column keys only' });
     assert.match((planAnswer(analyze('VACUUM FULL t;', {}).facts, 0, OPTIONS) as { missing: string }).missing, /no database is connected/);
     assert.equal(planAnswer(analyze('CREATE TABLE u (a int);', {}).facts, 0, OPTIONS), undefined);
+  });
+});
+
+describe('every error finding of the rule tables has a way out (issue 18)', () => {
+  it('a fix, a plan, or a documented reason that no safe form exists', () => {
+    const left: string[] = [];
+    let checked = 0;
+    for (const rule of RULES.filter((r) => r.meta.severity === 'error')) {
+      for (const c of testsOf(rule).invalid) {
+        const settings = settingsFor(c.settings);
+        const a = analyze(c.sql, { settings });
+        for (const f of a.findings.filter((x) => x.rule === rule.meta.id && x.severity === 'error')) {
+          checked++;
+          if (f.fixes.some((x) => !x.disabled && (x.edits.length || x.files?.length))) continue;
+          const answer = rule.meta.plan && f.statement !== undefined ? planAnswer(a.facts, f.statement, OPTIONS) : undefined;
+          if (answer && 'plan' in answer) continue;
+          if (rule.meta.docs.noSafeForm || (answer && 'missing' in answer)) continue;
+          left.push(`${rule.meta.id}: ${JSON.stringify(c.sql)}${f.fixes[0]?.disabled ? ` (fix disabled: ${f.fixes[0].disabled})` : ''}`);
+        }
+      }
+    }
+    assert.ok(checked > 50, `the tables have error findings (${checked})`);
+    assert.deepEqual(left, []);
+  });
+
+  it('the documented reasons are on the rules docs pages', () => {
+    for (const rule of RULES.filter((r) => r.meta.docs.noSafeForm)) {
+      const page = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'rules', `${rule.meta.id}.md`), 'utf8');
+      assert.ok(page.includes('## When there is no safe form') && page.includes(rule.meta.docs.noSafeForm!.split('\n')[0]), rule.meta.id);
+    }
   });
 });

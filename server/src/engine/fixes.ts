@@ -97,7 +97,7 @@ function slugOf(sql: string): string {
 }
 
 /** Statements that must run outside a transaction block: each goes alone into its own migration. */
-const needsNoTransaction = (text: string): boolean => /\bCONCURRENTLY\b/i.test(text) && !/^\s*REFRESH\b/i.test(text);
+const needsNoTransaction = (text: string): boolean => (/\bCONCURRENTLY\b/i.test(text) && !/^\s*REFRESH\b/i.test(text)) || /^\s*ALTER\s+TYPE\b[\s\S]*\bADD\s+VALUE\b/i.test(text);
 
 /**
  * New migrations that take `sql` (one or more statements) out of a file the tool runs in one

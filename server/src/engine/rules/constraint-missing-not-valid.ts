@@ -66,6 +66,9 @@ ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
 reported. NOT VALID is accepted for FOREIGN KEY and CHECK constraints (and NOT NULL constraints since
 PostgreSQL 18); UNIQUE and PRIMARY KEY are built with CREATE UNIQUE INDEX CONCURRENTLY and USING
 INDEX instead.`,
+      noSafeForm: `A constraint added inside a DO block, or in a file an unknown tool runs in one transaction
+(\`assumeInTransaction\` without a known tool), cannot have its VALIDATE placed in a separate
+transaction automatically: add it NOT VALID and put the VALIDATE in the next migration by hand.`,
     },
     messages: {
       foreignKey:

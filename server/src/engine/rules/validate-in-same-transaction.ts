@@ -38,6 +38,9 @@ COMMIT;
 ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;`,
       notes: `Migration tools that run a whole file in one transaction put both in it: put the VALIDATE in the next
 migration file.`,
+      noSafeForm: `In a file an unknown tool runs in one transaction (\`assumeInTransaction\` without a known tool)
+the VALIDATE cannot be moved automatically: Migration Guard cannot name a new migration. Put it in the
+next migration by hand.`,
     },
     messages: {
       validateInAddTransaction:

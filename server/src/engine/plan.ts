@@ -9,7 +9,8 @@
 import { relationKey, StatementFacts } from './facts';
 import { FileFacts } from './facts';
 import { defaultName, ident, keyRangeLoop, syncTriggerSql } from './fixes';
-import { migrationContext } from './context';
+import { migrationContext, segmentAt } from './context';
+import { toolById } from './tools';
 import { Node, parseFileInFull, Statement } from './parse';
 import { isSerial, relationText, typeOf } from './rule';
 import { sqlLiteral } from './settings';
@@ -646,7 +647,14 @@ function wrapsSeveral(file: FileFacts): boolean {
   const where = file.context.location;
   const path = where ? `${where.folder}/${where.base}` : undefined;
   const settings = { ...file.settings, framework: file.context.framework };
-  return migrationContext(path, parseFileInFull('SELECT 1;\nSELECT 2;'), settings, where?.probe).segments[0].transaction;
+  // Two statements, written the way the tool writes a plan step (dbmate's markers...).
+  const body = 'SELECT 1;\nSELECT 2;\n';
+  const step = { slug: 'step', note: '', sql: body };
+  const text = toolById(file.context.framework)?.sql?.planFile?.({ base: where?.base ?? 'x.sql', folder: where?.folder ?? '', n: 1, step, plan: { title: '', steps: [step] }, body }).content ?? body;
+  const parsed = parseFileInFull(text);
+  const first = parsed.statements.find((st) => st.kind === 'SelectStmt');
+  const context = migrationContext(path, parsed, settings, where?.probe);
+  return first ? segmentAt(context, first.start).transaction : context.wrapsInTransaction;
 }
 
 /** The plan for the statement at `index`, when one can be written. */

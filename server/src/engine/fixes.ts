@@ -390,7 +390,7 @@ export function splitInlineConstraints(file: FileFacts, s: StatementFacts, cmd: 
   let text = '';
   let at = cmd.start;
   for (const span of spans.sort((a, b) => a.start - b.start)) {
-    text += file.parsed.text.slice(at, span.start).replace(/[ \t]+$/, '');
+    text += file.parsed.text.slice(at, span.start).replace(/\s+$/, '');
     at = span.end;
   }
   text += file.parsed.text.slice(at, cmd.end);

@@ -184,6 +184,16 @@ describe('move to its own migration, per tool', () => {
     assert.match(fix.title, /NO TRANSACTION/);
   });
 
+  it('Diesel: a statement alone in up.sql leaves a comment naming its new migration, not an empty file (Diesel refuses an empty migration)', () => {
+    const dir = copyOf('diesel');
+    const file = path.join(dir, 'migrations', '2024-01-03-000000_email_index', 'up.sql');
+    const text = 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n';
+    fs.writeFileSync(file, text);
+    const { fix } = moveFix(file, 'concurrently-in-transaction', text);
+    assert.equal(apply(file, fix, text), '-- Moved to its own migration 2024-01-03-000000-0001_create_index_concurrently_users_email_idx/up.sql.\n');
+    assert.deepEqual(rulesIn(file), []);
+  });
+
   it('is never applied by fix without --unsafe', () => {
     const dir = copyOf('golang-migrate');
     const file = path.join(dir, '000001_note.up.sql');

@@ -178,7 +178,12 @@ export function moveOutOfTransaction(file: FileFacts, s: StatementFacts, sql: st
     if (!out) {
       // The statement leaves the file for a migration of its own.
       const own = ownMigration(file, sql);
-      return own ? { edits: [{ ...removeStatement(file, s), files: own.files }], moved: false, note: own.note } : { disabled: toolReason(file) };
+      if (!own) return { disabled: toolReason(file) };
+      // Alone in the file, the statement leaves a comment saying where it went: an empty up.sql is an
+      // error for Diesel (EmptyMigration), and an empty file says nothing to a reader.
+      const alone = file.statements.every((o) => o === s);
+      const edit = alone ? { ...replaceStatement(s, `-- ${own.note.replace(/^m/, 'M')}.`), files: own.files } : { ...removeStatement(file, s), files: own.files };
+      return { edits: [edit], moved: false, note: own.note };
     }
     return { edits: [out.edit, replaceStatement(s, sql)], moved: false, note: out.note };
   }

@@ -76,7 +76,7 @@ ${lockTable(r)}
 \`\`\`sql
 ${d.safe}
 \`\`\`
-${d.notes ? `\n## Notes\n\n${d.notes}\n` : ''}
+${d.notes ? `\n## Notes\n\n${d.notes}\n` : ''}${d.noSafeForm ? `\n## When there is no safe form\n\n${d.noSafeForm}\n` : ''}
 ## Configure or ignore
 
 \`\`\`jsonc

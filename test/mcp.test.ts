@@ -179,6 +179,18 @@ describe('migration-guard mcp', () => {
     assert.deepEqual(out.remaining.map((r) => r.rule).sort(), [...rules(again)].sort());
   });
 
+  it('fix with unsafe: true moves a statement out of a golang-migrate transaction into a migration of its own, written with write: true', async () => {
+    const file = write('gm/000001_index.up.sql', "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n");
+    const shown = await ok<{ text: string; newFiles?: { path: string; content: string }[]; newFilesNote?: string }>('fix', { path: file, unsafe: true });
+    assert.deepEqual(shown.newFiles?.map((f) => path.basename(f.path)), ['000002_create_index_concurrently_users_email_idx.up.sql', '000002_create_index_concurrently_users_email_idx.down.sql']);
+    assert.match(shown.newFilesNote ?? '', /not written/);
+    assert.equal(fs.readdirSync(path.dirname(file)).length, 1, 'nothing written without write: true');
+    const out = await ok<{ written: boolean; text: string }>('fix', { path: file, unsafe: true, write: true });
+    assert.equal(out.written, true);
+    assert.equal(fs.readFileSync(file, 'utf8'), "SET lock_timeout = '5s';\n");
+    assert.match(fs.readFileSync(path.join(path.dirname(file), '000002_create_index_concurrently_users_email_idx.up.sql'), 'utf8'), /\nCREATE INDEX CONCURRENTLY users_email_idx ON users \(email\);\n$/);
+  });
+
   it('fix with write: true replaces the file atomically, and refuses symbolic links and SQL text', async () => {
     const file = write('db/migrations/010_write.sql', UNSAFE);
     const out = await ok<{ written: boolean; text: string }>('fix', { path: file, unsafe: true, write: true });

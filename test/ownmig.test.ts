@@ -184,6 +184,16 @@ describe('move to its own migration, per tool', () => {
     assert.match(fix.title, /NO TRANSACTION/);
   });
 
+  it('Diesel: a statement alone in up.sql leaves a comment naming its new migration, not an empty file (Diesel refuses an empty migration)', () => {
+    const dir = copyOf('diesel');
+    const file = path.join(dir, 'migrations', '2024-01-03-000000_email_index', 'up.sql');
+    const text = 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n';
+    fs.writeFileSync(file, text);
+    const { fix } = moveFix(file, 'concurrently-in-transaction', text);
+    assert.equal(apply(file, fix, text), '-- Moved to its own migration 2024-01-03-000000-0001_create_index_concurrently_users_email_idx/up.sql.\n');
+    assert.deepEqual(rulesIn(file), []);
+  });
+
   it('is never applied by fix without --unsafe', () => {
     const dir = copyOf('golang-migrate');
     const file = path.join(dir, '000001_note.up.sql');
@@ -245,6 +255,42 @@ describe('migration-guard fix --unsafe with new files', () => {
     // Nothing outside the migration's folder (or the one above, for folder layouts).
     assert.throws(() => writeNewFiles(newFiles(file, [{ path: '../../outside.sql', content: 'x' }])), FileProblem);
     assert.throws(() => writeNewFiles(newFiles(file, [{ path: 'sub/../../outside.sql', content: 'x' }])), FileProblem);
+  });
+});
+
+describe('migration-guard fix --unsafe: plans where no fix applies', () => {
+  function project(): { dir: string; file: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-fixplans-'));
+    fs.writeFileSync(path.join(dir, '000001_init.up.sql'), 'CREATE TABLE orders (id serial PRIMARY KEY, note text);\n');
+    const file = path.join(dir, '000002_change.up.sql');
+    fs.writeFileSync(file, "SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN note TYPE varchar(20);\nVACUUM FULL orders;\n");
+    return { dir, file };
+  }
+
+  it('names the plan, or says why there is no safe form', () => {
+    const { file } = project();
+    const r = cli(['fix', file, '--unsafe']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /000002_change\.up\.sql:2: changing-column-type: no fix; a plan: Change orders\.note to varchar\(20\)/);
+    assert.match(r.stderr, /000002_change\.up\.sql:3: table-rewrite: no safe form here: no database is connected/);
+    assert.equal(fs.readFileSync(file, 'utf8'), "SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN note TYPE varchar(20);\nVACUUM FULL orders;\n", 'without --write nothing is written');
+  });
+
+  it('--plans prints the plan as the tool\'s migrations; --write writes them, never over a file', () => {
+    const { dir, file } = project();
+    const printed = cli(['fix', file, '--unsafe', '--plans']);
+    assert.equal(printed.status, 0, printed.stderr);
+    assert.match(printed.stdout, /-- .*000002_change\.up\.sql:2: Change orders\.note to varchar\(20\)/);
+    assert.match(printed.stdout, /000003_expand\.up\.sql\n-- Step 1 of/);
+    const before = fs.readdirSync(dir).sort();
+    const written = cli(['fix', file, '--unsafe', '--plans', '--write']);
+    assert.equal(written.status, 0, written.stderr);
+    const added = fs.readdirSync(dir).filter((f) => !before.includes(f));
+    assert.ok(added.includes('000003_expand.up.sql') && added.length >= 5, added.join(', '));
+    // Again: the plan's files exist now, so the second writing is refused and nothing is replaced.
+    const again = cli(['fix', file, '--unsafe', '--plans', '--write']);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /exists already/);
   });
 });
 

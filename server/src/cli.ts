@@ -9,7 +9,7 @@ import { Analysis, analyze, analyzeSource, loadParser, SOURCE_FILE, unreadableRe
 import { OTHER_FINDINGS } from './engine/findings';
 import { checkFolder, existingHash, FileProblem, invalidUtf8Of, makeFolder, newFiles, patchBytes, readSource, SourceFile, writeFileAtomic, writeNewFiles } from './files';
 import { fixAll } from './engine/fixall';
-import { planFor } from './engine/plan';
+import { Plan, planAnswer } from './engine/plan';
 import { planFiles } from './planfiles';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
@@ -32,7 +32,7 @@ const USAGE = `Usage:
       [--changed-since REF] [--database URL [--migration-tool TOOL] [--migration-table NAME]]
       [--baseline FILE] [--write-baseline FILE] [--no-cache] [--cache-location DIR]
   migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
-  migration-guard fix [paths...] [--write] [--unsafe]
+  migration-guard fix [paths...] [--write] [--unsafe [--plans]]
   migration-guard plan FILE:LINE [--write]
   migration-guard checklist FILE [--database URL] [--format markdown|json] [--write] [--trace]
       [--staging-tested] [--backups-verified] [--off-peak WHEN] [--monitoring-open]
@@ -71,6 +71,7 @@ interface Options {
   force?: boolean;
   write?: boolean;
   unsafe?: boolean;
+  plans?: boolean;
   database?: string;
   schema?: string;
   yes?: boolean;
@@ -102,6 +103,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--force') options.force = true;
     else if (arg === '--write') options.write = true;
     else if (arg === '--unsafe') options.unsafe = true;
+    else if (arg === '--plans') options.plans = true;
     else if (arg === '--database' || arg.startsWith('--database=')) options.database = value();
     else if (arg === '--schema' || arg.startsWith('--schema=')) options.schema = value();
     else if (arg === '--yes') options.yes = true;
@@ -340,6 +342,15 @@ async function fix(options: Options): Promise<number> {
     if (unreadableReason(source.text, settings, invalidUtf8Of(source))) continue;
     // --unsafe: a statement that must leave the tool's transaction moves to new migration files.
     const result = fixAll(source.text, { ...migrations.around(file, settings), unsafe: options.unsafe, files: options.unsafe, invalidUtf8: invalidUtf8Of(source) });
+    // --unsafe: what no fix answers gets its plan, or the reason there is no safe form.
+    if (options.unsafe) {
+      try {
+        if (!answerLeftovers(file, source.text, settings, options)) refused++;
+      } catch (e) {
+        if (!(e instanceof FileProblem || e instanceof UsageError)) throw e;
+        refuse(file, `plan not written: ${e.message}`);
+      }
+    }
     if (result.text === source.text) continue;
     const created = newFiles(file, result.files);
     // The fixes go into the bytes that were read: nothing outside their own edits is re-encoded.
@@ -377,6 +388,63 @@ async function fix(options: Options): Promise<number> {
 }
 
 /**
+ * The error findings of a migration that no fix answers (lines of the file as it is), each with what answers it instead:
+ * the rule's plan (printed, or written with --plans --write), or why no safe form exists (the
+ * plan's missing piece, or the rule's documented reason). False when one has neither.
+ */
+function answerLeftovers(file: string, text: string, settings: Settings, options: Options): boolean {
+  const analysis = analyze(text, migrations.around(file, settings));
+  const o = { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout };
+  const done = new Set<number>();
+  let answered = true;
+  for (const f of analysis.findings) {
+    if (f.severity !== 'error' || f.fixes.some((x) => !x.disabled && (x.edits.length || x.files?.length))) continue;
+    const where = `${file}:${f.range.start.line + 1}`;
+    const rule = RULES.find((r) => r.meta.id === f.rule);
+    const answer = rule?.meta.plan && f.statement !== undefined ? planAnswer(analysis.facts, f.statement, o) : undefined;
+    if (answer && 'plan' in answer) {
+      if (done.has(f.statement!)) continue;
+      done.add(f.statement!);
+      if (options.plans) emitPlan(file, where, analysis.facts.context.framework, answer.plan, options);
+      else process.stderr.write(`${where}: ${f.rule}: no fix; a plan: ${answer.plan.title} (--plans prints it, --plans --write writes it)\n`);
+      continue;
+    }
+    const reason = answer && 'missing' in answer ? answer.missing : rule?.meta.docs.noSafeForm;
+    if (reason) process.stderr.write(`${where}: ${f.rule}: no safe form here: ${reason}\n`);
+    else {
+      process.stderr.write(`${where}: ${f.rule}: no fix and no plan${f.fixes[0]?.disabled ? `: ${f.fixes[0].disabled}` : ''}\n`);
+      answered = false;
+    }
+  }
+  return answered;
+}
+
+/** A plan's migrations, printed, or written beside the migration (never over a file, unless --force). */
+function emitPlan(file: string, where: string, framework: Analysis['facts']['context']['framework'], result: Plan, options: Options, prefix = `${where}: `): void {
+  const files = planFiles(file, framework, result);
+  if (options.write) {
+    // Plans go beside the migration (Prisma: a folder each, beside the migration's folder), never elsewhere.
+    const within = framework === 'prisma' ? path.dirname(path.dirname(file)) : path.dirname(file);
+    // Every target is checked before the first is written: a refusal leaves no half-written plan.
+    const expected = files.map((f) => {
+      if (path.dirname(f.path) !== path.dirname(file)) checkFolder(path.dirname(f.path), within);
+      const hash = existingHash(f.path);
+      if (hash !== null && !options.force) throw new UsageError(`${f.path} exists already (--force replaces it)`);
+      return hash;
+    });
+    files.forEach((f, i) => {
+      if (path.dirname(f.path) !== path.dirname(file) && !fs.existsSync(path.dirname(f.path))) makeFolder(path.dirname(f.path), within);
+      writeFileAtomic(f.path, f.content, { within, expected: expected[i] });
+      process.stdout.write(`wrote ${f.path}\n`);
+    });
+    process.stdout.write(`Replace the original statement at ${where} with these migrations.\n`);
+  } else {
+    process.stdout.write(`-- ${prefix}${result.title} (${framework})\n`);
+    for (const f of files) process.stdout.write(`\n-- ${f.path}\n${f.content}`);
+  }
+}
+
+/**
  * `migration-guard plan FILE:LINE [--write]`: the expand-contract sequence for the statement on
  * that line, as migrations named the way the file's tool expects; printed, or written beside it.
  */
@@ -391,32 +459,12 @@ async function plan(options: Options): Promise<number> {
   const analysis = analyze(source.text, { ...migrations.around(file, settings), invalidUtf8: invalidUtf8Of(source) });
   const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
   const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
-  const result = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
-  if (!result) {
-    process.stderr.write(`${file}:${line}: no expand-contract plan for this statement (plans cover type changes, renames, NOT NULL and required columns)\n`);
+  const answer = index >= 0 ? planAnswer(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
+  if (!answer || !('plan' in answer)) {
+    process.stderr.write(`${file}:${line}: ${answer ? `no plan: ${answer.missing}` : 'no expand-contract plan for this statement (plans cover type changes, renames, NOT NULL, required, serial, identity and generated columns, rewriting defaults, VACUUM FULL / CLUSTER)'}\n`);
     return 1;
   }
-  const files = planFiles(file, analysis.facts.context.framework, result);
-  if (options.write) {
-    // Plans go beside the migration (Prisma: a folder each, beside the migration's folder), never elsewhere.
-    const within = analysis.facts.context.framework === 'prisma' ? path.dirname(path.dirname(file)) : path.dirname(file);
-    // Every target is checked before the first is written: a refusal leaves no half-written plan.
-    const expected = files.map((f) => {
-      if (path.dirname(f.path) !== path.dirname(file)) checkFolder(path.dirname(f.path), within);
-      const hash = existingHash(f.path);
-      if (hash !== null && !options.force) throw new UsageError(`${f.path} exists already (--force replaces it)`);
-      return hash;
-    });
-    files.forEach((f, i) => {
-      if (path.dirname(f.path) !== path.dirname(file)) makeFolder(path.dirname(f.path), within);
-      writeFileAtomic(f.path, f.content, { within, expected: expected[i] });
-      process.stdout.write(`wrote ${f.path}\n`);
-    });
-    process.stdout.write(`Replace the original statement at ${file}:${line} with these migrations.\n`);
-  } else {
-    process.stdout.write(`-- ${result.title} (${analysis.facts.context.framework})\n`);
-    for (const f of files) process.stdout.write(`\n-- ${f.path}\n${f.content}`);
-  }
+  emitPlan(file, `${file}:${line}`, analysis.facts.context.framework, answer.plan, options, '');
   return 0;
 }
 

@@ -17,7 +17,8 @@ import { statementHead, timeline } from './engine/describe';
 import { docsUrl } from './engine/docs';
 import { RULES, SQUAWK_RULES } from './engine/rules';
 import { Settings } from './engine/settings';
-import { FileProblem, invalidUtf8Of, patchBytes, readSource, writeFileAtomic } from './files';
+import { fixAll } from './engine/fixall';
+import { FileProblem, invalidUtf8Of, newFiles, patchBytes, readSource, writeFileAtomic, writeNewFiles } from './files';
 import { planFiles } from './planfiles';
 import { explainJson, findingJson, lockInWords, whyOf } from './report';
 import { collectFiles, excluded, MigrationRun, planAtLine, settingsResolver, statementOnLine, UsageError, VERSION } from './run';
@@ -140,11 +141,21 @@ function fix(args: { path?: string; sql?: string; file?: string; unsafe?: boolea
   const text = source ? source.text : args.sql!;
   const unreadable = unreadableReason(text, settings);
   if (unreadable) throw new UsageError(`${file ?? 'sql'}: ${unreadable}`);
-  const result = run.fixText(text, file, settings, args.unsafe, source ? invalidUtf8Of(source) : undefined);
+  // unsafe with a file: a statement that must leave the tool's transaction moves to new migration files.
+  const moves = args.unsafe === true && file !== undefined;
+  const result = fixAll(text, { ...(file === undefined ? { settings } : run.around(file, settings)), unsafe: args.unsafe, files: moves, invalidUtf8: source ? invalidUtf8Of(source) : undefined });
+  const created = moves ? newFiles(file!, result.files) : [];
   const changed = result.text !== text;
   if (args.write && changed) {
     try {
-      writeFileAtomic(args.path!, patchBytes(source!, result.edits), { within: path.dirname(args.path!), expected: source!.hash });
+      // The new files first, never over an existing one; they go again if the migration cannot be written.
+      const undo = writeNewFiles(created);
+      try {
+        writeFileAtomic(args.path!, patchBytes(source!, result.edits), { within: path.dirname(args.path!), expected: source!.hash });
+      } catch (e) {
+        undo();
+        throw e;
+      }
     } catch (e) {
       if (e instanceof FileProblem) throw new UsageError(`${args.path}: ${e.message}`);
       throw e;
@@ -162,6 +173,7 @@ function fix(args: { path?: string; sql?: string; file?: string; unsafe?: boolea
     ...(unsafeLeft ? { note: `${unsafeLeft} finding${unsafeLeft === 1 ? ' has a fix' : 's have fixes'} that change how the migration runs (CONCURRENTLY, moving statements out of the transaction, splitting a step): call fix with unsafe: true to apply them.` } : {}),
     remaining,
     text: result.text,
+    ...(created.length ? { newFiles: created.map((f) => ({ path: f.path, content: f.content })), ...(args.write && changed ? {} : { newFilesNote: 'not written: write: true (with path) creates them with the fixed migration' }) } : {}),
   };
 }
 

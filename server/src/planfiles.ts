@@ -17,11 +17,12 @@ export function planFiles(original: string, framework: Framework, plan: Plan): P
   const base = path.basename(original);
   const header = (i: number) => `-- Step ${i + 1} of ${plan.steps.length}: ${plan.title}\n-- ${plan.steps[i].note}\n`;
   const naming = toolById(framework)?.sql?.planFile;
-  return plan.steps.map((step, i) => {
+  return plan.steps.flatMap((step, i) => {
     const n = i + 1;
     const body = `${header(i)}${step.sql}\n`;
     // Tools without a naming of their own: the step beside the original, named after it.
     const planned = naming?.({ base, folder: path.basename(dir), n, step, plan, body }) ?? { path: `${base.replace(/\.sql$/, '')}.step${n}-${step.slug}.sql`, content: body };
-    return { path: path.join(dir, ...planned.path.split('/')), content: planned.content };
+    // Beside the step: what tells the tool to run it outside a transaction (Diesel's metadata.toml, Flyway's .conf).
+    return [planned, ...(('also' in planned && planned.also) || [])].map((f) => ({ path: path.join(dir, ...f.path.split('/')), content: f.content }));
   });
 }

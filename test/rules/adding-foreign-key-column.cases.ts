@@ -7,7 +7,15 @@ export const tests: RuleTests = {
     {
       sql: 'ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1 REFERENCES regions (id);',
       reports: [{ range: [0, 19, 0, 80], messageId: 'validatedInline', data: { table: 'orders', referenced: 'regions' } }],
-      output: null,
+      output:
+        'ALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1;\nALTER TABLE orders ADD CONSTRAINT orders_region_id_fkey FOREIGN KEY (region_id) REFERENCES regions (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_region_id_fkey;',
+    },
+    {
+      // A named constraint with its ON DELETE, beside another subcommand, in a transaction: the VALIDATE goes after COMMIT.
+      sql: 'BEGIN;\nALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1 CONSTRAINT r_fk REFERENCES regions (id) ON DELETE SET NULL, ADD COLUMN x int;\nCOMMIT;',
+      reports: [{ range: [1, 19, 1, 115], messageId: 'validatedInline', data: { table: 'orders', referenced: 'regions' } }],
+      output:
+        'BEGIN;\nALTER TABLE orders ADD COLUMN x int;\nALTER TABLE orders ADD COLUMN region_id bigint DEFAULT 1;\nALTER TABLE orders ADD CONSTRAINT r_fk FOREIGN KEY (region_id) REFERENCES regions (id) ON DELETE SET NULL NOT VALID;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT r_fk;',
     },
   ],
 };

@@ -65,12 +65,13 @@ export const tests: RuleTests = {
     {
       sql: 'ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1 REFERENCES coupons (id);',
       reports: [{ range: [0, 19, 0, 80], messageId: 'inlineColumnConstraint', data: { constraint: 'REFERENCES', table: 'orders' } }],
-      output: null,
+      output:
+        'ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1;\nALTER TABLE orders ADD CONSTRAINT orders_coupon_id_fkey FOREIGN KEY (coupon_id) REFERENCES coupons (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_coupon_id_fkey;',
     },
     {
       sql: 'ALTER TABLE orders ADD COLUMN discount int CHECK (discount >= 0);',
       reports: [{ range: [0, 19, 0, 64], messageId: 'inlineColumnConstraint', data: { constraint: 'CHECK', table: 'orders' } }],
-      output: null,
+      output: 'ALTER TABLE orders ADD COLUMN discount int;\nALTER TABLE orders ADD CONSTRAINT orders_discount_check CHECK (discount >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_discount_check;',
     },
     {
       sql: 'DO $do$\nBEGIN\n  ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $do$;',

@@ -11,7 +11,13 @@ export const tests: RuleTests = {
     {
       sql: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;\nCOMMIT;',
       reports: [{ range: [2, 19, 2, 40], messageId: 'validateInAddTransaction', data: { constraint: 'c', mode: 'ACCESS EXCLUSIVE', table: 'orders' } }],
-      output: null,
+      output: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT c;',
+    },
+    {
+      // Another subcommand stays; the VALIDATE leaves with its own ALTER TABLE.
+      sql: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;\nALTER TABLE orders ADD COLUMN n int, VALIDATE CONSTRAINT c;\nCOMMIT;',
+      reports: [{ range: [2, 37, 2, 58], messageId: 'validateInAddTransaction', data: { constraint: 'c', mode: 'ACCESS EXCLUSIVE', table: 'orders' } }],
+      output: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT VALID;\nALTER TABLE orders ADD COLUMN n int;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT c;',
     },
     {
       sql: 'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;',

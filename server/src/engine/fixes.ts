@@ -98,7 +98,7 @@ function slugOf(sql: string): string {
 }
 
 /** Statements that must run outside a transaction block: each goes alone into its own migration. */
-const needsNoTransaction = (text: string): boolean => /\bCONCURRENTLY\b/i.test(text) && !/^\s*REFRESH\b/i.test(text);
+const needsNoTransaction = (text: string): boolean => (/\bCONCURRENTLY\b/i.test(text) && !/^\s*REFRESH\b/i.test(text)) || /^\s*ALTER\s+TYPE\b[\s\S]*\bADD\s+VALUE\b/i.test(text);
 
 /**
  * New migrations that take `sql` (one or more statements) out of a file the tool runs in one
@@ -179,7 +179,12 @@ export function moveOutOfTransaction(file: FileFacts, s: StatementFacts, sql: st
     if (!out) {
       // The statement leaves the file for a migration of its own.
       const own = ownMigration(file, sql);
-      return own ? { edits: [{ ...removeStatement(file, s), files: own.files }], moved: false, note: own.note } : { disabled: toolReason(file) };
+      if (!own) return { disabled: toolReason(file) };
+      // Alone in the file, the statement leaves a comment saying where it went: an empty up.sql is an
+      // error for Diesel (EmptyMigration), and an empty file says nothing to a reader.
+      const alone = file.statements.every((o) => o === s);
+      const edit = alone ? { ...replaceStatement(s, `-- ${own.note.replace(/^m/, 'M')}.`), files: own.files } : { ...removeStatement(file, s), files: own.files };
+      return { edits: [edit], moved: false, note: own.note };
     }
     return { edits: [out.edit, replaceStatement(s, sql)], moved: false, note: out.note };
   }
@@ -361,4 +366,40 @@ export function keyRangeLoop(o: { tag: string; table: string; key: string; size:
     'END',
     `$${o.tag}$;`,
   ];
+}
+
+/**
+ * ADD COLUMN with inline FOREIGN KEY / CHECK constraints that are validated on every row, split
+ * into the column alone, each constraint added NOT VALID (no scan), and VALIDATE CONSTRAINT where
+ * it commits apart from the ADD (the NOT VALID split). Undefined when a clause cannot be found.
+ */
+export function splitInlineConstraints(file: FileFacts, s: StatementFacts, cmd: { start: number; end: number; node: Node; tokens: Token[] }, relation: string, constraints: Node[]): Placement | undefined {
+  const column = cmd.node.def?.ColumnDef ?? {};
+  const table = s.statement.node?.relation?.relname as string;
+  const tokens = cmd.tokens;
+  const spans: { start: number; end: number }[] = [];
+  const now: string[] = [];
+  const later: string[] = [];
+  for (const c of constraints) {
+    let i = tokenIndexAt(tokens, s.statement.at(c.location ?? -1));
+    if (i < 0) return undefined;
+    const start = tokens[i].start;
+    if (tokens[i].keyword === 'CONSTRAINT') i += 2;
+    if (!tokens[i] || !['REFERENCES', 'CHECK'].includes(tokens[i].keyword)) return undefined;
+    const body = clauseSpan(tokens, i, cmd.end);
+    spans.push({ start, end: body.end });
+    const name = (c.conname as string | undefined) ?? defaultName(table, column.colname, c.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check');
+    const clause = file.parsed.text.slice(body.start, body.end);
+    now.push(`ALTER TABLE ${relation} ADD CONSTRAINT ${ident(name)} ${c.contype === 'CONSTR_FOREIGN' ? `FOREIGN KEY (${ident(column.colname)}) ` : ''}${clause} NOT VALID;`);
+    later.push(`ALTER TABLE ${relation} VALIDATE CONSTRAINT ${ident(name)};`);
+  }
+  let text = '';
+  let at = cmd.start;
+  for (const span of spans.sort((a, b) => a.start - b.start)) {
+    text += file.parsed.text.slice(at, span.start).replace(/\s+$/, '');
+    at = span.end;
+  }
+  text += file.parsed.text.slice(at, cmd.end);
+  const index = s.commands.findIndex((c) => c.start === cmd.start);
+  return splitCommand(file, s, index, [`ALTER TABLE ${relation} ${text};`, ...now], later);
 }

@@ -29,6 +29,11 @@ export interface RuleDocs {
   safe: string;
   /** Version notes, edge cases. */
   notes?: string;
+  /**
+   * Why some of what the rule reports has no safe form: no fix and no plan can make it without the
+   * lock (printed by `fix --unsafe` for such a finding, listed on the docs page).
+   */
+  noSafeForm?: string;
   /** Settings the examples need (a rule about PostgreSQL 11 sets pgVersion 11). */
   exampleSettings?: Partial<Settings>;
 }

@@ -70,6 +70,7 @@ setting.`,
         'Column {{column}} defaults to {{functions}}(): if that function is VOLATILE, PostgreSQL rewrites {{table}} under ACCESS EXCLUSIVE. Check pg_proc.provolatile, or add the column without a default and backfill.',
     },
     fixable: ['unsafe'],
+    plan: true,
     squawk: ['adding-field-with-default'],
   },
   check(file) {

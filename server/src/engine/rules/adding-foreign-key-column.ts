@@ -1,4 +1,17 @@
-import { existingTableCommands, Report, Rule } from '../rule';
+import { splitInlineConstraints } from '../fixes';
+import { nodeOf, Of } from '../ast';
+import { existingTableCommands, Fix, relationText, Report, Rule } from '../rule';
+import { AlterCommand, FileFacts, StatementFacts } from '../facts';
+
+/** The NOT VALID split: the column, the foreign key NOT VALID, VALIDATE where it commits apart. */
+export function inlineSplitFix(file: FileFacts, s: StatementFacts, cmd: AlterCommand, constraints: Of<'Constraint'>[], what: string): Fix[] {
+  const relation = relationText(s, nodeOf(s.statement, 'AlterTableStmt')?.relation?.location);
+  const placed = relation ? splitInlineConstraints(file, s, cmd, relation, constraints) : undefined;
+  if (!placed) return [];
+  const title = `Add the column, then ${what} NOT VALID, then VALIDATE CONSTRAINT`;
+  if ('disabled' in placed) return [{ title, safety: 'unsafe', edits: [], disabled: placed.disabled }];
+  return [{ title: placed.note ? `${title}, ${placed.note}` : placed.moved ? `${title} after COMMIT` : title, safety: 'unsafe', edits: placed.edits }];
+}
 
 export const rule: Rule = {
   meta: {
@@ -21,7 +34,7 @@ ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
       validatedInline:
         'The new column has a default, so its foreign key is checked on every row of {{table}} while {{table}} is ACCESS EXCLUSIVE and {{referenced}} is SHARE ROW EXCLUSIVE. Add the column, then the foreign key NOT VALID, then VALIDATE it.',
     },
-    fixable: [],
+    fixable: ['unsafe'],
     squawk: ['adding-foreign-key-constraint'],
   },
   check(file) {
@@ -36,6 +49,7 @@ ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);`,
         end: cmd.end,
         messageId: 'validatedInline',
         data: { table, referenced: fk.pktable?.relname ?? '' },
+        fixes: inlineSplitFix(file, s, cmd, [fk], 'the foreign key'),
       });
     }
     return reports;

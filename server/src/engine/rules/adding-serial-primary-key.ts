@@ -21,6 +21,7 @@ ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pke
       serialPrimaryKey: 'A {{type}} PRIMARY KEY rewrites {{table}} (nextval() for every row) and builds the index, all under ACCESS EXCLUSIVE.',
     },
     fixable: [],
+    plan: true,
     squawk: ['adding-serial-primary-key-field'],
   },
   check(file) {

@@ -13,6 +13,9 @@ once; VALIDATE CONSTRAINT then checks the existing ones separately.`,
       unsafe: `ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0);`,
       safe: `ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;
 ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive;`,
+      noSafeForm: `ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID exists, but ALTER DOMAIN ... VALIDATE CONSTRAINT still
+checks every column of the domain under a lock that blocks writes to those tables: there is no
+non-blocking form. Use CHECK constraints on the tables instead (each added NOT VALID, then validated).`,
     },
     messages: {
       validatedAtOnce: 'ALTER DOMAIN ... ADD CONSTRAINT checks every column of this domain in every table, blocking writes to them. Add it NOT VALID, then VALIDATE CONSTRAINT.',

@@ -10,6 +10,7 @@ export const rule: Rule = {
       why: 'Every table and row of the database is gone. This belongs in an operator runbook, not in a migration that runs on deploy.',
       unsafe: `DROP DATABASE analytics;`,
       safe: `-- Drop databases by hand, after a verified backup, outside the deploy.`,
+      noSafeForm: `Dropping a database loses its data: there is no safe form, only a decision taken outside migrations.`,
     },
     messages: {
       dropDatabase: 'DROP DATABASE {{database}} deletes every table in it. Do it by hand, not in a migration.',

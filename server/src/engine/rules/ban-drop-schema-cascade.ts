@@ -11,6 +11,8 @@ export const rule: Rule = {
       unsafe: `DROP SCHEMA reporting CASCADE;`,
       safe: `-- Drop the objects one by one (each reviewed), then the empty schema:
 DROP SCHEMA reporting;`,
+      noSafeForm: `CASCADE drops whatever depends on the schema, known or not: there is no safe form. Drop the objects
+by name, then the schema without CASCADE.`,
     },
     messages: {
       dropSchemaCascade: 'DROP SCHEMA ... CASCADE drops every object in the schema and everything that depends on them.',

@@ -24,6 +24,9 @@ ALTER TABLE orders ADD COLUMN id_new bigint;
 -- Binary-coercible changes are quiet when the old type is known:
 CREATE TABLE notes (body varchar(200));
 ALTER TABLE notes ALTER COLUMN body TYPE varchar(500);`,
+      noSafeForm: `A type change inside a DO block (a conditional migration) gets no plan: the plan's steps are
+migrations of their own and cannot run inside the block. Write the steps after the condition by hand,
+or make the condition a separate check before the plan's migrations.`,
     },
     messages: {
       rewrites:

@@ -22,6 +22,10 @@ the table had when the view was created.`,
 ALTER TABLE users ALTER COLUMN email TYPE varchar(320);
 ALTER TABLE users DROP COLUMN email;
 ALTER TABLE users DROP COLUMN active CASCADE;`,
+      noSafeForm: `No single-statement fix: the way out is to drop the view, change the column and create the view again,
+in one transaction, with its definition as it stands on the database (which an earlier migration or a
+later CREATE OR REPLACE may have changed). The safe SQL below shows the pattern; running code that reads
+the view gets errors only for the instant of that transaction.`,
       safe: `CREATE VIEW active_users AS SELECT id, email FROM users WHERE active;
 -- Drop the view, change the column, create the view again, in one transaction:
 BEGIN;

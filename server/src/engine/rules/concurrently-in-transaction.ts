@@ -28,6 +28,10 @@ COMMIT;`,
 \`-- migrate:up transaction:false\`, Flyway's \`executeInTransaction=false\`, Liquibase's
 \`runInTransaction:false\`...). Until framework detection lands, a plain file runs statement by
 statement, as \`psql -f\` does; the \`assumeInTransaction\` setting models a tool that wraps files.`,
+      noSafeForm: `A statement inside a DO block runs in the block's transaction: no edit can take it out
+automatically; move it out of the block. In a file an unknown tool runs in one transaction
+(\`assumeInTransaction\` without a known tool) no new migration can be named: move the statement to a
+migration that runs outside a transaction by hand.`,
     },
     messages: {
       afterBegin:

@@ -3,6 +3,7 @@ import { afterTransaction } from '../fixes';
 import { nodeOf, Of } from '../ast';
 import { catalogObjects } from '../catalog';
 import { relationKey, relationName } from '../facts';
+import { inlineSplitFix } from './adding-foreign-key-column';
 import { existingTableCommands, Fix, lineOf, parsedStatements, quoteIdent, relationText, Report, Rule } from '../rule';
 
 const id = 'constraint-missing-not-valid';
@@ -71,6 +72,9 @@ table (each row is then checked as it is inserted, under ROW SHARE), or add it N
 VALIDATE it after COMMIT. NOT VALID is accepted for FOREIGN KEY and CHECK constraints (and NOT NULL constraints since
 PostgreSQL 18); UNIQUE and PRIMARY KEY are built with CREATE UNIQUE INDEX CONCURRENTLY and USING
 INDEX instead.`,
+      noSafeForm: `A constraint added inside a DO block, or in a file an unknown tool runs in one transaction
+(\`assumeInTransaction\` without a known tool), cannot have its VALIDATE placed in a separate
+transaction automatically: add it NOT VALID and put the VALIDATE in the next migration by hand.`,
     },
     messages: {
       foreignKey:
@@ -110,6 +114,7 @@ INDEX instead.`,
           end: cmd.end,
           messageId: 'inlineColumnConstraint',
           data: { constraint: check ? 'CHECK' : 'REFERENCES', table },
+          fixes: inlineSplitFix(file, s, cmd, constraints.filter((c) => c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK'), fk && check ? 'the constraints' : check ? 'the CHECK' : 'the foreign key'),
         });
       }
     }

@@ -23,6 +23,9 @@ COMMIT;`,
 UPDATE users SET plan = 'free' WHERE id BETWEEN 1 AND 5000 AND plan IS NULL;`,
       notes: `Statements on tables the migration created are not reported. A single-row INSERT ... VALUES is not
 reported.`,
+      noSafeForm: `Separating a data change from the schema change it follows means two migrations, and which
+statements belong to which is a decision about the application's deploy: no automatic split is
+offered. Put the data change in a migration of its own, batched.`,
     },
     messages: {
       dataChangeUnderLock:

@@ -32,6 +32,9 @@ DROP FUNCTION next_code();
 CREATE TYPE mood AS ENUM ('sad', 'ok');
 CREATE TABLE people (id bigint, feeling mood);
 DROP TYPE mood CASCADE;`,
+      noSafeForm: `Nothing can make a DROP of something still in use safe: first change the defaults, triggers or columns
+that use it (in this migration, before the DROP, or in an earlier one), then drop it without CASCADE,
+so that PostgreSQL refuses if anything still depends on it.`,
       safe: `CREATE FUNCTION next_code() RETURNS text LANGUAGE sql AS $$ SELECT md5(random()::text) $$;
 CREATE TABLE coupons (id bigint PRIMARY KEY, code text DEFAULT next_code());
 -- Stop using it first, then drop it:

@@ -40,6 +40,9 @@ statement, outside one transaction, breaks the application's writes in between; 
 a new key breaks them for good.`,
       unsafe: `CREATE PUBLICATION orders_feed FOR TABLE orders;
 ALTER TABLE orders DROP CONSTRAINT orders_pkey;`,
+      noSafeForm: `The way out depends on what identifies the rows afterwards: a new primary key added in the same ALTER
+TABLE, or REPLICA IDENTITY USING INDEX on a unique index over NOT NULL columns, set before the key goes.
+Migration Guard cannot choose that key for you; the safe SQL below shows both forms.`,
       safe: `CREATE PUBLICATION orders_feed FOR TABLE orders;
 -- Swap the key in one statement: the table is never without a replica identity.
 ALTER TABLE orders DROP CONSTRAINT orders_pkey, ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_uuid_key;`,

@@ -1,5 +1,6 @@
 import { nodeOf } from '../ast';
-import { firstLine, parsedStatements, Report, Rule } from '../rule';
+import { moveOutOfTransaction } from '../fixes';
+import { firstLine, Fix, parsedStatements, Report, Rule } from '../rule';
 
 export const rule: Rule = {
   meta: {
@@ -19,14 +20,18 @@ COMMIT;`,
     messages: {
       addValueInTransaction: 'PostgreSQL {{pgVersion}} cannot run ALTER TYPE ... ADD VALUE inside a transaction block: run it on its own.',
     },
-    fixable: [],
+    fixable: ['unsafe'],
   },
   check(file) {
     if (file.settings.pgVersion >= 12) return [];
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
       if (!nodeOf(s.statement, 'AlterEnumStmt')?.newVal || !s.inTransaction) continue;
-      reports.push({ ...firstLine(s), messageId: 'addValueInTransaction', data: { pgVersion: file.settings.pgVersion } });
+      // The statement leaves the transaction: after its COMMIT, or in a migration of its own.
+      const placed = moveOutOfTransaction(file, s, `${s.statement.text};`);
+      const title = 'Run ADD VALUE on its own, outside the transaction';
+      const fix: Fix = 'disabled' in placed ? { title, safety: 'unsafe', edits: [], disabled: placed.disabled } : { title: placed.note ? `${title}: ${placed.note}` : title, safety: 'unsafe', edits: placed.edits };
+      reports.push({ ...firstLine(s), messageId: 'addValueInTransaction', data: { pgVersion: file.settings.pgVersion }, fixes: [fix] });
     }
     return reports;
   },

@@ -80,6 +80,10 @@ DETACH PARTITION on it, or PARTITION BY (a table created in the same migration i
 reported). Partitioned tables of earlier migrations are not known yet: there, require-concurrent-index
 reports the statement, and its CONCURRENTLY fix fails. The fix writes the statements for the partitions
 the migration names and a comment for the others.`,
+      noSafeForm: `CREATE INDEX on a partitioned table has no CONCURRENTLY form: build the index CONCURRENTLY on each
+partition, create the parent's index ON ONLY the parent, then ATTACH each partition's index. When the
+partitions are not known to the migrations, or the statement runs in a transaction, that sequence is
+written by hand.`,
     },
     fixable: ['unsafe'],
   },

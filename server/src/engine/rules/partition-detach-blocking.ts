@@ -14,6 +14,9 @@ transaction block.`,
       safe: `ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;`,
       notes: `If a concurrent detach is interrupted, finish it with ALTER TABLE ... DETACH PARTITION ... FINALIZE.
 CONCURRENTLY is not allowed when the parent has a default partition.`,
+      noSafeForm: `DETACH PARTITION CONCURRENTLY (PostgreSQL 14+) cannot run in a transaction block, nor on a table with
+a default partition: in those cases no form detaches without ACCESS EXCLUSIVE on the parent. Before
+PostgreSQL 14 there is none.`,
     },
     messages: {
       detach: 'DETACH PARTITION takes ACCESS EXCLUSIVE on {{table}}: queries on every partition wait. Use DETACH PARTITION ... CONCURRENTLY.',

@@ -32,6 +32,13 @@ CREATE INDEX accounts_email_idx ON accounts (email);`,
 not accept CASCADE. If CREATE INDEX CONCURRENTLY fails it leaves an INVALID index behind: drop it
 (DROP INDEX CONCURRENTLY) before retrying. CONCURRENTLY is not supported on partitioned tables:
 create the index on each partition concurrently, then on the parent with ON ONLY and ATTACH.`,
+      noSafeForm: `No automatic form in three cases, each said in the finding's disabled fix: a statement inside a DO
+block (CONCURRENTLY cannot run in one: move the statement out of the block by hand); a file that an
+unknown tool runs in one transaction (\`assumeInTransaction\` without a known tool: Migration Guard
+cannot name a new migration for it; put the statement in a migration of its own that runs outside a
+transaction); \`DROP INDEX\` of several indexes, or \`REINDEX TABLE\` / \`SCHEMA\` / \`DATABASE\`, which
+have no single-statement CONCURRENTLY rewrite here: write one \`DROP INDEX CONCURRENTLY\` per index, or
+\`REINDEX ... CONCURRENTLY\` (PostgreSQL 12+) in a migration without a transaction.`,
     },
     messages: {
       createIndex: 'CREATE INDEX on {{table}} takes a SHARE lock: INSERT, UPDATE and DELETE wait for the whole index build. Use CREATE INDEX CONCURRENTLY.',

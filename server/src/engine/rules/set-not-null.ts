@@ -44,6 +44,9 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;`,
       notes: `Run the VALIDATE in its own transaction (not in the one that added the CHECK). Before PostgreSQL 12,
 SET NOT NULL always scans. PostgreSQL 18 also accepts \`ADD CONSTRAINT ... NOT NULL col NOT VALID\`.
 DROP NOT NULL is instant and not reported.`,
+      noSafeForm: `Inside a DO block, or in a file an unknown tool runs in one transaction (\`assumeInTransaction\`
+without a known tool), the CHECK ... NOT VALID, its VALIDATE and the SET NOT NULL cannot be given
+transactions of their own automatically: write them as separate migrations by hand (the plan shows them).`,
     },
     messages: {
       scans:

@@ -28,6 +28,11 @@ VACUUM (ANALYZE) users;
 ALTER TABLE users ADD COLUMN search tsvector;`,
       notes: `On a table created in the same migration nothing is reported. PostgreSQL 18's virtual generated
 columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do not rewrite.`,
+      noSafeForm: `SET LOGGED / UNLOGGED, SET TABLESPACE and SET ACCESS METHOD have no non-blocking form: PostgreSQL
+copies the table (or index) under ACCESS EXCLUSIVE, and no extension does these online. Plan a
+maintenance window, or build a new table and move the rows in batches. VACUUM FULL and CLUSTER have a
+plan with pg_squeeze or pg_repack when the connected database has one installed; without them no
+statement reclaims space or reorders rows without ACCESS EXCLUSIVE.`,
     },
     messages: {
       vacuumFull: 'VACUUM FULL rewrites {{tables}} under ACCESS EXCLUSIVE: reads and writes wait until the copy ends. Use plain VACUUM, or pg_repack.',
@@ -37,6 +42,7 @@ columns (GENERATED ALWAYS AS (...) without STORED) are computed on read and do n
       storedGenerated: 'A stored generated column rewrites {{table}} and its indexes under ACCESS EXCLUSIVE: reads and writes wait until the copy ends.',
     },
     fixable: [],
+    plan: true,
     squawk: ['prefer-repack'],
   },
   check(file) {

@@ -68,6 +68,11 @@ EXCLUDE constraints have no USING INDEX form and no CONCURRENTLY way: on a large
 new table (create it with the constraint, keep it in sync with a trigger, copy the rows in batches,
 then swap the names in one short transaction), or enforce the rule with a trigger. ADD COLUMN ...
 UNIQUE has a fix: the column first, then the index CONCURRENTLY and ADD CONSTRAINT ... USING INDEX.`,
+      noSafeForm: `An EXCLUDE constraint has no USING INDEX form: PostgreSQL builds its index under the ALTER TABLE's
+lock, and no statement adds it without blocking writes (build it on a new table, or accept the lock in
+a quiet window). A PRIMARY KEY on a column added in the same statement is a new column filled under
+the lock anyway: add the column, fill it in batches, build the unique index CONCURRENTLY, then
+\`ADD CONSTRAINT ... PRIMARY KEY USING INDEX\`.`,
     },
     messages: {
       buildsIndex:

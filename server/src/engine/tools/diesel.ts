@@ -2,7 +2,7 @@
  * Diesel: one folder per migration (`migrations/<version>_<name>/up.sql` and `down.sql`), each run
  * in one transaction unless the folder's `metadata.toml` says `run_in_transaction = false`.
  */
-import { defineTool, findUp, NewFile, oneSimpleQuery, slugAt, wholeFile } from './tool';
+import { defineTool, findUp, NewFile, oneSimpleQuery, slugAt, wholeFile, stepNeedsNoTransaction } from './tool';
 
 /**
  * Diesel's TomlMetadata: no metadata.toml (or one that does not parse) means a transaction; a
@@ -61,6 +61,11 @@ export const diesel = defineTool({
       });
       return files;
     },
-    planFile: ({ folder, n, step, body }) => ({ path: `../${nextDieselVersion(folder, n)}_${step.slug}/up.sql`, content: body }),
+    // A step that must run outside a transaction (CONCURRENTLY, a DO block that commits) gets run_in_transaction = false.
+    planFile: ({ folder, n, step, body }) => ({
+      path: `../${nextDieselVersion(folder, n)}_${step.slug}/up.sql`,
+      content: body,
+      ...(stepNeedsNoTransaction(step.sql) ? { also: [{ path: `../${nextDieselVersion(folder, n)}_${step.slug}/metadata.toml`, content: 'run_in_transaction = false\n' }] } : {}),
+    }),
   },
 });

@@ -74,7 +74,9 @@ export const flyway = defineTool({
     },
     planFile({ base, n, step, body }) {
       const version = /^V([\d._]+)__/.exec(base)?.[1] ?? '1';
-      return { path: `V${version}.${n}__${step.slug}.sql`, content: body };
+      const path = `V${version}.${n}__${step.slug}.sql`;
+      // Flyway sees CONCURRENTLY by itself, not a DO block that commits: its .conf says so.
+      return { path, content: body, ...(/COMMIT;/.test(step.sql) ? { also: [{ path: `${path}.conf`, content: 'executeInTransaction=false\n' }] } : {}) };
     },
   },
 });

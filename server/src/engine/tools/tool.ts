@@ -132,7 +132,7 @@ export interface SqlSupport {
    */
   ownMigration?(input: OwnMigrationInput): NewFile[];
   /** Where a plan step goes: a path relative to the planned file's folder (`/`-separated), and its content. */
-  planFile?(input: PlanFileInput): { path: string; content: string };
+  planFile?(input: PlanFileInput): { path: string; content: string; also?: { path: string; content: string }[] };
   /**
    * Whether the file is an up or a down migration, where the tool says so otherwise than the
    * usual names (`*.down.sql`, `revert/`, Flyway's `U<version>__`): yoyo's `*.rollback.sql` is a

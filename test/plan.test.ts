@@ -1,0 +1,137 @@
+/**
+ * Plans as migrations of the tools that run each file in one transaction (golang-migrate, Prisma,
+ * Diesel, sqlx, Flyway): every step that must commit apart is a migration of its own, and the
+ * planned files, analysed as that tool's migrations, draw none of the findings the plan exists to
+ * avoid (issue 18: the NOT NULL plan on Prisma flagged its own VALIDATE).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { analyze, loadParser } from '../server/src/engine/analyze';
+import { planAnswer, planFor } from '../server/src/engine/plan';
+import { resolveSettings } from '../server/src/engine/settings';
+import { planFiles } from '../server/src/planfiles';
+import { RULES } from '../server/src/engine/rules';
+import { settingsFor, testsOf } from './rule-tables';
+import { projectProbe } from '../server/src/probe';
+
+before(loadParser);
+
+const OPTIONS = { batchSize: 1000, pause: 0, lockTimeout: '2s' };
+const HISTORY = 'CREATE TABLE orders (id serial PRIMARY KEY, total int NOT NULL, note text);\nCREATE INDEX orders_note_idx ON orders (note);\n';
+/** The findings a plan step must not draw: the unsafe shapes the plan replaces. */
+const AVOIDED = new Set(['validate-in-same-transaction', 'concurrently-in-transaction', 'constraint-missing-not-valid', 'set-not-null', 'changing-column-type', 'require-concurrent-index', 'adding-serial-primary-key', 'adding-field-with-volatile-default', 'table-rewrite']);
+
+const places: [string, string, string, Record<string, unknown>][] = [
+  ['golang-migrate', '000001_init.up.sql', '000002_change.up.sql', {}],
+  ['Prisma', 'prisma/migrations/20240101000000_init/migration.sql', 'prisma/migrations/20240102000000_change/migration.sql', {}],
+  ['Diesel', 'migrations/2024-01-01-000000_init/up.sql', 'migrations/2024-01-02-000000_change/up.sql', { framework: 'diesel' }],
+  ['sqlx', 'migrations/20240101000000_init.sql', 'migrations/20240102000000_change.sql', { framework: 'sqlx' }],
+  ['Flyway', 'sql/V1__init.sql', 'sql/V2__change.sql', { framework: 'flyway' }],
+];
+
+const CHANGES = [
+  'ALTER TABLE orders ALTER COLUMN note SET NOT NULL;',
+  'ALTER TABLE orders ALTER COLUMN id TYPE bigint;',
+  'ALTER TABLE orders ALTER COLUMN note TYPE varchar(20);',
+  'ALTER TABLE orders ADD COLUMN seq bigserial UNIQUE;',
+];
+
+describe('plans as migrations of tools that wrap each file in a transaction', () => {
+  for (const [tool, first, second, extra] of places) {
+    it(`${tool}: each planned migration is one transaction's worth, and draws no finding the plan avoids`, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-plan-'));
+      const settings = resolveSettings(extra).settings;
+      const write = (relative: string, text: string) => {
+        const file = path.join(dir, ...relative.split('/'));
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+        return file;
+      };
+      write(first, HISTORY);
+      for (const change of CHANGES) {
+        const file = write(second, `SET lock_timeout = '5s';\n${change}\n`);
+        const prior = analyze(HISTORY, { settings }).facts.catalogAfter;
+        const a = analyze(fs.readFileSync(file, 'utf8'), { settings, path: file, probe: projectProbe(file), prior });
+        assert.ok(a.facts.context.wrapsInTransaction, `${tool} wraps the file`);
+        const plan = planFor(a.facts, 1, OPTIONS);
+        assert.ok(plan, `a plan for ${change}`);
+        const files = planFiles(file, a.facts.context.framework, plan);
+        const written = files.map((f) => write(path.relative(dir, f.path), f.content));
+        // Each step runs after the ones before: its catalog is theirs.
+        let history = prior;
+        for (const planned of written.filter((f) => /\.sql$/.test(f))) {
+          const text = fs.readFileSync(planned, 'utf8');
+          const b = analyze(text, { settings, path: planned, probe: projectProbe(planned), prior: history });
+          history = b.facts.catalogAfter;
+          const bad = b.findings.filter((f) => AVOIDED.has(f.rule)).map((f) => `${f.rule}: ${f.message}`);
+          assert.deepEqual(bad, [], `${path.relative(dir, planned)} for ${change}:\n${text}`);
+          // A DO block that commits runs outside a transaction block: alone in its file, and run that way.
+          if (/\$\w*\$[\s\S]*COMMIT;[\s\S]*\$\w*\$/.test(text)) {
+            assert.equal(b.facts.statements.filter((s) => s.kind !== 'SyntaxError').length, 1, `${path.relative(dir, planned)} holds the DO block alone`);
+            assert.equal(b.facts.statements[0].inTransaction, false, `${path.relative(dir, planned)} runs outside a transaction`);
+          }
+        }
+        for (const f of written) fs.rmSync(f);
+      }
+    });
+  }
+
+  it('a NOT NULL plan on Prisma: the ADD ... NOT VALID and the VALIDATE are two migrations', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-plan-'));
+    const file = path.join(dir, 'prisma', 'migrations', '20240102000000_change', 'migration.sql');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'ALTER TABLE "orders" ALTER COLUMN "note" SET NOT NULL;\n');
+    const a = analyze(fs.readFileSync(file, 'utf8'), { path: file, probe: projectProbe(file) });
+    const plan = planFor(a.facts, 0, OPTIONS)!;
+    assert.deepEqual(plan.steps.map((s) => s.slug), ['enforce', 'enforce-2']);
+    assert.match(plan.steps[0].sql, /NOT VALID;$/);
+    assert.match(plan.steps[1].sql, /^SET lock_timeout = '2s';\nALTER TABLE "orders" VALIDATE CONSTRAINT/);
+  });
+
+  it('a rename with no type in the history reads the type from the database, failing loudly without the column', () => {
+    const a = analyze('ALTER TABLE orders RENAME COLUMN note TO memo;', {});
+    const plan = planFor(a.facts, 0, OPTIONS)!;
+    assert.match(plan.steps[0].sql, /SELECT format_type\(atttypid, atttypmod\) INTO t FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'note'/);
+    assert.match(plan.steps[0].sql, /RAISE EXCEPTION 'no column note in %'/);
+  });
+
+  it('says what is missing instead of a plan', () => {
+    const prior = analyze('CREATE TABLE t (a int, b int, PRIMARY KEY (a, b));', {}).facts.catalogAfter;
+    assert.deepEqual(planAnswer(analyze('ALTER TABLE t ALTER COLUMN a TYPE bigint;', { prior }).facts, 0, OPTIONS), { missing: 'a is part of the composite primary key of t: the plan rebuilds single-column keys only' });
+    assert.match((planAnswer(analyze('VACUUM FULL t;', {}).facts, 0, OPTIONS) as { missing: string }).missing, /no database is connected/);
+    assert.equal(planAnswer(analyze('CREATE TABLE u (a int);', {}).facts, 0, OPTIONS), undefined);
+  });
+});
+
+describe('every error finding of the rule tables has a way out (issue 18)', () => {
+  it('a fix, a plan, or a documented reason that no safe form exists', () => {
+    const left: string[] = [];
+    let checked = 0;
+    for (const rule of RULES.filter((r) => r.meta.severity === 'error')) {
+      for (const c of testsOf(rule).invalid) {
+        const settings = settingsFor(c.settings);
+        const a = analyze(c.sql, { settings });
+        for (const f of a.findings.filter((x) => x.rule === rule.meta.id && x.severity === 'error')) {
+          checked++;
+          if (f.fixes.some((x) => !x.disabled && (x.edits.length || x.files?.length))) continue;
+          const answer = rule.meta.plan && f.statement !== undefined ? planAnswer(a.facts, f.statement, OPTIONS) : undefined;
+          if (answer && 'plan' in answer) continue;
+          if (rule.meta.docs.noSafeForm || (answer && 'missing' in answer)) continue;
+          left.push(`${rule.meta.id}: ${JSON.stringify(c.sql)}${f.fixes[0]?.disabled ? ` (fix disabled: ${f.fixes[0].disabled})` : ''}`);
+        }
+      }
+    }
+    assert.ok(checked > 50, `the tables have error findings (${checked})`);
+    assert.deepEqual(left, []);
+  });
+
+  it('the documented reasons are on the rules docs pages', () => {
+    for (const rule of RULES.filter((r) => r.meta.docs.noSafeForm)) {
+      const page = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'rules', `${rule.meta.id}.md`), 'utf8');
+      assert.ok(page.includes('## When there is no safe form') && page.includes(rule.meta.docs.noSafeForm!.split('\n')[0]), rule.meta.id);
+    }
+  });
+});

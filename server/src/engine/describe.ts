@@ -2,6 +2,7 @@
  * Facts in words, for the hover, the CodeLens and `explain`: the same facts the rules read, so
  * what the editor says and what a rule reports cannot disagree.
  */
+import { nodeOf } from './ast';
 import { FileFacts, INDEX_TABLE, LockFact, relationKey, StatementFacts } from './facts';
 import { blocksInWords, blocksReads, LockMode, lockName, strength } from './locks';
 import { LOCK_TABLE, LockEntryId } from './locktable';
@@ -41,12 +42,12 @@ export function lockWords(s: StatementFacts, mode: LockMode): string {
 
 /** Whether a statement destroys data, and whether it can come back. */
 function dataLoss(s: StatementFacts): string | undefined {
-  const n = s.statement.node ?? {};
   const gone = 'cannot come back after COMMIT except from a backup';
-  if (s.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') return `the table's rows ${gone}; a down migration would re-create it empty.`;
+  if (nodeOf(s.statement, 'DropStmt')?.removeType === 'OBJECT_TABLE') return `the table's rows ${gone}; a down migration would re-create it empty.`;
   if (s.kind === 'TruncateStmt') return `every row ${gone}.`;
   if (s.kind === 'AlterTableStmt' && s.commands.some((c) => c.subtype === 'AT_DropColumn')) return `the column's values ${gone}; a down migration would re-add the column empty.`;
-  if ((s.kind === 'DeleteStmt' || s.kind === 'UpdateStmt') && !n.whereClause) return `the old values ${gone}.`;
+  const dml = nodeOf(s.statement, 'DeleteStmt') ?? nodeOf(s.statement, 'UpdateStmt');
+  if (dml && !dml.whereClause) return `the old values ${gone}.`;
   return undefined;
 }
 
@@ -132,13 +133,13 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
     out.push(`Not analysed: ${s.statement.error?.message ?? 'syntax error'}.`);
     return out.join('\n');
   }
-  const node = s.statement.node ?? {};
+  const transaction = nodeOf(s.statement, 'TransactionStmt')?.kind ?? '';
   if (s.kind === 'TransactionStmt' && s.block?.fails) {
     const why = { 'transaction block': 'the block runs inside a transaction block', subtransaction: 'it is inside a BEGIN ... EXCEPTION block (a subtransaction)', function: 'a function cannot end its transaction' }[s.block.fails];
     out.push(`Fails when it runs: ${why}, and PostgreSQL stops the migration.`);
     return out.join('\n');
   }
-  if (s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'].includes(node.kind)) {
+  if (['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'].includes(transaction)) {
     const since = (l: LockFact) => (lines && file && l.since !== undefined ? ` (since line ${lineOf(lines, file.statements[l.since])})` : '');
     out.push(
       s.heldBefore.length
@@ -147,7 +148,7 @@ export function describeStatement(s: StatementFacts, lines?: LineMap, file?: Fil
     );
     return out.join('\n');
   }
-  if (s.kind === 'TransactionStmt' && ['TRANS_STMT_BEGIN', 'TRANS_STMT_START'].includes(node.kind) && !s.inTransaction) {
+  if (['TRANS_STMT_BEGIN', 'TRANS_STMT_START'].includes(transaction) && !s.inTransaction) {
     out.push('Opens a transaction block: every lock a statement takes from here is held until COMMIT or ROLLBACK.');
     return out.join('\n');
   }
@@ -272,7 +273,7 @@ export function timeline(file: FileFacts, lines: LineMap): string {
       const work = [s.rewrites.length ? `rewrites ${s.rewrites.join(', ')}` : '', s.scans.length ? `scans ${s.scans.join(', ')}` : ''].filter(Boolean).join('; ');
       out.push(`  line ${lineOf(lines, s)}  ${statementHead(s)}${taken(s) ? `  + ${taken(s)}` : ''}${work ? `  (${work})` : ''}`);
     }
-    out.push(`  held until ${until ?? (end ? (end.statement.node?.kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'COMMIT') : 'the end of the file')}: ${held.length ? held.map((l) => `${lockName(l.mode)} ${l.relation}`).join(', ') : 'no table lock'}`);
+    out.push(`  held until ${until ?? (end ? (nodeOf(end.statement, 'TransactionStmt')?.kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'COMMIT') : 'the end of the file')}: ${held.length ? held.map((l) => `${lockName(l.mode)} ${l.relation}`).join(', ') : 'no table lock'}`);
     open = [];
   };
   const ENDS = ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE'];
@@ -282,7 +283,7 @@ export function timeline(file: FileFacts, lines: LineMap): string {
     // The end of a block that ran in its own transaction ends that transaction.
     const last = open[open.length - 1];
     if (last?.block && !last.block.inTransactionBlock && s.block?.runner !== last.block.runner) flush(undefined, `the end of the ${last.block.routine}`);
-    if (s.kind === 'TransactionStmt' && ENDS.includes(s.statement.node?.kind) && !s.block?.fails) {
+    if (ENDS.includes(nodeOf(s.statement, 'TransactionStmt')?.kind ?? '') && !s.block?.fails) {
       flush(s);
       continue;
     }

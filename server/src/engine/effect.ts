@@ -12,7 +12,8 @@ import { constraintsOf, createdBy, hasDefElem, namesToRelation, rangeVarsIn, rel
 import type { ImplicitLock, LockFact } from './facts';
 import { LOCK_MODES, LockMode, strength } from './locks';
 import { DESCRIBED, FK_REFERENCED_WORDS, LOCK_TABLE as T, LockEntry, modeOf, mustMode, Role } from './locktable';
-import { Node, Statement } from './parse';
+import { Node, NodeTag, Of } from './ast';
+import { Statement } from './parse';
 import { Settings } from './settings';
 import { defaultVolatility } from './volatility';
 
@@ -60,7 +61,7 @@ function lock(effect: Effect, name: string, key: string, mode: LockMode, role: s
   effect.keys.set(name, key);
 }
 
-function rel(effect: Effect, rangeVar: Node | undefined, mode: LockMode, role: string): string {
+function rel(effect: Effect, rangeVar: Of<'RangeVar'> | undefined, mode: LockMode, role: string): string {
   const name = relationName(rangeVar);
   if (name) lock(effect, name, relationKey(rangeVar), mode, role);
   return name;
@@ -73,7 +74,7 @@ function is(ctx: Ctx, entry: LockEntry): LockEntry {
 }
 
 /** The entry's lock on a role, on the relation the SQL names there. */
-function take(ctx: Ctx, entry: LockEntry, role: Role, rangeVar: Node | undefined, words: string): string {
+function take(ctx: Ctx, entry: LockEntry, role: Role, rangeVar: Of<'RangeVar'> | undefined, words: string): string {
   const mode = modeOf(entry, role, ctx.settings.pgVersion);
   return mode ? rel(ctx.effect, rangeVar, mode, words) : relationName(rangeVar);
 }
@@ -95,7 +96,7 @@ function work(ctx: Ctx, entry: LockEntry, name: string): void {
  * by name when an earlier statement or migration added the constraint (none at all when it is a
  * CHECK), else described ("the referenced table, when the constraint is a foreign key").
  */
-function referencedTable(ctx: Ctx, entry: LockEntry, table: Node, constraint: string | undefined): void {
+function referencedTable(ctx: Ctx, entry: LockEntry, table: Of<'RangeVar'> | undefined, constraint: string | undefined): void {
   const mode = mustMode(entry, 'referenced', ctx.settings.pgVersion);
   const scanned = entry.scansAlso?.includes('referenced') ?? false;
   const known = constraintOf(ctx.catalog, relationKey(table), constraint);
@@ -132,14 +133,14 @@ function addColumn(ctx: Ctx, name: string, def: Node | undefined): LockEntry {
       if (volatility !== 'none') effect.scans.push(name, relationName(c.pktable));
     }
     // CHECK constraints are checked on every row; UNIQUE / PRIMARY KEY build an index.
-    if (['CONSTR_CHECK', 'CONSTR_PRIMARY', 'CONSTR_UNIQUE'].includes(c.contype)) effect.scans.push(name);
+    if (c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') effect.scans.push(name);
   }
   return entry;
 }
 
 /** ALTER COLUMN TYPE: a rewrite unless the migration history shows a binary-coercible change. */
-function alterType(ctx: Ctx, table: Node, cmd: Node, def: Node | undefined): LockEntry {
-  const old = ctx.catalog.get(relationKey(table))?.columns.get(cmd.name);
+function alterType(ctx: Ctx, table: Of<'RangeVar'> | undefined, cmd: Of<'AlterTableCmd'>, def: Node | undefined): LockEntry {
+  const old = ctx.catalog.get(relationKey(table))?.columns.get(cmd.name ?? '');
   const next = columnInfo(def?.ColumnDef ?? {});
   const using = Boolean(def?.ColumnDef?.raw_default);
   // timestamp <-> timestamptz with the session in UTC (12+): the values' bits are the same, only
@@ -164,7 +165,7 @@ function alterType(ctx: Ctx, table: Node, cmd: Node, def: Node | undefined): Loc
 }
 
 /** ADD CONSTRAINT: which kind, and whether NOT VALID or USING INDEX spares the scan. */
-function addConstraint(ctx: Ctx, name: string, c: Node): LockEntry {
+function addConstraint(ctx: Ctx, name: string, c: Of<'Constraint'>): LockEntry {
   const { effect } = ctx;
   switch (c.contype) {
     case 'CONSTR_FOREIGN': {
@@ -241,10 +242,10 @@ const ALTER_FORMS: Record<string, LockEntry> = {
 };
 
 /** The entry of one ALTER TABLE subcommand, with its rewrites, scans and other relations applied. */
-function alterCommand(ctx: Ctx, table: Node, cmd: Node, objtype?: string): LockEntry {
+function alterCommand(ctx: Ctx, table: Of<'RangeVar'> | undefined, cmd: Of<'AlterTableCmd'>, objtype?: string): LockEntry {
   const { effect, settings, catalog } = ctx;
   const name = relationName(table);
-  const def = cmd.def as Node | undefined;
+  const def = cmd.def;
   switch (cmd.subtype as string) {
     case 'AT_AddColumn':
       return addColumn(ctx, name, def);
@@ -302,16 +303,16 @@ function alterCommand(ctx: Ctx, table: Node, cmd: Node, objtype?: string): LockE
       // Every other form (DROP COLUMN, SET/DROP DEFAULT, DROP NOT NULL, SET STORAGE, ROW LEVEL
       // SECURITY, OWNER TO, identity, ...) takes ACCESS EXCLUSIVE: "An ACCESS EXCLUSIVE lock is
       // acquired unless explicitly noted."
-      const entry = is(ctx, ALTER_FORMS[cmd.subtype] ?? T.alterOther);
+      const entry = is(ctx, ALTER_FORMS[cmd.subtype ?? ''] ?? T.alterOther);
       work(ctx, entry, name);
       return entry;
     }
   }
 }
 
-function alterTable(ctx: Ctx, n: Node): void {
+function alterTable(ctx: Ctx, n: Of<'AlterTableStmt'>): void {
   const { effect, settings } = ctx;
-  const modes = ((n.cmds ?? []) as Node[]).map((c) => mustMode(alterCommand(ctx, n.relation, c.AlterTableCmd ?? {}, n.objtype), 'target', settings.pgVersion));
+  const modes = (n.cmds ?? []).map((c) => mustMode(alterCommand(ctx, n.relation, c.AlterTableCmd ?? {}, n.objtype), 'target', settings.pgVersion));
   const role = n.objtype === 'OBJECT_INDEX' ? 'index' : n.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
   // "When multiple subcommands are given, the lock acquired will be the strictest one required by any subcommand."
   const mode = modes.reduce<LockMode>((a, b) => (strength(b) > strength(a) ? b : a), modes[0] ?? mustMode(T.alterOther, 'target', settings.pgVersion));
@@ -321,7 +322,7 @@ function alterTable(ctx: Ctx, n: Node): void {
   for (const o of others) lock(effect, o.relation, effect.keys.get(o.relation) ?? o.relation, o.mode, o.role);
 }
 
-function dropIndex(ctx: Ctx, n: Node): void {
+function dropIndex(ctx: Ctx, n: Of<'DropStmt'>): void {
   const { effect, catalog, settings } = ctx;
   // DROP INDEX: ACCESS EXCLUSIVE on the index and its table; CONCURRENTLY: SHARE UPDATE EXCLUSIVE.
   effect.concurrently = n.concurrent === true;
@@ -344,7 +345,7 @@ function dropIndex(ctx: Ctx, n: Node): void {
   if (unknown) describe(ctx, entry, 'indexTable');
 }
 
-function drop(ctx: Ctx, n: Node): void {
+function drop(ctx: Ctx, n: Of<'DropStmt'>): void {
   const { effect, settings } = ctx;
   const objects = (n.objects ?? []) as Node[];
   const type = n.removeType as string;
@@ -371,7 +372,7 @@ function drop(ctx: Ctx, n: Node): void {
   }
 }
 
-function reindex(ctx: Ctx, n: Node): void {
+function reindex(ctx: Ctx, n: Of<'ReindexStmt'>): void {
   const { effect, catalog, settings } = ctx;
   // REINDEX: SHARE on the table, ACCESS EXCLUSIVE on each index rebuilt; CONCURRENTLY (12+):
   // SHARE UPDATE EXCLUSIVE.
@@ -401,7 +402,7 @@ function reindex(ctx: Ctx, n: Node): void {
   }
 }
 
-function createTable(ctx: Ctx, n: Node): void {
+function createTable(ctx: Ctx, n: Of<'CreateStmt'>): void {
   // A new table; its foreign keys take SHARE ROW EXCLUSIVE on each referenced table, and
   // PARTITION OF takes ACCESS EXCLUSIVE on the parent.
   const entry = T.createTable;
@@ -412,7 +413,7 @@ function createTable(ctx: Ctx, n: Node): void {
   if (n.partbound) for (const parent of (n.inhRelations ?? []) as Node[]) take(ctx, is(ctx, entry), 'parent', parent.RangeVar, 'partitioned table');
 }
 
-function vacuum(ctx: Ctx, n: Node): void {
+function vacuum(ctx: Ctx, n: Of<'VacuumStmt'>): void {
   const full = hasDefElem(n.options, 'full');
   const entry = is(ctx, full ? T.vacuumFull : T.vacuum);
   // VACUUM reads every page not known all-visible; ANALYZE reads a sample only.
@@ -423,7 +424,7 @@ function vacuum(ctx: Ctx, n: Node): void {
   }
 }
 
-function refresh(ctx: Ctx, n: Node): void {
+function refresh(ctx: Ctx, n: Of<'RefreshMatViewStmt'>): void {
   // REFRESH: ACCESS EXCLUSIVE and new storage; CONCURRENTLY: EXCLUSIVE (reads go on).
   ctx.effect.concurrently = n.concurrent === true;
   const entry = is(ctx, n.concurrent ? T.refreshMatviewConcurrently : T.refreshMatview);
@@ -435,7 +436,7 @@ function refresh(ctx: Ctx, n: Node): void {
  * REFRESH MATERIALIZED VIEW runs the view's query: ACCESS SHARE on every relation it reads (through
  * the views it reads), each table read in full. Named when the migrations created the view.
  */
-function viewSourceLocks(ctx: Ctx, entry: LockEntry, view: Node | undefined): void {
+function viewSourceLocks(ctx: Ctx, entry: LockEntry, view: Of<'RangeVar'> | undefined): void {
   const sources = viewSources(ctx.catalog, relationKey(view));
   if (!sources) {
     describe(ctx, entry, 'viewSources');
@@ -468,7 +469,7 @@ function schemaCascadeLocks(ctx: Ctx, objects: Node[]): void {
 const LOCK_STMT_MODES: LockMode[] = [...LOCK_MODES];
 
 /** Statement kinds → how the statement fills its entry's roles. */
-const STATEMENTS: Record<string, (ctx: Ctx, n: Node) => void> = {
+const STATEMENTS: { [K in NodeTag]?: (ctx: Ctx, n: Of<K>) => void } = {
   AlterTableStmt: alterTable,
   IndexStmt: (ctx, n) => {
     // CREATE INDEX: SHARE (blocks writes); CONCURRENTLY: SHARE UPDATE EXCLUSIVE.
@@ -536,13 +537,13 @@ const STATEMENTS: Record<string, (ctx: Ctx, n: Node) => void> = {
   MergeStmt: insert,
 };
 
-function updateDelete(ctx: Ctx, n: Node): void {
+function updateDelete(ctx: Ctx, n: Of<'UpdateStmt'> | Of<'DeleteStmt'>): void {
   const name = take(ctx, is(ctx, T.updateDelete), 'target', n.relation, 'table');
   // Without WHERE every row is touched in one transaction.
   if (!n.whereClause) ctx.effect.scans.push(name);
 }
 
-function insert(ctx: Ctx, n: Node): void {
+function insert(ctx: Ctx, n: Of<'InsertStmt'> | Of<'MergeStmt'>): void {
   const entry = is(ctx, T.insert);
   take(ctx, entry, 'target', n.relation, 'table');
   // Foreign key checks lock the referenced rows FOR KEY SHARE.
@@ -552,8 +553,9 @@ function insert(ctx: Ctx, n: Node): void {
 /** Locks, rewrites and scans of one statement, before the migration's history is applied. */
 export function statementEffect(statement: Statement, settings: Settings, catalog: CatalogView, session: Session = {}): Effect {
   const ctx: Ctx = { effect: newEffect(), settings, catalog, session };
-  const n = statement.node ?? {};
-  STATEMENTS[statement.kind]?.(ctx, n);
+  // The payload is of the statement's kind (parse.ts): the table's entry for that kind takes it.
+  const n = (statement.node ?? {}) as { withClause?: Of<'WithClause'> };
+  (STATEMENTS[statement.kind as NodeTag] as ((ctx: Ctx, n: object) => void) | undefined)?.(ctx, n);
   // GRANT / REVOKE on a table: ACCESS SHARE on PostgreSQL 18, no lock on 15 (both observed,
   // docs/locks.md); 16 and 17 are not verified here and are claimed as 15.
   if (statement.kind === 'GrantStmt') {
@@ -566,7 +568,7 @@ export function statementEffect(statement: Statement, settings: Settings, catalo
   // A data-modifying WITH query (`WITH u AS (UPDATE t ...) SELECT ...`, a common batch step in DO
   // blocks) takes ROW EXCLUSIVE on its table, as the statement itself would.
   for (const cte of (n.withClause?.ctes ?? []) as Node[]) {
-    const q = cte.CommonTableExpr?.ctequery as Node | undefined;
+    const q = cte.CommonTableExpr?.ctequery;
     const target = q?.UpdateStmt ?? q?.DeleteStmt ?? q?.InsertStmt ?? q?.MergeStmt;
     if (target?.relation) take(ctx, is(ctx, T.withDml), 'target', target.relation, 'table');
   }

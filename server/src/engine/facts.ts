@@ -15,7 +15,8 @@ import { MigrationContext, segmentAt } from './context';
 import { statementEffect } from './effect';
 import { LockMode, strength } from './locks';
 import { DESCRIBED, FK_REFERENCED_WORDS } from './locktable';
-import { Node, ParsedFile, Statement } from './parse';
+import { nodeOf } from './ast';
+import { ParsedFile, Statement } from './parse';
 import { calledRoutines, plpgsqlRoutine, RoutineBody, routineBody } from './plpgsql';
 import { Divergence, PersistentSet } from './pmap';
 import { Settings } from './settings';
@@ -255,7 +256,8 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     const inner: StatementFacts[] = [];
     for (const body of bodies) {
       for (const s of body.statements) {
-        const ends = s.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(s.node?.kind);
+        const end = nodeOf(s, 'TransactionStmt')?.kind;
+        const ends = end === 'TRANS_STMT_COMMIT' || end === 'TRANS_STMT_ROLLBACK';
         const fails: BlockFacts['fails'] = !ends ? undefined : outer ? 'transaction block' : s.body.subtransaction ? 'subtransaction' : body.routine.startsWith('function') ? 'function' : undefined;
         inner.push(factsOf(s, { runner: runner.index, routine: body.routine, inTransactionBlock: outer, fails }));
         if (ends && !fails) tx = commitAndContinue(tx);
@@ -304,7 +306,6 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
     };
 
     // The state after the statement.
-    const n = statement.node ?? {};
     tx = step(tx, statement, locks, block);
     if (tx.held.length) facts.heldAfter = tx.held.map((l) => ({ ...l }));
     for (const key of createdBy(statement)) {
@@ -312,19 +313,23 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
       created.add(key);
       createdSnapshot = createdSnapshot.add(key); // persistent: statements share all but the new path
     }
-    if (statement.kind === 'CreateStmt') catalog.createTable(relationKey(n.relation), n.tableElts ?? []);
-    if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_TABLE') {
-      for (const o of (n.objects ?? []) as Node[]) catalog.dropTable(namesToRelation(o.List?.items ?? []).key);
+    const create = nodeOf(statement, 'CreateStmt');
+    const drop = nodeOf(statement, 'DropStmt');
+    const index = nodeOf(statement, 'IndexStmt');
+    const alter = nodeOf(statement, 'AlterTableStmt');
+    if (create) catalog.createTable(relationKey(create.relation), create.tableElts ?? []);
+    if (drop?.removeType === 'OBJECT_TABLE') {
+      for (const o of drop.objects ?? []) catalog.dropTable(namesToRelation(o.List?.items ?? []).key);
     }
-    if (statement.kind === 'DropStmt' && n.removeType === 'OBJECT_INDEX') {
-      for (const o of (n.objects ?? []) as Node[]) catalog.dropIndex(namesToRelation(o.List?.items ?? []).key);
+    if (drop?.removeType === 'OBJECT_INDEX') {
+      for (const o of drop.objects ?? []) catalog.dropIndex(namesToRelation(o.List?.items ?? []).key);
     }
-    if (statement.kind === 'IndexStmt' && n.idxname) {
-      const columns = ((n.indexParams ?? []) as Node[]).map((p) => (p.IndexElem?.name as string | undefined) ?? '(expression)');
-      catalog.createIndex(relationKey(n.relation), n.idxname, { columns, unique: n.unique === true });
+    if (index?.idxname) {
+      const columns = (index.indexParams ?? []).map((p) => p.IndexElem?.name ?? '(expression)');
+      catalog.createIndex(relationKey(index.relation), index.idxname, { columns, unique: index.unique === true });
     }
-    if (statement.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE') {
-      for (const c of (n.cmds ?? []) as Node[]) catalog.alter(relationKey(n.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
+    if (alter?.objtype === 'OBJECT_TABLE') {
+      for (const c of alter.cmds ?? []) catalog.alter(relationKey(alter.relation), c.AlterTableCmd ?? {}, statement.index, facts.transaction);
     }
     // Functions, views, the defaults and triggers that call functions, rows put in new tables.
     catalog.record(statement, statement.index);

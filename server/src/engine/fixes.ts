@@ -6,8 +6,8 @@
 import { segmentAt } from './context';
 import { OwnMigration, toolById } from './tools';
 import { FileFacts, StatementFacts } from './facts';
-import { Of } from './ast';
-import { Node, parseFileInFull, Statement, Token } from './parse';
+import { nodeOf, Of } from './ast';
+import { parseFileInFull, Statement, Token } from './parse';
 import { NewFile, OffsetEdit } from './rule';
 
 /** The text of the whole statement including its `;`, or with one added. */
@@ -43,7 +43,7 @@ export function replaceStatement(s: StatementFacts, sql: string): OffsetEdit {
 export function transactionEnd(file: FileFacts, s: StatementFacts): StatementFacts | undefined {
   if (!s.inTransaction) return undefined;
   return file.statements.find(
-    (e) => e.statement.index > s.statement.index && e.kind === 'TransactionStmt' && e.transaction === s.transaction && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(e.statement.node?.kind),
+    (e) => e.statement.index > s.statement.index && e.transaction === s.transaction && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(nodeOf(e.statement, 'TransactionStmt')?.kind ?? ''),
   );
 }
 
@@ -76,17 +76,18 @@ function aloneInSegment(file: FileFacts, s: StatementFacts): boolean {
 
 /** What reverts a statement moved to a migration of its own, or undefined when nothing does. */
 function undoOf(st: Statement): string | undefined {
-  const n = st.node ?? {};
-  const relation = (r: Node | undefined) => (r?.schemaname ? `${ident(r.schemaname)}.${ident(r.relname)}` : ident(r?.relname ?? ''));
-  if (st.kind === 'IndexStmt' && n.idxname) {
+  const relation = (r: Of<'RangeVar'> | undefined) => (r?.schemaname ? `${ident(r.schemaname)}.${ident(r.relname ?? '')}` : ident(r?.relname ?? ''));
+  const n = nodeOf(st, 'IndexStmt');
+  if (n?.idxname) {
     const index = n.relation?.schemaname ? `${ident(n.relation.schemaname)}.${ident(n.idxname)}` : ident(n.idxname);
     return `DROP INDEX ${n.concurrent ? 'CONCURRENTLY ' : ''}IF EXISTS ${index};`;
   }
-  if (st.kind === 'AlterTableStmt' && (n.cmds ?? []).length === 1) {
-    const cmd = n.cmds[0].AlterTableCmd ?? {};
-    const table = relation(n.relation);
+  const alter = nodeOf(st, 'AlterTableStmt');
+  if (alter?.cmds?.length === 1) {
+    const cmd = alter.cmds[0].AlterTableCmd ?? {};
+    const table = relation(alter.relation);
     if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) return `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(cmd.def.Constraint.conname)};`;
-    if (cmd.subtype === 'AT_SetNotNull') return `ALTER TABLE ${table} ALTER COLUMN ${ident(cmd.name)} DROP NOT NULL;`;
+    if (cmd.subtype === 'AT_SetNotNull') return `ALTER TABLE ${table} ALTER COLUMN ${ident(cmd.name ?? '')} DROP NOT NULL;`;
   }
   return undefined;
 }
@@ -373,9 +374,9 @@ export function keyRangeLoop(o: { tag: string; table: string; key: string; size:
  * into the column alone, each constraint added NOT VALID (no scan), and VALIDATE CONSTRAINT where
  * it commits apart from the ADD (the NOT VALID split). Undefined when a clause cannot be found.
  */
-export function splitInlineConstraints(file: FileFacts, s: StatementFacts, cmd: { start: number; end: number; node: Node; tokens: Token[] }, relation: string, constraints: Node[]): Placement | undefined {
+export function splitInlineConstraints(file: FileFacts, s: StatementFacts, cmd: { start: number; end: number; node: Of<'AlterTableCmd'>; tokens: Token[] }, relation: string, constraints: Of<'Constraint'>[]): Placement | undefined {
   const column = cmd.node.def?.ColumnDef ?? {};
-  const table = s.statement.node?.relation?.relname as string;
+  const table = nodeOf(s.statement, 'AlterTableStmt')?.relation?.relname;
   const tokens = cmd.tokens;
   const spans: { start: number; end: number }[] = [];
   const now: string[] = [];
@@ -388,9 +389,9 @@ export function splitInlineConstraints(file: FileFacts, s: StatementFacts, cmd: 
     if (!tokens[i] || !['REFERENCES', 'CHECK'].includes(tokens[i].keyword)) return undefined;
     const body = clauseSpan(tokens, i, cmd.end);
     spans.push({ start, end: body.end });
-    const name = (c.conname as string | undefined) ?? defaultName(table, column.colname, c.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check');
+    const name = c.conname ?? defaultName(table, column.colname, c.contype === 'CONSTR_FOREIGN' ? 'fkey' : 'check');
     const clause = file.parsed.text.slice(body.start, body.end);
-    now.push(`ALTER TABLE ${relation} ADD CONSTRAINT ${ident(name)} ${c.contype === 'CONSTR_FOREIGN' ? `FOREIGN KEY (${ident(column.colname)}) ` : ''}${clause} NOT VALID;`);
+    now.push(`ALTER TABLE ${relation} ADD CONSTRAINT ${ident(name)} ${c.contype === 'CONSTR_FOREIGN' ? `FOREIGN KEY (${ident(column.colname ?? '')}) ` : ''}${clause} NOT VALID;`);
     later.push(`ALTER TABLE ${relation} VALIDATE CONSTRAINT ${ident(name)};`);
   }
   let text = '';

@@ -9,10 +9,8 @@
 import type * as Pg from 'libpg-query';
 import { OffsetMap } from './positions';
 
-/** A parse-tree node as libpg-query returns it: `{ IndexStmt: { ... } }` and so on. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Node = Record<string, any>;
-export type { NodeTag, Of } from './ast';
+import type { Node } from './ast';
+export type { Node, NodeTag, Of } from './ast';
 
 export interface Token {
   /** UTF-16 offsets into the document. */
@@ -48,7 +46,7 @@ export interface Statement {
   /** Node type: 'IndexStmt', 'AlterTableStmt', ... or 'SyntaxError'. */
   kind: string;
   /** The node's fields (`ast[kind]` of libpg-query's `{ [kind]: fields }`). */
-  node?: Node;
+  node?: object;
   error?: SyntaxProblem;
   /** Document UTF-16 offset of a node `location` (a UTF-8 byte offset into `text`). */
   at(location: number): number;
@@ -435,7 +433,7 @@ function makeStatement(text: string, index: number, span: Span): Statement {
     } else if (raw) {
       const kind = Object.keys(raw)[0];
       statement.kind = kind;
-      statement.node = raw[kind] ?? {};
+      statement.node = (raw as Record<string, object>)[kind] ?? {};
     } else {
       statement.kind = 'Empty';
     }

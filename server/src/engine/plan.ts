@@ -11,9 +11,13 @@ import { FileFacts } from './facts';
 import { defaultName, ident, keyRangeLoop, syncTriggerSql } from './fixes';
 import { migrationContext, segmentAt } from './context';
 import { toolById } from './tools';
-import { Node, parseFileInFull, Statement } from './parse';
+import { Node, nodeOf, Of } from './ast';
+import { parseFileInFull, Statement } from './parse';
 import { isSerial, relationText, typeOf } from './rule';
 import { sqlLiteral } from './settings';
+
+/** The table an ALTER TABLE or RENAME acts on. */
+const relationOf = (s: StatementFacts) => (nodeOf(s.statement, 'AlterTableStmt') ?? nodeOf(s.statement, 'RenameStmt'))?.relation;
 
 export interface PlanStep {
   /** Short name for the migration: `expand`, `backfill`, ... */
@@ -76,7 +80,7 @@ function backfillByCtid(table: string, set: string, pending: string, o: PlanOpti
 
 /** The backfill by the table's single-column primary key when the history knows it, else by ctid. */
 function backfillOf(s: StatementFacts, table: string, set: string, pending: string, o: PlanOptions): string {
-  const pk = s.catalog.get(relationKey(s.statement.node?.relation))?.primaryKey;
+  const pk = s.catalog.get(relationKey(relationOf(s)))?.primaryKey;
   return pk?.length === 1 ? backfill(table, ident(pk[0]), set, pending, o) : backfillByCtid(table, set, pending, o);
 }
 
@@ -94,7 +98,7 @@ function forTrigger(s: StatementFacts, expr: Node, text: string, start: number):
       if (node.ColumnRef) {
         const fields = (node.ColumnRef.fields ?? []) as Node[];
         if (fields.length !== 1 || !fields[0].String) bad = true;
-        else refs.push(s.statement.at(node.ColumnRef.location) - start);
+        else refs.push(s.statement.at(node.ColumnRef.location ?? 0) - start);
         return;
       }
       for (const x of Object.values(node)) walk(x);
@@ -154,16 +158,16 @@ const SERIAL_TYPES: Record<string, string> = { smallserial: 'smallint', serial2:
  * sequence and default for new rows, the existing rows numbered in batches, NOT NULL the safe way,
  * the key built concurrently, and (identity) the column made an identity at the end.
  */
-function addSequenced(file: FileFacts, s: StatementFacts, column: Node, o: PlanOptions): Plan | undefined {
-  const n = s.statement.node ?? {};
-  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname);
+function addSequenced(file: FileFacts, s: StatementFacts, column: Of<'ColumnDef'>, o: PlanOptions): Plan | undefined {
+  const n = { relation: relationOf(s) };
+  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname ?? '');
   const relname = n.relation?.relname as string;
   const name = column.colname as string;
   const col = ident(name);
-  const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {});
+  const constraints = (column.constraints ?? []).map((c) => c.Constraint ?? {});
   const identity = constraints.find((c) => c.contype === 'CONSTR_IDENTITY');
   const last = typeOf(column);
-  const type = SERIAL_TYPES[last] ?? (identity ? file.parsed.text.slice(s.statement.at(column.typeName?.location ?? 0), s.statement.at(identity.location)).trim() : undefined);
+  const type = SERIAL_TYPES[last] ?? (identity ? file.parsed.text.slice(s.statement.at(column.typeName?.location ?? 0), s.statement.at(identity.location ?? 0)).trim() : undefined);
   if (!type) return undefined;
   // An identity makes its own sequence, named like a serial's: the numbering one must not take that name.
   const seqName = defaultName(relname, name, identity ? 'fill_seq' : 'seq');
@@ -210,20 +214,20 @@ function addSequenced(file: FileFacts, s: StatementFacts, column: Node, o: PlanO
  * A stored generated column on a table with rows: a plain column kept current by a trigger, the
  * existing rows filled in batches. It stays a plain column (making it generated would rewrite).
  */
-function addGenerated(file: FileFacts, s: StatementFacts, cmdEnd: number, column: Node, generated: Node, o: PlanOptions): Plan | undefined {
-  const n = s.statement.node ?? {};
-  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname);
+function addGenerated(file: FileFacts, s: StatementFacts, cmdEnd: number, column: Of<'ColumnDef'>, generated: Of<'Constraint'>, o: PlanOptions): Plan | undefined {
+  const n = { relation: relationOf(s) };
+  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname ?? '');
   const relname = n.relation?.relname as string;
   const name = column.colname as string;
   const col = ident(name);
   const typeStart = s.statement.at(column.typeName?.location ?? -1);
   const typeEnd = s.statement.tokens.find((t) => t.start > typeStart && ['GENERATED', 'NOT', 'NULL', 'CHECK', 'REFERENCES', 'CONSTRAINT', 'COLLATE', 'DEFAULT'].includes(t.keyword))?.start;
-  const span = parenthesised(s, s.statement.at(generated.location));
+  const span = parenthesised(s, s.statement.at(generated.location ?? 0));
   if (typeStart < 0 || typeEnd === undefined || !span || span.end > cmdEnd) return undefined;
   const type = file.parsed.text.slice(typeStart, typeEnd).trim();
   const expr = file.parsed.text.slice(span.start, span.end).trim();
   const lead = file.parsed.text.slice(span.start, span.end).length - file.parsed.text.slice(span.start, span.end).trimStart().length;
-  const row = forTrigger(s, generated.raw_expr, expr, span.start + lead);
+  const row = generated.raw_expr && forTrigger(s, generated.raw_expr, expr, span.start + lead);
   if (!row) return undefined;
   const fn = ident(defaultName(relname, name, 'compute'));
   return {
@@ -255,10 +259,11 @@ function addGenerated(file: FileFacts, s: StatementFacts, cmdEnd: number, column
 
 /** VACUUM FULL / CLUSTER with the tool installed on the connected database that does it without the long lock. */
 function repack(s: StatementFacts, o: PlanOptions): Plan | undefined {
-  const n = s.statement.node ?? {};
-  const relations: Node[] = s.kind === 'ClusterStmt' ? [n.relation] : ((n.rels ?? []) as Node[]).map((r) => r.VacuumRelation?.relation);
-  if (!relations.length || relations.some((r) => !r?.relname)) return undefined;
-  const index = s.kind === 'ClusterStmt' ? (n.indexname as string | undefined) : undefined;
+  const cluster = nodeOf(s.statement, 'ClusterStmt');
+  const found = cluster ? [cluster.relation] : (nodeOf(s.statement, 'VacuumStmt')?.rels ?? []).map((r) => r.VacuumRelation?.relation);
+  const relations = found.filter((r): r is Of<'RangeVar'> & { relname: string } => Boolean(r?.relname));
+  if (!relations.length || relations.length !== found.length) return undefined;
+  const index = cluster?.indexname;
   const what = s.kind === 'ClusterStmt' ? 'CLUSTER' : 'VACUUM FULL';
   if (o.extensions?.includes('pg_squeeze')) {
     return {
@@ -304,9 +309,9 @@ export type PlanAnswer = { plan: Plan } | { missing: string };
  * not is read from the database by the steps themselves, and the contract step refuses to drop
  * the old column while anything the plan did not move still depends on it.
  */
-function typeChange(file: FileFacts, s: StatementFacts, cmd: Node, o: PlanOptions): PlanAnswer {
-  const n = s.statement.node ?? {};
-  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname);
+function typeChange(file: FileFacts, s: StatementFacts, cmd: Of<'AlterTableCmd'>, o: PlanOptions): PlanAnswer {
+  const n = { relation: relationOf(s) };
+  const table = relationText(s, n.relation?.location) ?? ident(n.relation?.relname ?? '');
   const info = s.catalog.get(relationKey(n.relation));
   const column = cmd.name as string;
   const col = ident(column);
@@ -521,12 +526,13 @@ function typeChange(file: FileFacts, s: StatementFacts, cmd: Node, o: PlanOption
   return { plan: { title: `Change ${relname}.${column} to ${type} without a rewrite under ACCESS EXCLUSIVE`, steps } };
 }
 
-const schemaOf = (n: Node): string => (n.relation?.schemaname ? `${ident(n.relation.schemaname)}.` : '');
+const schemaOf = (n: { relation?: Of<'RangeVar'> }): string => (n.relation?.schemaname ? `${ident(n.relation.schemaname)}.` : '');
 
 function renameColumn(s: StatementFacts, o: PlanOptions): Plan {
-  const n = s.statement.node ?? {};
+  const r = nodeOf(s.statement, 'RenameStmt');
+  const n = { relation: r?.relation, subname: r?.subname ?? '', newname: r?.newname ?? '' };
   const info = s.catalog.get(relationKey(n.relation))?.columns.get(n.subname);
-  const table = relationText(s, n.relation?.location) ?? n.relation?.relname;
+  const table = relationText(s, n.relation?.location) ?? n.relation?.relname ?? '';
   const [from, to] = [ident(n.subname), ident(n.newname)];
   const type = info ? `${info.type}${info.typmods.length ? `(${info.typmods.join(', ')})` : ''}${info.isArray ? '[]' : ''}` : undefined;
   // The type from the earlier migrations; unknown there, read from the database when the step runs.
@@ -564,9 +570,10 @@ function renameColumn(s: StatementFacts, o: PlanOptions): Plan {
 }
 
 function renameTable(s: StatementFacts, o: PlanOptions): Plan {
-  const n = s.statement.node ?? {};
+  const r = nodeOf(s.statement, 'RenameStmt');
+  const n = { relation: r?.relation, subname: r?.subname ?? '', newname: r?.newname ?? '' };
   const schema = n.relation?.schemaname ? `${ident(n.relation.schemaname)}.` : '';
-  const [from, to] = [`${schema}${ident(n.relation?.relname)}`, `${schema}${ident(n.newname)}`];
+  const [from, to] = [`${schema}${ident(n.relation?.relname ?? '')}`, `${schema}${ident(n.newname)}`];
   return {
     title: `Rename ${n.relation?.relname} to ${n.newname} without breaking running code`,
     steps: [
@@ -577,8 +584,8 @@ function renameTable(s: StatementFacts, o: PlanOptions): Plan {
 }
 
 function notNull(s: StatementFacts, column: string, o: PlanOptions, added?: { type: string; value?: string }, required = true): Plan {
-  const n = s.statement.node ?? {};
-  const table = relationText(s, n.relation?.location) ?? n.relation?.relname;
+  const n = { relation: relationOf(s) };
+  const table = relationText(s, n.relation?.location) ?? n.relation?.relname ?? '';
   const col = ident(column);
   const steps: PlanStep[] = [];
   if (added) {
@@ -589,7 +596,7 @@ function notNull(s: StatementFacts, column: string, o: PlanOptions, added?: { ty
     });
     if (added.value) steps.push({ slug: 'backfill', note: `Fills ${column} for the existing rows.`, sql: backfillOf(s, table, `${col} = ${added.value}`, `${col} IS NULL`, o) });
   }
-  if (required) steps.push(enforceNotNull(table, n.relation?.relname, column, o));
+  if (required) steps.push(enforceNotNull(table, n.relation?.relname ?? '', column, o));
   return required
     ? { title: `Make ${n.relation?.relname}.${column} NOT NULL without a scan under ACCESS EXCLUSIVE`, steps }
     : { title: `Add ${n.relation?.relname}.${column} with its default without rewriting ${n.relation?.relname} under ACCESS EXCLUSIVE`, steps };
@@ -600,9 +607,9 @@ function answerFor(file: FileFacts, index: number, o: PlanOptions): PlanAnswer |
   const some = (plan: Plan | undefined, missing: string): PlanAnswer => (plan ? { plan } : { missing });
   const s = file.statements[index];
   if (!s || s.kind === 'SyntaxError') return undefined;
-  const n = s.statement.node ?? {};
-  if (s.kind === 'RenameStmt' && n.renameType === 'OBJECT_COLUMN') return { plan: renameColumn(s, o) };
-  if (s.kind === 'RenameStmt' && n.renameType === 'OBJECT_TABLE') return { plan: renameTable(s, o) };
+  const rename = nodeOf(s.statement, 'RenameStmt')?.renameType;
+  if (rename === 'OBJECT_COLUMN') return { plan: renameColumn(s, o) };
+  if (rename === 'OBJECT_TABLE') return { plan: renameTable(s, o) };
   if ((s.kind === 'VacuumStmt' && s.rewrites.length) || s.kind === 'ClusterStmt') return some(repack(s, o), o.extensions ? 'neither pg_squeeze nor pg_repack is installed on the connected database: no statement rewrites a table without ACCESS EXCLUSIVE (see the rule\'s docs)' : 'no database is connected to tell whether pg_squeeze or pg_repack is installed (--database): no statement rewrites a table without ACCESS EXCLUSIVE');
   if (s.kind !== 'AlterTableStmt') return undefined;
   for (const cmd of s.commands) {
@@ -610,7 +617,7 @@ function answerFor(file: FileFacts, index: number, o: PlanOptions): PlanAnswer |
     if (cmd.subtype === 'AT_SetNotNull') return { plan: notNull(s, cmd.node.name ?? '', o) };
     if (cmd.subtype === 'AT_AddColumn') {
       const column = cmd.node.def?.ColumnDef ?? {};
-      const constraints = ((column.constraints ?? []) as Node[]).map((c) => c.Constraint ?? {});
+      const constraints = (column.constraints ?? []).map((c) => c.Constraint ?? {});
       if (isSerial(column) || constraints.some((c) => c.contype === 'CONSTR_IDENTITY')) return some(addSequenced(file, s, column, o), 'the column\'s type could not be read from the statement');
       const generated = constraints.find((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind === 's');
       if (generated) return some(addGenerated(file, s, cmd.end, column, generated, o), 'the generation expression has qualified column references: write the trigger by hand');
@@ -621,7 +628,7 @@ function answerFor(file: FileFacts, index: number, o: PlanOptions): PlanAnswer |
       const typeStart = s.statement.at(column.typeName?.location ?? 0);
       const typeEnd = tokens.find((t) => t.start > typeStart && ['NOT', 'DEFAULT', 'NULL', 'CHECK', 'REFERENCES', 'CONSTRAINT'].includes(t.keyword))?.start ?? cmd.end;
       const type = file.parsed.text.slice(typeStart, typeEnd).trim();
-      const value = def ? file.parsed.text.slice(s.statement.at(def.raw_expr ? firstLocation(def.raw_expr) : def.location), clauseEnd(s, cmd.tokens, def)).trim() : undefined;
+      const value = def ? file.parsed.text.slice(s.statement.at(def.raw_expr ? firstLocation(def.raw_expr) : (def.location ?? 0)), clauseEnd(s, cmd.tokens, def)).trim() : undefined;
       return { plan: notNull(s, column.colname ?? '', o, { type, value }, constraints.some((c) => c.contype === 'CONSTR_NOTNULL')) };
     }
   }
@@ -666,7 +673,7 @@ export function planFor(file: FileFacts, index: number, o: PlanOptions): Plan | 
 /** Runs outside any transaction block and so alone in its migration: CONCURRENTLY, a DO block that commits. */
 const alone = (st: Statement) => /\bCONCURRENTLY\b/i.test(st.text) || (st.kind === 'DoStmt' && /\bCOMMIT\b/i.test(st.text));
 /** Must commit apart from what comes before it in the step: VALIDATE after its NOT VALID. */
-const startsTransaction = (st: Statement) => st.kind === 'AlterTableStmt' && ((st.node?.cmds ?? []) as Node[]).some((c) => c.AlterTableCmd?.subtype === 'AT_ValidateConstraint');
+const startsTransaction = (st: Statement) => (nodeOf(st, 'AlterTableStmt')?.cmds ?? []).some((c) => c.AlterTableCmd?.subtype === 'AT_ValidateConstraint');
 
 /**
  * A step as migrations of a tool that runs each file in one transaction: its explicit BEGIN /
@@ -719,8 +726,8 @@ function firstLocation(node: unknown): number {
   return best === Number.MAX_SAFE_INTEGER ? 0 : best;
 }
 
-function clauseEnd(s: StatementFacts, tokens: StatementFacts['statement']['tokens'], def: Node): number {
-  const start = s.statement.at(def.location);
+function clauseEnd(s: StatementFacts, tokens: StatementFacts['statement']['tokens'], def: Of<'Constraint'>): number {
+  const start = s.statement.at(def.location ?? 0);
   let depth = 0;
   let end = start;
   for (const t of tokens) {

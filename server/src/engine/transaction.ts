@@ -10,11 +10,12 @@
  * sql-rollback, sql-prepare-transaction (PREPARE TRANSACTION ends the session's transaction);
  * SET LOCAL lasts to the end of the transaction (https://www.postgresql.org/docs/current/sql-set.html).
  */
+import { nodeOf } from './ast';
 import { constantText } from './tree';
 import { relationKey } from './catalog';
 import type { BlockFacts, LockFact } from './facts';
 import { strength } from './locks';
-import { Node, Statement } from './parse';
+import { Statement } from './parse';
 import { Settings } from './settings';
 import { setTimeout, TimeoutState } from './timeouts';
 
@@ -43,7 +44,7 @@ const TRANSACTION_ENDS = ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STM
 
 /** Whether a statement ends the transaction it runs in (COMMIT, ROLLBACK, PREPARE TRANSACTION). */
 export function endsTransaction(statement: Statement): boolean {
-  return statement.kind === 'TransactionStmt' && TRANSACTION_ENDS.includes(statement.node?.kind);
+  return TRANSACTION_ENDS.includes(nodeOf(statement, 'TransactionStmt')?.kind ?? '');
 }
 
 /** Before the first statement: the timeouts the runner or the role set (setting timeoutsInForce), no transaction. */
@@ -92,20 +93,21 @@ function holdAfter(state: TransactionState, locks: readonly LockFact[], index: n
 
 /** The timeouts after a SET / SET LOCAL / set_config of lock_timeout or statement_timeout. */
 function timeoutsAfter(state: TransactionState, statement: Statement): Timeouts {
-  const n = statement.node ?? {};
+  const n = nodeOf(statement, 'VariableSetStmt');
   let timeouts = state.timeouts;
   const set = (name: 'lock_timeout' | 'statement_timeout', value: string | undefined, local: boolean) => {
     if (timeouts === state.timeouts) timeouts = copyTimeouts(state.timeouts);
     setTimeout(timeouts[name], value, local, state.inTransaction);
   };
-  if (statement.kind === 'VariableSetStmt' && (n.name === 'lock_timeout' || n.name === 'statement_timeout')) {
+  const select = nodeOf(statement, 'SelectStmt');
+  if (n && (n.name === 'lock_timeout' || n.name === 'statement_timeout')) {
     set(n.name, n.kind === 'VAR_SET_VALUE' ? constantText(n.args?.[0]) : undefined, n.is_local === true);
-  } else if (statement.kind === 'SelectStmt') {
+  } else if (select) {
     // SELECT set_config('lock_timeout', '5s', is_local)
-    for (const target of (n.targetList ?? []) as Node[]) {
+    for (const target of select.targetList ?? []) {
       const fc = target.ResTarget?.val?.FuncCall;
-      if (fc?.funcname?.map((x: Node) => x.String?.sval).pop() !== 'set_config') continue;
-      const [name, value, local] = ((fc.args ?? []) as Node[]).map(constantText);
+      if (fc?.funcname?.map((x) => x.String?.sval).pop() !== 'set_config') continue;
+      const [name, value, local] = (fc.args ?? []).map(constantText);
       if (name === 'lock_timeout' || name === 'statement_timeout') set(name, value, local === 'true');
     }
   }
@@ -114,8 +116,8 @@ function timeoutsAfter(state: TransactionState, statement: Statement): Timeouts 
 
 /** The TimeZone after SET [LOCAL] timezone / SET TIME ZONE / RESET (a value PostgreSQL resolves itself is unknown). */
 function timezoneAfter(state: TransactionState, statement: Statement): TimeoutState {
-  const n = statement.node ?? {};
-  if (statement.kind !== 'VariableSetStmt' || String(n.name).toLowerCase() !== 'timezone') return state.timezone;
+  const n = nodeOf(statement, 'VariableSetStmt');
+  if (!n || String(n.name).toLowerCase() !== 'timezone') return state.timezone;
   const value = n.kind === 'VAR_SET_VALUE' ? constantText(n.args?.[0]) : undefined;
   // SET LOCAL outside a transaction block has no effect.
   if (n.is_local === true) return state.inTransaction ? { ...state.timezone, local: value ?? '' } : state.timezone;
@@ -124,18 +126,20 @@ function timezoneAfter(state: TransactionState, statement: Statement): TimeoutSt
 
 /** Tables emptied in the open transaction, after the statement (INSERT, COPY or MERGE fill one again). */
 function emptiedAfter(state: TransactionState, statement: Statement): TransactionState['emptied'] {
-  const n = statement.node ?? {};
   if (!state.inTransaction) return state.emptied;
-  if (statement.kind === 'TruncateStmt') {
-    const keys = ((n.relations ?? []) as Node[]).map((r) => relationKey(r.RangeVar));
+  const truncate = nodeOf(statement, 'TruncateStmt');
+  const del = nodeOf(statement, 'DeleteStmt');
+  const fill = nodeOf(statement, 'InsertStmt') ?? nodeOf(statement, 'CopyStmt') ?? nodeOf(statement, 'MergeStmt');
+  if (truncate) {
+    const keys = (truncate.relations ?? []).map((r) => relationKey(r.RangeVar));
     return [...state.emptied.filter((e) => !keys.includes(e.key)), ...keys.map((key) => ({ key, by: 'TRUNCATE' as const }))];
   }
-  if (statement.kind === 'DeleteStmt' && !n.whereClause && n.relation) {
-    const key = relationKey(n.relation);
+  if (del && !del.whereClause && del.relation) {
+    const key = relationKey(del.relation);
     return [...state.emptied.filter((e) => e.key !== key), { key, by: 'DELETE' }];
   }
-  if (['InsertStmt', 'CopyStmt', 'MergeStmt'].includes(statement.kind) && n.relation) {
-    const key = relationKey(n.relation);
+  if (fill?.relation) {
+    const key = relationKey(fill.relation);
     return state.emptied.some((e) => e.key === key) ? state.emptied.filter((e) => e.key !== key) : state.emptied;
   }
   return state.emptied;
@@ -148,7 +152,7 @@ function emptiedAfter(state: TransactionState, statement: Statement): Transactio
 export function step(state: TransactionState, statement: Statement, locks: readonly LockFact[], block?: BlockFacts): TransactionState {
   let next: TransactionState = { ...state, held: state.inTransaction ? holdAfter(state, locks, statement.index) : state.held };
   if (statement.kind === 'TransactionStmt' && !block) {
-    const kind = statement.node?.kind as string;
+    const kind = nodeOf(statement, 'TransactionStmt')?.kind;
     if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') next = begin(next, false);
     if (endsTransaction(statement)) next = end(next);
   } else next = { ...next, timeouts: timeoutsAfter(state, statement), timezone: timezoneAfter(state, statement), emptied: emptiedAfter(state, statement) };

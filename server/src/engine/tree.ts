@@ -4,7 +4,8 @@
  * creates. Pure functions of the tree; facts.ts and the rules read them.
  */
 import { relationKey } from './catalog';
-import { Node, Of, Statement, Token } from './parse';
+import { Node, nodeOf, Of } from './ast';
+import { Statement, Token } from './parse';
 
 export interface AlterCommand {
   /** `AT_AddColumn`, `AT_AddConstraint`, ... */
@@ -45,20 +46,20 @@ export function constantText(node: Node | undefined): string | undefined {
   return undefined;
 }
 
-export function constraintsOf(column: Node): Node[] {
-  return ((column.constraints ?? []) as Node[]).map((c) => c.Constraint).filter(Boolean);
+export function constraintsOf(column: Of<'ColumnDef'>): Of<'Constraint'>[] {
+  return (column.constraints ?? []).map((c) => c.Constraint).filter((c): c is Of<'Constraint'> => Boolean(c));
 }
 
 /**
  * The RangeVars a parse tree reads, in tree order. Trees are shared by statement text (the parse
  * cache) and never changed, so an unchanged statement is walked once, not on every keystroke.
  */
-const rangeVarCache = new WeakMap<object, Node[]>();
-export function rangeVarsIn(node: unknown): Node[] {
+const rangeVarCache = new WeakMap<object, Of<'RangeVar'>[]>();
+export function rangeVarsIn(node: unknown): Of<'RangeVar'>[] {
   if (!node || typeof node !== 'object') return [];
   const cached = rangeVarCache.get(node);
   if (cached) return cached;
-  const out: Node[] = [];
+  const out: Of<'RangeVar'>[] = [];
   const walk = (n: unknown): void => {
     if (Array.isArray(n)) {
       for (const x of n) walk(x);
@@ -80,8 +81,8 @@ export function rangeVarsIn(node: unknown): Node[] {
 
 /** Splits an ALTER TABLE's tokens into its subcommands, at commas outside parentheses. */
 export function alterCommands(statement: Statement): AlterCommand[] {
-  const n = statement.node ?? {};
-  const cmds = ((n.cmds ?? []) as Node[]).map((c) => c.AlterTableCmd ?? {});
+  const n = nodeOf(statement, 'AlterTableStmt') ?? {};
+  const cmds = (n.cmds ?? []).map((c) => c.AlterTableCmd ?? {});
   const relStart = statement.at(n.relation?.location ?? 0);
   let i = statement.tokens.findIndex((t) => t.start === relStart);
   const spans: Token[][] = [];
@@ -108,18 +109,16 @@ export function alterCommands(statement: Statement): AlterCommand[] {
 
 /** Relations a statement creates (tables, views, indexes), by key. */
 export function createdBy(statement: Statement): string[] {
-  const n = statement.node ?? {};
-  switch (statement.kind) {
-    case 'CreateStmt':
-      return [relationKey(n.relation)];
-    case 'CreateTableAsStmt':
-      return [relationKey(n.into?.rel)];
-    case 'ViewStmt':
-      return n.replace ? [] : [relationKey(n.view)];
-    case 'IndexStmt':
-      if (!n.idxname) return [];
-      return [n.relation?.schemaname && n.relation.schemaname !== 'public' ? `${n.relation.schemaname}.${n.idxname}` : n.idxname];
-    default:
-      return [];
+  const create = nodeOf(statement, 'CreateStmt');
+  if (create) return [relationKey(create.relation)];
+  const createAs = nodeOf(statement, 'CreateTableAsStmt');
+  if (createAs) return [relationKey(createAs.into?.rel)];
+  const view = nodeOf(statement, 'ViewStmt');
+  if (view) return view.replace ? [] : [relationKey(view.view)];
+  const n = nodeOf(statement, 'IndexStmt');
+  if (n) {
+    if (!n.idxname) return [];
+    return [n.relation?.schemaname && n.relation.schemaname !== 'public' ? `${n.relation.schemaname}.${n.idxname}` : n.idxname];
   }
+  return [];
 }

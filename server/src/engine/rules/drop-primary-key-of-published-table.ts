@@ -1,14 +1,13 @@
-import { nodeOf } from '../ast';
+import { nodeOf, Of } from '../ast';
 import { Publications, relationKey } from '../catalog';
 import { StatementFacts } from '../facts';
-import { Node } from '../parse';
 import { parsedStatements, Report, Rule } from '../rule';
 
 /** The subcommand gives the table a new row identity: a primary key (ADD PRIMARY KEY, ADD COLUMN ... PRIMARY KEY), or REPLICA IDENTITY USING INDEX / FULL. */
-const identifies = (cmd: Node) =>
+const identifies = (cmd: Of<'AlterTableCmd'>) =>
   (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_PRIMARY') ||
-  (cmd.subtype === 'AT_AddColumn' && ((cmd.def?.ColumnDef?.constraints ?? []) as Node[]).some((c) => c.Constraint?.contype === 'CONSTR_PRIMARY')) ||
-  (cmd.subtype === 'AT_ReplicaIdentity' && ['i', 'f'].includes(cmd.def?.ReplicaIdentityStmt?.identity_type));
+  (cmd.subtype === 'AT_AddColumn' && (cmd.def?.ColumnDef?.constraints ?? []).some((c) => c.Constraint?.contype === 'CONSTR_PRIMARY')) ||
+  (cmd.subtype === 'AT_ReplicaIdentity' && ['i', 'f'].includes(cmd.def?.ReplicaIdentityStmt?.identity_type ?? ''));
 
 const tableName = (key: string) => key.slice(key.lastIndexOf('.') + 1);
 

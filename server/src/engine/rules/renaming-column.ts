@@ -1,15 +1,17 @@
+import { nodeOf } from '../ast';
 import { relationKey, StatementFacts } from '../facts';
 import { defaultName, ident, replaceStatement, syncTriggerSql } from '../fixes';
 import { firstLine, Fix, parsedStatements, relationText, Report, Rule } from '../rule';
 
 /** Expand: the new column, a trigger that keeps the two in step, the backfill and contract steps as comments. */
 function expand(s: StatementFacts): Fix {
-  const n = s.statement.node ?? {};
+  const n = nodeOf(s.statement, 'RenameStmt') ?? {};
+  const [subname, newname] = [n.subname ?? '', n.newname ?? ''];
   const title = `Add ${n.newname} beside ${n.subname}, kept in sync by a trigger (expand-contract)`;
-  const column = s.catalog.get(relationKey(n.relation))?.columns.get(n.subname);
+  const column = s.catalog.get(relationKey(n.relation))?.columns.get(subname);
   if (!column) return { title, safety: 'unsafe', edits: [], disabled: `the type of ${n.subname} is not known from the migrations in this folder` };
   const relation = relationText(s, n.relation?.location) ?? '';
-  const [from, to] = [ident(n.subname), ident(n.newname)];
+  const [from, to] = [ident(subname), ident(newname)];
   const type = `${column.type}${column.typmods.length ? `(${column.typmods.join(', ')})` : ''}${column.isArray ? '[]' : ''}`;
   const fn = ident(defaultName(n.relation?.relname, 'sync', n.newname));
   const sql = [
@@ -50,12 +52,12 @@ ALTER TABLE users DROP COLUMN email;`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
-      const n = s.statement.node ?? {};
-      if (s.kind !== 'RenameStmt' || n.renameType !== 'OBJECT_COLUMN' || !s.locks[0]?.existing) continue;
+      const n = nodeOf(s.statement, 'RenameStmt');
+      if (n?.renameType !== 'OBJECT_COLUMN' || !s.locks[0]?.existing) continue;
       reports.push({
         ...firstLine(s),
         messageId: 'renameColumn',
-        data: { table: s.locks[0].relation, column: n.subname, newName: n.newname },
+        data: { table: s.locks[0].relation, column: n.subname ?? '', newName: n.newname ?? '' },
         fixes: [expand(s)],
       });
     }

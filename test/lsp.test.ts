@@ -257,7 +257,7 @@ describe('language server over stdio (dist/server.js)', { timeout: 60_000 }, () 
     assert.deepEqual(plan.command!.arguments, [uri, 2]);
     const result = (await client.connection.sendRequest('migrationGuard/plan', { uri, line: 2 })) as { title: string; files: { path: string; content: string }[] };
     assert.match(result.title, /Change orders.total to bigint/);
-    assert.deepEqual(result.files.map((f) => path.basename(f.path)), ['010_plan.step1-expand.sql', '010_plan.step2-backfill.sql', '010_plan.step3-prepare.sql', '010_plan.step4-switch.sql', '010_plan.step5-contract.sql']);
+    assert.deepEqual(result.files.map((f) => path.basename(f.path)), ['010_plan.step1-expand.sql', '010_plan.step2-backfill.sql', '010_plan.step3-prepare.sql', '010_plan.step4-constraints.sql', '010_plan.step5-switch.sql', '010_plan.step6-contract.sql']);
     assert.equal(await client.connection.sendRequest('migrationGuard/plan', { uri, line: 0 }), null);
   });
 

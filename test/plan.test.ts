@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyze, loadParser } from '../server/src/engine/analyze';
-import { planAnswer, planFor } from '../server/src/engine/plan';
+import { planAnswer, planFor, planReadsExtensions } from '../server/src/engine/plan';
 import { resolveSettings } from '../server/src/engine/settings';
 import { planFiles } from '../server/src/planfiles';
 import { RULES } from '../server/src/engine/rules';
@@ -102,6 +102,14 @@ describe('plans as migrations of tools that wrap each file in a transaction', ()
     const prior = analyze('CREATE TABLE t (a int, b int, PRIMARY KEY (a, b));', {}).facts.catalogAfter;
     assert.deepEqual(planAnswer(analyze('ALTER TABLE t ALTER COLUMN a TYPE bigint;', { prior }).facts, 0, OPTIONS), { missing: 'a is part of the composite primary key of t: the plan rebuilds single-column keys only' });
     assert.match((planAnswer(analyze('VACUUM FULL t;', {}).facts, 0, OPTIONS) as { missing: string }).missing, /no database is connected/);
+    // With the extensions of a connected database: which are installed decides, and one available but not installed is named.
+    const vacuum = analyze('VACUUM FULL t;', {}).facts;
+    assert.match((planAnswer(vacuum, 0, { ...OPTIONS, extensions: ['plpgsql'], available: [] }) as { missing: string }).missing, /^neither pg_squeeze nor pg_repack is installed on the connected database: /);
+    assert.match((planAnswer(vacuum, 0, { ...OPTIONS, extensions: ['plpgsql'], available: ['pg_repack'] }) as { missing: string }).missing, /\(pg_repack is available on its server: CREATE EXTENSION pg_repack, then plan again\)/);
+    assert.match((planAnswer(vacuum, 0, { ...OPTIONS, extensions: ['plpgsql', 'pg_repack'] }) as { plan: { title: string } }).plan.title, /^VACUUM FULL with pg_repack/);
+    assert.match((planAnswer(analyze('CLUSTER t USING t_pkey;', {}).facts, 0, { ...OPTIONS, extensions: ['pg_squeeze', 'pg_repack'] }) as { plan: { title: string } }).plan.title, /^CLUSTER with pg_squeeze/);
+    assert.equal(planReadsExtensions(vacuum, 0), true);
+    assert.equal(planReadsExtensions(analyze('VACUUM t;', {}).facts, 0), false, 'a plain VACUUM rewrites nothing');
     assert.equal(planAnswer(analyze('CREATE TABLE u (a int);', {}).facts, 0, OPTIONS), undefined);
   });
 });

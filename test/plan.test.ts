@@ -138,8 +138,8 @@ const UNANSWERED: Record<string, [is: (c: Case) => boolean, docsSay: string][]> 
   'require-concurrent-index': [
     [inDoBlock, 'a statement inside a DO block'],
     [unknownTool, 'a file that an unknown tool runs in one transaction'],
-    [(c) => c.finding.messageId === 'dropIndex' && ((c.s.statement.node?.objects ?? []) as unknown[]).length > 1, '`DROP INDEX` of several indexes'],
-    [(c) => c.finding.messageId === 'reindex' && c.s.statement.node?.kind !== 'REINDEX_OBJECT_INDEX', '`REINDEX TABLE` / `SCHEMA` / `DATABASE`'],
+    [(c) => c.finding.messageId === 'dropIndex' && c.s.statement.node?.behavior === 'DROP_CASCADE', '`DROP INDEX ... CASCADE`'],
+    [(c) => c.finding.messageId === 'reindex' && (c.settings.pgVersion ?? 17) < 12, '`REINDEX` before PostgreSQL 12'],
   ],
   'concurrently-in-transaction': [
     [inDoBlock, 'A statement inside a DO block'],

@@ -11,6 +11,7 @@ import { analyze, loadParser } from '../server/src/engine/analyze';
 import { applyEdits } from '../server/src/engine/edits';
 import { LockMode, strength } from '../server/src/engine/locks';
 import { parseFile } from '../server/src/engine/parse';
+import { resolveSettings } from '../server/src/engine/settings';
 import { Server, startPglite } from './pg/servers';
 
 interface Work {
@@ -64,8 +65,8 @@ async function run(server: Server, schema: string, setup: string, sql: string): 
 }
 
 /** The first fix the engine offers for `rule` on `sql`. */
-function fixed(sql: string, rule: string): string {
-  const finding = analyze(sql).findings.find((f) => f.rule === rule);
+function fixed(sql: string, rule: string, pgVersion?: number): string {
+  const finding = analyze(sql, pgVersion ? { settings: resolveSettings({ pgVersion }).settings } : {}).findings.find((f) => f.rule === rule);
   const fix = finding?.fixes.find((f) => !f.disabled);
   assert.ok(fix, `no fix for ${rule}`);
   return applyEdits(sql, fix.edits);
@@ -77,13 +78,15 @@ const ORDERS = `${USERS}
 CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric);
 INSERT INTO orders SELECT g, g, g FROM generate_series(1, 3000) g;`;
 
-const CASES: { rule: string; setup: string; sql: string }[] = [
+const CASES: { rule: string; setup: string; sql: string; pgVersion?: number }[] = [
   { rule: 'adding-field-with-volatile-default', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN public_id uuid DEFAULT gen_random_uuid();' },
   { rule: 'constraint-missing-not-valid', setup: ORDERS, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);' },
   { rule: 'constraint-missing-not-valid', setup: ORDERS, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);' },
   { rule: 'set-not-null', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;' },
   { rule: 'require-concurrent-index', setup: USERS, sql: 'CREATE INDEX users_email_idx ON users (email);' },
   { rule: 'unique-constraint-builds-index', setup: USERS, sql: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);' },
+  // PostgreSQL 18 (PGlite is 18): the VIRTUAL column keeps the table's relfilenode.
+  { rule: 'table-rewrite', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN email_length int GENERATED ALWAYS AS (length(email)) STORED;', pgVersion: 18 },
   {
     rule: 'refresh-materialized-view-blocking',
     setup: `${USERS}\nCREATE MATERIALIZED VIEW user_stats AS SELECT status, count(*) AS n FROM users GROUP BY status;\nCREATE UNIQUE INDEX user_stats_status ON user_stats (status);`,
@@ -102,7 +105,7 @@ describe('quick fixes on PGlite: weaker locks while the table is read or rewritt
   CASES.forEach((c, i) => {
     it(`${c.rule}: ${c.sql}`, async () => {
       const original = await run(server, `o${i}`, c.setup, c.sql);
-      const better = fixed(c.sql, c.rule);
+      const better = fixed(c.sql, c.rule, c.pgVersion);
       const result = await run(server, `f${i}`, c.setup, better);
       assert.equal(original.error, undefined);
       assert.equal(result.error, undefined, better);

@@ -231,6 +231,19 @@ describe('migration-guard mcp', () => {
     assert.match(out.files[0].content, /NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;/);
   });
 
+  it('plan of VACUUM FULL: with the extensions the caller says are installed, or why there is none', async () => {
+    write('db/migrations/003_vacuum.sql', 'VACUUM FULL users;\n');
+    try {
+      await toolError('plan', { file: 'db/migrations/003_vacuum.sql', line: 1 }, /no plan for VACUUM.*pass extensions: what SELECT extname FROM pg_extension lists/);
+      await toolError('plan', { file: 'db/migrations/003_vacuum.sql', line: 1, extensions: ['plpgsql'] }, /neither pg_squeeze nor pg_repack is installed on the connected database/);
+      const out = await ok<{ title: string; files: { content: string }[] }>('plan', { file: 'db/migrations/003_vacuum.sql', line: 1, extensions: ['plpgsql', 'pg_repack'] });
+      assert.match(out.title, /^VACUUM FULL with pg_repack/);
+      assert.match(out.files[0].content, /pg_repack --dbname=<database> --table=users --no-order/);
+    } finally {
+      fs.rmSync(path.join(project, 'db/migrations/003_vacuum.sql'));
+    }
+  });
+
   it('rules: the list, one rule with its docs', async () => {
     const list = await ok<{ rules: { id: string; summary: string }[]; otherFindings: string[] }>('rules', {});
     assert.ok(list.rules.length >= 38);

@@ -4,12 +4,17 @@
  * the end, the change is made, and no writer waited longer than the plan's lock_timeout.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { readExtensions } from '../server/src/database';
 import { analyze, loadParser } from '../server/src/engine/analyze';
 import { parseFile } from '../server/src/engine/parse';
 import { Plan, planAnswer, planFor } from '../server/src/engine/plan';
 import { resolveSettings } from '../server/src/engine/settings';
-import { debianBinaries, Server, Session, startDebianServer } from './pg/servers';
+import { debianBinaries, freePort, Server, Session, startDebianServer } from './pg/servers';
 
 const noDebian = !debianBinaries() && (process.env.CI ? false : 'no Debian PostgreSQL server installed (apt-get install -y postgresql)');
 const OPTIONS = { batchSize: 2000, pause: 0.01, lockTimeout: '2s' };
@@ -203,6 +208,46 @@ describe('expand-contract plans under concurrent writes (Debian server)', { skip
     await check(writer, 'note');
     const [wrong] = await server.session.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE doubled IS DISTINCT FROM total * 2');
     assert.equal(wrong.n, 0);
+  });
+
+  it('reads the extensions of the database (installed, available), and plan / fix --database say why VACUUM FULL has no plan there', async () => {
+    const [{ port }] = await server.session.query<{ port: number }>("SELECT current_setting('port')::int AS port");
+    const target = { host: '127.0.0.1', port, user: 'postgres', database: 'postgres' };
+    const first = await readExtensions(target);
+    assert.ok(first.installed.includes('plpgsql'), first.installed.join(' '));
+    assert.ok(!first.installed.includes('pg_trgm') && first.available.includes('pg_trgm'), 'pg_trgm: available (contrib), not installed');
+    // Debian's server packages neither: the plan needs them installed, and says so.
+    assert.ok(!first.installed.includes('pg_repack') && !first.installed.includes('pg_squeeze'));
+    await server.session.exec('CREATE EXTENSION pg_trgm');
+    try {
+      const second = await readExtensions(target);
+      assert.ok(second.installed.includes('pg_trgm') && !second.available.includes('pg_trgm'), 'the probe reads the catalog as it is now');
+    } finally {
+      await server.session.exec('DROP EXTENSION pg_trgm');
+    }
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-plan-ext-'));
+    try {
+      fs.writeFileSync(path.join(dir, '000001_init.up.sql'), `${SETUP}\n`);
+      const file = path.join(dir, '000002_vacuum.up.sql');
+      fs.writeFileSync(file, "SET lock_timeout = '5s';\nVACUUM FULL orders;\n");
+      const bin = path.join(__dirname, '..', '..', 'bin', 'migration-guard.js');
+      const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, MIGRATION_GUARD_CACHE: path.join(dir, '.cache') } });
+      const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+      const planned = cli('plan', `${file}:2`, '--database', url);
+      assert.equal(planned.status, 1, planned.stderr);
+      assert.match(planned.stderr, /:2: no plan: neither pg_squeeze nor pg_repack is installed on the connected database: /);
+      const unconnected = cli('plan', `${file}:2`);
+      assert.match(unconnected.stderr, /no plan: no database is connected/);
+      const fixed = cli('fix', dir, '--unsafe', '--plans', '--database', url);
+      assert.match(fixed.stderr, /000002_vacuum\.up\.sql:2: table-rewrite: no safe form here: neither pg_squeeze nor pg_repack is installed/);
+      // A port nothing listens on: the plan was asked of a database, and cannot be given without it.
+      const refused = cli('plan', `${file}:2`, '--database', `postgres://postgres@127.0.0.1:${await freePort()}/postgres`);
+      assert.equal(refused.status, 2, refused.stderr);
+      assert.match(refused.stderr, /Cannot connect to 127\.0\.0\.1:\d+\/postgres as postgres/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('VACUUM FULL and CLUSTER: a plan only with pg_squeeze or pg_repack installed', () => {

@@ -2,9 +2,13 @@
 import { Uri, window, workspace } from 'vscode';
 import { PLAN } from '../../server/src/protocol';
 import { LanguageClient } from 'vscode-languageclient/node';
+// A type only: the server's module itself is not bundled into the extension.
+import type { DatabaseTarget } from '../../server/src/database';
 
 export interface Context {
   client: LanguageClient;
+  /** The configured database, when there is one (VACUUM FULL / CLUSTER plans read its extensions). */
+  database?: () => Promise<DatabaseTarget | undefined>;
 }
 
 export function restartServer(ctx: Context): () => Promise<void> {
@@ -33,7 +37,7 @@ export function planSafeChange(ctx: Context): (uri?: string, line?: number) => P
     const target = uri ?? editor?.document.uri.toString();
     const at = line ?? editor?.selection.active.line;
     if (!target || at === undefined) return;
-    const plan = await ctx.client.sendRequest<{ title: string; framework: string; files: PlannedFile[] } | null>(PLAN, { uri: target, line: at });
+    const plan = await ctx.client.sendRequest<{ title: string; framework: string; files: PlannedFile[] } | null>(PLAN, { uri: target, line: at, database: await ctx.database?.() });
     if (!plan) {
       void window.showInformationMessage('Migration Guard: no expand-contract plan for this statement (plans cover type changes, renames, NOT NULL and required columns).');
       return;

@@ -58,7 +58,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     },
   };
   client = new LanguageClient('migrationGuard', 'Migration Guard', serverOptions, clientOptions);
-  const ctx: Context = { client };
+  const ctx: Context = { client, database: async () => (await databaseTarget(context))?.target };
   context.subscriptions.push(
     commands.registerCommand('migrationGuard.restartServer', restartServer(ctx)),
     commands.registerCommand('migrationGuard.showOutput', showOutput(ctx)),

@@ -9,7 +9,7 @@ import { Analysis, analyze, analyzeSource, loadParser, SOURCE_FILE, unreadableRe
 import { OTHER_FINDINGS } from './engine/findings';
 import { checkFolder, existingHash, FileProblem, invalidUtf8Of, makeFolder, newFiles, patchBytes, readSource, SourceFile, writeFileAtomic, writeNewFiles } from './files';
 import { fixAll } from './engine/fixall';
-import { Plan, planAnswer } from './engine/plan';
+import { Plan, planAnswer, PlanOptions, planReadsExtensions } from './engine/plan';
 import { planFiles } from './planfiles';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
@@ -32,8 +32,8 @@ const USAGE = `Usage:
       [--changed-since REF] [--database URL [--migration-tool TOOL] [--migration-table NAME]]
       [--baseline FILE] [--write-baseline FILE] [--no-cache] [--cache-location DIR]
   migration-guard explain FILE [--format text|json] [--pg-version N] [--config FILE]
-  migration-guard fix [paths...] [--write] [--unsafe [--plans]]
-  migration-guard plan FILE:LINE [--write]
+  migration-guard fix [paths...] [--write] [--unsafe [--plans] [--database URL]]
+  migration-guard plan FILE:LINE [--write] [--database URL]
   migration-guard checklist FILE [--database URL] [--format markdown|json] [--write] [--trace]
       [--staging-tested] [--backups-verified] [--off-peak WHEN] [--monitoring-open]
   migration-guard trace FILE [--database URL --yes] [--schema FILE] [--format text|json]
@@ -53,6 +53,13 @@ Results are cached per file (keyed by its bytes, the earlier migrations it reads
 the project files of its tool and the tool's own build) in node_modules/.cache/migration-guard,
 or .migration-guard-cache/ where no node_modules folder is above; --no-cache reads and writes
 none, --cache-location DIR keeps it elsewhere.
+
+fix: prints each file with its safe fixes applied (--write writes them). --unsafe applies every
+fix, moves a statement that must leave the tool's transaction into a new migration of its own,
+and answers each remaining error finding with its plan (--plans prints it, --plans --write writes
+its migrations) or the reason no safe form exists. plan FILE:LINE: the expand-contract
+migrations for the statement on that line. For VACUUM FULL / CLUSTER, --database URL reads which
+extensions are installed there (read-only): pg_squeeze or pg_repack make the plan.
 
 checklist: the production checklist for one migration, printed (or written beside it with
 --write, as FILE.checklist.md); exits 1 when an item failed. With --database URL (or PGHOST,
@@ -319,6 +326,7 @@ async function fix(options: Options): Promise<number> {
   await loadParser();
   let changed = 0;
   let refused = 0;
+  const extensionsOf = extensionsProbe(options);
   const refuse = (file: string, why: string) => {
     refused++;
     process.stderr.write(`${file}: ${why}\n`);
@@ -345,8 +353,12 @@ async function fix(options: Options): Promise<number> {
     // --unsafe: what no fix answers gets its plan, or the reason there is no safe form.
     if (options.unsafe) {
       try {
-        if (!answerLeftovers(file, source.text, settings, options)) refused++;
+        if (!(await answerLeftovers(file, source.text, settings, options, extensionsOf))) refused++;
       } catch (e) {
+        if (isDatabaseError(e)) {
+          process.stderr.write(`migration-guard: ${(e as Error).message}\n`);
+          return 2;
+        }
         if (!(e instanceof FileProblem || e instanceof UsageError)) throw e;
         refuse(file, `plan not written: ${e.message}`);
       }
@@ -392,9 +404,10 @@ async function fix(options: Options): Promise<number> {
  * the rule's plan (printed, or written with --plans --write), or why no safe form exists (the
  * plan's missing piece, or the rule's documented reason). False when one has neither.
  */
-function answerLeftovers(file: string, text: string, settings: Settings, options: Options): boolean {
+async function answerLeftovers(file: string, text: string, settings: Settings, options: Options, extensionsOf: () => Promise<Pick<PlanOptions, 'extensions' | 'available'>>): Promise<boolean> {
   const analysis = analyze(text, migrations.around(file, settings));
-  const o = { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout };
+  const probed = analysis.findings.some((f) => f.severity === 'error' && f.statement !== undefined && planReadsExtensions(analysis.facts, f.statement)) ? await extensionsOf() : {};
+  const o: PlanOptions = { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, ...probed };
   const done = new Set<number>();
   let answered = true;
   for (const f of analysis.findings) {
@@ -459,13 +472,40 @@ async function plan(options: Options): Promise<number> {
   const analysis = analyze(source.text, { ...migrations.around(file, settings), invalidUtf8: invalidUtf8Of(source) });
   const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
   const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
-  const answer = index >= 0 ? planAnswer(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
+  let probed: Pick<PlanOptions, 'extensions' | 'available'> = {};
+  try {
+    if (index >= 0 && planReadsExtensions(analysis.facts, index)) probed = await extensionsProbe(options)();
+  } catch (e) {
+    if (!isDatabaseError(e)) throw e;
+    process.stderr.write(`migration-guard: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const answer = index >= 0 ? planAnswer(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, ...probed }) : undefined;
   if (!answer || !('plan' in answer)) {
     process.stderr.write(`${file}:${line}: ${answer ? `no plan: ${answer.missing}` : 'no expand-contract plan for this statement (plans cover type changes, renames, NOT NULL, required, serial, identity and generated columns, rewriting defaults, VACUUM FULL / CLUSTER)'}\n`);
     return 1;
   }
   emitPlan(file, `${file}:${line}`, analysis.facts.context.framework, answer.plan, options, '');
   return 0;
+}
+
+/**
+ * The extensions of the database of --database URL (only that option: a plan or a fix does not
+ * connect because PGHOST is set), read once per run and only when a plan needs them (VACUUM FULL,
+ * CLUSTER); none without --database. A failed connection is a DatabaseError.
+ */
+function extensionsProbe(options: Options): () => Promise<Pick<PlanOptions, 'extensions' | 'available'>> {
+  let read: Promise<Pick<PlanOptions, 'extensions' | 'available'>> | undefined;
+  return () => {
+    if (!options.database) return Promise.resolve({});
+    const { readExtensions } = require('./database') as typeof import('./database');
+    read ??= readExtensions({ url: options.database }).then((found) => ({ extensions: found.installed, available: found.available }));
+    return read;
+  };
+}
+
+function isDatabaseError(e: unknown): boolean {
+  return e instanceof (require('./database') as typeof import('./database')).DatabaseError;
 }
 
 /** The database of --database URL, else of libpq's environment variables when any is set. */

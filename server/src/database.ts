@@ -7,7 +7,7 @@
  * wrong host is a message naming the host, never a hang.
  */
 import { Client, ClientConfig } from 'pg';
-import { backendChanges, optional, probeImpact } from './db/probes';
+import { backendChanges, ExtensionEvidence, extensions, optional, probeImpact } from './db/probes';
 import { DatabaseEvidence } from './engine/checklist';
 import type { ProbeRequest } from './engine/impact';
 import { LockMode } from './engine/locks';
@@ -244,6 +244,28 @@ export async function gatherEvidence(target: DatabaseTarget, request: string[] |
     return await probeDatabase(client, target, request, longTransactionSeconds);
   } catch (e) {
     throw new DatabaseError(`Probing ${describeTarget(target)} failed: ${(e as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The extensions installed on the database and those available there but not installed (read-only,
+ * in one `BEGIN TRANSACTION READ ONLY` that ends in ROLLBACK): the VACUUM FULL / CLUSTER plans use
+ * pg_repack or pg_squeeze only where they are installed.
+ */
+export async function readExtensions(target: DatabaseTarget): Promise<ExtensionEvidence> {
+  const client = await connectReadOnly(target);
+  try {
+    await client.query('BEGIN TRANSACTION READ ONLY');
+    try {
+      await client.query(`SET LOCAL statement_timeout = '${PROBE_STATEMENT_TIMEOUT}'`);
+      return await extensions(client);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  } catch (e) {
+    throw new DatabaseError(`Reading the extensions of ${describeTarget(target)} failed: ${(e as Error).message}`);
   } finally {
     await client.end().catch(() => undefined);
   }

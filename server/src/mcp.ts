@@ -21,7 +21,8 @@ import { fixAll } from './engine/fixall';
 import { FileProblem, invalidUtf8Of, newFiles, patchBytes, readSource, writeFileAtomic, writeNewFiles } from './files';
 import { planFiles } from './planfiles';
 import { explainJson, findingJson, lockInWords, whyOf } from './report';
-import { collectFiles, excluded, MigrationRun, planAtLine, settingsResolver, statementOnLine, UsageError, VERSION } from './run';
+import { collectFiles, excluded, MigrationRun, settingsResolver, statementOnLine, UsageError, VERSION } from './run';
+import { planAnswer } from './engine/plan';
 
 const INSTRUCTIONS = [
   'Migration Guard checks PostgreSQL migrations for production safety: locks that stop traffic (CREATE INDEX without CONCURRENTLY, SET NOT NULL, type changes...),',
@@ -177,7 +178,7 @@ function fix(args: { path?: string; sql?: string; file?: string; unsafe?: boolea
   };
 }
 
-function plan(args: { file: string; line: number; pgVersion?: number }) {
+function plan(args: { file: string; line: number; pgVersion?: number; extensions?: string[] }) {
   regularFile(args.file);
   if (SOURCE_FILE.test(args.file)) throw new UsageError(`plans rewrite SQL migrations; ${args.file} is a TypeScript / JavaScript file`);
   const settings = settingsOf(args.file, args.pgVersion);
@@ -189,8 +190,11 @@ function plan(args: { file: string; line: number; pgVersion?: number }) {
   if (args.line > lines) throw new UsageError(`line ${args.line} is past the end of ${args.file} (${lines} lines)`);
   const index = statementOnLine(analysis, args.line - 1);
   if (index < 0) throw new UsageError(`${args.file}:${args.line}: no statement on this line`);
-  const result = planAtLine(analysis, args.line - 1, settings);
+  // No database here: the extensions the caller says are installed stand for the probe the CLI makes.
+  const answer = planAnswer(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, extensions: args.extensions });
+  const result = answer && 'plan' in answer ? answer.plan : undefined;
   const head = statementHead(analysis.facts.statements[index]);
+  if (answer && 'missing' in answer) throw new UsageError(`${args.file}:${args.line}: no plan for ${head}: ${answer.missing.replace('(--database)', '(pass extensions: what SELECT extname FROM pg_extension lists on the database)')}`);
   if (!result) throw new UsageError(`${args.file}:${args.line}: no expand-contract plan for ${head} (plans cover type changes, renames, NOT NULL and required columns); call check for its findings and fixes`);
   const framework = analysis.facts.context.framework;
   return {
@@ -308,6 +312,10 @@ export function createMcpServer(): McpServer {
         file: z.string().describe(`The SQL migration that holds the statement, ${PATH_NOTE}.`),
         line: z.number().int().min(1).describe('1-based line of the statement (any line it spans).'),
         pgVersion,
+        extensions: z
+          .array(z.string())
+          .optional()
+          .describe('For VACUUM FULL / CLUSTER: the extensions installed on the database the migration runs on (SELECT extname FROM pg_extension). With pg_squeeze or pg_repack among them the plan uses it; without this list there is no plan.'),
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

@@ -34,7 +34,7 @@ import {
 import { Analysis, analyzeSource, Finding, FindingFix, loadParser } from './engine/analyze';
 import { describeRelation, describeStatement, factsAt, lensTitle, withBodies } from './engine/describe';
 import { safeFixEdits } from './engine/fixall';
-import { planFor } from './engine/plan';
+import { planFor, planReadsExtensions } from './engine/plan';
 import { findRule } from './engine/rules';
 import { planFiles } from './planfiles';
 import { Token } from './engine/parse';
@@ -465,7 +465,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   );
 
   // Plan Safe Change: the expand-contract migrations for the statement on a line.
-  connection.onRequest(PLAN, async (params: { uri: string; line: number }) => {
+  connection.onRequest(PLAN, async (params: { uri: string; line: number; database?: DatabaseTarget }) => {
     try {
       const document = documents.get(params.uri);
       const entry = analyses.get(params.uri);
@@ -475,7 +475,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const { start, end } = analysis.lines.lineSpan(params.line);
       const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
       const settings = await settingsFor(params.uri);
-      const plan = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
+      // VACUUM FULL / CLUSTER: the configured database says whether pg_squeeze or pg_repack is installed (read-only).
+      const probed = params.database && index >= 0 && planReadsExtensions(analysis.facts, index) ? await (require('./database') as typeof import('./database')).readExtensions(params.database) : undefined;
+      const plan = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, extensions: probed?.installed, available: probed?.available }) : undefined;
       if (!plan) return null;
       const file = params.uri.startsWith('file:') ? fileURLToPath(params.uri) : 'migration.sql';
       return { title: plan.title, framework: analysis.facts.context.framework, files: planFiles(file, analysis.facts.context.framework, plan) };

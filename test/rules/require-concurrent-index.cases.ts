@@ -29,7 +29,19 @@ export const tests: RuleTests = {
       output: 'DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;',
     },
     {
+      // DROP INDEX CONCURRENTLY drops one index: one statement each.
       sql: 'DROP INDEX a_idx, b_idx;',
+      reports: [{ range: [0, 0, 0, 10], messageId: 'dropIndex', data: { index: 'a_idx' } }],
+      output: 'DROP INDEX CONCURRENTLY a_idx;\nDROP INDEX CONCURRENTLY b_idx;',
+    },
+    {
+      sql: 'BEGIN;\nDROP INDEX IF EXISTS app.a_idx, "B";\nCOMMIT;',
+      reports: [{ range: [1, 0, 1, 10], messageId: 'dropIndexInTransaction', data: { index: 'app.a_idx' } }],
+      output: 'BEGIN;\nCOMMIT;\nDROP INDEX CONCURRENTLY IF EXISTS app.a_idx;\nDROP INDEX CONCURRENTLY IF EXISTS "B";',
+    },
+    {
+      // CONCURRENTLY refuses CASCADE: no fix.
+      sql: 'DROP INDEX a_idx, b_idx CASCADE;',
       reports: [{ range: [0, 0, 0, 10], messageId: 'dropIndex', data: { index: 'a_idx' } }],
       output: null,
     },

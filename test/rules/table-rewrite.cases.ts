@@ -21,6 +21,27 @@ export const tests: RuleTests = {
       output: null,
     },
     {
+      // PostgreSQL 18: the same column VIRTUAL does not rewrite (test/fixes.pg.test.ts proves it on PGlite 18).
+      sql: 'ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS (length(name)) STORED;',
+      settings: { pgVersion: 18 },
+      reports: [{ range: [0, 18, 0, 76], messageId: 'storedGenerated', data: { table: 'users' } }],
+      output: 'ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS (length(name)) VIRTUAL;',
+    },
+    {
+      // A virtual column cannot be unique: no fix ("unique constraints on virtual generated columns are not supported").
+      sql: 'ALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS (length(name)) STORED UNIQUE;',
+      settings: { pgVersion: 18 },
+      reports: [{ range: [0, 18, 0, 83], messageId: 'storedGenerated', data: { table: 'users' } }],
+      output: null,
+    },
+    {
+      // A function the migrations created: PostgreSQL refuses it in a virtual column ("generation expression uses user-defined function").
+      sql: "CREATE FUNCTION name_length(t text) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT length(t) $$;\nALTER TABLE users ADD COLUMN n int GENERATED ALWAYS AS (name_length(name)) STORED;",
+      settings: { pgVersion: 18 },
+      reports: [{ range: [1, 18, 1, 81], messageId: 'storedGenerated', data: { table: 'users' } }],
+      output: null,
+    },
+    {
       sql: 'ALTER INDEX users_email_idx SET TABLESPACE fast;',
       reports: [{ range: [0, 28, 0, 47], messageId: 'rewriteIndex', data: { form: 'SET TABLESPACE', index: 'users_email_idx' } }],
       output: null,

@@ -288,3 +288,22 @@ export async function probeImpact(client: Client, evidence: DatabaseEvidence, oi
   if (typeof size === 'number') evidence.databaseBytes = size;
   evidence.connection = await connection(client, context.backendChanged, context.applicationName);
 }
+
+/** The extensions of the database: installed (pg_extension) and available on the server but not installed (pg_available_extensions). */
+export interface ExtensionEvidence {
+  installed: string[];
+  available: string[];
+}
+
+/**
+ * What pg_extension and pg_available_extensions list, sorted. pg_available_extensions reads the
+ * server's extension folder; where it cannot be read, `available` is empty and the installed list
+ * still stands.
+ */
+export async function extensions(client: Client): Promise<ExtensionEvidence> {
+  const installed = (await client.query<{ name: string }>('SELECT extname::text AS name FROM pg_extension ORDER BY 1')).rows.map((r) => r.name);
+  const available = await optional(client, 'pg_available_extensions', async () =>
+    (await client.query<{ name: string }>('SELECT name::text AS name FROM pg_available_extensions WHERE installed_version IS NULL ORDER BY 1')).rows.map((r) => r.name),
+  );
+  return { installed, available: Array.isArray(available) ? available : [] };
+}

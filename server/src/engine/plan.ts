@@ -42,6 +42,8 @@ export interface PlanOptions {
    * CLUSTER plans use pg_repack or pg_squeeze only where they are there.
    */
   extensions?: readonly string[];
+  /** Extensions the connected database's server has but that are not installed there (pg_available_extensions). */
+  available?: readonly string[];
 }
 
 /** A batched, resumable backfill: one transaction per batch of key range, a pause between. */
@@ -294,6 +296,23 @@ function repack(s: StatementFacts, o: PlanOptions): Plan | undefined {
     };
   }
   return undefined;
+}
+
+/** Whether the plan for the statement depends on the extensions of the database (VACUUM FULL, CLUSTER). */
+const readsExtensions = (s: StatementFacts) => (s.kind === 'VacuumStmt' && s.rewrites.length > 0) || s.kind === 'ClusterStmt';
+
+/** Whether the plan for the statement at `index` depends on PlanOptions.extensions: the adapters probe the database only then. */
+export function planReadsExtensions(file: FileFacts, index: number): boolean {
+  const s = file.statements[index];
+  return !!s && readsExtensions(s);
+}
+
+/** Why VACUUM FULL / CLUSTER has no plan: no database to ask, or neither tool installed (and whether the server has one to install). */
+function withoutRepack(o: PlanOptions): string {
+  if (!o.extensions) return 'no database is connected to tell whether pg_squeeze or pg_repack is installed (--database): no statement rewrites a table without ACCESS EXCLUSIVE';
+  const installable = ['pg_squeeze', 'pg_repack'].filter((x) => o.available?.includes(x));
+  const hint = installable.length ? ` (${installable.join(' and ')} ${installable.length > 1 ? 'are' : 'is'} available on its server: CREATE EXTENSION ${installable[installable.length - 1]}, then plan again)` : '';
+  return `neither pg_squeeze nor pg_repack is installed on the connected database${hint}: no statement rewrites a table without ACCESS EXCLUSIVE (see the rule's docs)`;
 }
 
 const timeouts = (o: PlanOptions) => `SET lock_timeout = ${sqlLiteral(o.lockTimeout)};`;
@@ -610,7 +629,7 @@ function answerFor(file: FileFacts, index: number, o: PlanOptions): PlanAnswer |
   const rename = nodeOf(s.statement, 'RenameStmt')?.renameType;
   if (rename === 'OBJECT_COLUMN') return { plan: renameColumn(s, o) };
   if (rename === 'OBJECT_TABLE') return { plan: renameTable(s, o) };
-  if ((s.kind === 'VacuumStmt' && s.rewrites.length) || s.kind === 'ClusterStmt') return some(repack(s, o), o.extensions ? 'neither pg_squeeze nor pg_repack is installed on the connected database: no statement rewrites a table without ACCESS EXCLUSIVE (see the rule\'s docs)' : 'no database is connected to tell whether pg_squeeze or pg_repack is installed (--database): no statement rewrites a table without ACCESS EXCLUSIVE');
+  if (readsExtensions(s)) return some(repack(s, o), withoutRepack(o));
   if (s.kind !== 'AlterTableStmt') return undefined;
   for (const cmd of s.commands) {
     if (cmd.subtype === 'AT_AlterColumnType') return typeChange(file, s, cmd.node, o);

@@ -1,6 +1,6 @@
 import { nodeOf } from '../ast';
 import { hasDefElem, relationKey } from '../facts';
-import { moveOutOfTransaction } from '../fixes';
+import { ident, moveOutOfTransaction } from '../fixes';
 import { Fix, headThrough, keywordToken, outsideToolTransaction, parsedStatements, partitionedTables, Report, Rule } from '../rule';
 
 const id = 'require-concurrent-index';
@@ -32,13 +32,13 @@ CREATE INDEX accounts_email_idx ON accounts (email);`,
 not accept CASCADE. If CREATE INDEX CONCURRENTLY fails it leaves an INVALID index behind: drop it
 (DROP INDEX CONCURRENTLY) before retrying. CONCURRENTLY is not supported on partitioned tables:
 create the index on each partition concurrently, then on the parent with ON ONLY and ATTACH.`,
-      noSafeForm: `No automatic form in three cases, each said in the finding's disabled fix: a statement inside a DO
-block (CONCURRENTLY cannot run in one: move the statement out of the block by hand); a file that an
-unknown tool runs in one transaction (\`assumeInTransaction\` without a known tool: Migration Guard
-cannot name a new migration for it; put the statement in a migration of its own that runs outside a
-transaction); \`DROP INDEX\` of several indexes, or \`REINDEX TABLE\` / \`SCHEMA\` / \`DATABASE\`, which
-have no single-statement CONCURRENTLY rewrite here: write one \`DROP INDEX CONCURRENTLY\` per index, or
-\`REINDEX ... CONCURRENTLY\` (PostgreSQL 12+) in a migration without a transaction.`,
+      noSafeForm: `No automatic form in these cases: a statement inside a DO block (CONCURRENTLY cannot run in one:
+move the statement out of the block by hand) and a file that an unknown tool runs in one transaction
+(\`assumeInTransaction\` without a known tool: Migration Guard cannot name a new migration for it; put
+the statement in a migration of its own that runs outside a transaction), each said in the finding's
+disabled fix; \`DROP INDEX ... CASCADE\` (CONCURRENTLY refuses CASCADE: drop what depends on the index
+first); \`REINDEX\` before PostgreSQL 12, which has no \`REINDEX ... CONCURRENTLY\` (build a new index
+CONCURRENTLY, then drop the old one CONCURRENTLY).`,
     },
     messages: {
       createIndex: 'CREATE INDEX on {{table}} takes a SHARE lock: INSERT, UPDATE and DELETE wait for the whole index build. Use CREATE INDEX CONCURRENTLY.',
@@ -69,6 +69,8 @@ have no single-statement CONCURRENTLY rewrite here: write one \`DROP INDEX CONCU
       const tokens = s.statement.tokens;
       let report: Pick<Report, 'messageId' | 'data'>;
       let insertAfter = undefined as number | undefined;
+      /** DROP INDEX of several indexes: one DROP INDEX CONCURRENTLY each (CONCURRENTLY drops one). */
+      let each: string[] | undefined;
       if (s.kind === 'IndexStmt') {
         // CONCURRENTLY is refused on a partitioned table: index-on-partitioned-table has the way.
         if (partitionedTables(file).has(relationKey(n.relation))) continue;
@@ -78,6 +80,10 @@ have no single-statement CONCURRENTLY rewrite here: write one \`DROP INDEX CONCU
         report = { messageId: s.block ? 'dropIndexInBlock' : s.inTransaction ? 'dropIndexInTransaction' : 'dropIndex', data: { index: target.relation, ...(s.block ? { routine: s.block.routine } : {}) } };
         // DROP INDEX CONCURRENTLY drops one index, without CASCADE.
         if ((n.objects ?? []).length === 1 && n.behavior !== 'DROP_CASCADE') insertAfter = keywordToken(tokens, 'INDEX')?.end;
+        else if (n.behavior !== 'DROP_CASCADE') {
+          const names = (n.objects ?? []).map((o) => (o.List?.items ?? []).map((x) => x.String?.sval ?? '').map(ident).join('.'));
+          each = names.map((name) => `DROP INDEX CONCURRENTLY ${n.missing_ok ? 'IF EXISTS ' : ''}${name};`);
+        }
       } else if (s.kind === 'ReindexStmt' && (n.kind === 'REINDEX_OBJECT_INDEX' || n.kind === 'REINDEX_OBJECT_TABLE')) {
         if (hasDefElem(n.params, 'concurrently')) continue;
         report = { messageId: s.block ? 'reindexInBlock' : s.inTransaction ? 'reindexInTransaction' : 'reindex', data: { relation: target.relation, ...(s.block ? { routine: s.block.routine } : {}) } };
@@ -85,7 +91,12 @@ have no single-statement CONCURRENTLY rewrite here: write one \`DROP INDEX CONCU
       } else continue;
       const head = headThrough(s, s.kind === 'ReindexStmt' ? 'REINDEX' : 'INDEX');
       const fixes: Fix[] = [];
-      if (insertAfter !== undefined) {
+      if (each) {
+        const placed = moveOutOfTransaction(file, s, each.join('\n'));
+        const title = 'One DROP INDEX CONCURRENTLY per index';
+        if ('disabled' in placed) fixes.push({ title, safety: 'unsafe', edits: [], disabled: placed.disabled });
+        else fixes.push({ title: placed.moved ? `${title}, after COMMIT` : placed.note ? `${title}, ${placed.note}` : `${title} (must run outside a transaction block)`, safety: 'unsafe', edits: placed.edits });
+      } else if (insertAfter !== undefined) {
         // Out of the transaction block the way this file can do it: after its COMMIT.
         const local = insertAfter - s.statement.start;
         const concurrent = `${s.statement.text.slice(0, local)} CONCURRENTLY${s.statement.text.slice(local)};`;

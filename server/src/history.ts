@@ -18,6 +18,9 @@ import { Settings } from './engine/settings';
 import { invalidUtf8Of, readSource } from './files';
 import { FOLDER_LAYOUTS } from './engine/tools';
 
+/** The result cache keeps the catalog after one migration in this many of a chain (and after the last two). */
+export const CATALOG_EVERY = 20;
+
 const DOWN = /(^|[._-])(down|rollback|revert|undo)\.sql$/i;
 const natural = new Intl.Collator(undefined, { numeric: true }).compare;
 
@@ -201,13 +204,18 @@ export class MigrationHistory {
     const count = positionIn(chain.files, resolved, chain.order);
     if (count === 0) return undefined;
     if (chain.after.has(count - 1)) return chain.after.get(count - 1);
-    const cached = this.cachedAfter(chain.files[count - 1], settings);
-    if (cached) {
-      chain.after.set(count - 1, cached);
-      return cached;
-    }
+    // The nearest catalog known before the file: computed in this run, or kept by the result cache
+    // (which keeps one every CATALOG_EVERY files and the last two of a chain: keepsCatalog), looked
+    // for at most CATALOG_EVERY + 1 files back.
     let known = count - 1;
-    while (known >= 0 && !chain.after.has(known)) known--;
+    for (let tries = 0; known >= 0 && !chain.after.has(known); known--) {
+      if (tries++ > CATALOG_EVERY) continue;
+      const cached = this.cachedAfter(chain.files[known], settings);
+      if (cached) {
+        chain.after.set(known, cached);
+        break;
+      }
+    }
     for (let i = known + 1; i < count; i++) {
       const earlier = chain.files[i];
       const prior = i === 0 ? undefined : chain.after.get(i - 1);
@@ -226,6 +234,19 @@ export class MigrationHistory {
       chain.after.set(i, catalog);
     }
     return chain.after.get(count - 1);
+  }
+
+  /**
+   * Stable mode: whether the result cache keeps the catalog `file` leaves: one every
+   * CATALOG_EVERY files of its chain, and the last two (the catalog a new migration or an edit
+   * of the newest one starts from). A later file that changed starts from the nearest one kept.
+   */
+  keepsCatalog(file: string): boolean {
+    if (!this.stable) return false;
+    const resolved = path.resolve(file);
+    const chain = this.chainFor(resolved);
+    const index = positionIn(chain.files, resolved, chain.order);
+    return chain.files[index] === resolved && (index >= chain.files.length - 2 || (index + 1) % CATALOG_EVERY === 0);
   }
 
   /**

@@ -362,7 +362,7 @@ export class MigrationRun {
       },
     };
     this.cache.write(key, stored);
-    if (analysis && !SOURCE_FILE.test(file)) this.cache.writeCatalog(key, analysis.facts.catalogAfter);
+    if (analysis && !SOURCE_FILE.test(file) && this.history.keepsCatalog(resolved)) this.cache.writeCatalog(key, analysis.facts.catalogAfter);
     this.entries.set(key, stored);
   }
 

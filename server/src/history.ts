@@ -169,6 +169,19 @@ export class MigrationHistory {
     return catalog;
   }
 
+  /** Stable mode: per file, its chain and how many of the chain's files run before it (positionIn), found once. */
+  private readonly placed = new Map<string, { chain: Chain; count: number }>();
+
+  /** Stable mode: the chain of `resolved` and the number of its files that run before it. */
+  private place(resolved: string): { chain: Chain; count: number } {
+    let found = this.placed.get(resolved);
+    if (!found) {
+      const chain = this.chainFor(resolved);
+      this.placed.set(resolved, (found = { chain, count: positionIn(chain.files, resolved, chain.order) }));
+    }
+    return found;
+  }
+
   /** Stable mode: the chain of the folder `resolved` is in, listed once. */
   private chainFor(resolved: string): Chain {
     const { root, folderFile, order } = chainKey(resolved);
@@ -188,8 +201,8 @@ export class MigrationHistory {
       return { files, count: files.length };
     }
     const resolved = path.resolve(file);
-    const chain = this.chainFor(resolved);
-    return { files: chain.files, count: positionIn(chain.files, resolved, chain.order) };
+    const { chain, count } = this.place(resolved);
+    return { files: chain.files, count };
   }
 
   /**
@@ -199,9 +212,8 @@ export class MigrationHistory {
    * the last file whose catalog is known.
    */
   private stablePrior(resolved: string, settings: Settings): CatalogView | undefined {
-    const chain = this.chainFor(resolved);
     // positionIn counts the files before `resolved` only: the file itself compares equal.
-    const count = positionIn(chain.files, resolved, chain.order);
+    const { chain, count } = this.place(resolved);
     if (count === 0) return undefined;
     if (chain.after.has(count - 1)) return chain.after.get(count - 1);
     // The nearest catalog known before the file: computed in this run, or kept by the result cache
@@ -244,8 +256,7 @@ export class MigrationHistory {
   keepsCatalog(file: string): boolean {
     if (!this.stable) return false;
     const resolved = path.resolve(file);
-    const chain = this.chainFor(resolved);
-    const index = positionIn(chain.files, resolved, chain.order);
+    const { chain, count: index } = this.place(resolved);
     return chain.files[index] === resolved && (index >= chain.files.length - 2 || (index + 1) % CATALOG_EVERY === 0);
   }
 
@@ -267,8 +278,7 @@ export class MigrationHistory {
   record(file: string, catalogAfter: CatalogView): void {
     if (!this.stable) return;
     const resolved = path.resolve(file);
-    const chain = this.chainFor(resolved);
-    const index = positionIn(chain.files, resolved, chain.order);
+    const { chain, count: index } = this.place(resolved);
     if (chain.files[index] === resolved) chain.after.set(index, catalogAfter);
   }
 }

@@ -252,21 +252,25 @@ export class ResultCache {
       return;
     }
     const now = Date.now();
-    const entries: { key: string; mtime: number }[] = [];
+    const keys: string[] = [];
     for (const name of names) {
-      const full = path.join(this.folder, name);
       if (name.endsWith('.tmp')) {
         try {
+          const full = path.join(this.folder, name);
           if (now - fs.lstatSync(full).mtimeMs > 3600 * 1000) fs.unlinkSync(full);
         } catch {
           // another run renamed or removed it
         }
-      } else if (/^[0-9a-f]{64}\.json$/.test(name)) {
-        try {
-          entries.push({ key: name.slice(0, 64), mtime: fs.lstatSync(full).mtimeMs });
-        } catch {
-          // removed meanwhile
-        }
+      } else if (/^[0-9a-f]{64}\.json$/.test(name)) keys.push(name.slice(0, 64));
+    }
+    // The entries' times are read only when there are too many (a run that wrote one entry stats none).
+    if (keys.length <= max) return;
+    const entries: { key: string; mtime: number }[] = [];
+    for (const key of keys) {
+      try {
+        entries.push({ key, mtime: fs.lstatSync(this.file(key, '.json')).mtimeMs });
+      } catch {
+        // removed meanwhile
       }
     }
     if (entries.length <= max) return;

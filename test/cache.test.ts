@@ -224,6 +224,27 @@ describe('the catalogs kept', () => {
     assert.equal(rules.filter((d) => d.rule === 'changing-column-type').length, 1, JSON.stringify(rules));
     assert.equal(check(cache, dir, '--format', 'json').parser, false);
   });
+
+  it('kept catalogs damaged or gone: the changed file starts from the first migration again', () => {
+    const files: Record<string, string> = { 'm/001.sql': 'CREATE TABLE t (id bigint, c varchar(50));\n' };
+    const n = 2 * CATALOG_EVERY + 5;
+    for (let i = 2; i <= n; i++) files[`m/${String(i).padStart(3, '0')}.sql`] = `CREATE TABLE t${i} (id bigint);\n`;
+    const dir = folder('kept-damaged', files);
+    const last = path.join(dir, `m/${String(n).padStart(3, '0')}.sql`);
+    const cache = newCache();
+    check(cache, dir, '--format', 'json');
+    const kept = () => fs.readdirSync(cache).filter((f) => f.endsWith(CATALOG)).map((f) => path.join(cache, f));
+    const damage = [(f: string) => fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 20)), (f: string) => fs.rmSync(f)];
+    for (const [i, hurt] of damage.entries()) {
+      assert.ok(kept().length >= 2);
+      for (const f of kept()) hurt(f);
+      fs.writeFileSync(last, `ALTER TABLE t ALTER COLUMN c TYPE varchar(100);\nALTER TABLE t ALTER COLUMN id TYPE int; -- ${i}\n`);
+      const { cached } = sameAsUncached(cache, dir, '--format', 'json');
+      assert.ok(cached.parser);
+      const found = (JSON.parse(cached.stdout) as { files: { path: string; diagnostics: { rule: string }[] }[] }).files.find((f) => f.path === last)!.diagnostics;
+      assert.equal(found.filter((d) => d.rule === 'changing-column-type').length, 1, JSON.stringify(found));
+    }
+  });
 });
 
 describe('entries that are not whole', () => {

@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CORPUS, noCorpus, requireCorpus } from './corpus';
-import { ResultCache } from '../server/src/cache';
+import { CATALOG, ResultCache } from '../server/src/cache';
+import { CATALOG_EVERY } from '../server/src/history';
 
 const cliJs = path.join(__dirname, '..', 'server', 'src', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-cache-'));
@@ -203,6 +204,49 @@ describe('the catalog carried from the cache to a changed file', () => {
   });
 });
 
+describe('the catalogs kept', () => {
+  it('one every CATALOG_EVERY migrations and the last two; a changed file in the middle starts from the nearest one kept', () => {
+    const files: Record<string, string> = { 'm/001.sql': 'CREATE TABLE t (id bigint, c varchar(50));\n' };
+    const n = 2 * CATALOG_EVERY + 5;
+    for (let i = 2; i <= n; i++) files[`m/${String(i).padStart(3, '0')}.sql`] = `CREATE TABLE t${i} (id bigint);\n`;
+    const dir = folder('kept', files);
+    const cache = newCache();
+    check(cache, dir, '--format', 'json');
+    const catalogs = fs.readdirSync(cache).filter((f) => f.endsWith(CATALOG));
+    assert.equal(catalogs.length, Math.floor(n / CATALOG_EVERY) + 2);
+    // After the first kept catalog: the files between it and the changed one are analysed again
+    // from it, and what 001 created is still known (widening a varchar rewrites nothing).
+    const changed = `m/${String(CATALOG_EVERY + 7).padStart(3, '0')}.sql`;
+    fs.writeFileSync(path.join(dir, changed), 'ALTER TABLE t ALTER COLUMN c TYPE varchar(100);\nALTER TABLE t ALTER COLUMN id TYPE int;\n');
+    const { cached } = sameAsUncached(cache, dir, '--format', 'json');
+    assert.ok(cached.parser);
+    const rules = (JSON.parse(cached.stdout) as { files: { path: string; diagnostics: { rule: string; message: string }[] }[] }).files.find((f) => f.path.endsWith(changed))!.diagnostics;
+    assert.equal(rules.filter((d) => d.rule === 'changing-column-type').length, 1, JSON.stringify(rules));
+    assert.equal(check(cache, dir, '--format', 'json').parser, false);
+  });
+
+  it('kept catalogs damaged or gone: the changed file starts from the first migration again', () => {
+    const files: Record<string, string> = { 'm/001.sql': 'CREATE TABLE t (id bigint, c varchar(50));\n' };
+    const n = 2 * CATALOG_EVERY + 5;
+    for (let i = 2; i <= n; i++) files[`m/${String(i).padStart(3, '0')}.sql`] = `CREATE TABLE t${i} (id bigint);\n`;
+    const dir = folder('kept-damaged', files);
+    const last = path.join(dir, `m/${String(n).padStart(3, '0')}.sql`);
+    const cache = newCache();
+    check(cache, dir, '--format', 'json');
+    const kept = () => fs.readdirSync(cache).filter((f) => f.endsWith(CATALOG)).map((f) => path.join(cache, f));
+    const damage = [(f: string) => fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 20)), (f: string) => fs.rmSync(f)];
+    for (const [i, hurt] of damage.entries()) {
+      assert.ok(kept().length >= 2);
+      for (const f of kept()) hurt(f);
+      fs.writeFileSync(last, `ALTER TABLE t ALTER COLUMN c TYPE varchar(100);\nALTER TABLE t ALTER COLUMN id TYPE int; -- ${i}\n`);
+      const { cached } = sameAsUncached(cache, dir, '--format', 'json');
+      assert.ok(cached.parser);
+      const found = (JSON.parse(cached.stdout) as { files: { path: string; diagnostics: { rule: string }[] }[] }).files.find((f) => f.path === last)!.diagnostics;
+      assert.equal(found.filter((d) => d.rule === 'changing-column-type').length, 1, JSON.stringify(found));
+    }
+  });
+});
+
 describe('entries that are not whole', () => {
   it('truncated, empty, corrupt, foreign and wrongly keyed entries and catalogs are misses, never errors', () => {
     const dir = folder('corrupt', {
@@ -213,7 +257,7 @@ describe('entries that are not whole', () => {
     const cache = newCache();
     check(cache, dir, '--format', 'json');
     const names = fs.readdirSync(cache).sort();
-    assert.equal(names.length, 6, 'three entries and three catalogs');
+    assert.equal(names.length, 5, 'three entries and the catalogs of the last two');
     const other = JSON.parse(fs.readFileSync(path.join(cache, names.find((n) => !n.includes('catalog'))!), 'utf8'));
     const damage = [
       (text: string) => text.slice(0, Math.floor(text.length / 2)),
@@ -271,7 +315,7 @@ describe('eviction', () => {
     const keys = [...'abcdef'].map((c) => c.repeat(64));
     keys.forEach((key, i) => {
       cache.write(key, { probes: [], result: undefined });
-      fs.writeFileSync(path.join(dir, `${key}.catalog.json`), '{}');
+      fs.writeFileSync(path.join(dir, `${key}${CATALOG}`), '{}');
       const when = new Date(Date.UTC(2025, 0, 1 + i));
       fs.utimesSync(path.join(dir, `${key}.json`), when, when);
     });
@@ -280,7 +324,7 @@ describe('eviction', () => {
     new ResultCache(dir).evict(2);
     assert.equal(fs.readdirSync(dir).length, 13, 'a cache that wrote nothing evicts nothing');
     cache.evict(2);
-    assert.deepEqual(fs.readdirSync(dir).sort(), [`${keys[4]}.catalog.json`, `${keys[4]}.json`, `${keys[5]}.catalog.json`, `${keys[5]}.json`]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [`${keys[4]}${CATALOG}`, `${keys[4]}.json`, `${keys[5]}${CATALOG}`, `${keys[5]}.json`]);
     assert.deepEqual(cache.read(keys[5]), { probes: [], result: undefined });
   });
 });

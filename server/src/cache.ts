@@ -1,7 +1,9 @@
 /**
  * The result cache of `check`, on by default as ESLint's `--cache` and ruff's cache are: per
  * migration, its findings and what the output formats read of its analysis (report.ts's
- * ResultSummary), and beside it the catalog the migration leaves for the ones after it.
+ * ResultSummary), and beside it, for one migration in CATALOG_EVERY of a chain and the last two
+ * (history.ts's keepsCatalog), the catalog it leaves for the ones after it, gzipped: a changed
+ * file starts from the nearest one kept and analyses again the few files between.
  *
  * An entry is found by its key, a hash of everything its result is made from (run.ts computes
  * it): the tool (version and the hash of its own code), the effective settings, the file's path
@@ -20,15 +22,18 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { catalogObjects, CatalogSnapshot, CatalogView, CheckInfo, ColumnInfo, FunctionInfo, FunctionUse, IndexInfo, TableInfo, ViewInfo } from './engine/catalog';
 import { PersistentMap } from './engine/pmap';
 import type { Analysis, Finding } from './engine/analyze';
 import { FindingOutline } from './report';
 
 /** Entries of another layout are never read: bump when the stored shape changes. */
-const LAYOUT = 2;
+const LAYOUT = 3;
 export const MAX_ENTRIES = 20_000;
 const DAY = 24 * 3600 * 1000;
+/** A kept catalog's file: its JSON, gzipped (a catalog of a large project is ~150 KB of JSON, ~15 KB gzipped). */
+export const CATALOG = '.catalog.json.gz';
 
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -121,12 +126,17 @@ export class ResultCache {
 
   /** The whole text of an entry file, or undefined (missing, unreadable, not a regular file). */
   private readText(file: string): string | undefined {
+    return this.readBytes(file)?.toString('utf8');
+  }
+
+  /** The whole content of an entry file, or undefined (missing, unreadable, not a regular file). */
+  private readBytes(file: string): Buffer | undefined {
     let fd: number | undefined;
     try {
       fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
       const stat = fs.fstatSync(fd);
       if (!stat.isFile()) return undefined;
-      const text = fs.readFileSync(fd, 'utf8');
+      const text = fs.readFileSync(fd);
       // A hit keeps the entry young for the eviction (at most one write of the time a day).
       if (Date.now() - stat.mtimeMs > DAY) {
         try {
@@ -172,10 +182,10 @@ export class ResultCache {
 
   /** The catalog an entry's migration leaves, or undefined. Read only once the entry itself was found valid. */
   readCatalog(key: string): CatalogView | undefined {
-    const text = this.readText(this.file(key, '.catalog.json'));
-    if (text === undefined) return undefined;
+    const bytes = this.readBytes(this.file(key, CATALOG));
+    if (bytes === undefined) return undefined;
     try {
-      const stored = JSON.parse(text) as { layout: number; key: string; tables: StoredCatalog; objects: StoredObjects };
+      const stored = JSON.parse(gunzipSync(bytes).toString('utf8')) as { layout: number; key: string; tables: StoredCatalog; objects: StoredObjects };
       if (stored?.layout !== LAYOUT || stored.key !== key || !Array.isArray(stored.tables)) return undefined;
       const o = stored.objects;
       if (!o || !Array.isArray(o.functions) || !Array.isArray(o.views) || !Array.isArray(o.uses)) return undefined;
@@ -207,11 +217,11 @@ export class ResultCache {
     ]);
     const o = catalogObjects(catalog);
     const objects: StoredObjects = { functions: [...o.functions], views: [...o.views], uses: [...o.uses] };
-    this.writeFile(this.file(key, '.catalog.json'), JSON.stringify({ layout: LAYOUT, key, tables, objects }));
+    this.writeFile(this.file(key, CATALOG), gzipSync(JSON.stringify({ layout: LAYOUT, key, tables, objects }), { level: 6 }));
   }
 
   /** A new file in the folder (never through a link), then renamed over the entry: readers see all of it or none. */
-  private writeFile(file: string, text: string): void {
+  private writeFile(file: string, text: string | Buffer): void {
     if (this.problem) return;
     const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
@@ -242,27 +252,31 @@ export class ResultCache {
       return;
     }
     const now = Date.now();
-    const entries: { key: string; mtime: number }[] = [];
+    const keys: string[] = [];
     for (const name of names) {
-      const full = path.join(this.folder, name);
       if (name.endsWith('.tmp')) {
         try {
+          const full = path.join(this.folder, name);
           if (now - fs.lstatSync(full).mtimeMs > 3600 * 1000) fs.unlinkSync(full);
         } catch {
           // another run renamed or removed it
         }
-      } else if (/^[0-9a-f]{64}\.json$/.test(name)) {
-        try {
-          entries.push({ key: name.slice(0, 64), mtime: fs.lstatSync(full).mtimeMs });
-        } catch {
-          // removed meanwhile
-        }
+      } else if (/^[0-9a-f]{64}\.json$/.test(name)) keys.push(name.slice(0, 64));
+    }
+    // The entries' times are read only when there are too many (a run that wrote one entry stats none).
+    if (keys.length <= max) return;
+    const entries: { key: string; mtime: number }[] = [];
+    for (const key of keys) {
+      try {
+        entries.push({ key, mtime: fs.lstatSync(this.file(key, '.json')).mtimeMs });
+      } catch {
+        // removed meanwhile
       }
     }
     if (entries.length <= max) return;
     entries.sort((a, b) => a.mtime - b.mtime);
     for (const { key } of entries.slice(0, entries.length - max)) {
-      for (const suffix of ['.json', '.catalog.json']) {
+      for (const suffix of ['.json', CATALOG]) {
         try {
           fs.unlinkSync(this.file(key, suffix));
         } catch {

@@ -18,6 +18,9 @@ import { Settings } from './engine/settings';
 import { invalidUtf8Of, readSource } from './files';
 import { FOLDER_LAYOUTS } from './engine/tools';
 
+/** The result cache keeps the catalog after one migration in this many of a chain (and after the last two). */
+export const CATALOG_EVERY = 20;
+
 const DOWN = /(^|[._-])(down|rollback|revert|undo)\.sql$/i;
 const natural = new Intl.Collator(undefined, { numeric: true }).compare;
 
@@ -166,6 +169,19 @@ export class MigrationHistory {
     return catalog;
   }
 
+  /** Stable mode: per file, its chain and how many of the chain's files run before it (positionIn), found once. */
+  private readonly placed = new Map<string, { chain: Chain; count: number }>();
+
+  /** Stable mode: the chain of `resolved` and the number of its files that run before it. */
+  private place(resolved: string): { chain: Chain; count: number } {
+    let found = this.placed.get(resolved);
+    if (!found) {
+      const chain = this.chainFor(resolved);
+      this.placed.set(resolved, (found = { chain, count: positionIn(chain.files, resolved, chain.order) }));
+    }
+    return found;
+  }
+
   /** Stable mode: the chain of the folder `resolved` is in, listed once. */
   private chainFor(resolved: string): Chain {
     const { root, folderFile, order } = chainKey(resolved);
@@ -185,8 +201,8 @@ export class MigrationHistory {
       return { files, count: files.length };
     }
     const resolved = path.resolve(file);
-    const chain = this.chainFor(resolved);
-    return { files: chain.files, count: positionIn(chain.files, resolved, chain.order) };
+    const { chain, count } = this.place(resolved);
+    return { files: chain.files, count };
   }
 
   /**
@@ -196,18 +212,22 @@ export class MigrationHistory {
    * the last file whose catalog is known.
    */
   private stablePrior(resolved: string, settings: Settings): CatalogView | undefined {
-    const chain = this.chainFor(resolved);
     // positionIn counts the files before `resolved` only: the file itself compares equal.
-    const count = positionIn(chain.files, resolved, chain.order);
+    const { chain, count } = this.place(resolved);
     if (count === 0) return undefined;
     if (chain.after.has(count - 1)) return chain.after.get(count - 1);
-    const cached = this.cachedAfter(chain.files[count - 1], settings);
-    if (cached) {
-      chain.after.set(count - 1, cached);
-      return cached;
-    }
+    // The nearest catalog known before the file: computed in this run, or kept by the result cache
+    // (which keeps one every CATALOG_EVERY files and the last two of a chain: keepsCatalog), looked
+    // for at most CATALOG_EVERY + 1 files back.
     let known = count - 1;
-    while (known >= 0 && !chain.after.has(known)) known--;
+    for (let tries = 0; known >= 0 && !chain.after.has(known); known--) {
+      if (tries++ > CATALOG_EVERY) continue;
+      const cached = this.cachedAfter(chain.files[known], settings);
+      if (cached) {
+        chain.after.set(known, cached);
+        break;
+      }
+    }
     for (let i = known + 1; i < count; i++) {
       const earlier = chain.files[i];
       const prior = i === 0 ? undefined : chain.after.get(i - 1);
@@ -229,6 +249,18 @@ export class MigrationHistory {
   }
 
   /**
+   * Stable mode: whether the result cache keeps the catalog `file` leaves: one every
+   * CATALOG_EVERY files of its chain, and the last two (the catalog a new migration or an edit
+   * of the newest one starts from). A later file that changed starts from the nearest one kept.
+   */
+  keepsCatalog(file: string): boolean {
+    if (!this.stable) return false;
+    const resolved = path.resolve(file);
+    const { chain, count: index } = this.place(resolved);
+    return chain.files[index] === resolved && (index >= chain.files.length - 2 || (index + 1) % CATALOG_EVERY === 0);
+  }
+
+  /**
    * Stable mode: the analysis of `file` made while building a later file's chain, with the same
    * settings, prior catalog and probe the caller would use; handed out once.
    */
@@ -246,8 +278,7 @@ export class MigrationHistory {
   record(file: string, catalogAfter: CatalogView): void {
     if (!this.stable) return;
     const resolved = path.resolve(file);
-    const chain = this.chainFor(resolved);
-    const index = positionIn(chain.files, resolved, chain.order);
+    const { chain, count: index } = this.place(resolved);
     if (chain.files[index] === resolved) chain.after.set(index, catalogAfter);
   }
 }

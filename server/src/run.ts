@@ -9,7 +9,7 @@ import { Analysis, analyze, analyzeSource, Finding, SOURCE_FILE, UNREADABLE_FILE
 import { fixAll, FixAllResult } from './engine/fixall';
 import { Plan, planFor } from './engine/plan';
 import { Settings } from './engine/settings';
-import { ConfigError, configFor, mergeSettings, ProjectConfig, readConfigFile } from './config';
+import { CONFIG_NAMES, ConfigError, mergeSettings, ProjectConfig, readConfigFile } from './config';
 import { describeFsError, fileKind, FileProblem, invalidUtf8Of, readSource, regularFile, SourceFile } from './files';
 import { matchesAny } from './glob';
 import { projectProbe } from './probe';
@@ -67,16 +67,24 @@ export function settingsResolver(options: SettingsOptions): (file: string) => Fi
     const fixed = wrap(() => read(readConfigFile(options.config!)));
     return () => fixed;
   }
+  // Per folder, and per configuration file: a folder without one has its parent's (config.ts's
+  // findConfigFile, walked once per folder instead of once per folder of migrations and level above).
   const byFolder = new Map<string, FileSettings>();
-  return (file) => {
-    const dir = path.dirname(path.resolve(file));
+  const byFile = new Map<string, FileSettings>();
+  const forFolder = (dir: string): FileSettings => {
     let found = byFolder.get(dir);
     if (!found) {
-      found = wrap(() => read(configFor(file)));
+      const file = CONFIG_NAMES.map((name) => path.join(dir, name)).find((f) => fs.existsSync(f));
+      const parent = path.dirname(dir);
+      if (file) {
+        found = byFile.get(file);
+        if (!found) byFile.set(file, (found = wrap(() => read(readConfigFile(file)))));
+      } else found = parent === dir ? wrap(() => read({ raw: {} })) : forFolder(parent);
       byFolder.set(dir, found);
     }
     return found;
   };
+  return (file) => forFolder(path.dirname(path.resolve(file)));
 }
 
 export function excluded(file: string, { settings, base }: FileSettings): boolean {
@@ -252,14 +260,8 @@ export class MigrationRun {
     };
   }
 
-  /** Per list of recorded probes (the migrations of a folder mostly share theirs): whether each still has its answer. */
-  private readonly probeLists = new Map<string, boolean>();
-
   private stillAnswered(probes: ProbeRecord[]): boolean {
-    const id = JSON.stringify(probes);
-    let same = this.probeLists.get(id);
-    if (same === undefined) this.probeLists.set(id, (same = probes.every((p) => this.answerNow(p) === p[2])));
-    return same;
+    return probes.every((p) => this.answerNow(p) === p[2]);
   }
 
   /** Per probe (kind and path): the answer the file system gives now, asked once per run. */
@@ -362,7 +364,7 @@ export class MigrationRun {
       },
     };
     this.cache.write(key, stored);
-    if (analysis && !SOURCE_FILE.test(file)) this.cache.writeCatalog(key, analysis.facts.catalogAfter);
+    if (analysis && !SOURCE_FILE.test(file) && this.history.keepsCatalog(resolved)) this.cache.writeCatalog(key, analysis.facts.catalogAfter);
     this.entries.set(key, stored);
   }
 

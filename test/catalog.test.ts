@@ -210,3 +210,74 @@ CREATE MATERIALIZED VIEW sales_by_region AS SELECT region, sum(amount) AS total 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+/**
+ * Publications (issue 19: dropping the primary key of a published table) are catalog objects:
+ * an earlier migration's publication makes a later migration's primary key drop reported.
+ */
+describe('publications in the catalog of earlier migrations', () => {
+  before(loadParser);
+  const INIT_PUB = `CREATE TABLE orders (id bigint PRIMARY KEY, uuid uuid NOT NULL UNIQUE);
+CREATE TABLE users (id bigint PRIMARY KEY);
+CREATE TABLE billing.invoices (id bigint PRIMARY KEY);
+CREATE TABLE events (id bigint PRIMARY KEY);
+CREATE PUBLICATION feed FOR TABLE orders;
+CREATE PUBLICATION inserts FOR TABLE users WITH (publish = 'insert');
+CREATE PUBLICATION money FOR TABLES IN SCHEMA billing;
+CREATE PUBLICATION gone FOR TABLE events;
+DROP PUBLICATION gone;
+`;
+  const prior = () => analyze(INIT_PUB, { settings }).facts.catalogAfter;
+  const dropped = (sql: string, catalog = prior()) => analyze(sql, { settings, prior: catalog }).findings.filter((f) => f.rule === 'drop-primary-key-of-published-table').map((f) => [f.range.start.line, f.message.match(/publication (\S+(, \S+)*) publishes/)?.[1]]);
+
+  it('records each publication with its tables, schemas and publish list, and carries them to the next migration', () => {
+    const publications = catalogObjects(prior()).publications;
+    assert.deepEqual([...publications.keys()].sort(), ['feed', 'inserts', 'money']);
+    assert.deepEqual(publications.get('feed'), { allTables: false, tables: ['orders'], schemas: [], publish: ['insert', 'update', 'delete', 'truncate'] });
+    assert.deepEqual(publications.get('inserts')?.publish, ['insert']);
+    assert.deepEqual(publications.get('money')?.schemas, ['billing']);
+    const next = analyze("ALTER PUBLICATION inserts SET (publish = 'insert, update');\nALTER PUBLICATION feed ADD TABLE events;", { settings, prior: prior() }).facts.catalogAfter;
+    assert.deepEqual(catalogObjects(next).publications.get('inserts')?.publish, ['insert', 'update']);
+    assert.deepEqual(catalogObjects(next).publications.get('feed')?.tables, ['orders', 'events']);
+  });
+
+  it("an earlier migration's publication makes a later primary key drop reported", () => {
+    assert.deepEqual(dropped('ALTER TABLE orders DROP CONSTRAINT orders_pkey;'), [[0, 'feed']]);
+    assert.deepEqual(dropped('ALTER TABLE billing.invoices DROP CONSTRAINT invoices_pkey;'), [[0, 'money']]);
+    // Published for inserts only, or the publication dropped earlier: quiet.
+    assert.deepEqual(dropped('ALTER TABLE users DROP CONSTRAINT users_pkey;\nALTER TABLE events DROP CONSTRAINT events_pkey;'), []);
+    // Without the history, nothing is known.
+    assert.deepEqual(analyze('ALTER TABLE orders DROP CONSTRAINT orders_pkey;', { settings }).findings.filter((f) => f.rule === 'drop-primary-key-of-published-table'), []);
+  });
+
+  it('an earlier migration that dropped the publication, removed the table or gave it a replica identity keeps it quiet', () => {
+    for (const earlier of ['DROP PUBLICATION feed;', 'ALTER PUBLICATION feed DROP TABLE orders;', 'ALTER PUBLICATION feed SET TABLE users;', 'ALTER TABLE orders REPLICA IDENTITY USING INDEX orders_uuid_key;', 'ALTER TABLE orders REPLICA IDENTITY FULL;']) {
+      const catalog = analyze(earlier, { settings, prior: prior() }).facts.catalogAfter;
+      assert.deepEqual(dropped('ALTER TABLE orders DROP CONSTRAINT orders_pkey;', catalog), [], earlier);
+    }
+    // REPLICA IDENTITY DEFAULT is the primary key again.
+    const reset = analyze('ALTER TABLE orders REPLICA IDENTITY FULL;\nALTER TABLE orders REPLICA IDENTITY DEFAULT;', { settings, prior: prior() }).facts.catalogAfter;
+    assert.deepEqual(dropped('ALTER TABLE orders DROP CONSTRAINT orders_pkey;', reset), [[0, 'feed']]);
+  });
+
+  it("an edit of a publication's publish list re-derives the findings after it (incremental analysis)", () => {
+    const text = "CREATE PUBLICATION feed FOR TABLE orders WITH (publish = 'insert');\nSELECT 1;\nALTER TABLE orders DROP CONSTRAINT orders_pkey;\n";
+    const first = analyze(text, { settings });
+    assert.deepEqual(first.findings.filter((f) => f.rule === 'drop-primary-key-of-published-table'), []);
+    const edited = text.replace("'insert'", "'insert, delete'");
+    const incremental = analyze(edited, { settings, previous: first });
+    assert.deepEqual(incremental.findings.filter((f) => f.rule === 'drop-primary-key-of-published-table').map((f) => f.range.start.line), [2]);
+  });
+
+  it('check: a publication created by the folder\'s earlier migration', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migration-guard-catalog-'));
+    fs.mkdirSync(path.join(dir, 'migrations'));
+    fs.writeFileSync(path.join(dir, 'migrations', '001_init.sql'), 'CREATE TABLE orders (id bigint PRIMARY KEY);\nCREATE PUBLICATION feed FOR TABLE orders;\n');
+    fs.writeFileSync(path.join(dir, 'migrations', '002_drop.sql'), 'ALTER TABLE orders DROP CONSTRAINT orders_pkey;\n');
+    const out = spawnSync(process.execPath, [path.join(root, 'bin', 'migration-guard.js'), 'check', '--no-cache', '--format', 'json', path.join(dir, 'migrations')], { encoding: 'utf8' });
+    const files = JSON.parse(out.stdout).files as { path: string; diagnostics: { rule: string }[] }[];
+    const later = files.find((f) => f.path.endsWith('002_drop.sql'));
+    assert.deepEqual(later?.diagnostics.filter((d) => d.rule === 'drop-primary-key-of-published-table').length, 1, out.stdout);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

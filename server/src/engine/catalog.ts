@@ -48,11 +48,13 @@ export interface TableInfo {
   primaryKey?: readonly string[];
   /** Indexes by name (an index lives in its table's schema). */
   indexes?: ReadonlyMap<string, IndexInfo>;
+  /** REPLICA IDENTITY as the migrations set it (undefined: DEFAULT, the primary key). */
+  replicaIdentity?: 'full' | 'index' | 'nothing';
 }
 
 /**
  * What the migrations say about their tables, by key (see relationKey). A view made by Catalog is a
- * CatalogSnapshot, which also knows the functions, views and row sources (see catalogObjects).
+ * CatalogSnapshot, which also knows the functions, views, row sources and publications (see catalogObjects).
  */
 export type CatalogView = ReadonlyMap<string, TableInfo>;
 
@@ -83,6 +85,21 @@ export interface FunctionUse {
   trigger?: string;
 }
 
+/**
+ * A publication the migrations created (CREATE / ALTER / DROP PUBLICATION): which tables it
+ * publishes, and what it publishes (the default `publish` is 'insert, update, delete, truncate').
+ * Plain arrays, not sets: the snapshots compare and store them as JSON.
+ */
+export interface PublicationInfo {
+  allTables: boolean;
+  /** Table keys (relationKey) of FOR TABLE. */
+  tables: readonly string[];
+  /** Schemas of FOR TABLES IN SCHEMA (PostgreSQL 15+); `public` as ''. */
+  schemas: readonly string[];
+  /** The operations it publishes, from `publish`. */
+  publish: readonly string[];
+}
+
 /** The statement that put rows in a table created in this migration. */
 export interface RowSource {
   statement: number;
@@ -98,9 +115,17 @@ export interface CatalogObjects {
   uses: PersistentMap<readonly FunctionUse[]>;
   /** Tables rows were put in, in this migration (not carried to the next one). */
   rows: PersistentMap<RowSource>;
+  /** By name (publications belong to the database, not to a schema). */
+  publications: PersistentMap<PublicationInfo>;
 }
 
-const NO_OBJECTS: CatalogObjects = { functions: PersistentMap.empty(), views: PersistentMap.empty(), uses: PersistentMap.empty(), rows: PersistentMap.empty() };
+const NO_OBJECTS: CatalogObjects = {
+  functions: PersistentMap.empty(),
+  views: PersistentMap.empty(),
+  uses: PersistentMap.empty(),
+  rows: PersistentMap.empty(),
+  publications: PersistentMap.empty(),
+};
 
 /** An immutable view of a Catalog: its tables (as a map) and its other objects. */
 export class CatalogSnapshot implements ReadonlyMap<string, TableInfo> {
@@ -134,7 +159,7 @@ export class CatalogSnapshot implements ReadonlyMap<string, TableInfo> {
   }
 }
 
-/** The functions, views and row sources of a catalog view (none for a plain map). */
+/** The functions, views, row sources and publications of a catalog view (none for a plain map). */
 export function catalogObjects(view: CatalogView | undefined): CatalogObjects {
   return view instanceof CatalogSnapshot ? view.objects : NO_OBJECTS;
 }
@@ -184,10 +209,11 @@ export class Catalog {
         columns: table.columns,
         primaryKey: table.primaryKey,
         indexes: table.indexes,
+        ...(table.replicaIdentity ? { replicaIdentity: table.replicaIdentity } : {}),
         checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })),
       });
     }
-    // Functions, views and the objects calling functions carry over; rows put in tables are this migration's own.
+    // Functions, views, the objects calling functions and publications carry over; rows put in tables are this migration's own.
     const objects = catalogObjects(prior);
     this.objects = { ...objects, rows: PersistentMap.empty() };
   }
@@ -206,16 +232,21 @@ export class Catalog {
     return catalog;
   }
 
-  private update(key: string, change: (t: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[]; indexes?: ReadonlyMap<string, IndexInfo> }) => void): void {
+  private update(
+    key: string,
+    change: (t: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[]; indexes?: ReadonlyMap<string, IndexInfo>; replicaIdentity?: TableInfo['replicaIdentity'] }) => void,
+  ): void {
     const current = this.tables.get(key);
     const columns = current?.columns;
-    const next = {
+    const next: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[]; indexes?: ReadonlyMap<string, IndexInfo>; replicaIdentity?: TableInfo['replicaIdentity'] } = {
       columns: columns instanceof PersistentMap ? columns : PersistentMap.from<ColumnInfo>(columns ?? []),
       checks: [...(current?.checks ?? [])],
       primaryKey: current?.primaryKey,
       indexes: current?.indexes,
     };
+    if (current?.replicaIdentity) next.replicaIdentity = current.replicaIdentity;
     change(next);
+    if (!next.replicaIdentity) delete next.replicaIdentity;
     // A new map that shares the other tables: earlier snapshots stay as they were.
     this.tables = this.tables.set(key, next);
   }
@@ -324,6 +355,11 @@ export class Catalog {
         );
         break;
       }
+      case 'AT_ReplicaIdentity': {
+        const type = def.ReplicaIdentityStmt?.identity_type;
+        this.update(key, (t) => (t.replicaIdentity = type === 'f' ? 'full' : type === 'i' ? 'index' : type === 'n' ? 'nothing' : undefined));
+        break;
+      }
       case 'AT_ValidateConstraint':
         this.update(key, (t) => {
           const i = t.checks.findIndex((c) => c.name === column);
@@ -345,8 +381,8 @@ export class Catalog {
   }
 
   /**
-   * What a statement does to the functions, views, function uses and row sources (issue 14 point
-   * 2); the tables, columns, constraints and indexes are the methods above. `index`: the statement's.
+   * What a statement does to the functions, views, function uses, row sources and publications
+   * (issue 14 point 2); the tables, columns, constraints and indexes are the methods above. `index`: the statement's.
    */
   record(statement: { kind: string; node?: unknown }, index: number): void {
     const o = this.objects;
@@ -425,9 +461,23 @@ export class Catalog {
       case 'TruncateStmt':
         for (const r of nodeOf(statement, kind)?.relations ?? []) this.setObjects({ rows: this.objects.rows.delete(relationKey(r.RangeVar)) });
         break;
+      case 'CreatePublicationStmt': {
+        const n = nodeOf(statement, kind) ?? {};
+        const created: PublicationInfo = { allTables: n.for_all_tables === true, tables: [], schemas: [], publish: ALL_OPERATIONS };
+        this.setObjects({ publications: o.publications.set(n.pubname ?? '', publicationWith(created, n, 'AP_AddObjects')) });
+        break;
+      }
+      case 'AlterPublicationStmt': {
+        // A publication the migrations did not create is not known: its publish list may be anything.
+        const n = nodeOf(statement, kind) ?? {};
+        const known = o.publications.get(n.pubname ?? '');
+        if (known) this.setObjects({ publications: o.publications.set(n.pubname ?? '', publicationWith(known, n, n.action ?? '')) });
+        break;
+      }
       case 'DropStmt': {
         const n = nodeOf(statement, kind) ?? {};
         const type = n.removeType;
+        if (type === 'OBJECT_PUBLICATION') for (const x of n.objects ?? []) this.setObjects({ publications: this.objects.publications.delete(x.String?.sval ?? '') });
         const objects = n.objects ?? [];
         if (type === 'OBJECT_FUNCTION' || type === 'OBJECT_PROCEDURE' || type === 'OBJECT_ROUTINE') {
           for (const x of objects) {
@@ -631,7 +681,7 @@ export function columnsOfType(catalog: CatalogView, typeName: string): { table: 
 function sameObjects(a: CatalogObjects, b: CatalogObjects): boolean {
   if (a === b) return true;
   const same = <V>(x: PersistentMap<V>, y: PersistentMap<V>) => x === y || (x.size === y.size && x.equals(y, (p, q) => JSON.stringify(p) === JSON.stringify(q)));
-  return same(a.functions, b.functions) && same(a.views, b.views) && same(a.uses, b.uses) && same(a.rows, b.rows);
+  return same(a.functions, b.functions) && same(a.views, b.views) && same(a.uses, b.uses) && same(a.rows, b.rows) && same(a.publications, b.publications);
 }
 
 
@@ -732,6 +782,7 @@ export function catalogComparison(): (a: CatalogView, b: CatalogView) => boolean
 function sameTable(t: TableInfo, u: TableInfo): boolean {
   if (t === u) return true;
   if (t.columns.size !== u.columns.size || JSON.stringify(t.checks) !== JSON.stringify(u.checks) || JSON.stringify(t.primaryKey) !== JSON.stringify(u.primaryKey)) return false;
+  if (t.replicaIdentity !== u.replicaIdentity) return false;
   if (t.indexes !== u.indexes && JSON.stringify([...(t.indexes ?? [])]) !== JSON.stringify([...(u.indexes ?? [])])) return false;
   const same = (c: ColumnInfo, d: ColumnInfo | undefined) => JSON.stringify(c) === JSON.stringify(d);
   if (t.columns instanceof PersistentMap && u.columns instanceof PersistentMap) return t.columns.equals(u.columns, same);
@@ -739,70 +790,38 @@ function sameTable(t: TableInfo, u: TableInfo): boolean {
   return true;
 }
 
-/**
- * Publications the migration creates or alters (CREATE / ALTER / DROP PUBLICATION): which tables
- * they publish, and whether they publish UPDATE and DELETE (the default `publish` is 'insert,
- * update, delete, truncate'). Only the file's own statements: what earlier migrations published
- * is not carried in the catalog view.
- */
-export interface PublicationInfo {
-  name: string;
-  allTables: boolean;
-  /** Table keys (relationKey) of FOR TABLE. */
-  tables: Set<string>;
-  /** Schemas of FOR TABLES IN SCHEMA (PostgreSQL 15+); `public` as ''. */
-  schemas: Set<string>;
-  /** The operations it publishes, from `publish`. */
-  publish: Set<string>;
-}
-
 const ALL_OPERATIONS = ['insert', 'update', 'delete', 'truncate'];
 
-export class Publications {
-  private readonly byName = new Map<string, PublicationInfo>();
-
-  /** Applies one statement; other statements are ignored. */
-  apply(statement: { kind: string; node?: unknown }): void {
-    const create = nodeOf(statement, 'CreatePublicationStmt');
-    const alter = nodeOf(statement, 'AlterPublicationStmt');
-    const drop = nodeOf(statement, 'DropStmt');
-    if (create) {
-      const p: PublicationInfo = { name: create.pubname ?? '', allTables: create.for_all_tables === true, tables: new Set(), schemas: new Set(), publish: new Set(ALL_OPERATIONS) };
-      this.byName.set(p.name, p);
-      this.objects(p, create, 'AP_AddObjects');
-    } else if (alter) {
-      const p = this.byName.get(alter.pubname ?? '');
-      if (p) this.objects(p, alter, alter.action ?? '');
-    } else if (drop?.removeType === 'OBJECT_PUBLICATION') {
-      for (const o of drop.objects ?? []) this.byName.delete(o.String?.sval ?? '');
+/** A publication after CREATE or ALTER PUBLICATION: its objects added, dropped or set, and its `publish` option. */
+function publicationWith(p: PublicationInfo, n: { pubobjects?: Node[]; options?: Node[] }, action: string): PublicationInfo {
+  const objects = n.pubobjects ?? [];
+  const tables = new Set(action === 'AP_SetObjects' && objects.length ? [] : p.tables);
+  const schemas = new Set(action === 'AP_SetObjects' && objects.length ? [] : p.schemas);
+  for (const o of objects.map((x) => x.PublicationObjSpec ?? {})) {
+    const schema = o.pubobjtype === 'PUBLICATIONOBJ_TABLES_IN_SCHEMA' ? (o.name === 'public' ? '' : (o.name ?? '')) : undefined;
+    const table = o.pubobjtype === 'PUBLICATIONOBJ_TABLE' ? relationKey(o.pubtable?.relation) : undefined;
+    if (action === 'AP_DropObjects') {
+      if (table) tables.delete(table);
+      if (schema !== undefined) schemas.delete(schema);
+    } else {
+      if (table) tables.add(table);
+      if (schema !== undefined) schemas.add(schema);
     }
   }
+  const option = (n.options ?? []).find((x) => x.DefElem?.defname === 'publish')?.DefElem;
+  const publish = option ? String(option.arg?.String?.sval ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean) : p.publish;
+  return { allTables: p.allTables, tables: [...tables], schemas: [...schemas], publish };
+}
 
-  private objects(p: PublicationInfo, n: { pubobjects?: Node[]; options?: Node[] }, action: string): void {
-    const objects = n.pubobjects ?? [];
-    if (action === 'AP_SetObjects' && objects.length) {
-      p.tables.clear();
-      p.schemas.clear();
-    }
-    for (const o of objects.map((x) => x.PublicationObjSpec ?? {})) {
-      const schema = o.pubobjtype === 'PUBLICATIONOBJ_TABLES_IN_SCHEMA' ? (o.name === 'public' ? '' : (o.name ?? '')) : undefined;
-      const table = o.pubobjtype === 'PUBLICATIONOBJ_TABLE' ? relationKey(o.pubtable?.relation) : undefined;
-      if (action === 'AP_DropObjects') {
-        if (table) p.tables.delete(table);
-        if (schema !== undefined) p.schemas.delete(schema);
-      } else {
-        if (table) p.tables.add(table);
-        if (schema !== undefined) p.schemas.add(schema);
-      }
-    }
-    const publish = (n.options ?? []).find((o) => o.DefElem?.defname === 'publish')?.DefElem;
-    if (publish) p.publish = new Set(String(publish.arg?.String?.sval ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
+/**
+ * The publications (by name, sorted) that publish UPDATE or DELETE of the table (by key): the
+ * table's primary key is then its replica identity, which those operations need.
+ */
+export function publishingChanges(catalog: CatalogView, tableKey: string): string[] {
+  const out: string[] = [];
+  for (const [name, p] of catalogObjects(catalog).publications) {
+    if (!(p.publish.includes('update') || p.publish.includes('delete'))) continue;
+    if (p.allTables || p.tables.includes(tableKey) || p.schemas.includes(schemaOf(tableKey))) out.push(name);
   }
-
-  /** The publications that publish UPDATE or DELETE of the table (by key). */
-  publishingChanges(tableKey: string): PublicationInfo[] {
-    return [...this.byName.values()].filter(
-      (p) => (p.publish.has('update') || p.publish.has('delete')) && (p.allTables || p.tables.has(tableKey) || p.schemas.has(schemaOf(tableKey))),
-    );
-  }
+  return out.sort();
 }

@@ -281,3 +281,54 @@ DROP PUBLICATION gone;
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+/** Renames: PostgreSQL refers to tables, columns and functions by number, so what uses them follows a rename. */
+describe('renames in the catalog', () => {
+  before(loadParser);
+  const INIT_RENAME = `CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE, CONSTRAINT users_email_set CHECK (email IS NOT NULL));
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));
+CREATE FUNCTION code() RETURNS text LANGUAGE sql AS $$ SELECT 'c' $$;
+CREATE TABLE coupons (id bigint, code text DEFAULT code());
+CREATE VIEW mails AS SELECT id, email FROM users;
+CREATE VIEW mails2 AS SELECT email FROM mails;
+CREATE PUBLICATION feed FOR TABLE users;
+`;
+  const RENAMES = `ALTER TABLE users RENAME TO people;
+ALTER TABLE people RENAME COLUMN email TO mail;
+ALTER TABLE people RENAME CONSTRAINT users_pkey TO people_pkey;
+ALTER INDEX users_email_key RENAME TO people_mail_key;
+ALTER VIEW mails RENAME TO addresses;
+ALTER VIEW addresses RENAME COLUMN email TO address;
+ALTER FUNCTION code() RENAME TO make_code;
+ALTER TABLE coupons RENAME COLUMN code TO voucher;
+ALTER PUBLICATION feed RENAME TO changes;
+`;
+
+  it('follows table, column, constraint, index, view, function and publication renames, in the file and from an earlier migration', () => {
+    const inFile = analyze(INIT_RENAME + RENAMES, { settings }).facts.catalogAfter;
+    const chained = analyze(RENAMES, { settings, prior: analyze(INIT_RENAME, { settings }).facts.catalogAfter }).facts.catalogAfter;
+    for (const c of [inFile, chained]) {
+      assert.equal(c.get('users'), undefined);
+      const people = c.get('people');
+      assert.deepEqual([...(people?.columns.keys() ?? [])].sort(), ['id', 'mail']);
+      assert.deepEqual(people?.primaryKey, ['id']);
+      assert.deepEqual([...(people?.indexes ?? [])].sort(), [['people_mail_key', { columns: ['mail'], unique: true, constraint: 'people_mail_key' }], ['people_pkey', { columns: ['id'], unique: true, constraint: 'people_pkey' }]]);
+      assert.deepEqual(people?.checks.map((k) => [k.name, k.notNullColumn]), [['users_email_set', 'mail']]);
+      assert.equal(tableOfIndex(c, 'people_pkey'), 'people');
+      assert.deepEqual(c.get('orders')?.checks.map((k) => [k.name, k.references]), [['orders_user_id_fkey', 'people']]);
+      assert.deepEqual(viewsUsing(c, 'people', 'mail'), ['addresses']);
+      assert.deepEqual(viewsUsing(c, 'addresses', 'address'), ['mails2']);
+      assert.deepEqual(viewSources(c, 'mails2'), ['addresses', 'people']);
+      assert.equal(functionVolatility(c, 'code'), undefined);
+      assert.equal(functionVolatility(c, 'make_code'), 'volatile');
+      assert.deepEqual(functionUses(c, 'make_code'), [{ table: 'coupons', column: 'voucher' }]);
+      assert.deepEqual([...catalogObjects(c).publications.entries()].map(([k, p]) => [k, p.tables]), [['changes', ['people']]]);
+    }
+  });
+
+  it('a schema-qualified rename keeps the schema', () => {
+    const c = analyze('CREATE TABLE app.t (a int);\nCREATE VIEW app.v AS SELECT a FROM app.t;\nALTER TABLE app.t RENAME TO u;', { settings }).facts.catalogAfter;
+    assert.deepEqual(viewsUsing(c, 'app.u', 'a'), ['app.v']);
+    assert.equal(c.has('u'), false);
+  });
+});

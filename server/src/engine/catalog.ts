@@ -474,6 +474,53 @@ export class Catalog {
         if (known) this.setObjects({ publications: o.publications.set(n.pubname ?? '', publicationWith(known, n, n.action ?? '')) });
         break;
       }
+      case 'RenameStmt': {
+        const n = nodeOf(statement, kind) ?? {};
+        const to = n.newname ?? '';
+        const relation = relationKey(n.relation);
+        const within = (key: string) => (schemaOf(key) ? `${schemaOf(key)}.${to}` : to);
+        switch (n.renameType) {
+          case 'OBJECT_TABLE':
+          case 'OBJECT_VIEW':
+          case 'OBJECT_MATVIEW':
+          case 'OBJECT_FOREIGN_TABLE':
+            if (relation && to) this.renameRelation(relation, within(relation));
+            break;
+          case 'OBJECT_COLUMN':
+            if (relation && n.subname && to) this.renameColumn(relation, n.subname, to);
+            break;
+          case 'OBJECT_TABCONSTRAINT':
+            if (relation && n.subname && to) this.renameConstraint(relation, n.subname, to);
+            break;
+          case 'OBJECT_INDEX': {
+            // An index behind a constraint renames the constraint with it (and the other way round).
+            const table = tableOfIndex(this.tables, relation);
+            const index = table ? this.tables.get(table)?.indexes?.get(indexName(relation)) : undefined;
+            if (table && index?.constraint === indexName(relation)) this.renameConstraint(table, index.constraint, to);
+            else if (table && index) this.update(table, (t) => (t.indexes = withIndex(withoutIndex(t.indexes, indexName(relation)), to, index)));
+            break;
+          }
+          case 'OBJECT_FUNCTION':
+          case 'OBJECT_PROCEDURE':
+          case 'OBJECT_ROUTINE': {
+            const from = namesKey(n.object?.ObjectWithArgs?.objname);
+            const fn = o.functions.get(from);
+            const uses = o.uses.get(from);
+            if (!from || !to) break;
+            // Overloads share one entry: the renamed one takes what is known of the name with it.
+            if (fn) this.setObjects({ functions: o.functions.delete(from).set(within(from), fn) });
+            if (uses) this.setObjects({ uses: this.objects.uses.delete(from).set(within(from), uses) });
+            break;
+          }
+          case 'OBJECT_PUBLICATION': {
+            const from = n.object?.String?.sval ?? '';
+            const p = o.publications.get(from);
+            if (p && to) this.setObjects({ publications: o.publications.delete(from).set(to, p) });
+            break;
+          }
+        }
+        break;
+      }
       case 'DropStmt': {
         const n = nodeOf(statement, kind) ?? {};
         const type = n.removeType;
@@ -512,6 +559,73 @@ export class Catalog {
         break;
       }
     }
+  }
+
+  /**
+   * ALTER TABLE / VIEW ... RENAME TO: the relation keeps its columns, constraints and indexes under
+   * its new key, and what refers to it follows (PostgreSQL refers by OID): the views that read it,
+   * the foreign keys that reference it, the defaults and triggers on it, the publications of it.
+   */
+  private renameRelation(from: string, to: string): void {
+    const table = this.tables.get(from);
+    if (table) this.tables = this.tables.delete(from).set(to, table);
+    for (const [key, t] of this.tables) {
+      if (t.checks.some((c) => c.references === from)) this.update(key, (u) => (u.checks = u.checks.map((c) => (c.references === from ? { ...c, references: to } : c))));
+    }
+    let views = this.objects.views;
+    const view = views.get(from);
+    if (view) views = views.delete(from).set(to, view);
+    for (const [key, v] of views) {
+      if (!v.reads.includes(from)) continue;
+      const columns: Record<string, readonly string[] | '*'> = {};
+      for (const [k, c] of Object.entries(v.columns)) columns[k === from ? to : k] = c;
+      views = views.set(key, { ...v, reads: v.reads.map((r) => (r === from ? to : r)), columns });
+    }
+    const rows = this.objects.rows.get(from);
+    let publications = this.objects.publications;
+    for (const [name, p] of publications) if (p.tables.includes(from)) publications = publications.set(name, { ...p, tables: p.tables.map((t) => (t === from ? to : t)) });
+    this.setObjects({ views, publications, ...(rows ? { rows: this.objects.rows.delete(from).set(to, rows) } : {}) });
+    this.mapUses((u) => (u.table === from ? { ...u, table: to } : u));
+  }
+
+  /** ALTER TABLE ... RENAME COLUMN: the column, and the keys, indexes, views and defaults that use it. */
+  private renameColumn(table: string, from: string, to: string): void {
+    const rename = (c: string) => (c === from ? to : c);
+    if (this.tables.has(table)) {
+      this.update(table, (t) => {
+        const column = t.columns.get(from);
+        if (column) t.columns = t.columns.delete(from).set(to, column);
+        if (t.primaryKey?.includes(from)) t.primaryKey = t.primaryKey.map(rename);
+        if (t.indexes && [...t.indexes.values()].some((i) => i.columns.includes(from))) t.indexes = new Map([...t.indexes].map(([k, i]) => [k, { ...i, columns: i.columns.map(rename) }]));
+        t.checks = t.checks.map((c) => (c.notNullColumn === from ? { ...c, notNullColumn: to } : c));
+      });
+    }
+    let views = this.objects.views;
+    for (const [key, v] of views) {
+      const cols = v.columns[table];
+      if (cols && cols !== '*' && cols.includes(from)) views = views.set(key, { ...v, columns: { ...v.columns, [table]: cols.map(rename) } });
+    }
+    if (views !== this.objects.views) this.setObjects({ views });
+    this.mapUses((u) => (u.table === table && u.column === from ? { ...u, column: to } : u));
+  }
+
+  /** ALTER TABLE ... RENAME CONSTRAINT: a PRIMARY KEY or UNIQUE constraint's index is renamed with it. */
+  private renameConstraint(table: string, from: string, to: string): void {
+    if (!this.tables.has(table)) return;
+    this.update(table, (t) => {
+      t.checks = t.checks.map((c) => (c.name === from ? { ...c, name: to } : c));
+      const index = t.indexes?.get(from);
+      if (index?.constraint === from) t.indexes = withIndex(withoutIndex(t.indexes, from), to, { ...index, constraint: to });
+    });
+  }
+
+  private mapUses(change: (u: FunctionUse) => FunctionUse): void {
+    let uses = this.objects.uses;
+    for (const [fn, list] of uses) {
+      const next = list.map(change);
+      if (next.some((u, i) => u !== list[i])) uses = uses.set(fn, next);
+    }
+    if (uses !== this.objects.uses) this.setObjects({ uses });
   }
 
   private addUse(fn: string, use: FunctionUse): void {

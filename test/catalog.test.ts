@@ -332,3 +332,40 @@ ALTER PUBLICATION feed RENAME TO changes;
     assert.equal(c.has('u'), false);
   });
 });
+
+/** What PostgreSQL drops along with a type, a column or a table. */
+describe('drops that take other objects with them', () => {
+  before(loadParser);
+
+  it('DROP TYPE ... CASCADE drops the columns of the type (and arrays of it), their indexes and the views using them; RESTRICT keeps them', () => {
+    const init = "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE people (id bigint PRIMARY KEY, feeling mood, past mood[], note text);\nCREATE INDEX people_feeling_idx ON people (feeling);\nCREATE VIEW moods AS SELECT feeling FROM people;\nCREATE VIEW notes AS SELECT note FROM people;\n";
+    const cascade = analyze(`${init}DROP TYPE mood CASCADE;`, { settings }).facts.catalogAfter;
+    assert.deepEqual([...(cascade.get('people')?.columns.keys() ?? [])].sort(), ['id', 'note']);
+    assert.equal(tableOfIndex(cascade, 'people_feeling_idx'), undefined);
+    assert.equal(tableOfIndex(cascade, 'people_pkey'), 'people');
+    assert.equal(viewSources(cascade, 'moods'), undefined);
+    assert.deepEqual(viewSources(cascade, 'notes'), ['people']);
+    const restrict = analyze(`${init}DROP TYPE mood;`, { settings }).facts.catalogAfter;
+    assert.deepEqual([...(restrict.get('people')?.columns.keys() ?? [])].sort(), ['feeling', 'id', 'note', 'past']);
+    const domain = analyze('CREATE DOMAIN email AS text;\nCREATE TABLE users (id bigint, mail email);\nDROP DOMAIN email CASCADE;', { settings }).facts.catalogAfter;
+    assert.deepEqual([...(domain.get('users')?.columns.keys() ?? [])], ['id']);
+  });
+
+  it('DROP COLUMN drops the indexes and the primary key that include the column', () => {
+    const c = analyze('CREATE TABLE t (a int, b int, c int, PRIMARY KEY (a, b), CONSTRAINT t_b_set CHECK (b IS NOT NULL));\nCREATE INDEX t_c_idx ON t (c);\nCREATE INDEX t_bc_idx ON t (b, c);\nALTER TABLE t DROP COLUMN b;', { settings }).facts.catalogAfter;
+    const t = c.get('t');
+    assert.equal(t?.primaryKey, undefined);
+    assert.deepEqual([...(t?.indexes?.keys() ?? [])], ['t_c_idx']);
+    assert.deepEqual(t?.checks, []);
+  });
+
+  it('DROP TABLE takes the table out of its publications: a new table of the name is not published', () => {
+    const init = analyze('CREATE TABLE orders (id bigint PRIMARY KEY);\nCREATE PUBLICATION feed FOR TABLE orders;', { settings }).facts.catalogAfter;
+    const recreated = analyze('DROP TABLE orders;\nCREATE TABLE orders (id bigint PRIMARY KEY);', { settings, prior: init }).facts.catalogAfter;
+    assert.deepEqual(catalogObjects(recreated).publications.get('feed')?.tables, []);
+    const later = analyze('ALTER TABLE orders DROP CONSTRAINT orders_pkey;', { settings, prior: recreated });
+    assert.deepEqual(later.findings.filter((f) => f.rule === 'drop-primary-key-of-published-table'), []);
+    // Without the DROP TABLE, the same drop is reported.
+    assert.equal(analyze('ALTER TABLE orders DROP CONSTRAINT orders_pkey;', { settings, prior: init }).findings.filter((f) => f.rule === 'drop-primary-key-of-published-table').length, 1);
+  });
+});

@@ -19,6 +19,8 @@ export const tests: RuleTests = {
     // Renames: the view follows the table and the column (PostgreSQL refers to them by number).
     `${VIEWS}ALTER TABLE users RENAME TO old_users;\nCREATE TABLE users (id bigint, email text);\nALTER TABLE users DROP COLUMN email;`,
     `${VIEWS}ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users ADD COLUMN email text;\nALTER TABLE users DROP COLUMN email;`,
+    // DROP TYPE ... CASCADE dropped the column and, with it, the view.
+    "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE people (id bigint, feeling mood);\nCREATE VIEW moods AS SELECT feeling FROM people;\nDROP TYPE mood CASCADE;\nALTER TABLE people ADD COLUMN feeling text;\nALTER TABLE people DROP COLUMN feeling;",
   ],
   invalid: [
     {

@@ -26,6 +26,12 @@ export const tests: RuleTests = {
   ],
   invalid: [
     {
+      // DROP TYPE ... CASCADE dropped the columns: a new type of the name has none, and its DROP is quiet.
+      sql: `${TYPE}DROP TYPE mood CASCADE;\nCREATE TYPE mood AS ENUM ('calm');\nDROP TYPE mood;`,
+      reports: [{ range: [2, 0, 2, 22], messageId: 'typeCascade', data: { type: 'mood', columns: 'the columns people.feeling, people.past' } }],
+      output: null,
+    },
+    {
       sql: `${FN}ALTER TABLE coupons RENAME TO vouchers;\nALTER TABLE vouchers RENAME COLUMN code TO voucher;\nDROP FUNCTION util.next_code();`,
       reports: [{ range: [6, 0, 6, 30], messageId: 'functionRestrict', data: { function: 'util.next_code', uses: 'the default of vouchers.voucher' } }],
       output: null,

@@ -303,6 +303,20 @@ export class Catalog {
     this.tables = this.tables.delete(key);
   }
 
+  /**
+   * A column goes, with the indexes and the primary key that include it and the CHECK proving it
+   * NOT NULL ("Indexes and table constraints involving the column will be automatically dropped as
+   * well": ALTER TABLE docs, DROP COLUMN). The views and defaults: see dropColumn.
+   */
+  private dropColumnOnly(key: string, column: string): void {
+    this.update(key, (t) => {
+      t.columns = t.columns.delete(column);
+      if (t.primaryKey?.includes(column)) t.primaryKey = undefined;
+      if (t.indexes && [...t.indexes.values()].some((i) => i.columns.includes(column))) t.indexes = new Map([...t.indexes].filter(([, i]) => !i.columns.includes(column)));
+      t.checks = t.checks.filter((c) => c.notNullColumn !== column);
+    });
+  }
+
   /** Applies one ALTER TABLE subcommand. Unknown tables get an entry too: what the migration adds to them is known. */
   alter(key: string, cmd: Of<'AlterTableCmd'>, statementIndex: number, transaction: number | undefined): void {
     const column = cmd.name ?? '';
@@ -312,7 +326,7 @@ export class Catalog {
         this.update(key, (t) => (t.columns = t.columns.set(def.ColumnDef?.colname ?? '', columnInfo(def.ColumnDef ?? {}))));
         break;
       case 'AT_DropColumn':
-        this.update(key, (t) => (t.columns = t.columns.delete(column)));
+        this.dropColumnOnly(key, column);
         break;
       case 'AT_AlterColumnType':
         this.update(key, (t) => {
@@ -426,11 +440,7 @@ export class Catalog {
             this.dropUsesOf(table, cmd.name);
             this.addDefaultUses(table, cmd.name, cmd.def);
           }
-          if (cmd.subtype === 'AT_DropColumn') {
-            this.dropUsesOf(table, cmd.name);
-            // CASCADE drops the views that use the column (without it the statement fails).
-            if (cmd.behavior === 'DROP_CASCADE') for (const v of viewsUsing(this.view(), table, cmd.name ?? '')) this.dropView(v);
-          }
+          if (cmd.subtype === 'AT_DropColumn') this.dropColumn(table, cmd.name ?? '', cmd.behavior === 'DROP_CASCADE', false);
         }
         break;
       }
@@ -537,9 +547,19 @@ export class Catalog {
           for (const x of objects) {
             const key = namesKey(x.List?.items);
             this.dropUsesOf(key);
+            // A dropped table leaves the publications that listed it (FOR TABLE: a new table of the name is not in them).
+            let publications = this.objects.publications;
+            for (const [name, p] of publications) if (p.tables.includes(key)) publications = publications.set(name, { ...p, tables: p.tables.filter((t) => t !== key) });
+            this.setObjects({ publications });
             this.setObjects({ rows: this.objects.rows.delete(key) });
             // The views that read it go too (with CASCADE; without it the DROP succeeds only when none is left).
             this.dropViewsReading(key);
+          }
+        } else if ((type === 'OBJECT_TYPE' || type === 'OBJECT_DOMAIN') && n.behavior === 'DROP_CASCADE') {
+          // CASCADE drops the columns of the type (arrays of it too), and what depends on them.
+          for (const x of objects) {
+            const names = (x.TypeName?.names ?? []).map((i) => i.String?.sval ?? '');
+            for (const c of columnsOfType(this.tables, names[names.length - 1] ?? '')) this.dropColumn(c.table, c.column, true);
           }
         } else if (type === 'OBJECT_TRIGGER') {
           for (const x of objects) {
@@ -626,6 +646,17 @@ export class Catalog {
       if (next.some((u, i) => u !== list[i])) uses = uses.set(fn, next);
     }
     if (uses !== this.objects.uses) this.setObjects({ uses });
+  }
+
+  /**
+   * What else goes with a dropped column: the defaults calling functions, and with CASCADE the
+   * views that use it (without it the statement fails). `own`: drop the column itself here too
+   * (ALTER TABLE's subcommand has been applied by alter()).
+   */
+  private dropColumn(table: string, column: string, cascade: boolean, own = true): void {
+    if (own) this.dropColumnOnly(table, column);
+    this.dropUsesOf(table, column);
+    if (cascade) for (const v of viewsUsing(this.view(), table, column)) this.dropView(v);
   }
 
   private addUse(fn: string, use: FunctionUse): void {

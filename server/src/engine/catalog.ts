@@ -40,6 +40,8 @@ export interface IndexInfo {
   unique: boolean;
   /** The PRIMARY KEY or UNIQUE constraint the index backs: DROP INDEX refuses it, DROP CONSTRAINT drops it. */
   constraint?: string;
+  /** The constraint is the table's PRIMARY KEY. */
+  primary?: boolean;
 }
 
 export interface TableInfo {
@@ -282,7 +284,7 @@ export class Catalog {
         for (const k of [...inline.map((x) => ({ c: x, cols: [column?.colname ?? ''] })), ...(c ? [{ c, cols: (c.keys ?? []).map((x) => x.String?.sval ?? '') }] : [])]) {
           if (k.c.contype !== 'CONSTR_PRIMARY' && k.c.contype !== 'CONSTR_UNIQUE') continue;
           const name = constraintIndexName(key, k.c, k.cols);
-          t.indexes = withIndex(t.indexes, name, { columns: k.cols, unique: true, constraint: name });
+          t.indexes = withIndex(t.indexes, name, { columns: k.cols, unique: true, constraint: name, ...(k.c.contype === 'CONSTR_PRIMARY' ? { primary: true } : {}) });
         }
       }
     });
@@ -349,7 +351,14 @@ export class Catalog {
           const name = constraintIndexName(key, c, cols);
           this.update(key, (t) => {
             const existing = c.indexname ? t.indexes?.get(c.indexname) : undefined;
-            t.indexes = withIndex(withoutIndex(t.indexes, c.indexname), name, { columns: existing?.columns ?? cols, unique: true, constraint: name });
+            const primary = c.contype === 'CONSTR_PRIMARY';
+            const columns = existing?.columns ?? cols;
+            t.indexes = withIndex(withoutIndex(t.indexes, c.indexname), name, { columns, unique: true, constraint: name, ...(primary ? { primary } : {}) });
+            // ALTER TABLE ... ADD PRIMARY KEY (as pg_dump writes every key) makes the columns NOT NULL.
+            if (primary) {
+              t.primaryKey = columns;
+              for (const k of columns) t.columns = markNotNull(t.columns, k);
+            }
           });
           break;
         }
@@ -384,7 +393,9 @@ export class Catalog {
         this.update(key, (t) => {
           const i = t.checks.findIndex((c) => c.name === column);
           if (i >= 0) t.checks.splice(i, 1);
-          if (t.indexes?.get(column)?.constraint === column) t.indexes = withoutIndex(t.indexes, column);
+          const index = t.indexes?.get(column);
+          if (index?.constraint === column) t.indexes = withoutIndex(t.indexes, column);
+          if (index?.constraint === column && index.primary) t.primaryKey = undefined;
         });
         break;
     }

@@ -417,3 +417,23 @@ describe('a pg_dump schema as the prior catalog', () => {
     assert.equal(tableOfIndex(a.facts.catalogAfter, 'users_email_key'), 'users');
   });
 });
+
+describe('SET SCHEMA in the catalog', () => {
+  before(loadParser);
+  it('moves tables, views and functions with what refers to them', () => {
+    const c = analyze(
+      "CREATE FUNCTION code() RETURNS text LANGUAGE sql AS $$ SELECT 'c' $$;\nCREATE TABLE t (id bigint PRIMARY KEY, c text DEFAULT code());\nCREATE VIEW v AS SELECT c FROM t;\nCREATE PUBLICATION feed FOR TABLE t;\nALTER TABLE t SET SCHEMA app;\nALTER VIEW v SET SCHEMA app;\nALTER FUNCTION code() SET SCHEMA util;",
+      { settings },
+    ).facts.catalogAfter;
+    assert.equal(c.has('t'), false);
+    assert.deepEqual([...(c.get('app.t')?.columns.keys() ?? [])].sort(), ['c', 'id']);
+    assert.equal(tableOfIndex(c, 'app.t_pkey'), 'app.t');
+    assert.deepEqual(viewsUsing(c, 'app.t', 'c'), ['app.v']);
+    assert.equal(functionVolatility(c, 'util.code'), 'volatile');
+    assert.deepEqual(functionUses(c, 'util.code'), [{ table: 'app.t', column: 'c' }]);
+    assert.deepEqual(catalogObjects(c).publications.get('feed')?.tables, ['app.t']);
+    // Back to public: the plain name again.
+    const back = analyze('ALTER TABLE app.t SET SCHEMA public;', { settings, prior: c }).facts.catalogAfter;
+    assert.deepEqual(viewsUsing(back, 't', 'c'), ['app.v']);
+  });
+});

@@ -495,6 +495,23 @@ export class Catalog {
         if (known) this.setObjects({ publications: o.publications.set(n.pubname ?? '', publicationWith(known, n, n.action ?? '')) });
         break;
       }
+      case 'AlterObjectSchemaStmt': {
+        // SET SCHEMA moves the object: like a rename, what refers to it follows (indexes go with their table).
+        const n = nodeOf(statement, kind) ?? {};
+        const moved = (key: string) => (n.newschema && n.newschema !== 'public' ? `${n.newschema}.${key.slice(key.lastIndexOf('.') + 1)}` : key.slice(key.lastIndexOf('.') + 1));
+        const relation = relationKey(n.relation);
+        if (relation && ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(n.objectType ?? '')) {
+          if (moved(relation) !== relation) this.renameRelation(relation, moved(relation));
+        } else if (['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(n.objectType ?? '')) {
+          const from = namesKey(n.object?.ObjectWithArgs?.objname);
+          const fn = o.functions.get(from);
+          const uses = o.uses.get(from);
+          if (!from || moved(from) === from) break;
+          if (fn) this.setObjects({ functions: o.functions.delete(from).set(moved(from), fn) });
+          if (uses) this.setObjects({ uses: this.objects.uses.delete(from).set(moved(from), uses) });
+        }
+        break;
+      }
       case 'RenameStmt': {
         const n = nodeOf(statement, kind) ?? {};
         const to = n.newname ?? '';

@@ -202,6 +202,19 @@ describe('the catalog carried from the cache to a changed file', () => {
     const rules = JSON.parse(fresh.stdout).files.flatMap((f: { diagnostics: { rule: string }[] }) => f.diagnostics.map((d) => d.rule));
     for (const rule of ['adding-field-with-volatile-default', 'column-used-by-view', 'drop-object-still-used']) assert.ok(rules.includes(rule), `${rule} in ${rules}`);
   });
+
+  it('keeps publications and replica identities', () => {
+    const dir = folder('publications', {
+      'm/001.sql': 'CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE TABLE u (id bigint PRIMARY KEY, k bigint NOT NULL UNIQUE);\nCREATE PUBLICATION feed FOR TABLE t, u;\nALTER TABLE u REPLICA IDENTITY USING INDEX u_k_key;\n',
+      'm/002.sql': 'SELECT 1;\n',
+    });
+    const cache = newCache();
+    check(cache, dir, '--format', 'json');
+    fs.writeFileSync(path.join(dir, 'm/002.sql'), 'ALTER TABLE t DROP CONSTRAINT t_pkey;\nALTER TABLE u DROP CONSTRAINT u_pkey;\n');
+    const { fresh } = sameAsUncached(cache, dir, '--format', 'json');
+    const lines = JSON.parse(fresh.stdout).files.flatMap((f: { diagnostics: { rule: string; range: { start: { line: number } } }[] }) => f.diagnostics.filter((d) => d.rule === 'drop-primary-key-of-published-table').map((d) => d.range.start.line));
+    assert.deepEqual(lines, [0], 't is published; u has a replica identity of its own');
+  });
 });
 
 describe('the catalogs kept', () => {

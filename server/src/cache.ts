@@ -23,13 +23,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { catalogObjects, CatalogSnapshot, CatalogView, CheckInfo, ColumnInfo, FunctionInfo, FunctionUse, IndexInfo, TableInfo, ViewInfo } from './engine/catalog';
+import { catalogObjects, CatalogSnapshot, CatalogView, CheckInfo, ColumnInfo, FunctionInfo, FunctionUse, IndexInfo, PublicationInfo, TableInfo, ViewInfo } from './engine/catalog';
 import { PersistentMap } from './engine/pmap';
 import type { Analysis, Finding } from './engine/analyze';
 import { FindingOutline } from './report';
 
 /** Entries of another layout are never read: bump when the stored shape changes. */
-const LAYOUT = 3;
+const LAYOUT = 4;
 export const MAX_ENTRIES = 20_000;
 const DAY = 24 * 3600 * 1000;
 /** A kept catalog's file: its JSON, gzipped (a catalog of a large project is ~150 KB of JSON, ~15 KB gzipped). */
@@ -103,13 +103,14 @@ interface EntryFile extends StoredResult {
 }
 
 /** The catalog as JSON: maps as arrays of entries, in their iteration order. */
-type StoredCatalog = [string, { columns: [string, ColumnInfo][]; checks: CheckInfo[]; primaryKey?: string[]; indexes?: [string, IndexInfo][] }][];
+type StoredCatalog = [string, { columns: [string, ColumnInfo][]; checks: CheckInfo[]; primaryKey?: string[]; indexes?: [string, IndexInfo][]; replicaIdentity?: TableInfo['replicaIdentity'] }][];
 
 /** The catalog's other objects that a later migration reads (row sources stay in their migration). */
 interface StoredObjects {
   functions: [string, FunctionInfo][];
   views: [string, ViewInfo][];
   uses: [string, readonly FunctionUse[]][];
+  publications: [string, PublicationInfo][];
 }
 
 export class ResultCache {
@@ -188,7 +189,7 @@ export class ResultCache {
       const stored = JSON.parse(gunzipSync(bytes).toString('utf8')) as { layout: number; key: string; tables: StoredCatalog; objects: StoredObjects };
       if (stored?.layout !== LAYOUT || stored.key !== key || !Array.isArray(stored.tables)) return undefined;
       const o = stored.objects;
-      if (!o || !Array.isArray(o.functions) || !Array.isArray(o.views) || !Array.isArray(o.uses)) return undefined;
+      if (!o || !Array.isArray(o.functions) || !Array.isArray(o.views) || !Array.isArray(o.uses) || !Array.isArray(o.publications)) return undefined;
       const tables = new Map<string, TableInfo>();
       for (const [name, t] of stored.tables) {
         if (typeof name !== 'string' || !Array.isArray(t?.columns) || !Array.isArray(t.checks)) return undefined;
@@ -197,6 +198,7 @@ export class ResultCache {
           checks: t.checks,
           ...(t.primaryKey ? { primaryKey: t.primaryKey } : {}),
           ...(t.indexes ? { indexes: new Map(t.indexes) } : {}),
+          ...(t.replicaIdentity ? { replicaIdentity: t.replicaIdentity } : {}),
         });
       }
       return new CatalogSnapshot(PersistentMap.from(tables), {
@@ -204,6 +206,7 @@ export class ResultCache {
         views: PersistentMap.from(o.views),
         uses: PersistentMap.from(o.uses),
         rows: PersistentMap.empty(),
+        publications: PersistentMap.from(o.publications),
       });
     } catch {
       return undefined;
@@ -213,10 +216,10 @@ export class ResultCache {
   writeCatalog(key: string, catalog: CatalogView): void {
     const tables: StoredCatalog = [...catalog].map(([name, t]) => [
       name,
-      { columns: [...t.columns], checks: [...t.checks], ...(t.primaryKey ? { primaryKey: [...t.primaryKey] } : {}), ...(t.indexes ? { indexes: [...t.indexes] } : {}) },
+      { columns: [...t.columns], checks: [...t.checks], ...(t.primaryKey ? { primaryKey: [...t.primaryKey] } : {}), ...(t.indexes ? { indexes: [...t.indexes] } : {}), ...(t.replicaIdentity ? { replicaIdentity: t.replicaIdentity } : {}) },
     ]);
     const o = catalogObjects(catalog);
-    const objects: StoredObjects = { functions: [...o.functions], views: [...o.views], uses: [...o.uses] };
+    const objects: StoredObjects = { functions: [...o.functions], views: [...o.views], uses: [...o.uses], publications: [...o.publications] };
     this.writeFile(this.file(key, CATALOG), gzipSync(JSON.stringify({ layout: LAYOUT, key, tables, objects }), { level: 6 }));
   }
 

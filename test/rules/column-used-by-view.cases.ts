@@ -16,8 +16,25 @@ export const tests: RuleTests = {
     `${VIEWS}CREATE TABLE orders (email text);\nALTER TABLE orders DROP COLUMN email;`,
     // A view unknown to the migrations.
     'ALTER TABLE users DROP COLUMN email;',
+    // Renames: the view follows the table and the column (PostgreSQL refers to them by number).
+    `${VIEWS}ALTER TABLE users RENAME TO old_users;\nCREATE TABLE users (id bigint, email text);\nALTER TABLE users DROP COLUMN email;`,
+    `${VIEWS}ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users ADD COLUMN email text;\nALTER TABLE users DROP COLUMN email;`,
+    // DROP TYPE ... CASCADE dropped the column and, with it, the view.
+    "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE people (id bigint, feeling mood);\nCREATE VIEW moods AS SELECT feeling FROM people;\nDROP TYPE mood CASCADE;\nALTER TABLE people ADD COLUMN feeling text;\nALTER TABLE people DROP COLUMN feeling;",
   ],
   invalid: [
+    {
+      // The renamed table is still the view's.
+      sql: `${VIEWS}ALTER TABLE users RENAME TO people;\nALTER TABLE people DROP COLUMN email;`,
+      reports: [{ range: [3, 19, 3, 36], messageId: 'dropColumn', data: { table: 'people', column: 'email', views: 'the view active_users' } }],
+      output: null,
+    },
+    {
+      // ... and so is the renamed column.
+      sql: `${VIEWS}ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users ALTER COLUMN mail TYPE varchar(320);`,
+      reports: [{ range: [3, 18, 3, 53], messageId: 'alterType', data: { table: 'users', column: 'mail', views: 'the view active_users' } }],
+      output: null,
+    },
     {
       sql: `${VIEWS}ALTER TABLE users ALTER COLUMN email TYPE varchar(320);`,
       reports: [{ range: [2, 18, 2, 54], messageId: 'alterType', data: { table: 'users', column: 'email', views: 'the view active_users' } }],

@@ -19,8 +19,28 @@ export const tests: RuleTests = {
     `${TYPE}ALTER TABLE people ALTER COLUMN feeling TYPE text, ALTER COLUMN past TYPE text[];\nDROP TYPE mood;`,
     // Same name in another schema.
     `${FN}DROP FUNCTION next_code();`,
+    // Renames: the default follows the column, the function's uses follow the function.
+    `${FN}ALTER TABLE coupons RENAME COLUMN code TO voucher;\nALTER TABLE coupons ALTER COLUMN voucher DROP DEFAULT;\nDROP FUNCTION util.next_code();`,
+    `${FN}ALTER TABLE coupons RENAME TO vouchers;\nDROP TABLE vouchers;\nDROP FUNCTION util.next_code();`,
+    `${FN}ALTER FUNCTION util.next_code() RENAME TO make_code;\nDROP FUNCTION util.next_code();`,
   ],
   invalid: [
+    {
+      // DROP TYPE ... CASCADE dropped the columns: a new type of the name has none, and its DROP is quiet.
+      sql: `${TYPE}DROP TYPE mood CASCADE;\nCREATE TYPE mood AS ENUM ('calm');\nDROP TYPE mood;`,
+      reports: [{ range: [2, 0, 2, 22], messageId: 'typeCascade', data: { type: 'mood', columns: 'the columns people.feeling, people.past' } }],
+      output: null,
+    },
+    {
+      sql: `${FN}ALTER TABLE coupons RENAME TO vouchers;\nALTER TABLE vouchers RENAME COLUMN code TO voucher;\nDROP FUNCTION util.next_code();`,
+      reports: [{ range: [6, 0, 6, 30], messageId: 'functionRestrict', data: { function: 'util.next_code', uses: 'the default of vouchers.voucher' } }],
+      output: null,
+    },
+    {
+      sql: `${FN}ALTER FUNCTION stamp() RENAME TO touch;\nDROP FUNCTION touch();`,
+      reports: [{ range: [5, 0, 5, 21], messageId: 'functionRestrict', data: { function: 'touch', uses: 'the trigger coupons_stamp on coupons' } }],
+      output: null,
+    },
     {
       sql: `${FN}DROP FUNCTION util.next_code();`,
       reports: [{ range: [4, 0, 4, 30], messageId: 'functionRestrict', data: { function: 'util.next_code', uses: 'the default of coupons.code' } }],

@@ -40,6 +40,8 @@ export interface IndexInfo {
   unique: boolean;
   /** The PRIMARY KEY or UNIQUE constraint the index backs: DROP INDEX refuses it, DROP CONSTRAINT drops it. */
   constraint?: string;
+  /** The constraint is the table's PRIMARY KEY. */
+  primary?: boolean;
 }
 
 export interface TableInfo {
@@ -48,11 +50,13 @@ export interface TableInfo {
   primaryKey?: readonly string[];
   /** Indexes by name (an index lives in its table's schema). */
   indexes?: ReadonlyMap<string, IndexInfo>;
+  /** REPLICA IDENTITY as the migrations set it (undefined: DEFAULT, the primary key). */
+  replicaIdentity?: 'full' | 'index' | 'nothing';
 }
 
 /**
  * What the migrations say about their tables, by key (see relationKey). A view made by Catalog is a
- * CatalogSnapshot, which also knows the functions, views and row sources (see catalogObjects).
+ * CatalogSnapshot, which also knows the functions, views, row sources and publications (see catalogObjects).
  */
 export type CatalogView = ReadonlyMap<string, TableInfo>;
 
@@ -83,6 +87,21 @@ export interface FunctionUse {
   trigger?: string;
 }
 
+/**
+ * A publication the migrations created (CREATE / ALTER / DROP PUBLICATION): which tables it
+ * publishes, and what it publishes (the default `publish` is 'insert, update, delete, truncate').
+ * Plain arrays, not sets: the snapshots compare and store them as JSON.
+ */
+export interface PublicationInfo {
+  allTables: boolean;
+  /** Table keys (relationKey) of FOR TABLE. */
+  tables: readonly string[];
+  /** Schemas of FOR TABLES IN SCHEMA (PostgreSQL 15+); `public` as ''. */
+  schemas: readonly string[];
+  /** The operations it publishes, from `publish`. */
+  publish: readonly string[];
+}
+
 /** The statement that put rows in a table created in this migration. */
 export interface RowSource {
   statement: number;
@@ -98,9 +117,17 @@ export interface CatalogObjects {
   uses: PersistentMap<readonly FunctionUse[]>;
   /** Tables rows were put in, in this migration (not carried to the next one). */
   rows: PersistentMap<RowSource>;
+  /** By name (publications belong to the database, not to a schema). */
+  publications: PersistentMap<PublicationInfo>;
 }
 
-const NO_OBJECTS: CatalogObjects = { functions: PersistentMap.empty(), views: PersistentMap.empty(), uses: PersistentMap.empty(), rows: PersistentMap.empty() };
+const NO_OBJECTS: CatalogObjects = {
+  functions: PersistentMap.empty(),
+  views: PersistentMap.empty(),
+  uses: PersistentMap.empty(),
+  rows: PersistentMap.empty(),
+  publications: PersistentMap.empty(),
+};
 
 /** An immutable view of a Catalog: its tables (as a map) and its other objects. */
 export class CatalogSnapshot implements ReadonlyMap<string, TableInfo> {
@@ -134,7 +161,7 @@ export class CatalogSnapshot implements ReadonlyMap<string, TableInfo> {
   }
 }
 
-/** The functions, views and row sources of a catalog view (none for a plain map). */
+/** The functions, views, row sources and publications of a catalog view (none for a plain map). */
 export function catalogObjects(view: CatalogView | undefined): CatalogObjects {
   return view instanceof CatalogSnapshot ? view.objects : NO_OBJECTS;
 }
@@ -184,10 +211,11 @@ export class Catalog {
         columns: table.columns,
         primaryKey: table.primaryKey,
         indexes: table.indexes,
+        ...(table.replicaIdentity ? { replicaIdentity: table.replicaIdentity } : {}),
         checks: table.checks.map((c) => ({ ...c, addedIn: undefined, transaction: undefined, validatedAt: undefined })),
       });
     }
-    // Functions, views and the objects calling functions carry over; rows put in tables are this migration's own.
+    // Functions, views, the objects calling functions and publications carry over; rows put in tables are this migration's own.
     const objects = catalogObjects(prior);
     this.objects = { ...objects, rows: PersistentMap.empty() };
   }
@@ -206,16 +234,21 @@ export class Catalog {
     return catalog;
   }
 
-  private update(key: string, change: (t: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[]; indexes?: ReadonlyMap<string, IndexInfo> }) => void): void {
+  private update(
+    key: string,
+    change: (t: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[]; indexes?: ReadonlyMap<string, IndexInfo>; replicaIdentity?: TableInfo['replicaIdentity'] }) => void,
+  ): void {
     const current = this.tables.get(key);
     const columns = current?.columns;
-    const next = {
+    const next: { columns: PersistentMap<ColumnInfo>; checks: CheckInfo[]; primaryKey?: readonly string[]; indexes?: ReadonlyMap<string, IndexInfo>; replicaIdentity?: TableInfo['replicaIdentity'] } = {
       columns: columns instanceof PersistentMap ? columns : PersistentMap.from<ColumnInfo>(columns ?? []),
       checks: [...(current?.checks ?? [])],
       primaryKey: current?.primaryKey,
       indexes: current?.indexes,
     };
+    if (current?.replicaIdentity) next.replicaIdentity = current.replicaIdentity;
     change(next);
+    if (!next.replicaIdentity) delete next.replicaIdentity;
     // A new map that shares the other tables: earlier snapshots stay as they were.
     this.tables = this.tables.set(key, next);
   }
@@ -251,7 +284,7 @@ export class Catalog {
         for (const k of [...inline.map((x) => ({ c: x, cols: [column?.colname ?? ''] })), ...(c ? [{ c, cols: (c.keys ?? []).map((x) => x.String?.sval ?? '') }] : [])]) {
           if (k.c.contype !== 'CONSTR_PRIMARY' && k.c.contype !== 'CONSTR_UNIQUE') continue;
           const name = constraintIndexName(key, k.c, k.cols);
-          t.indexes = withIndex(t.indexes, name, { columns: k.cols, unique: true, constraint: name });
+          t.indexes = withIndex(t.indexes, name, { columns: k.cols, unique: true, constraint: name, ...(k.c.contype === 'CONSTR_PRIMARY' ? { primary: true } : {}) });
         }
       }
     });
@@ -272,6 +305,20 @@ export class Catalog {
     this.tables = this.tables.delete(key);
   }
 
+  /**
+   * A column goes, with the indexes and the primary key that include it and the CHECK proving it
+   * NOT NULL ("Indexes and table constraints involving the column will be automatically dropped as
+   * well": ALTER TABLE docs, DROP COLUMN). The views and defaults: see dropColumn.
+   */
+  private dropColumnOnly(key: string, column: string): void {
+    this.update(key, (t) => {
+      t.columns = t.columns.delete(column);
+      if (t.primaryKey?.includes(column)) t.primaryKey = undefined;
+      if (t.indexes && [...t.indexes.values()].some((i) => i.columns.includes(column))) t.indexes = new Map([...t.indexes].filter(([, i]) => !i.columns.includes(column)));
+      t.checks = t.checks.filter((c) => c.notNullColumn !== column);
+    });
+  }
+
   /** Applies one ALTER TABLE subcommand. Unknown tables get an entry too: what the migration adds to them is known. */
   alter(key: string, cmd: Of<'AlterTableCmd'>, statementIndex: number, transaction: number | undefined): void {
     const column = cmd.name ?? '';
@@ -281,7 +328,7 @@ export class Catalog {
         this.update(key, (t) => (t.columns = t.columns.set(def.ColumnDef?.colname ?? '', columnInfo(def.ColumnDef ?? {}))));
         break;
       case 'AT_DropColumn':
-        this.update(key, (t) => (t.columns = t.columns.delete(column)));
+        this.dropColumnOnly(key, column);
         break;
       case 'AT_AlterColumnType':
         this.update(key, (t) => {
@@ -304,7 +351,14 @@ export class Catalog {
           const name = constraintIndexName(key, c, cols);
           this.update(key, (t) => {
             const existing = c.indexname ? t.indexes?.get(c.indexname) : undefined;
-            t.indexes = withIndex(withoutIndex(t.indexes, c.indexname), name, { columns: existing?.columns ?? cols, unique: true, constraint: name });
+            const primary = c.contype === 'CONSTR_PRIMARY';
+            const columns = existing?.columns ?? cols;
+            t.indexes = withIndex(withoutIndex(t.indexes, c.indexname), name, { columns, unique: true, constraint: name, ...(primary ? { primary } : {}) });
+            // ALTER TABLE ... ADD PRIMARY KEY (as pg_dump writes every key) makes the columns NOT NULL.
+            if (primary) {
+              t.primaryKey = columns;
+              for (const k of columns) t.columns = markNotNull(t.columns, k);
+            }
           });
           break;
         }
@@ -324,6 +378,11 @@ export class Catalog {
         );
         break;
       }
+      case 'AT_ReplicaIdentity': {
+        const type = def.ReplicaIdentityStmt?.identity_type;
+        this.update(key, (t) => (t.replicaIdentity = type === 'f' ? 'full' : type === 'i' ? 'index' : type === 'n' ? 'nothing' : undefined));
+        break;
+      }
       case 'AT_ValidateConstraint':
         this.update(key, (t) => {
           const i = t.checks.findIndex((c) => c.name === column);
@@ -334,7 +393,9 @@ export class Catalog {
         this.update(key, (t) => {
           const i = t.checks.findIndex((c) => c.name === column);
           if (i >= 0) t.checks.splice(i, 1);
-          if (t.indexes?.get(column)?.constraint === column) t.indexes = withoutIndex(t.indexes, column);
+          const index = t.indexes?.get(column);
+          if (index?.constraint === column) t.indexes = withoutIndex(t.indexes, column);
+          if (index?.constraint === column && index.primary) t.primaryKey = undefined;
         });
         break;
     }
@@ -345,8 +406,8 @@ export class Catalog {
   }
 
   /**
-   * What a statement does to the functions, views, function uses and row sources (issue 14 point
-   * 2); the tables, columns, constraints and indexes are the methods above. `index`: the statement's.
+   * What a statement does to the functions, views, function uses, row sources and publications
+   * (issue 14 point 2); the tables, columns, constraints and indexes are the methods above. `index`: the statement's.
    */
   record(statement: { kind: string; node?: unknown }, index: number): void {
     const o = this.objects;
@@ -390,11 +451,7 @@ export class Catalog {
             this.dropUsesOf(table, cmd.name);
             this.addDefaultUses(table, cmd.name, cmd.def);
           }
-          if (cmd.subtype === 'AT_DropColumn') {
-            this.dropUsesOf(table, cmd.name);
-            // CASCADE drops the views that use the column (without it the statement fails).
-            if (cmd.behavior === 'DROP_CASCADE') for (const v of viewsUsing(this.view(), table, cmd.name ?? '')) this.dropView(v);
-          }
+          if (cmd.subtype === 'AT_DropColumn') this.dropColumn(table, cmd.name ?? '', cmd.behavior === 'DROP_CASCADE', false);
         }
         break;
       }
@@ -425,9 +482,87 @@ export class Catalog {
       case 'TruncateStmt':
         for (const r of nodeOf(statement, kind)?.relations ?? []) this.setObjects({ rows: this.objects.rows.delete(relationKey(r.RangeVar)) });
         break;
+      case 'CreatePublicationStmt': {
+        const n = nodeOf(statement, kind) ?? {};
+        const created: PublicationInfo = { allTables: n.for_all_tables === true, tables: [], schemas: [], publish: ALL_OPERATIONS };
+        this.setObjects({ publications: o.publications.set(n.pubname ?? '', publicationWith(created, n, 'AP_AddObjects')) });
+        break;
+      }
+      case 'AlterPublicationStmt': {
+        // A publication the migrations did not create is not known: its publish list may be anything.
+        const n = nodeOf(statement, kind) ?? {};
+        const known = o.publications.get(n.pubname ?? '');
+        if (known) this.setObjects({ publications: o.publications.set(n.pubname ?? '', publicationWith(known, n, n.action ?? '')) });
+        break;
+      }
+      case 'AlterObjectSchemaStmt': {
+        // SET SCHEMA moves the object: like a rename, what refers to it follows (indexes go with their table).
+        const n = nodeOf(statement, kind) ?? {};
+        const moved = (key: string) => (n.newschema && n.newschema !== 'public' ? `${n.newschema}.${key.slice(key.lastIndexOf('.') + 1)}` : key.slice(key.lastIndexOf('.') + 1));
+        const relation = relationKey(n.relation);
+        if (relation && ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(n.objectType ?? '')) {
+          if (moved(relation) !== relation) this.renameRelation(relation, moved(relation));
+        } else if (['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'].includes(n.objectType ?? '')) {
+          const from = namesKey(n.object?.ObjectWithArgs?.objname);
+          const fn = o.functions.get(from);
+          const uses = o.uses.get(from);
+          if (!from || moved(from) === from) break;
+          if (fn) this.setObjects({ functions: o.functions.delete(from).set(moved(from), fn) });
+          if (uses) this.setObjects({ uses: this.objects.uses.delete(from).set(moved(from), uses) });
+        }
+        break;
+      }
+      case 'RenameStmt': {
+        const n = nodeOf(statement, kind) ?? {};
+        const to = n.newname ?? '';
+        const relation = relationKey(n.relation);
+        const within = (key: string) => (schemaOf(key) ? `${schemaOf(key)}.${to}` : to);
+        switch (n.renameType) {
+          case 'OBJECT_TABLE':
+          case 'OBJECT_VIEW':
+          case 'OBJECT_MATVIEW':
+          case 'OBJECT_FOREIGN_TABLE':
+            if (relation && to) this.renameRelation(relation, within(relation));
+            break;
+          case 'OBJECT_COLUMN':
+            if (relation && n.subname && to) this.renameColumn(relation, n.subname, to);
+            break;
+          case 'OBJECT_TABCONSTRAINT':
+            if (relation && n.subname && to) this.renameConstraint(relation, n.subname, to);
+            break;
+          case 'OBJECT_INDEX': {
+            // An index behind a constraint renames the constraint with it (and the other way round).
+            const table = tableOfIndex(this.tables, relation);
+            const index = table ? this.tables.get(table)?.indexes?.get(indexName(relation)) : undefined;
+            if (table && index?.constraint === indexName(relation)) this.renameConstraint(table, index.constraint, to);
+            else if (table && index) this.update(table, (t) => (t.indexes = withIndex(withoutIndex(t.indexes, indexName(relation)), to, index)));
+            break;
+          }
+          case 'OBJECT_FUNCTION':
+          case 'OBJECT_PROCEDURE':
+          case 'OBJECT_ROUTINE': {
+            const from = namesKey(n.object?.ObjectWithArgs?.objname);
+            const fn = o.functions.get(from);
+            const uses = o.uses.get(from);
+            if (!from || !to) break;
+            // Overloads share one entry: the renamed one takes what is known of the name with it.
+            if (fn) this.setObjects({ functions: o.functions.delete(from).set(within(from), fn) });
+            if (uses) this.setObjects({ uses: this.objects.uses.delete(from).set(within(from), uses) });
+            break;
+          }
+          case 'OBJECT_PUBLICATION': {
+            const from = n.object?.String?.sval ?? '';
+            const p = o.publications.get(from);
+            if (p && to) this.setObjects({ publications: o.publications.delete(from).set(to, p) });
+            break;
+          }
+        }
+        break;
+      }
       case 'DropStmt': {
         const n = nodeOf(statement, kind) ?? {};
         const type = n.removeType;
+        if (type === 'OBJECT_PUBLICATION') for (const x of n.objects ?? []) this.setObjects({ publications: this.objects.publications.delete(x.String?.sval ?? '') });
         const objects = n.objects ?? [];
         if (type === 'OBJECT_FUNCTION' || type === 'OBJECT_PROCEDURE' || type === 'OBJECT_ROUTINE') {
           for (const x of objects) {
@@ -440,9 +575,19 @@ export class Catalog {
           for (const x of objects) {
             const key = namesKey(x.List?.items);
             this.dropUsesOf(key);
+            // A dropped table leaves the publications that listed it (FOR TABLE: a new table of the name is not in them).
+            let publications = this.objects.publications;
+            for (const [name, p] of publications) if (p.tables.includes(key)) publications = publications.set(name, { ...p, tables: p.tables.filter((t) => t !== key) });
+            this.setObjects({ publications });
             this.setObjects({ rows: this.objects.rows.delete(key) });
             // The views that read it go too (with CASCADE; without it the DROP succeeds only when none is left).
             this.dropViewsReading(key);
+          }
+        } else if ((type === 'OBJECT_TYPE' || type === 'OBJECT_DOMAIN') && n.behavior === 'DROP_CASCADE') {
+          // CASCADE drops the columns of the type (arrays of it too), and what depends on them.
+          for (const x of objects) {
+            const names = (x.TypeName?.names ?? []).map((i) => i.String?.sval ?? '');
+            for (const c of columnsOfType(this.tables, names[names.length - 1] ?? '')) this.dropColumn(c.table, c.column, true);
           }
         } else if (type === 'OBJECT_TRIGGER') {
           for (const x of objects) {
@@ -462,6 +607,84 @@ export class Catalog {
         break;
       }
     }
+  }
+
+  /**
+   * ALTER TABLE / VIEW ... RENAME TO: the relation keeps its columns, constraints and indexes under
+   * its new key, and what refers to it follows (PostgreSQL refers by OID): the views that read it,
+   * the foreign keys that reference it, the defaults and triggers on it, the publications of it.
+   */
+  private renameRelation(from: string, to: string): void {
+    const table = this.tables.get(from);
+    if (table) this.tables = this.tables.delete(from).set(to, table);
+    for (const [key, t] of this.tables) {
+      if (t.checks.some((c) => c.references === from)) this.update(key, (u) => (u.checks = u.checks.map((c) => (c.references === from ? { ...c, references: to } : c))));
+    }
+    let views = this.objects.views;
+    const view = views.get(from);
+    if (view) views = views.delete(from).set(to, view);
+    for (const [key, v] of views) {
+      if (!v.reads.includes(from)) continue;
+      const columns: Record<string, readonly string[] | '*'> = {};
+      for (const [k, c] of Object.entries(v.columns)) columns[k === from ? to : k] = c;
+      views = views.set(key, { ...v, reads: v.reads.map((r) => (r === from ? to : r)), columns });
+    }
+    const rows = this.objects.rows.get(from);
+    let publications = this.objects.publications;
+    for (const [name, p] of publications) if (p.tables.includes(from)) publications = publications.set(name, { ...p, tables: p.tables.map((t) => (t === from ? to : t)) });
+    this.setObjects({ views, publications, ...(rows ? { rows: this.objects.rows.delete(from).set(to, rows) } : {}) });
+    this.mapUses((u) => (u.table === from ? { ...u, table: to } : u));
+  }
+
+  /** ALTER TABLE ... RENAME COLUMN: the column, and the keys, indexes, views and defaults that use it. */
+  private renameColumn(table: string, from: string, to: string): void {
+    const rename = (c: string) => (c === from ? to : c);
+    if (this.tables.has(table)) {
+      this.update(table, (t) => {
+        const column = t.columns.get(from);
+        if (column) t.columns = t.columns.delete(from).set(to, column);
+        if (t.primaryKey?.includes(from)) t.primaryKey = t.primaryKey.map(rename);
+        if (t.indexes && [...t.indexes.values()].some((i) => i.columns.includes(from))) t.indexes = new Map([...t.indexes].map(([k, i]) => [k, { ...i, columns: i.columns.map(rename) }]));
+        t.checks = t.checks.map((c) => (c.notNullColumn === from ? { ...c, notNullColumn: to } : c));
+      });
+    }
+    let views = this.objects.views;
+    for (const [key, v] of views) {
+      const cols = v.columns[table];
+      if (cols && cols !== '*' && cols.includes(from)) views = views.set(key, { ...v, columns: { ...v.columns, [table]: cols.map(rename) } });
+    }
+    if (views !== this.objects.views) this.setObjects({ views });
+    this.mapUses((u) => (u.table === table && u.column === from ? { ...u, column: to } : u));
+  }
+
+  /** ALTER TABLE ... RENAME CONSTRAINT: a PRIMARY KEY or UNIQUE constraint's index is renamed with it. */
+  private renameConstraint(table: string, from: string, to: string): void {
+    if (!this.tables.has(table)) return;
+    this.update(table, (t) => {
+      t.checks = t.checks.map((c) => (c.name === from ? { ...c, name: to } : c));
+      const index = t.indexes?.get(from);
+      if (index?.constraint === from) t.indexes = withIndex(withoutIndex(t.indexes, from), to, { ...index, constraint: to });
+    });
+  }
+
+  private mapUses(change: (u: FunctionUse) => FunctionUse): void {
+    let uses = this.objects.uses;
+    for (const [fn, list] of uses) {
+      const next = list.map(change);
+      if (next.some((u, i) => u !== list[i])) uses = uses.set(fn, next);
+    }
+    if (uses !== this.objects.uses) this.setObjects({ uses });
+  }
+
+  /**
+   * What else goes with a dropped column: the defaults calling functions, and with CASCADE the
+   * views that use it (without it the statement fails). `own`: drop the column itself here too
+   * (ALTER TABLE's subcommand has been applied by alter()).
+   */
+  private dropColumn(table: string, column: string, cascade: boolean, own = true): void {
+    if (own) this.dropColumnOnly(table, column);
+    this.dropUsesOf(table, column);
+    if (cascade) for (const v of viewsUsing(this.view(), table, column)) this.dropView(v);
   }
 
   private addUse(fn: string, use: FunctionUse): void {
@@ -631,7 +854,7 @@ export function columnsOfType(catalog: CatalogView, typeName: string): { table: 
 function sameObjects(a: CatalogObjects, b: CatalogObjects): boolean {
   if (a === b) return true;
   const same = <V>(x: PersistentMap<V>, y: PersistentMap<V>) => x === y || (x.size === y.size && x.equals(y, (p, q) => JSON.stringify(p) === JSON.stringify(q)));
-  return same(a.functions, b.functions) && same(a.views, b.views) && same(a.uses, b.uses) && same(a.rows, b.rows);
+  return same(a.functions, b.functions) && same(a.views, b.views) && same(a.uses, b.uses) && same(a.rows, b.rows) && same(a.publications, b.publications);
 }
 
 
@@ -732,6 +955,7 @@ export function catalogComparison(): (a: CatalogView, b: CatalogView) => boolean
 function sameTable(t: TableInfo, u: TableInfo): boolean {
   if (t === u) return true;
   if (t.columns.size !== u.columns.size || JSON.stringify(t.checks) !== JSON.stringify(u.checks) || JSON.stringify(t.primaryKey) !== JSON.stringify(u.primaryKey)) return false;
+  if (t.replicaIdentity !== u.replicaIdentity) return false;
   if (t.indexes !== u.indexes && JSON.stringify([...(t.indexes ?? [])]) !== JSON.stringify([...(u.indexes ?? [])])) return false;
   const same = (c: ColumnInfo, d: ColumnInfo | undefined) => JSON.stringify(c) === JSON.stringify(d);
   if (t.columns instanceof PersistentMap && u.columns instanceof PersistentMap) return t.columns.equals(u.columns, same);
@@ -739,70 +963,38 @@ function sameTable(t: TableInfo, u: TableInfo): boolean {
   return true;
 }
 
-/**
- * Publications the migration creates or alters (CREATE / ALTER / DROP PUBLICATION): which tables
- * they publish, and whether they publish UPDATE and DELETE (the default `publish` is 'insert,
- * update, delete, truncate'). Only the file's own statements: what earlier migrations published
- * is not carried in the catalog view.
- */
-export interface PublicationInfo {
-  name: string;
-  allTables: boolean;
-  /** Table keys (relationKey) of FOR TABLE. */
-  tables: Set<string>;
-  /** Schemas of FOR TABLES IN SCHEMA (PostgreSQL 15+); `public` as ''. */
-  schemas: Set<string>;
-  /** The operations it publishes, from `publish`. */
-  publish: Set<string>;
-}
-
 const ALL_OPERATIONS = ['insert', 'update', 'delete', 'truncate'];
 
-export class Publications {
-  private readonly byName = new Map<string, PublicationInfo>();
-
-  /** Applies one statement; other statements are ignored. */
-  apply(statement: { kind: string; node?: unknown }): void {
-    const create = nodeOf(statement, 'CreatePublicationStmt');
-    const alter = nodeOf(statement, 'AlterPublicationStmt');
-    const drop = nodeOf(statement, 'DropStmt');
-    if (create) {
-      const p: PublicationInfo = { name: create.pubname ?? '', allTables: create.for_all_tables === true, tables: new Set(), schemas: new Set(), publish: new Set(ALL_OPERATIONS) };
-      this.byName.set(p.name, p);
-      this.objects(p, create, 'AP_AddObjects');
-    } else if (alter) {
-      const p = this.byName.get(alter.pubname ?? '');
-      if (p) this.objects(p, alter, alter.action ?? '');
-    } else if (drop?.removeType === 'OBJECT_PUBLICATION') {
-      for (const o of drop.objects ?? []) this.byName.delete(o.String?.sval ?? '');
+/** A publication after CREATE or ALTER PUBLICATION: its objects added, dropped or set, and its `publish` option. */
+function publicationWith(p: PublicationInfo, n: { pubobjects?: Node[]; options?: Node[] }, action: string): PublicationInfo {
+  const objects = n.pubobjects ?? [];
+  const tables = new Set(action === 'AP_SetObjects' && objects.length ? [] : p.tables);
+  const schemas = new Set(action === 'AP_SetObjects' && objects.length ? [] : p.schemas);
+  for (const o of objects.map((x) => x.PublicationObjSpec ?? {})) {
+    const schema = o.pubobjtype === 'PUBLICATIONOBJ_TABLES_IN_SCHEMA' ? (o.name === 'public' ? '' : (o.name ?? '')) : undefined;
+    const table = o.pubobjtype === 'PUBLICATIONOBJ_TABLE' ? relationKey(o.pubtable?.relation) : undefined;
+    if (action === 'AP_DropObjects') {
+      if (table) tables.delete(table);
+      if (schema !== undefined) schemas.delete(schema);
+    } else {
+      if (table) tables.add(table);
+      if (schema !== undefined) schemas.add(schema);
     }
   }
+  const option = (n.options ?? []).find((x) => x.DefElem?.defname === 'publish')?.DefElem;
+  const publish = option ? String(option.arg?.String?.sval ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean) : p.publish;
+  return { allTables: p.allTables, tables: [...tables], schemas: [...schemas], publish };
+}
 
-  private objects(p: PublicationInfo, n: { pubobjects?: Node[]; options?: Node[] }, action: string): void {
-    const objects = n.pubobjects ?? [];
-    if (action === 'AP_SetObjects' && objects.length) {
-      p.tables.clear();
-      p.schemas.clear();
-    }
-    for (const o of objects.map((x) => x.PublicationObjSpec ?? {})) {
-      const schema = o.pubobjtype === 'PUBLICATIONOBJ_TABLES_IN_SCHEMA' ? (o.name === 'public' ? '' : (o.name ?? '')) : undefined;
-      const table = o.pubobjtype === 'PUBLICATIONOBJ_TABLE' ? relationKey(o.pubtable?.relation) : undefined;
-      if (action === 'AP_DropObjects') {
-        if (table) p.tables.delete(table);
-        if (schema !== undefined) p.schemas.delete(schema);
-      } else {
-        if (table) p.tables.add(table);
-        if (schema !== undefined) p.schemas.add(schema);
-      }
-    }
-    const publish = (n.options ?? []).find((o) => o.DefElem?.defname === 'publish')?.DefElem;
-    if (publish) p.publish = new Set(String(publish.arg?.String?.sval ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
+/**
+ * The publications (by name, sorted) that publish UPDATE or DELETE of the table (by key): the
+ * table's primary key is then its replica identity, which those operations need.
+ */
+export function publishingChanges(catalog: CatalogView, tableKey: string): string[] {
+  const out: string[] = [];
+  for (const [name, p] of catalogObjects(catalog).publications) {
+    if (!(p.publish.includes('update') || p.publish.includes('delete'))) continue;
+    if (p.allTables || p.tables.includes(tableKey) || p.schemas.includes(schemaOf(tableKey))) out.push(name);
   }
-
-  /** The publications that publish UPDATE or DELETE of the table (by key). */
-  publishingChanges(tableKey: string): PublicationInfo[] {
-    return [...this.byName.values()].filter(
-      (p) => (p.publish.has('update') || p.publish.has('delete')) && (p.allTables || p.tables.has(tableKey) || p.schemas.has(schemaOf(tableKey))),
-    );
-  }
+  return out.sort();
 }

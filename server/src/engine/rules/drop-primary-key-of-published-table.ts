@@ -1,5 +1,5 @@
 import { nodeOf, Of } from '../ast';
-import { Publications, relationKey } from '../catalog';
+import { publishingChanges, relationKey } from '../catalog';
 import { StatementFacts } from '../facts';
 import { parsedStatements, Report, Rule } from '../rule';
 
@@ -28,7 +28,7 @@ export const rule: Rule = {
         'Dropping the primary key of {{table}}, which publication {{publication}} publishes: from this statement until a new primary key or replica identity is in place, every UPDATE and DELETE on {{table}} fails ("cannot update table because it does not have a replica identity and publishes updates"). Add the new key in the same ALTER TABLE, or set REPLICA IDENTITY USING INDEX first.',
     },
     docs: {
-      summary: 'ALTER TABLE ... DROP CONSTRAINT <primary key> on a table a publication of the migration publishes.',
+      summary: 'ALTER TABLE ... DROP CONSTRAINT <primary key> on a table a publication of the migrations publishes.',
       why: `A table in a publication that publishes UPDATE or DELETE (the default) needs a replica identity, and
 by default that is its primary key. Once the primary key is dropped, PostgreSQL refuses every UPDATE
 and DELETE on the table on the publisher itself: "cannot update table "orders" because it does not
@@ -45,38 +45,35 @@ Migration Guard cannot choose that key for you; the safe SQL below shows both fo
       safe: `CREATE PUBLICATION orders_feed FOR TABLE orders;
 -- Swap the key in one statement: the table is never without a replica identity.
 ALTER TABLE orders DROP CONSTRAINT orders_pkey, ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_uuid_key;`,
-      notes: `Reported when a publication created or altered earlier in the same file publishes the table (FOR TABLE, FOR
-TABLES IN SCHEMA, FOR ALL TABLES) with update or delete in its publish list. A new primary key or a
-REPLICA IDENTITY USING INDEX / FULL in the same statement, or later in the same transaction, or a
-REPLICA IDENTITY USING INDEX / FULL set earlier in the file, keeps it quiet. Publications made outside
-the file (by an earlier migration, a CDC tool or Supabase Realtime) are not seen: if the table is
-replicated, the same failure follows. REPLICA IDENTITY FULL avoids the failure at a cost in WAL
+      notes: `Reported when a publication created or altered earlier in the file, or by an earlier migration of its
+folder, publishes the table (FOR TABLE, FOR TABLES IN SCHEMA, FOR ALL TABLES) with update or delete in
+its publish list. A new primary key or a REPLICA IDENTITY USING INDEX / FULL in the same statement, or
+later in the same transaction, or a REPLICA IDENTITY USING INDEX / FULL set earlier (in the file or an
+earlier migration), keeps it quiet. Publications made outside the migrations (by a CDC tool or Supabase Realtime) are not seen:
+if the table is replicated, the same failure follows. REPLICA IDENTITY FULL avoids the failure at a cost in WAL
 (see replica-identity-full).`,
     },
     fixable: [],
   },
   check(file) {
     const reports: Report[] = [];
-    const publications = new Publications();
     const statements = parsedStatements(file);
-    /** Tables given a replica identity other than their primary key earlier in the file. */
-    const ownIdentity = new Set<string>();
     statements.forEach((s, i) => {
-      publications.apply(s.statement);
       const n = nodeOf(s.statement, 'AlterTableStmt');
       if (n?.objtype !== 'OBJECT_TABLE') return;
       const key = relationKey(n.relation);
       const cmds = s.commands;
-      if (s.locks[0]?.existing && !ownIdentity.has(key) && !cmds.some((c) => identifies(c.node))) {
-        const published = publications.publishingChanges(key);
+      // A replica identity other than the primary key, set earlier (in this file or an earlier migration), survives the drop.
+      const identity = s.catalog.get(key)?.replicaIdentity;
+      if (s.locks[0]?.existing && identity !== 'full' && identity !== 'index' && !cmds.some((c) => identifies(c.node))) {
+        const published = publishingChanges(s.catalog, key);
         const later = statements.slice(i + 1).filter((t) => s.transaction !== undefined && t.transaction === s.transaction);
         const restored = later.some((t) => relationKey(nodeOf(t.statement, 'AlterTableStmt')?.relation) === key && t.commands.some((c) => identifies(c.node)));
         for (const cmd of cmds) {
           if (!published.length || restored || cmd.subtype !== 'AT_DropConstraint' || !isPrimaryKey(s, key, cmd.node.name ?? '')) continue;
-          reports.push({ start: cmd.start, end: cmd.end, messageId: 'dropped', data: { table: s.locks[0].relation, publication: published.map((p) => p.name).join(', ') } });
+          reports.push({ start: cmd.start, end: cmd.end, messageId: 'dropped', data: { table: s.locks[0].relation, publication: published.join(', ') } });
         }
       }
-      for (const cmd of cmds) if (cmd.subtype === 'AT_ReplicaIdentity' && identifies(cmd.node)) ownIdentity.add(key);
     });
     return reports;
   },

@@ -327,6 +327,16 @@ interface StatementReports {
  * statement it is about: the next analysis then checks every statement again.
  */
 const keptReports = new WeakMap<FileFacts, { rules: readonly Rule[]; byRule: StatementReports[][] }>();
+/** Per analysis: how many statements its statement-scoped rules checked. */
+const checkedCount = new WeakMap<FileFacts, number>();
+
+/**
+ * How many statements the statement-scoped rules checked in this analysis (the others kept the
+ * previous analysis' reports); undefined when no such rule is on. For tests and benchmarks.
+ */
+export function statementsChecked(analysis: Analysis): number | undefined {
+  return checkedCount.get(analysis.facts);
+}
 
 /** A report moved with its statement by `delta` characters (an edit before it). */
 function moved(r: FormattedReport, delta: number): FormattedReport {
@@ -354,7 +364,9 @@ function statementScopedReports(facts: FileFacts, active: readonly Rule[], state
   const previous = reused && keptReports.get(reused.previous);
   const old = previous && previous.rules.length === rules.length && previous.rules.every((r, k) => r === rules[k]) ? previous : undefined;
   // How far each statement whose previous reports are kept moved; the others are checked.
-  const shiftOf = (i: number): number | undefined => (!old || !reused ? undefined : i < reused.before ? 0 : i >= reused.from ? reused.delta : undefined);
+  // (A statement of the previous analysis past this one's last has no place here: only the
+  // statements re-used from the end keep their indexes, when the count is the same.)
+  const shiftOf = (i: number): number | undefined => (!old || !reused || i >= n ? undefined : i < reused.before ? 0 : i >= reused.from ? reused.delta : undefined);
   const isChecked = new Uint8Array(n);
   const checked: FileFacts['statements'] = [];
   for (let i = 0; i < n; i++) {
@@ -363,6 +375,7 @@ function statementScopedReports(facts: FileFacts, active: readonly Rule[], state
     checked.push(statements[i]);
   }
   const view: FileFacts = checked.length === n ? facts : { ...facts, statements: checked };
+  checkedCount.set(facts, checked.length);
   const byRule: StatementReports[][] = [];
   let complete = true;
   rules.forEach((rule, k) => {

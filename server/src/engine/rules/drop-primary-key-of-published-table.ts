@@ -70,8 +70,10 @@ replicated, the same failure follows. REPLICA IDENTITY FULL avoids the failure a
       const cmds = s.commands;
       if (s.locks[0]?.existing && !ownIdentity.has(key) && !cmds.some((c) => identifies(c.node))) {
         const published = publications.publishingChanges(key);
-        const later = statements.slice(i + 1).filter((t) => s.transaction !== undefined && t.transaction === s.transaction);
-        const restored = later.some((t) => relationKey(nodeOf(t.statement, 'AlterTableStmt')?.relation) === key && t.commands.some((c) => identifies(c.node)));
+        // Read the rest of the transaction only for a published table (a long file has many ALTERs).
+        const restored =
+          published.length > 0 &&
+          statements.slice(i + 1).some((t) => s.transaction !== undefined && t.transaction === s.transaction && relationKey(nodeOf(t.statement, 'AlterTableStmt')?.relation) === key && t.commands.some((c) => identifies(c.node)));
         for (const cmd of cmds) {
           if (!published.length || restored || cmd.subtype !== 'AT_DropConstraint' || !isPrimaryKey(s, key, cmd.node.name ?? '')) continue;
           reports.push({ start: cmd.start, end: cmd.end, messageId: 'dropped', data: { table: s.locks[0].relation, publication: published.map((p) => p.name).join(', ') } });

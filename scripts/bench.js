@@ -85,9 +85,12 @@ async function languageServer() {
   const server = spawn(process.execPath, [path.join(root, 'dist', 'server.js'), '--stdio']);
   const conn = p.createProtocolConnection(new p.StreamMessageReader(server.stdout), new p.StreamMessageWriter(server.stdin));
   const waiters = [];
-  conn.onNotification(p.PublishDiagnosticsNotification.type, (d) => {
-    const i = waiters.findIndex((x) => x.uri === d.uri && x.version === d.version);
-    if (i >= 0) waiters.splice(i, 1)[0].resolve(d);
+  // Diagnostics are published only when they change; the status notification says which version is done.
+  const latest = new Map();
+  conn.onNotification(p.PublishDiagnosticsNotification.type, (d) => latest.set(d.uri, d));
+  conn.onNotification('migrationGuard/status', (st) => {
+    const i = waiters.findIndex((x) => x.uri === st.uri && x.version === st.version);
+    if (i >= 0) waiters.splice(i, 1)[0].resolve({ uri: st.uri, version: st.version, diagnostics: latest.get(st.uri)?.diagnostics ?? [] });
   });
   conn.listen();
   const published = (version, on = uri) => new Promise((resolve) => waiters.push({ uri: on, version, resolve }));

@@ -1,7 +1,7 @@
 /** Facts the rules and the hover stand on: locks per statement, transactions, timeouts, created tables. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Analysis, analyze, loadParser } from '../server/src/engine/analyze';
+import { Analysis, analyze, loadParser, statementsChecked } from '../server/src/engine/analyze';
 import { describeRelation, describeStatement, shortForm, timeline } from '../server/src/engine/describe';
 import { StatementFacts } from '../server/src/engine/facts';
 import { resolveSettings } from '../server/src/engine/settings';
@@ -214,15 +214,40 @@ describe('facts after an edit (the language server passes the previous analysis)
     // Edits that change transactions, timeouts, the catalog and created tables, and plain typing.
     const inserts = ["'", ';', '\n', ' ', 'x', '--', 'BEGIN;\n', 'COMMIT;\n', "SET lock_timeout = '1s';\n", 'ALTER TABLE users ADD COLUMN z int;\n', 'CREATE TABLE users (id int);\n', ' NOT VALID', ''];
     let previous: Analysis;
+    // The statement-scoped rules kept the reports of most statements (the proof is not vacuous).
+    let statements = 0;
+    let ruleChecked = 0;
     const checked = randomEditChains(
       { inserts, seed: 11, perFile: 6 },
       (text, file) => (previous = analyze(text, { settings, path: file })),
       (text, file, k, at) => {
         const incremental = analyze(text, { settings, path: file, previous });
         assert.equal(signature(incremental), signature(analyze(text, { settings, path: file })), `${file}, edit ${k} at ${at}`);
+        statements += incremental.facts.statements.length;
+        ruleChecked += statementsChecked(incremental) ?? incremental.facts.statements.length;
         previous = incremental;
       },
     );
     assert.ok(checked > 3000, `${checked} edits`);
+    // (Most edits of the chains change what later statements see: a table, a transaction.)
+    assert.ok(ruleChecked < statements * 0.7, `rules checked ${ruleChecked} of ${statements} statements`);
+  });
+
+  it('checks only the edited statement with the statement-scoped rules, and keeps the others\' reports, moved', () => {
+    const settings = resolveSettings({}).settings;
+    const one = (i: number) => `ALTER TABLE t${i} ADD COLUMN c${i} json;\nUPDATE t${i} SET c${i} = NULL;\n`;
+    const text = Array.from({ length: 100 }, (_, i) => one(i)).join('');
+    const first = analyze(text, { settings });
+    assert.equal(statementsChecked(first), 200);
+    // An edit of a statement that changes nothing later statements see: that one is checked again.
+    const edited = text.replace('UPDATE t50 SET c50 = NULL;', "UPDATE t50 SET c50 = '{}';");
+    const second = analyze(edited, { settings, previous: first });
+    assert.equal(statementsChecked(second), 1);
+    assert.deepEqual(second.findings, analyze(edited, { settings }).findings);
+    // A line inserted at the top: the first statement moved (derived again), the others keep their reports, a line down.
+    const third = analyze(`-- a comment\n${edited}`, { settings, previous: second });
+    assert.equal(statementsChecked(third), 1);
+    assert.deepEqual(third.findings, analyze(`-- a comment\n${edited}`, { settings }).findings);
+    assert.ok(third.findings.some((f) => f.rule === 'prefer-jsonb' && f.range.start.line === 101));
   });
 });

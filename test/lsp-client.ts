@@ -2,12 +2,14 @@
  * A language-server client for the tests: vscode-languageserver-protocol (the protocol layer that
  * vscode-languageclient itself runs on) talking JSON-RPC over stdio to a server process. It
  * answers workspace/configuration with `settings`, records dynamic registrations and every
- * diagnostics notification, and waits on events, never sleeps.
+ * diagnostics notification, and waits on events, never sleeps. The server publishes diagnostics
+ * only when they change; its status notification says which version it analysed.
  */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { STATUS, StatusParams } from '../server/src/protocol';
 import {
   ConfigurationRequest,
   createProtocolConnection,
@@ -37,6 +39,7 @@ export class LspClient {
   settings: Record<string, unknown> = {};
   private waiters: { uri: string; version?: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   private latest = new Map<string, PublishDiagnosticsParams>();
+  private analysedWaiters: { uri: string; version: number; resolve: () => void }[] = [];
   /** Every diagnostics notification, in order. */
   readonly published: PublishDiagnosticsParams[] = [];
   /** Methods the server registered for dynamically (client/registerCapability). */
@@ -56,6 +59,13 @@ export class LspClient {
       this.waiters = this.waiters.filter((w) => {
         if (w.uri !== params.uri || (w.version !== undefined && params.version !== w.version)) return true;
         w.resolve(params);
+        return false;
+      });
+    });
+    this.connection.onNotification(STATUS, (params: StatusParams) => {
+      this.analysedWaiters = this.analysedWaiters.filter((w) => {
+        if (w.uri !== params.uri || w.version !== params.version) return true;
+        w.resolve();
         return false;
       });
     });
@@ -85,10 +95,19 @@ export class LspClient {
     return new Promise((resolve) => this.waiters.push({ uri, version, resolve }));
   }
 
+  /**
+   * Once the server has analysed `version` of `uri`: the diagnostics in force for it (the last
+   * published; the server does not publish the same ones again).
+   */
+  analysed(uri: string, version: number): Promise<Diagnostic[]> {
+    const current = () => this.latest.get(uri)?.diagnostics ?? [];
+    return new Promise((resolve) => this.analysedWaiters.push({ uri, version, resolve: () => resolve(current()) }));
+  }
+
   async open(uri: string, text: string, version = 1, languageId = 'sql'): Promise<Diagnostic[]> {
-    const published = this.diagnostics(uri, version);
+    const analysed = this.analysed(uri, version);
     await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version, text } });
-    return (await published).diagnostics;
+    return analysed;
   }
 
   async stop(): Promise<void> {

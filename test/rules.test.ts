@@ -5,6 +5,8 @@
  * declares, and the docs' examples behave as they say, statement by statement.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyze, Finding, loadParser } from '../server/src/engine/analyze';
 import { applyEdits } from '../server/src/engine/edits';
@@ -13,6 +15,7 @@ import { planFor } from '../server/src/engine/plan';
 import { formatMessage, Rule, RuleTests } from '../server/src/engine/rule';
 import { RULES, SQUAWK_RULES } from '../server/src/engine/rules';
 import { resolveSettings, Settings } from '../server/src/engine/settings';
+import { noCorpus, requireCorpus } from './corpus';
 import { OPT_IN, ruleFiles, ruleIn, testsOf } from './rule-tables';
 
 before(loadParser);
@@ -207,3 +210,50 @@ for (const rule of RULES) {
     });
   });
 }
+
+describe('statement-scoped rules (meta.scope)', () => {
+  const scoped = RULES.filter((r) => r.meta.scope === 'statement');
+  const sqlFiles = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sqlFiles(path.join(dir, e.name)) : e.name.endsWith('.sql') ? [path.join(dir, e.name)] : []));
+
+  /**
+   * What a statement-scoped rule reports over a file is what it reports over each statement
+   * alone (a file of that one statement's facts), and each report lies within its statement:
+   * the language server re-uses a statement's reports while its facts stay the same.
+   */
+  const composes = (sql: string, settings: Settings, where: string) => {
+    const facts = analyze(sql, { settings }).facts;
+    const key = (r: unknown) => JSON.stringify(r);
+    const alone = facts.statements.map((s) => ({ ...facts, statements: [s] }));
+    for (const rule of scoped) {
+      const whole = rule.check(facts).map(key).sort();
+      const parts: string[] = [];
+      alone.forEach((view, i) => {
+        const s = facts.statements[i].statement;
+        for (const r of rule.check(view)) {
+          // Reports on a statement of a routine the statement calls lie in the routine's body.
+          if (!facts.statements[i].inner || facts.statements[i].kind === 'DoStmt') {
+            const inside = (a: number, b: number) => a >= s.start && b <= (s.terminatorEnd ?? s.end);
+            assert.ok(inside(r.start, r.end) && (r.fixes ?? []).every((f) => f.edits.every((e) => inside(e.start, e.end))), `${rule.meta.id}: a report outside its statement, ${where}`);
+          }
+          parts.push(key(r));
+        }
+      });
+      assert.deepEqual(parts.sort(), whole, `${rule.meta.id}, ${where}`);
+    }
+  };
+
+  it('report over a file what they report over each statement alone, within it (rule tables)', () => {
+    for (const rule of RULES) {
+      for (const c of casesOf(testsOf(rule))) composes(c.sql, settingsWith(c.settings), `${rule.meta.id} case ${c.sql.slice(0, 60)}`);
+      composes(rule.meta.docs.unsafe, settingsWith(rule.meta.docs.exampleSettings), `${rule.meta.id} docs`);
+    }
+  });
+
+  it('report over a file what they report over each statement alone, within it (real migrations)', { skip: noCorpus }, () => {
+    const settings = settingsWith({});
+    const files = sqlFiles(requireCorpus());
+    assert.ok(files.length > 500, `${files.length} files`);
+    for (const file of files) composes(fs.readFileSync(file, 'utf8'), settings, file);
+  });
+});

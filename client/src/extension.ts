@@ -15,7 +15,7 @@ import { StatusBar, ToolStatus } from './status';
 import { databaseTarget } from './database';
 import { OPEN_RULE_DOCS, openRuleDocs, withRuleDocsLinks } from './docs';
 import { MoveFolders } from './moves';
-import { APPLIED, AppliedAnswer, IGNORE_REASON_PLACEHOLDER, INSERT_IGNORE_COMMAND, STATUS } from '../../server/src/protocol';
+import { APPLIED, AppliedAnswer, IGNORE_REASON_PLACEHOLDER, INSERT_IGNORE_COMMAND, STATUS, StatusParams } from '../../server/src/protocol';
 
 let client: LanguageClient | undefined;
 
@@ -80,8 +80,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const applied = watchApplied(context, client, status);
   // One handler per notification (a second registration would replace the first).
   context.subscriptions.push(
-    client.onNotification(STATUS, (params: ToolStatus) => {
-      status.update(params);
+    client.onNotification(STATUS, (params: StatusParams) => {
+      // Sent after every analysis; a document that is no migration has no tool to show.
+      if (!params.migration) return status.forget(params.uri);
+      status.update(params as ToolStatus);
       void applied(params.uri);
     }),
   );

@@ -32,6 +32,11 @@ export class StatusBar implements Disposable {
     this.show(window.activeTextEditor);
   }
 
+  /** The document is no migration (any more): no tool to show for it. */
+  forget(uri: string): void {
+    if (this.byUri.delete(uri)) this.show(window.activeTextEditor);
+  }
+
   private show(editor: TextEditor | undefined): void {
     const status = editor ? this.byUri.get(editor.document.uri.toString()) : undefined;
     if (!status) {

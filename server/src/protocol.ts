@@ -27,8 +27,22 @@ export interface AppliedAnswer {
   note?: string;
 }
 
-/** Notification: the migration tool detected for a document, for the client's status bar. */
+/**
+ * Notification, after every analysis of a document's latest version: the version analysed (the
+ * diagnostics are published only when they changed, so this is what says "version N is done"),
+ * and for a migration the tool detected, for the client's status bar (`StatusParams`).
+ */
 export const STATUS = 'migrationGuard/status';
+
+export interface StatusParams {
+  uri: string;
+  version: number;
+  /** False for a document that is no migration (nothing else is set then). */
+  migration: boolean;
+  framework?: string;
+  evidence?: string;
+  transaction?: boolean;
+}
 
 /**
  * The reason an ignore comment asks for: plain text for LSP editors; VS Code's client turns it

@@ -38,7 +38,7 @@ import { planFor, planReadsExtensions } from './engine/plan';
 import { findRule } from './engine/rules';
 import { planFiles } from './planfiles';
 import { Token } from './engine/parse';
-import { APPLIED, AppliedAnswer, CHECKLIST, IGNORE_REASON_PLACEHOLDER, PLAN, STATUS, TRACE, TRACE_WARNINGS } from './protocol';
+import { APPLIED, AppliedAnswer, CHECKLIST, IGNORE_REASON_PLACEHOLDER, PLAN, STATUS, StatusParams, TRACE, TRACE_WARNINGS } from './protocol';
 import { fileCommentPlace } from './engine/context';
 import { docsUrl } from './engine/docs';
 import { Settings, Severity } from './engine/settings';
@@ -248,6 +248,18 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return done;
   }
 
+  /** Per document, the diagnostics last published (as JSON): the same ones are not sent again. */
+  const publishedDiagnostics = new Map<string, string>();
+  /** Publishes the diagnostics of a version when they differ from the last published, then says the version is analysed. */
+  async function publish(document: TextDocument, diagnostics: Diagnostic[], status: Omit<StatusParams, 'uri' | 'version'>): Promise<void> {
+    const json = JSON.stringify(diagnostics);
+    if (publishedDiagnostics.get(document.uri) !== json) {
+      publishedDiagnostics.set(document.uri, json);
+      await connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+    }
+    await connection.sendNotification(STATUS, { uri: document.uri, version: document.version, ...status } satisfies StatusParams);
+  }
+
   async function analyzeDocument(document: TextDocument): Promise<void> {
     try {
       const settings = await settingsFor(document.uri);
@@ -255,7 +267,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (documents.get(document.uri)?.version !== document.version) return;
       if (!isMigration(document.uri, settings)) {
         analyses.delete(document.uri);
-        await connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
+        await publish(document, [], { migration: false });
         return;
       }
       const text = document.getText();
@@ -280,18 +292,17 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (!analysis) {
         // A TypeScript / JavaScript file that is no migration of a known tool.
         analyses.delete(document.uri);
-        await connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
+        await publish(document, [], { migration: false });
         return;
       }
       analyses.set(document.uri, { version: document.version, analysis });
       // For the status bar: which tool runs the file, and whether in a transaction.
       const { framework, evidence, segments } = analysis.facts.context;
-      void connection.sendNotification(STATUS, { uri: document.uri, framework, evidence, transaction: segments.some((g) => g.transaction) });
-      await connection.sendDiagnostics({
-        uri: document.uri,
-        version: document.version,
-        diagnostics: analysis.findings.map((f) => toDiagnostic(f, analysis)),
-      });
+      await publish(
+        document,
+        analysis.findings.map((f) => toDiagnostic(f, analysis)),
+        { migration: true, framework, evidence, transaction: segments.some((g) => g.transaction) },
+      );
     } catch (e) {
       log(`analysis of ${document.uri} failed`, e);
     }
@@ -339,6 +350,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     inProgress.delete(event.document.uri);
     analyses.delete(event.document.uri);
     lastEvidence.delete(event.document.uri);
+    publishedDiagnostics.delete(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
 

@@ -5,11 +5,11 @@
 import { CatalogView } from './catalog';
 import { MigrationContext, migrationContext, ProjectProbe } from './context';
 import { EmbeddedStatement, extractMigration } from './embedded';
-import { deriveFacts, FileFacts } from './facts';
+import { deriveFacts, FileFacts, reusedStatements } from './facts';
 import { parseFile, Token } from './parse';
 import { BodyStatement } from './plpgsql';
 import { LineMap, Range } from './positions';
-import { Fix, FixSafety, formatMessage, NewFile, OffsetEdit, Report } from './rule';
+import { Fix, FixSafety, formatMessage, NewFile, OffsetEdit, Report, Rule } from './rule';
 import { DYNAMIC_SQL, FILE_ENCODING, INTERNAL_ERROR, OTHER_FINDINGS, otherFinding, SYNTAX_ERROR, UNREADABLE_FILE } from './findings';
 import { IGNORE_REASON_PLACEHOLDER } from '../protocol';
 import { findRule, RULES, SQUAWK_RULES } from './rules';
@@ -266,19 +266,23 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   if (syntaxLevel !== 'off') {
     for (const s of statements) if (s.error) add(SYNTAX_ERROR, syntaxLevel, { start: s.error.start, end: s.error.end, message: s.error.message });
   }
-  for (const rule of RULES) {
+  const active = RULES.filter((rule) => {
+    const configured = settings.rules[rule.meta.id];
+    return configured !== 'off' && (configured !== undefined || rule.meta.enabledByDefault !== false);
+  });
+  const byStatement = statementScopedReports(facts, active, statementAt);
+  for (const rule of active) {
     const { meta } = rule;
     const configured = settings.rules[meta.id];
-    if (configured === 'off' || (configured === undefined && meta.enabledByDefault === false)) continue;
-    let reports: (Report & { message: string })[];
+    let reports: FormattedReport[];
     try {
-      reports = rule.check(facts).map((r) => ({ ...r, message: formatMessage(meta, r.messageId, r.data) }));
+      reports = byStatement.get(rule) ?? formatted(rule, rule.check(facts));
     } catch (e) {
       // A rule bug must not take the file's other findings (or the server) down with it.
       add(INTERNAL_ERROR, otherFinding(INTERNAL_ERROR)!.severity, { start: 0, end: 0, message: `Rule ${meta.id} failed: ${(e as Error).message}. Please report this.` });
       continue;
     }
-    for (const r of reports) add(meta.id, configured ?? r.severity ?? meta.severity, r);
+    for (const r of reports) add(meta.id, (configured as Severity | undefined) ?? r.severity ?? meta.severity, r);
   }
   // PL/pgSQL bodies: one that does not parse is a syntax error (PostgreSQL rejects it when the
   // DO runs); SQL they build at run time is named, as in TypeScript migrations.
@@ -305,6 +309,115 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     lines,
     coverage: { analysed: statements.length - unmodelled - readBlocks + inBodies, unanalysed: unmodelled + dynamic, inBodies, dynamic },
   };
+}
+
+type FormattedReport = Report & { message: string };
+
+const formatted = (rule: Rule, reports: Report[]): FormattedReport[] => reports.map((r) => ({ ...r, message: formatMessage(rule.meta, r.messageId, r.data) }));
+
+/** A statement's reports from one rule: `index` is the statement's. */
+interface StatementReports {
+  index: number;
+  reports: FormattedReport[];
+}
+
+/**
+ * Per analysis: the reports of its statement-scoped rules (in the order of `rules`), by the
+ * statement they are on, in statement order. Absent when a report could not be put on the
+ * statement it is about: the next analysis then checks every statement again.
+ */
+const keptReports = new WeakMap<FileFacts, { rules: readonly Rule[]; byRule: StatementReports[][] }>();
+/** Per analysis: how many statements its statement-scoped rules checked. */
+const checkedCount = new WeakMap<FileFacts, number>();
+
+/**
+ * How many statements the statement-scoped rules checked in this analysis (the others kept the
+ * previous analysis' reports); undefined when no such rule is on. For tests and benchmarks.
+ */
+export function statementsChecked(analysis: Analysis): number | undefined {
+  return checkedCount.get(analysis.facts);
+}
+
+/** A report moved with its statement by `delta` characters (an edit before it). */
+function moved(r: FormattedReport, delta: number): FormattedReport {
+  const fixes = r.fixes?.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, start: e.start + delta, end: e.end + delta })) }));
+  return { ...r, start: r.start + delta, end: r.end + delta, ...(fixes ? { fixes } : {}) };
+}
+
+/**
+ * The reports of the statement-scoped rules (RuleMeta.scope), each rule's in statement order.
+ * With the facts of an edited document (deriveFacts re-used some statements' facts from the
+ * previous analysis), the rules check only the statements whose facts were derived again; the
+ * others keep the previous analysis' reports, moved with them. A report that is not within the
+ * statement it starts on, or that starts on a statement that was not checked (a CALL's body is
+ * written in the CREATE FUNCTION before it), cannot be kept: that rule checks the whole file,
+ * and this analysis keeps nothing for the next. A rule that throws is left to the caller (not in
+ * the map).
+ */
+function statementScopedReports(facts: FileFacts, active: readonly Rule[], statementAt: (offset: number) => number): Map<Rule, FormattedReport[]> {
+  const out = new Map<Rule, FormattedReport[]>();
+  const rules = active.filter((r) => r.meta.scope === 'statement');
+  if (!rules.length) return out;
+  const statements = facts.statements;
+  const n = statements.length;
+  const reused = reusedStatements(facts);
+  const previous = reused && keptReports.get(reused.previous);
+  const old = previous && previous.rules.length === rules.length && previous.rules.every((r, k) => r === rules[k]) ? previous : undefined;
+  // How far each statement whose previous reports are kept moved; the others are checked.
+  // (A statement of the previous analysis past this one's last has no place here: only the
+  // statements re-used from the end keep their indexes, when the count is the same.)
+  const shiftOf = (i: number): number | undefined => (!old || !reused || i >= n ? undefined : i < reused.before ? 0 : i >= reused.from ? reused.delta : undefined);
+  const isChecked = new Uint8Array(n);
+  const checked: FileFacts['statements'] = [];
+  for (let i = 0; i < n; i++) {
+    if (shiftOf(i) !== undefined) continue;
+    isChecked[i] = 1;
+    checked.push(statements[i]);
+  }
+  const view: FileFacts = checked.length === n ? facts : { ...facts, statements: checked };
+  checkedCount.set(facts, checked.length);
+  const byRule: StatementReports[][] = [];
+  let complete = true;
+  rules.forEach((rule, k) => {
+    let reports: FormattedReport[];
+    try {
+      reports = formatted(rule, rule.check(view));
+    } catch {
+      complete = false;
+      return;
+    }
+    const fresh = new Map<number, FormattedReport[]>();
+    let placed = true;
+    for (const r of reports) {
+      const i = statementAt(r.start);
+      const s = i >= 0 ? statements[i].statement : undefined;
+      const within = (a: number, b: number) => s !== undefined && a >= s.start && b <= (s.terminatorEnd ?? s.end);
+      if (!s || !isChecked[i] || !within(r.start, r.end) || !(r.fixes ?? []).every((f) => f.edits.every((e) => within(e.start, e.end)))) {
+        placed = false;
+        break;
+      }
+      const list = fresh.get(i);
+      if (list) list.push(r);
+      else fresh.set(i, [r]);
+    }
+    if (!placed) {
+      complete = false;
+      out.set(rule, view === facts ? reports : formatted(rule, rule.check(facts)));
+      return;
+    }
+    const entries: StatementReports[] = [...fresh].map(([index, list]) => ({ index, reports: list }));
+    if (old) {
+      for (const e of old.byRule[k]) {
+        const shift = shiftOf(e.index);
+        if (shift !== undefined) entries.push(shift === 0 ? e : { index: e.index, reports: e.reports.map((r) => moved(r, shift)) });
+      }
+    }
+    entries.sort((a, b) => a.index - b.index);
+    byRule[k] = entries;
+    out.set(rule, entries.flatMap((e) => e.reports));
+  });
+  if (complete) keptReports.set(facts, { rules, byRule });
+  return out;
 }
 
 /**

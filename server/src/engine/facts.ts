@@ -165,6 +165,23 @@ const savedStates = new WeakMap<FileFacts, SavedState[]>();
 const priorOf = new WeakMap<FileFacts, CatalogView | undefined>();
 
 /**
+ * Which statements deriveFacts took from the previous analysis rather than deriving them: those
+ * before `before` (unmoved) and those from `from` on (moved by `delta`); the others were derived.
+ */
+export interface ReusedStatements {
+  previous: FileFacts;
+  before: number;
+  from: number;
+  delta: number;
+}
+const reusedOf = new WeakMap<FileFacts, ReusedStatements>();
+
+/** The statements of `file` whose facts are the previous analysis' (undefined: every one was derived). */
+export function reusedStatements(file: FileFacts): ReusedStatements | undefined {
+  return reusedOf.get(file);
+}
+
+/**
  * Compares the states before each statement of a new analysis and of the previous one, statement
  * after statement: the catalogs and the sets of created relations are followed as they change
  * (see Divergence), so that two analyses that never meet again cost their changes, not the
@@ -352,6 +369,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
         const result = { parsed, statements: out, context, settings, catalogAfter: previous!.catalogAfter };
         savedStates.set(result, states);
         priorOf.set(result, prior);
+        reusedOf.set(result, { previous: previous!, before: reuse.resume ? first : 0, from: index, delta });
         return result;
       }
       states.push(before);
@@ -375,6 +393,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   const result = { parsed, statements: out, context, settings, catalogAfter: catalog.view() };
   savedStates.set(result, states);
   priorOf.set(result, prior);
+  if (reuse.resume) reusedOf.set(result, { previous: previous!, before: first, from: out.length, delta });
   return result;
 }
 

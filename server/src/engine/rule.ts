@@ -106,6 +106,16 @@ export interface RuleMeta {
   squawk?: readonly string[];
   /** The production checklist item (engine/checklist.ts) its findings are evidence for and its fix serves. */
   checklist?: 'backfills' | 'concurrently';
+  /**
+   * 'statement': what the rule reports on a statement depends on that statement's facts alone
+   * (its StatementFacts, with the catalog and transaction state before it and the statements of
+   * the bodies it runs), the settings and the migration context; never on another statement, the
+   * file's text outside the statement, or line numbers. Every report, with its fixes' edits, lies
+   * within the statement (start to terminator). The language server then keeps the reports of a
+   * statement whose facts an edit did not change and checks only the others (analyze.ts).
+   * Default 'file': the rule checks the whole file every time.
+   */
+  scope?: 'statement' | 'file';
 }
 
 /** A fix of a TypeScript / JavaScript migration: edits of the source file, not of the extracted SQL. */

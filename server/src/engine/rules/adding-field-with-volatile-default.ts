@@ -37,6 +37,7 @@ export const rule: Rule = {
   meta: {
     id,
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'ADD COLUMN with a volatile default (serial, gen_random_uuid(), clock_timestamp(), random()...) rewrites the table.',
       why: `Since PostgreSQL 11, ADD COLUMN with a constant or stable default (\`0\`, \`'draft'\`, \`now()\`)

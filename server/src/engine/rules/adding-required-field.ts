@@ -43,6 +43,7 @@ export const rule: Rule = {
   meta: {
     id: 'adding-required-field',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'ADD COLUMN ... NOT NULL without a default on an existing table.',
       why: `Every existing row would get NULL in the new column, so PostgreSQL refuses the statement on a table

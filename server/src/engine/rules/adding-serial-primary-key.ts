@@ -4,6 +4,7 @@ export const rule: Rule = {
   meta: {
     id: 'adding-serial-primary-key',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'ADD COLUMN serial / bigserial PRIMARY KEY on an existing table.',
       why: `Filling a serial column calls nextval() for every row, which rewrites the table, and the PRIMARY KEY

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'attach-partition-scan',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'ATTACH PARTITION scans the new partition under ACCESS EXCLUSIVE unless a CHECK constraint already proves its bounds.',
       why: `ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent (since PostgreSQL 12) but ACCESS EXCLUSIVE

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'ban-alter-domain-with-add-constraint',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'ALTER DOMAIN ... ADD CONSTRAINT validated in one step, against every column of that domain.',
       why: `A constraint added to a domain is checked against every row of every table that has a column of the

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'ban-char-field',
     severity: 'hint',
+    scope: 'statement',
     docs: {
       summary: 'char(n): blank-padded, and no faster than text.',
       why: `char(n) pads values with spaces to n characters, compares ignoring the padding, and is no faster or

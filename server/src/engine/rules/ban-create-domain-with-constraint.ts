@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'ban-create-domain-with-constraint',
     severity: 'info',
+    scope: 'statement',
     docs: {
       summary: 'CREATE DOMAIN with a CHECK constraint: changing it later means checking every column that uses it.',
       why: `Creating the domain is harmless. The cost comes later: a new or changed CHECK on the domain is

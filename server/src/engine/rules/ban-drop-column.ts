@@ -4,6 +4,7 @@ export const rule: Rule = {
   meta: {
     id: 'ban-drop-column',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'DROP COLUMN on an existing table: the data is gone, and running code may still use it.',
       why: `The column's data cannot come back (a down migration re-adds an empty column). Code still running

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'ban-drop-database',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'DROP DATABASE in a migration.',
       why: 'Every table and row of the database is gone. This belongs in an operator runbook, not in a migration that runs on deploy.',

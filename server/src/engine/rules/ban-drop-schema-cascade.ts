@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'ban-drop-schema-cascade',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'DROP SCHEMA ... CASCADE drops every object in the schema.',
       why: 'CASCADE drops every table, view, function and type in the schema, and objects elsewhere that depend on them, none of which the statement names.',

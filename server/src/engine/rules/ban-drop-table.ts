@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'ban-drop-table',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'DROP TABLE on an existing table: its data is gone, and running code may still use it.',
       why: `The rows cannot come back without a restore. DROP TABLE takes ACCESS EXCLUSIVE on the table and on

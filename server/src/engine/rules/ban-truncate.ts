@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'ban-truncate',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'TRUNCATE on an existing table (an error with CASCADE).',
       why: `TRUNCATE deletes every row at once under ACCESS EXCLUSIVE. With CASCADE it also empties every table

@@ -7,6 +7,7 @@ export const rule: Rule = {
   meta: {
     id: 'changing-column-type',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'ALTER COLUMN ... TYPE that rewrites the table and its indexes.',
       why: `Changing a column's type rewrites every row and rebuilds every index of the table under ACCESS

@@ -9,6 +9,7 @@ export const rule: Rule = {
   meta: {
     id,
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'DROP COLUMN or ALTER COLUMN ... TYPE on a column that a view or materialized view uses.',
       why: `PostgreSQL records which columns a view's query uses. It refuses to change the type of such a

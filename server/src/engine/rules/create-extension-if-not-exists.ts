@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'create-extension-if-not-exists',
     severity: 'warning',
+    scope: 'statement',
     messages: {
       missingIfNotExists:
         'CREATE EXTENSION {{extension}} fails when the extension is already installed, as managed services often have it (Supabase, RDS, Cloud SQL install some for you). Use CREATE EXTENSION IF NOT EXISTS.',

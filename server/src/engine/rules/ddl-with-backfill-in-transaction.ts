@@ -8,6 +8,7 @@ export const rule: Rule = {
   meta: {
     id: 'ddl-with-backfill-in-transaction',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'A data change (UPDATE, DELETE, INSERT ... SELECT) in the transaction that took ACCESS EXCLUSIVE on a table.',
       why: `Locks are held until the transaction ends. After an ALTER TABLE (ACCESS EXCLUSIVE) in the same

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'destructive-down-migration',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'A down / revert / undo migration that drops a table or column, or changes a type back: rolling back loses the data written since the deploy.',
       why: `A down migration runs after the up migration has been live: users have written rows to the new table

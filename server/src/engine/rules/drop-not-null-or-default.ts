@@ -4,6 +4,7 @@ export const rule: Rule = {
   meta: {
     id: 'drop-not-null-or-default',
     severity: 'hint',
+    scope: 'statement',
     enabledByDefault: false,
     messages: {
       dropNotNull:

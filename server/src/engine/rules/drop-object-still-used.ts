@@ -16,6 +16,7 @@ export const rule: Rule = {
   meta: {
     id,
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'DROP FUNCTION or DROP TYPE of an object that a column default, a trigger or a column of the migrations still uses.',
       why: `PostgreSQL records what depends on a function or a type. A column default or a trigger that calls

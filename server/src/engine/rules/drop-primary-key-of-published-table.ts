@@ -67,8 +67,10 @@ if the table is replicated, the same failure follows. REPLICA IDENTITY FULL avoi
       const identity = s.catalog.get(key)?.replicaIdentity;
       if (s.locks[0]?.existing && identity !== 'full' && identity !== 'index' && !cmds.some((c) => identifies(c.node))) {
         const published = publishingChanges(s.catalog, key);
-        const later = statements.slice(i + 1).filter((t) => s.transaction !== undefined && t.transaction === s.transaction);
-        const restored = later.some((t) => relationKey(nodeOf(t.statement, 'AlterTableStmt')?.relation) === key && t.commands.some((c) => identifies(c.node)));
+        // Read the rest of the transaction only for a published table (a long file has many ALTERs).
+        const restored =
+          published.length > 0 &&
+          statements.slice(i + 1).some((t) => s.transaction !== undefined && t.transaction === s.transaction && relationKey(nodeOf(t.statement, 'AlterTableStmt')?.relation) === key && t.commands.some((c) => identifies(c.node)));
         for (const cmd of cmds) {
           if (!published.length || restored || cmd.subtype !== 'AT_DropConstraint' || !isPrimaryKey(s, key, cmd.node.name ?? '')) continue;
           reports.push({ start: cmd.start, end: cmd.end, messageId: 'dropped', data: { table: s.locks[0].relation, publication: published.join(', ') } });

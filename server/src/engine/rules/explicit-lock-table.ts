@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'explicit-lock-table',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'LOCK TABLE in a migration.',
       why: `LOCK TABLE takes the lock it names (ACCESS EXCLUSIVE when it names none) and keeps it until the

@@ -4,6 +4,7 @@ export const rule: Rule = {
   meta: {
     id: 'identifier-too-long',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'A name longer than 63 bytes, which PostgreSQL silently truncates.',
       why: `PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1) and only raises a NOTICE. Two

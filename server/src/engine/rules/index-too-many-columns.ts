@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'index-too-many-columns',
     severity: 'hint',
+    scope: 'statement',
     messages: {
       wide: 'A non-unique index on {{count}} columns ({{columns}}): past three columns an index rarely makes queries faster, and it costs every write and its disk. Index the leading columns the queries filter on.',
     },

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'inheritance-changes-parent-queries',
     severity: 'warning',
+    scope: 'statement',
     messages: {
       inherit:
         '{{table}} INHERIT {{parent}}: from COMMIT on, every query on {{parent}} without ONLY reads the rows of {{table}} too, and UPDATE and DELETE on {{parent}} change and delete them. The statement itself is brief: it checks columns and constraints in the catalog, without reading {{table}}.',

@@ -4,6 +4,7 @@ export const rule: Rule = {
   meta: {
     id: 'partition-detach-blocking',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on the partitioned table.',
       why: `A plain DETACH PARTITION takes ACCESS EXCLUSIVE on the parent table: every query on any partition

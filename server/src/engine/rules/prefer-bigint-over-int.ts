@@ -7,6 +7,7 @@ export const rule: Rule = {
   meta: {
     id: 'prefer-bigint-over-int',
     severity: 'hint',
+    scope: 'statement',
     docs: {
       summary: 'int, smallint or serial for a key column: it can run out.',
       why: `integer keys stop at 2,147,483,647 (smallint at 32,767). A busy table reaches that, and the fix then

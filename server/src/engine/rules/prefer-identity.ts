@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'prefer-identity',
     severity: 'hint',
+    scope: 'statement',
     docs: {
       summary: 'serial / bigserial instead of an identity column.',
       why: `serial is a default of nextval() on a sequence that the column merely owns: permissions, dumps and

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'prefer-jsonb',
     severity: 'warning',
+    scope: 'statement',
     messages: {
       json: '{{table}}.{{column}} is json: it has no equality operator (SELECT DISTINCT, UNION, GROUP BY and some ORMs fail on it) and is parsed again on every access. Use jsonb.',
     },

@@ -6,6 +6,7 @@ export const rule: Rule = {
   meta: {
     id: 'prefer-robust-stmts',
     severity: 'hint',
+    scope: 'statement',
     enabledByDefault: false,
     docs: {
       summary: 'CREATE / DROP without IF NOT EXISTS / IF EXISTS (opt-in).',

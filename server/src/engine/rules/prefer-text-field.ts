@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'prefer-text-field',
     severity: 'hint',
+    scope: 'statement',
     docs: {
       summary: 'varchar(n): a length limit that is costly to change.',
       why: `text and varchar have the same storage and speed in PostgreSQL. A varchar(n) limit can later be raised

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'prefer-timestamptz',
     severity: 'hint',
+    scope: 'statement',
     docs: {
       summary: 'timestamp without time zone.',
       why: `timestamp stores a wall-clock time with no zone: the same value means different instants for servers

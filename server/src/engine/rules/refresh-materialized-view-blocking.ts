@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'refresh-materialized-view-blocking',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks every read of the view.',
       why: `A plain REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE on the view and recomputes it into new

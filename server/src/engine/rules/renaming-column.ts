@@ -29,6 +29,7 @@ export const rule: Rule = {
   meta: {
     id: 'renaming-column',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'RENAME COLUMN on an existing table breaks the code that is still running.',
       why: `During a deploy the old application version keeps running while the migration runs, and it still

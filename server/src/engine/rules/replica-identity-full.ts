@@ -4,6 +4,7 @@ export const rule: Rule = {
   meta: {
     id: 'replica-identity-full',
     severity: 'warning',
+    scope: 'statement',
     messages: {
       full: 'REPLICA IDENTITY FULL on {{table}}: logical replication (publications, Debezium, realtime feeds) writes every column of the old row to the WAL for each UPDATE and DELETE, and a subscriber without a matching key scans its copy for each change. Prefer a primary key, or REPLICA IDENTITY USING INDEX.',
     },

@@ -63,6 +63,7 @@ CONCURRENTLY, then drop the old one CONCURRENTLY).`,
   check(file) {
     const reports: Report[] = [];
     for (const s of parsedStatements(file)) {
+      if (s.kind !== 'IndexStmt' && s.kind !== 'DropStmt' && s.kind !== 'ReindexStmt') continue;
       const n = { ...nodeOf(s.statement, 'IndexStmt'), ...nodeOf(s.statement, 'DropStmt'), ...nodeOf(s.statement, 'ReindexStmt') };
       const target = s.locks[0];
       if (!target || !target.existing || s.concurrently) continue;

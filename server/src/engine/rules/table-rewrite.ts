@@ -43,6 +43,7 @@ export const rule: Rule = {
   meta: {
     id: 'table-rewrite',
     severity: 'error',
+    scope: 'statement',
     docs: {
       summary: 'VACUUM FULL, CLUSTER, SET LOGGED / UNLOGGED, SET TABLESPACE (of a table or an index), SET ACCESS METHOD, SET EXPRESSION and stored generated columns rewrite the table.',
       why: `Each of these copies the whole table (and rebuilds its indexes) into new storage while holding ACCESS

@@ -5,6 +5,7 @@ export const rule: Rule = {
   meta: {
     id: 'transaction-nesting',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'BEGIN inside an open transaction, COMMIT in a file the migration tool already wraps in one, or COMMIT in a DO block where PostgreSQL rejects it.',
       why: `PostgreSQL has no nested transactions: a second BEGIN only raises a WARNING, and the first COMMIT ends

@@ -30,6 +30,7 @@ export const rule: Rule = {
   meta: {
     id: 'unbatched-data-change',
     severity: 'warning',
+    scope: 'statement',
     docs: {
       summary: 'UPDATE or DELETE without WHERE on an existing table: every row in one transaction.',
       why: `One statement that touches every row holds a row lock on each of them until it commits (writers to

@@ -15,7 +15,7 @@ import { Analysis, analyze } from './engine/analyze';
 import { nodeOf } from './engine/ast';
 import { traceCounts, TraceSummary } from './engine/checklist';
 import { StatementFacts } from './engine/facts';
-import { LockMode, lockName, strength } from './engine/locks';
+import { LockMode, lockName, strength, strongestPerName } from './engine/locks';
 import { countStatements } from './engine/parse';
 import { Settings } from './engine/settings';
 
@@ -102,14 +102,7 @@ type HeldLock = ObservedLock & { kind: string; owner: string | null };
 
 const strip = (name: string) => name.replace(/^public\./, '');
 
-function strongestByName(rows: ObservedLock[]): Map<string, LockMode> {
-  const out = new Map<string, LockMode>();
-  for (const { relation, mode } of rows) {
-    const known = out.get(relation);
-    if (!known || strength(mode) > strength(known)) out.set(relation, mode);
-  }
-  return out;
-}
+const strongestByName = (rows: ObservedLock[]) => strongestPerName(rows, (l) => l.relation);
 
 async function snapshot(session: TraceSession): Promise<Map<number, Relation>> {
   return new Map((await session.query<Relation>(SNAPSHOT)).map((r) => [r.oid, r]));

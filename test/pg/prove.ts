@@ -4,7 +4,7 @@
  * changed (rewrite), and whether `pg_stat_xact_all_tables.seq_scan` moved (full scan).
  */
 import { analyze } from '../../server/src/engine/analyze';
-import { LockMode, lockName, strength } from '../../server/src/engine/locks';
+import { LockMode, lockName, strength, strongestPerName } from '../../server/src/engine/locks';
 import { resolveSettings } from '../../server/src/engine/settings';
 import { Server, Session } from './servers';
 import { SETUP, Shape } from './shapes';
@@ -96,14 +96,7 @@ async function snapshot(session: Session): Promise<Map<number, Relation>> {
   return new Map((await session.query<Relation>(SNAPSHOT)).map((r) => [r.oid, r]));
 }
 
-function strongestByName(rows: { name: string; mode: LockMode }[]): Map<string, LockMode> {
-  const out = new Map<string, LockMode>();
-  for (const { name, mode } of rows) {
-    const known = out.get(name);
-    if (!known || strength(mode) > strength(known)) out.set(name, mode);
-  }
-  return out;
-}
+const strongestByName = (rows: { name: string; mode: LockMode }[]) => strongestPerName(rows, (l) => l.name);
 
 /** Runs the shape inside BEGIN ... ROLLBACK and reads what it did. */
 async function observeInTransaction(session: Session, shape: Shape, claimed: Facts): Promise<{ facts: Facts; relkinds: Map<string, string> }> {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Finding } from '../engine/analyze';
+import { Finding, ignoreComments, suppressedBy } from '../engine/analyze';
 import { EDITED_APPLIED_MIGRATION, otherFinding } from '../engine/findings';
 import { Settings } from '../engine/settings';
 import { frameworkOf } from '../report';
@@ -58,12 +58,9 @@ export function scope(files: string[], inputs: string[], options: CiOptions): Sc
 }
 
 /** `-- migration-guard-ignore-file` naming the finding (or naming nothing, which ignores every finding). */
+/** A file-wide ignore of the rule in the file (the file is not analysed here: its whole text is read as the comments). */
 function ignoredInFile(text: string, rule: string): boolean {
-  for (const m of text.matchAll(/migration-guard-ignore-file\b([^\n]*)/g)) {
-    const ids: string[] = m[1].split('--')[0].match(/[a-z][a-z0-9-]*/g) ?? [];
-    if (!ids.length || ids.includes(rule)) return true;
-  }
-  return false;
+  return suppressedBy(rule, ignoreComments(text, true)) !== undefined;
 }
 
 function editedFinding(message: string, settings: Settings, text: string): Finding | undefined {

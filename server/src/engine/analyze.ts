@@ -147,28 +147,33 @@ const IGNORE = /(migration-guard|squawk)-ignore(-file)?\b([^\n]*)/g;
 
 /** Rule ids named by ignore comments (an empty list means every rule), with the reason written after `--`. */
 function ignoredBy(comments: Token[], fileWide: boolean): IgnoreComment[] {
+  return comments.flatMap((c) => ignoreComments(c.text, fileWide));
+}
+
+/**
+ * The ignore comments in a text (`-- migration-guard-ignore rule-a, rule-b -- reason`, squawk's
+ * too, with its rule names mapped): per statement, or file-wide (`-ignore-file`).
+ */
+export function ignoreComments(text: string, fileWide: boolean): IgnoreComment[] {
   const out: IgnoreComment[] = [];
-  for (const c of comments) {
-    for (const m of c.text.matchAll(IGNORE)) {
-      if (Boolean(m[2]) !== fileWide) continue;
-      // `-- migration-guard-ignore rule-a, rule-b -- reason`
-      const [list, ...rest] = m[3].split('--');
-      const ids = list.match(/[a-z][a-z0-9-]*/g) ?? [];
-      // `reason: why this is safe here` as the quick fix wrote it, never filled in, is no reason.
-      const written = rest.join('--').replace(/\*\/\s*$/, '').trim();
-      const reason = written && written.replace(/^reason:\s*/i, '') !== IGNORE_REASON_PLACEHOLDER ? written : undefined;
-      out.push({ ids: m[1] === 'squawk' ? ids.flatMap((id) => SQUAWK_RULES[id] ?? [id]) : ids, reason });
-    }
+  for (const m of text.matchAll(IGNORE)) {
+    if (Boolean(m[2]) !== fileWide) continue;
+    const [list, ...rest] = m[3].split('--');
+    const ids = list.match(/[a-z][a-z0-9-]*/g) ?? [];
+    // `reason: why this is safe here` as the quick fix wrote it, never filled in, is no reason.
+    const written = rest.join('--').replace(/\*\/\s*$/, '').trim();
+    const reason = written && written.replace(/^reason:\s*/i, '') !== IGNORE_REASON_PLACEHOLDER ? written : undefined;
+    out.push({ ids: m[1] === 'squawk' ? ids.flatMap((id) => SQUAWK_RULES[id] ?? [id]) : ids, reason });
   }
   return out;
 }
 
-interface IgnoreComment {
+export interface IgnoreComment {
   ids: string[];
   reason?: string;
 }
 
-function suppressedBy(rule: string, comments: IgnoreComment[]): IgnoreComment | undefined {
+export function suppressedBy(rule: string, comments: IgnoreComment[]): IgnoreComment | undefined {
   return comments.find((c) => c.ids.length === 0 || c.ids.includes(rule));
 }
 

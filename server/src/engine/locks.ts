@@ -89,3 +89,14 @@ export function blocksReads(mode: LockMode): boolean {
 export function blocksWrites(mode: LockMode): boolean {
   return conflicts(mode, 'RowExclusiveLock');
 }
+
+/** The strongest mode per name among rows of pg_locks-like observations (one relation can show several). */
+export function strongestPerName<T extends { mode: LockMode }>(rows: Iterable<T>, nameOf: (row: T) => string): Map<string, LockMode> {
+  const out = new Map<string, LockMode>();
+  for (const row of rows) {
+    const name = nameOf(row);
+    const known = out.get(name);
+    if (!known || strength(row.mode) > strength(known)) out.set(name, row.mode);
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Analysis, analyze, loadParser, statementsChecked } from '../server/src/engine/analyze';
 import { describeRelation, describeStatement, shortForm, timeline } from '../server/src/engine/describe';
-import { StatementFacts } from '../server/src/engine/facts';
+import { reusedStatements, StatementFacts } from '../server/src/engine/facts';
 import { resolveSettings } from '../server/src/engine/settings';
 import { noCorpus, randomEditChains } from './edits';
 
@@ -249,5 +249,19 @@ describe('facts after an edit (the language server passes the previous analysis)
     assert.equal(statementsChecked(third), 1);
     assert.deepEqual(third.findings, analyze(`-- a comment\n${edited}`, { settings }).findings);
     assert.ok(third.findings.some((f) => f.rule === 'prefer-jsonb' && f.range.start.line === 101));
+  });
+
+  it('keeps no chain of earlier analyses: an analysis links to the one it came from until a newer one comes from it', () => {
+    // Each analysis said which statements it took from the one before (for the rules' kept
+    // reports); kept past the next edit, that link chained every analysis since the document was
+    // opened (measured: 1.8 GB of RSS after 300 edits of the bench file, 233 MB without the chain).
+    const settings = resolveSettings({}).settings;
+    const text = Array.from({ length: 50 }, (_, i) => `ALTER TABLE t${i} ADD COLUMN c${i} int;`).join('\n');
+    const first = analyze(text, { settings });
+    const second = analyze(text.replace('c10 int', 'c10 bigint'), { settings, previous: first });
+    assert.equal(reusedStatements(second.facts)?.previous, first.facts, 'the link the next analysis reads');
+    const third = analyze(text.replace('c20 int', 'c20 bigint'), { settings, previous: second });
+    assert.equal(reusedStatements(third.facts)?.previous, second.facts);
+    assert.equal(reusedStatements(second.facts), undefined, 'the older link is dropped once a newer analysis came from it');
   });
 });

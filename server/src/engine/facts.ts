@@ -182,6 +182,15 @@ export function reusedStatements(file: FileFacts): ReusedStatements | undefined 
 }
 
 /**
+ * A newer analysis was derived from `file`: `file`'s own link to the analysis before it is of no
+ * more use, and kept it would chain every analysis of the document since it was opened (each
+ * holding the one before), which an editor session grows without bound.
+ */
+function forgetPrevious(file: FileFacts): void {
+  reusedOf.delete(file);
+}
+
+/**
  * Compares the states before each statement of a new analysis and of the previous one, statement
  * after statement: the catalogs and the sets of created relations are followed as they change
  * (see Divergence), so that two analyses that never meet again cost their changes, not the
@@ -370,6 +379,7 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
         savedStates.set(result, states);
         priorOf.set(result, prior);
         reusedOf.set(result, { previous: previous!, before: reuse.resume ? first : 0, from: index, delta });
+        forgetPrevious(previous!);
         return result;
       }
       states.push(before);
@@ -393,7 +403,10 @@ export function deriveFacts(parsed: ParsedFile, settings: Settings, context: Mig
   const result = { parsed, statements: out, context, settings, catalogAfter: catalog.view() };
   savedStates.set(result, states);
   priorOf.set(result, prior);
-  if (reuse.resume) reusedOf.set(result, { previous: previous!, before: first, from: out.length, delta });
+  if (reuse.resume) {
+    reusedOf.set(result, { previous: previous!, before: first, from: out.length, delta });
+    forgetPrevious(previous!);
+  }
   return result;
 }
 

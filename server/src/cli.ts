@@ -5,11 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Analysis, analyze, analyzeSource, loadParser, SOURCE_FILE, unreadableReason } from './engine/analyze';
+import { Analysis, analyze, analyzeSource, loadParser, SOURCE_FILE, statementOnLine, unreadableReason } from './engine/analyze';
 import { OTHER_FINDINGS } from './engine/findings';
 import { checkFolder, existingHash, FileProblem, invalidUtf8Of, makeFolder, newFiles, patchBytes, readSource, SourceFile, writeFileAtomic, writeNewFiles } from './files';
 import { fixAll } from './engine/fixall';
-import { Plan, planAnswer, PlanOptions, planReadsExtensions } from './engine/plan';
+import { Plan, planAnswer, PlanOptions, planOptions, planReadsExtensions } from './engine/plan';
 import { planFiles } from './planfiles';
 import { docsUrl, REPOSITORY_URL } from './engine/docs';
 import { RULES } from './engine/rules';
@@ -407,7 +407,7 @@ async function fix(options: Options): Promise<number> {
 async function answerLeftovers(file: string, text: string, settings: Settings, options: Options, extensionsOf: () => Promise<Pick<PlanOptions, 'extensions' | 'available'>>): Promise<boolean> {
   const analysis = analyze(text, migrations.around(file, settings));
   const probed = analysis.findings.some((f) => f.severity === 'error' && f.statement !== undefined && planReadsExtensions(analysis.facts, f.statement)) ? await extensionsOf() : {};
-  const o: PlanOptions = { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, ...probed };
+  const o = planOptions(settings, probed);
   const done = new Set<number>();
   let answered = true;
   for (const f of analysis.findings) {
@@ -470,8 +470,7 @@ async function plan(options: Options): Promise<number> {
   await loadParser();
   const source = readNamed(file);
   const analysis = analyze(source.text, { ...migrations.around(file, settings), invalidUtf8: invalidUtf8Of(source) });
-  const { start, end } = analysis.lines.lineSpan(Number(line) - 1);
-  const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
+  const index = statementOnLine(analysis, Number(line) - 1);
   let probed: Pick<PlanOptions, 'extensions' | 'available'> = {};
   try {
     if (index >= 0 && planReadsExtensions(analysis.facts, index)) probed = await extensionsProbe(options)();
@@ -480,7 +479,7 @@ async function plan(options: Options): Promise<number> {
     process.stderr.write(`migration-guard: ${(e as Error).message}\n`);
     return 2;
   }
-  const answer = index >= 0 ? planAnswer(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, ...probed }) : undefined;
+  const answer = index >= 0 ? planAnswer(analysis.facts, index, planOptions(settings, probed)) : undefined;
   if (!answer || !('plan' in answer)) {
     process.stderr.write(`${file}:${line}: ${answer ? `no plan: ${answer.missing}` : 'no expand-contract plan for this statement (plans cover type changes, renames, NOT NULL, required, serial, identity and generated columns, rewriting defaults, VACUUM FULL / CLUSTER)'}\n`);
     return 1;

@@ -12,7 +12,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Analysis, KNOWN_RULE_IDS, loadParser, SOURCE_FILE, unreadableReason } from './engine/analyze';
+import { Analysis, KNOWN_RULE_IDS, loadParser, SOURCE_FILE, statementOnLine, unreadableReason } from './engine/analyze';
 import { statementHead, timeline } from './engine/describe';
 import { docsUrl } from './engine/docs';
 import { RULES, SQUAWK_RULES } from './engine/rules';
@@ -21,8 +21,8 @@ import { fixAll } from './engine/fixall';
 import { FileProblem, invalidUtf8Of, newFiles, patchBytes, readSource, writeFileAtomic, writeNewFiles } from './files';
 import { planFiles } from './planfiles';
 import { explainJson, findingJson, lockInWords, whyOf } from './report';
-import { collectFiles, excluded, MigrationRun, settingsResolver, statementOnLine, UsageError, VERSION } from './run';
-import { planAnswer } from './engine/plan';
+import { collectFiles, excluded, MigrationRun, settingsResolver, UsageError, VERSION } from './run';
+import { planAnswer, planOptions } from './engine/plan';
 
 const INSTRUCTIONS = [
   'Migration Guard checks PostgreSQL migrations for production safety: locks that stop traffic (CREATE INDEX without CONCURRENTLY, SET NOT NULL, type changes...),',
@@ -191,7 +191,7 @@ function plan(args: { file: string; line: number; pgVersion?: number; extensions
   const index = statementOnLine(analysis, args.line - 1);
   if (index < 0) throw new UsageError(`${args.file}:${args.line}: no statement on this line`);
   // No database here: the extensions the caller says are installed stand for the probe the CLI makes.
-  const answer = planAnswer(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, extensions: args.extensions });
+  const answer = planAnswer(analysis.facts, index, planOptions(settings, { extensions: args.extensions }));
   const result = answer && 'plan' in answer ? answer.plan : undefined;
   const head = statementHead(analysis.facts.statements[index]);
   if (answer && 'missing' in answer) throw new UsageError(`${args.file}:${args.line}: no plan for ${head}: ${answer.missing.replace('(--database)', '(pass extensions: what SELECT extname FROM pg_extension lists on the database)')}`);

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Analysis, analyze, analyzeSource, Finding, SOURCE_FILE, UNREADABLE_FILE } from './engine/analyze';
 import { fixAll, FixAllResult } from './engine/fixall';
-import { Plan, planFor } from './engine/plan';
 import { Settings } from './engine/settings';
 import { CONFIG_NAMES, ConfigError, mergeSettings, ProjectConfig, readConfigFile } from './config';
 import { describeFsError, fileKind, FileProblem, invalidUtf8Of, readSource, regularFile, SourceFile } from './files';
@@ -437,14 +436,3 @@ export class MigrationRun {
   }
 }
 
-/** The index of the statement on a 0-based line (the first one that starts or ends on it), or -1. */
-export function statementOnLine(analysis: Analysis, line: number): number {
-  const { start, end } = analysis.lines.lineSpan(line);
-  return analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
-}
-
-/** The expand-contract plan for the statement on a 0-based line, with the plan settings, when there is one. */
-export function planAtLine(analysis: Analysis, line: number, settings: Settings): Plan | undefined {
-  const index = statementOnLine(analysis, line);
-  return index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout }) : undefined;
-}

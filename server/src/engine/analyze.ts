@@ -177,6 +177,12 @@ export function suppressedBy(rule: string, comments: IgnoreComment[]): IgnoreCom
   return comments.find((c) => c.ids.length === 0 || c.ids.includes(rule));
 }
 
+/** The index of the statement on a 0-based line (the first one that starts or ends on it), or -1. */
+export function statementOnLine(analysis: Analysis, line: number): number {
+  const { start, end } = analysis.lines.lineSpan(line);
+  return analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
+}
+
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const lines = new LineMap(text);

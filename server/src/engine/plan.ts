@@ -14,7 +14,7 @@ import { toolById } from './tools';
 import { Node, nodeOf, Of } from './ast';
 import { parseFileInFull, Statement } from './parse';
 import { isSerial, relationText, typeOf } from './rule';
-import { sqlLiteral } from './settings';
+import { Settings, sqlLiteral } from './settings';
 
 /** The table an ALTER TABLE or RENAME acts on. */
 const relationOf = (s: StatementFacts) => (nodeOf(s.statement, 'AlterTableStmt') ?? nodeOf(s.statement, 'RenameStmt'))?.relation;
@@ -44,6 +44,11 @@ export interface PlanOptions {
   extensions?: readonly string[];
   /** Extensions the connected database's server has but that are not installed there (pg_available_extensions). */
   available?: readonly string[];
+}
+
+/** The plan options the settings give (batch size, pause, lock_timeout), and what a database probe found. */
+export function planOptions(settings: Settings, probed: Pick<PlanOptions, 'extensions' | 'available'> = {}): PlanOptions {
+  return { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, ...probed };
 }
 
 /** A batched, resumable backfill: one transaction per batch of key range, a pause between. */

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planFor, planReadsExtensions } from '../engine/plan';
+import { planFor, planOptions, planReadsExtensions } from '../engine/plan';
+import { statementOnLine } from '../engine/analyze';
 import { planFiles } from '../planfiles';
 import { APPLIED, AppliedAnswer, CHECKLIST, PLAN, TRACE, TRACE_WARNINGS } from '../protocol';
 import { buildChecklist, Checklist, ChecklistAnswers, checklistMarkdown, ChecklistInput, probeRequest } from '../engine/checklist';
@@ -99,12 +100,11 @@ export function registerRequests(ctx: ServerContext, tracer: TraceWorker): void 
       if (!document || !entry) return null;
       const { analysis } = entry;
       if (analysis.source) return null;
-      const { start, end } = analysis.lines.lineSpan(params.line);
-      const index = analysis.facts.statements.findIndex((s) => s.statement.start < end && (s.statement.terminatorEnd ?? s.statement.end) >= start);
+      const index = statementOnLine(analysis, params.line);
       const settings = await settingsFor(params.uri);
       // VACUUM FULL / CLUSTER: the configured database says whether pg_squeeze or pg_repack is installed (read-only).
       const probed = params.database && index >= 0 && planReadsExtensions(analysis.facts, index) ? await (require('../database') as typeof import('../database')).readExtensions(params.database) : undefined;
-      const plan = index >= 0 ? planFor(analysis.facts, index, { batchSize: settings.planBatchSize, pause: settings.planPauseSeconds, lockTimeout: settings.lockTimeout, extensions: probed?.installed, available: probed?.available }) : undefined;
+      const plan = index >= 0 ? planFor(analysis.facts, index, planOptions(settings, { extensions: probed?.installed, available: probed?.available })) : undefined;
       if (!plan) return null;
       const file = params.uri.startsWith('file:') ? fileURLToPath(params.uri) : 'migration.sql';
       return { title: plan.title, framework: analysis.facts.context.framework, files: planFiles(file, analysis.facts.context.framework, plan) };
